@@ -1,0 +1,43 @@
+/**
+ * The ledger's own entry: one record of the append-only log.
+ *
+ * `hash` is SHA-256 over the canonical JSON of the entry without `hash`;
+ * `prevHash` is the previous entry's `hash` (64 zeros for seq 0), so any edited,
+ * dropped or reordered entry breaks the chain.
+ */
+export interface LedgerEntry<K extends string = string, P = unknown> {
+  readonly seq: number;
+  /** Milliseconds since the epoch: the envelope's `received_at`, or the time of ingestion. */
+  readonly receivedAt: number;
+  readonly kind: K;
+  readonly payload: P;
+  readonly prevHash: string;
+  readonly hash: string;
+}
+
+/** An entry before it is stamped with its place in the chain. */
+export type UnsealedEntry<K extends string = string, P = unknown> = Omit<
+  LedgerEntry<K, P>,
+  'seq' | 'prevHash' | 'hash'
+>;
+
+/** The `prevHash` of the first entry. */
+export const GENESIS_PREV_HASH = '0'.repeat(64);
+
+/** Payload of the first entry of every log (seq 0): whose device wrote it. */
+export interface LedgerCreatedPayload {
+  readonly user_id: string;
+  readonly device_id: string;
+  /** Public identity keys of our device: `{ curve25519, ed25519 }`. */
+  readonly keys: { readonly curve25519: string; readonly ed25519: string };
+  readonly engine_version: string;
+}
+
+/** Payload of a `rejected_input` entry: the raw text and where the decoder stopped. */
+export interface RejectedInputPayload {
+  readonly raw: string;
+  /** Dotted decoder path, e.g. `event.content.session_id` (empty for invalid JSON). */
+  readonly path: string;
+  /** One readable line, e.g. `event.content.session_id: expected string, got number`. */
+  readonly message: string;
+}

@@ -1,0 +1,43 @@
+import type { LedgerEntry, RejectedInputPayload } from '../../events/entry.js';
+import type { Slice } from '../slice.js';
+
+/** Counts of what the log holds: entries by kind, and every rejected input. */
+export interface LogSummary {
+  entries: number;
+  byKind: Record<string, number>;
+  rejectedInputs: number;
+  lastSeq: number;
+  lastReceivedAt: number;
+}
+
+/**
+ * The `log` slice. Rejected inputs become `input.rejected` decisions here, so a bad
+ * input is visible in `decisions`, `explain` and reports like any other refusal.
+ */
+export const logSlice: Slice<LogSummary> = {
+  name: 'log',
+  version: 1,
+  initial: () => ({ entries: 0, byKind: {}, rejectedInputs: 0, lastSeq: -1, lastReceivedAt: 0 }),
+  reduce(draft, entry: LedgerEntry, ctx) {
+    draft.entries++;
+    draft.byKind[entry.kind] = (draft.byKind[entry.kind] ?? 0) + 1;
+    draft.lastSeq = entry.seq;
+    draft.lastReceivedAt = entry.receivedAt;
+    if (entry.kind === 'rejected_input') {
+      const p = entry.payload as RejectedInputPayload;
+      draft.rejectedInputs++;
+      ctx.decide({
+        code: 'input.rejected',
+        outcome: 'rejected',
+        subject: `input ${entry.seq}`,
+        because: [],
+        detail: { path: p.path, message: p.message },
+      });
+    }
+  },
+};
+
+/** Selector: the summary of the log as folded so far. */
+export function logSummary(root: Readonly<Record<string, unknown>>): LogSummary {
+  return root[logSlice.name] as LogSummary;
+}

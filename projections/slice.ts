@@ -1,0 +1,33 @@
+import type { Draft } from 'immer';
+import type { LedgerEntry } from '../events/entry.js';
+import type { Decision } from './decision.js';
+import type { CryptoPort } from './port.js';
+
+/** What a reducer may use besides its own state and the entry: all pure. */
+export interface ReduceContext {
+  readonly crypto: CryptoPort;
+  /**
+   * The whole ledger state as it stands while this entry is folded (slices before this
+   * one have already seen the entry). Read it only through the selectors other slices
+   * export; never write to it.
+   */
+  readonly root: Readonly<Record<string, unknown>>;
+  /** Records a decision about the current entry (its `seq` and `slice` are filled in). */
+  decide(decision: Omit<Decision, 'seq' | 'slice'>): void;
+}
+
+/**
+ * A projection slice: `{ name, version, initial, reduce }`. `reduce` mutates an immer
+ * draft; it must be pure (no clock, randomness or I/O: time is `entry.receivedAt`) and
+ * must never throw. Bumping `version` rebuilds the slice from the log.
+ */
+export interface Slice<S> {
+  readonly name: string;
+  readonly version: number;
+  initial(): S;
+  reduce(draft: Draft<S>, entry: LedgerEntry, ctx: ReduceContext): void;
+}
+
+/** A slice whose state type has been forgotten, for lists of slices. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnySlice = Slice<any>;

@@ -1,0 +1,125 @@
+import type Olm from '@matrix-org/olm';
+import { canonicalJson } from './canonical.js';
+
+// The pickle sits inside the vault, which does the encryption at rest; olm's own pickle
+// key only has to be stable.
+const PICKLE_KEY = 'keyledger-account';
+
+/** Signed device keys, as `/keys/upload` and `/keys/query` carry them. */
+export interface SignedDeviceKeys {
+  user_id: string;
+  device_id: string;
+  algorithms: string[];
+  keys: Record<string, string>;
+  signatures: Record<string, Record<string, string>>;
+}
+
+/** A signed curve25519 key for `/keys/upload` (`one_time_keys` or `fallback_keys`). */
+export interface SignedCurveKey {
+  key: string;
+  fallback?: true;
+  signatures: Record<string, Record<string, string>>;
+}
+
+/** The `/keys/upload` request body. */
+export interface KeysUploadBody {
+  device_keys?: SignedDeviceKeys;
+  one_time_keys: Record<string, SignedCurveKey>;
+  fallback_keys?: Record<string, SignedCurveKey>;
+}
+
+/**
+ * Our own device: an olm Account, kept pickled in the vault. The engine is the only user;
+ * clients get its public keys and signed upload bodies, never the account itself.
+ */
+export class OwnAccount {
+  private constructor(
+    private readonly account: Olm.Account,
+    readonly userId: string,
+    readonly deviceId: string,
+  ) {}
+
+  static create(olm: typeof Olm, userId: string, deviceId: string): OwnAccount {
+    const account = new olm.Account();
+    account.create();
+    return new OwnAccount(account, userId, deviceId);
+  }
+
+  static unpickle(olm: typeof Olm, userId: string, deviceId: string, pickle: string): OwnAccount {
+    const account = new olm.Account();
+    account.unpickle(PICKLE_KEY, pickle);
+    return new OwnAccount(account, userId, deviceId);
+  }
+
+  /** The device's public identity keys. */
+  identityKeys(): { curve25519: string; ed25519: string } {
+    const keys = JSON.parse(this.account.identity_keys()) as { curve25519: string; ed25519: string };
+    return { curve25519: keys.curve25519, ed25519: keys.ed25519 };
+  }
+
+  /** Signs a message with the device's ed25519 key (unpadded base64). */
+  sign(message: string): string {
+    return this.account.sign(message);
+  }
+
+  /** Signs a JSON object as the spec's "Signing JSON" says, returning a signed copy. */
+  signJson<T extends object>(value: T): T & { signatures: Record<string, Record<string, string>> } {
+    const { signatures, unsigned, ...rest } = value as Record<string, unknown>;
+    const signature = this.sign(canonicalJson(rest));
+    const existing = (signatures ?? {}) as Record<string, Record<string, string>>;
+    const merged = { ...existing, [this.userId]: { ...(existing[this.userId] ?? {}), [`ed25519:${this.deviceId}`]: signature } };
+    return { ...(value as object), signatures: merged } as T & { signatures: Record<string, Record<string, string>> };
+  }
+
+  deviceKeys(): SignedDeviceKeys {
+    const { curve25519, ed25519 } = this.identityKeys();
+    return this.signJson({
+      user_id: this.userId,
+      device_id: this.deviceId,
+      algorithms: ['m.olm.v1.curve25519-aes-sha2', 'm.megolm.v1.aes-sha2'],
+      keys: { [`curve25519:${this.deviceId}`]: curve25519, [`ed25519:${this.deviceId}`]: ed25519 },
+      signatures: {},
+    });
+  }
+
+  /** Half the account's maximum, as clients keep on the server. */
+  defaultBatchSize(): number {
+    return Math.floor(this.account.max_number_of_one_time_keys() / 2);
+  }
+
+  /**
+   * A fresh batch of signed one-time keys and a signed fallback key, marked published.
+   * The caller must persist the account (`pickle`) in the same step it hands these out.
+   */
+  publishKeys(count = this.defaultBatchSize(), withDeviceKeys = false): KeysUploadBody {
+    this.account.generate_one_time_keys(count);
+    this.account.generate_fallback_key();
+    const otks = JSON.parse(this.account.one_time_keys()) as { curve25519: Record<string, string> };
+    const fallback = JSON.parse(this.account.unpublished_fallback_key()) as { curve25519: Record<string, string> };
+    const body: KeysUploadBody = { one_time_keys: {} };
+    for (const [id, key] of Object.entries(otks.curve25519)) {
+      body.one_time_keys[`signed_curve25519:${id}`] = this.signJson({ key, signatures: {} });
+    }
+    const fallbackKeys: Record<string, SignedCurveKey> = {};
+    for (const [id, key] of Object.entries(fallback.curve25519)) {
+      fallbackKeys[`signed_curve25519:${id}`] = this.signJson({ key, fallback: true as const, signatures: {} });
+    }
+    if (Object.keys(fallbackKeys).length > 0) body.fallback_keys = fallbackKeys;
+    if (withDeviceKeys) body.device_keys = this.deviceKeys();
+    this.account.mark_keys_as_published();
+    return body;
+  }
+
+  /** The olm account, for the ingestion step that decrypts Olm messages. */
+  get olmAccount(): Olm.Account {
+    return this.account;
+  }
+
+  pickle(): string {
+    return this.account.pickle(PICKLE_KEY);
+  }
+
+  free(): void {
+    this.account.free();
+  }
+}

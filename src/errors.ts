@@ -1,0 +1,87 @@
+/**
+ * Errors a caller of keyledger can act on. One base class with a stable string `code`;
+ * one subclass per failure that calls for a different reaction.
+ */
+export class KeyledgerError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** Another process (or another open handle) holds the ledger's write lock. */
+export class LedgerLockedError extends KeyledgerError {
+  constructor(readonly path: string, cause?: unknown) {
+    super('ledger.locked', `the ledger at ${path} is open in another process (one writer at a time; open it read-only from a copy)`, { cause });
+  }
+}
+
+/** No ledger exists at the path and the call did not ask to create one. */
+export class LedgerNotFoundError extends KeyledgerError {
+  constructor(readonly path: string) {
+    super('ledger.not_found', `no ledger at ${path} (create one with \`keyledger init\`)`);
+  }
+}
+
+/** The ledger was opened for a different user or device than asked for. */
+export class LedgerIdentityMismatchError extends KeyledgerError {
+  constructor(readonly path: string, expected: string, actual: string) {
+    super('ledger.identity_mismatch', `the ledger at ${path} belongs to ${actual}, not ${expected}`);
+  }
+}
+
+/** A write was attempted on a ledger opened read-only. */
+export class LedgerReadOnlyError extends KeyledgerError {
+  constructor() {
+    super('ledger.read_only', 'the ledger is open read-only');
+  }
+}
+
+/** The ledger was used after `close()`. */
+export class LedgerClosedError extends KeyledgerError {
+  constructor() {
+    super('ledger.closed', 'the ledger is closed');
+  }
+}
+
+/**
+ * Writing to the log failed; the in-memory state may be ahead of the disk, so the ledger
+ * refuses further work until it is reopened (reopening rebuilds from what was written).
+ */
+export class LedgerWriteError extends KeyledgerError {
+  constructor(cause: unknown) {
+    super('ledger.write_failed', `writing to the log failed: ${String((cause as Error)?.message ?? cause)}`, { cause });
+  }
+}
+
+/**
+ * An input could not be decoded. It was still logged, as the `rejected_input` entry
+ * `seq`; `path` is the decoder's dotted path (empty when the text was not JSON).
+ */
+export class InputDecodeError extends KeyledgerError {
+  constructor(
+    readonly seq: number,
+    readonly path: string,
+    readonly detail: string,
+  ) {
+    super('input.decode_failed', `rejected input (logged as seq ${seq}): ${detail}`);
+  }
+}
+
+/** The vault could not be opened with the store key given (wrong or missing key). */
+export class VaultKeyError extends KeyledgerError {
+  constructor(message: string, cause?: unknown) {
+    super('vault.bad_key', message, { cause });
+  }
+}
+
+/** A stored record (snapshot, vault, entry) is not what this engine can read. */
+export class CorruptStoreError extends KeyledgerError {
+  constructor(message: string, cause?: unknown) {
+    super('store.corrupt', message, { cause });
+  }
+}

@@ -1,0 +1,41 @@
+/**
+ * keyledger: an event-sourced crypto state engine for Matrix end-to-end encryption.
+ *
+ * Open a ledger, feed it every to-device and room event the client receives, and read
+ * back deterministic, explainable state and decisions.
+ */
+
+// ---- values ---------------------------------------------------------------------------
+export { openLedger, Ledger } from './ledger.js';
+export {
+  KeyledgerError,
+  LedgerLockedError,
+  LedgerNotFoundError,
+  LedgerIdentityMismatchError,
+  LedgerReadOnlyError,
+  LedgerClosedError,
+  LedgerWriteError,
+  InputDecodeError,
+  VaultKeyError,
+  CorruptStoreError,
+} from './errors.js';
+export { redactSecrets, redactRawText, REDACTED } from './redact.js';
+export { canonicalJson } from './canonical.js';
+export { ENGINE_VERSION } from './version.js';
+export { decodeEnvelope } from '../events/envelope.js';
+export { logSummary } from '../projections/log/slice.js';
+export { ownDevice, deviceRecord } from '../projections/identities/slice.js';
+export { defaultSlices } from '../projections/index.js';
+
+// ---- types ----------------------------------------------------------------------------
+export type { LedgerOptions, Durability, IngestResult, IngestOutcome } from './ledger.js';
+export type { KeysUploadBody, SignedDeviceKeys, SignedCurveKey } from './account.js';
+export type { DecisionFilter } from './decision-store.js';
+export type { VerifyOptions, VerifyReport, VerifyProblem } from './verify.js';
+export type { LedgerState, SliceVersions } from './runtime/projector.js';
+export type { Envelope } from '../events/envelope.js';
+export type { LedgerEntry, LedgerCreatedPayload, RejectedInputPayload } from '../events/entry.js';
+export type { Decision, DecisionOutcome } from '../projections/decision.js';
+export type { Slice, ReduceContext, AnySlice } from '../projections/slice.js';
+export type { CryptoPort } from '../projections/port.js';
+export type { LogSummary } from '../projections/log/slice.js';

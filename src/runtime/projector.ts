@@ -1,0 +1,82 @@
+import { Immer } from 'immer';
+import type { LedgerEntry } from '../../events/entry.js';
+import type { Decision } from '../../projections/decision.js';
+import type { CryptoPort } from '../../projections/port.js';
+import type { AnySlice, ReduceContext } from '../../projections/slice.js';
+import { canonicalJson, sha256Hex } from '../canonical.js';
+
+/** The whole projected state: one record per slice, keyed by slice name. */
+export type LedgerState = Readonly<Record<string, unknown>>;
+
+/** Slice name → slice version; a snapshot is only reused when these match. */
+export type SliceVersions = Readonly<Record<string, number>>;
+
+// Our own immer instance: auto-freeze walks every new object of a large state and is the
+// main cost of a fold; we never mutate outside `produce`, so freezing buys nothing here.
+// A private instance leaves the embedding client's global immer settings alone.
+const immer = new Immer({ autoFreeze: false });
+
+/**
+ * Folds log entries into the ledger state: every slice, in a fixed order, inside one
+ * immer `produce` per call. Pure given the crypto port: the same entries from the same
+ * state give the same result.
+ */
+export class Projector {
+  readonly versions: SliceVersions;
+
+  constructor(
+    readonly slices: readonly AnySlice[],
+    private readonly crypto: CryptoPort,
+  ) {
+    const versions: Record<string, number> = {};
+    for (const s of slices) {
+      if (versions[s.name] !== undefined) throw new Error(`two slices named ${s.name}`);
+      versions[s.name] = s.version;
+    }
+    this.versions = versions;
+  }
+
+  initial(): LedgerState {
+    const state: Record<string, unknown> = {};
+    for (const s of this.slices) state[s.name] = s.initial();
+    return state;
+  }
+
+  /**
+   * Folds `entries` (in order) into `state`. Decisions are appended to `decisions` in the
+   * order they are taken. A reducer that throws is a bug, not a reason to stop the
+   * engine: it is recorded as an `engine.reducer_failed` decision and the fold goes on.
+   */
+  fold(state: LedgerState, entries: readonly LedgerEntry[], decisions?: Decision[]): LedgerState {
+    if (entries.length === 0) return state;
+    return immer.produce(state, (draft: Record<string, unknown>) => {
+      for (const entry of entries) {
+        for (const slice of this.slices) {
+          const ctx: ReduceContext = {
+            crypto: this.crypto,
+            root: draft,
+            decide: (d) => {
+              decisions?.push({ seq: entry.seq, slice: slice.name, ...d, because: [...d.because].sort((a, b) => a - b) });
+            },
+          };
+          try {
+            slice.reduce(draft[slice.name] as never, entry, ctx);
+          } catch (err) {
+            ctx.decide({
+              code: 'engine.reducer_failed',
+              outcome: 'flagged',
+              subject: `input ${entry.seq}`,
+              because: [],
+              detail: { slice: slice.name, error: String((err as Error)?.message ?? err) },
+            });
+          }
+        }
+      }
+    }) as LedgerState;
+  }
+}
+
+/** SHA-256 of the canonical JSON of a state: equal hashes, equal states. */
+export function stateHash(state: LedgerState): string {
+  return sha256Hex(canonicalJson(state));
+}
