@@ -1,0 +1,95 @@
+/**
+ * The ingest envelope: one JSON object per input, the engine's external contract.
+ *
+ * ```json
+ * {"kind":"to_device","event":{"type":"…","sender":"…","content":{…}}}
+ * {"kind":"room_event","room_id":"!r:server","event":{"event_id":"…","sender":"…","origin_server_ts":0,"type":"…","content":{…}}}
+ * {"kind":"keys_query","response":{…}}
+ * {"kind":"backup_version","response":{…}}
+ * {"kind":"user_action","action":"…", …}
+ * ```
+ * Any of them may carry `received_at` (ms since the epoch). The event content of a
+ * known type is checked with its family codec, so failure paths read
+ * `event.content.session_id`.
+ */
+import * as t from 'io-ts';
+import type { Either } from 'fp-ts/lib/Either.js';
+import { BackupVersionResponse } from './backup.js';
+import { NonNegativeInteger, delegate, dispatchOn } from './codec.js';
+import { decodeWith, type DecodeFailure } from './decode.js';
+import { RoomEvent, ToDeviceEvent } from './event.js';
+import { KeysQueryResponse } from './keys.js';
+
+/** Optional on every envelope: when the client received the input, in ms since the epoch. */
+const Received = t.partial({ received_at: NonNegativeInteger });
+
+/** `kind: "to_device"`. */
+export const ToDeviceEnvelope = t.intersection([t.type({ kind: t.literal('to_device'), event: ToDeviceEvent }), Received], 'ToDeviceEnvelope');
+export type ToDeviceEnvelope = t.TypeOf<typeof ToDeviceEnvelope>;
+
+/** `kind: "room_event"`: `room_id` is given here because /sync groups timeline events by room. */
+export const RoomEventEnvelope = t.intersection([
+  t.type({ kind: t.literal('room_event'), room_id: t.string, event: RoomEvent }),
+  Received,
+], 'RoomEventEnvelope');
+export type RoomEventEnvelope = t.TypeOf<typeof RoomEventEnvelope>;
+
+/** `kind: "keys_query"`: a /keys/query response body. */
+export const KeysQueryEnvelope = t.intersection([t.type({ kind: t.literal('keys_query'), response: KeysQueryResponse }), Received], 'KeysQueryEnvelope');
+export type KeysQueryEnvelope = t.TypeOf<typeof KeysQueryEnvelope>;
+
+/** `kind: "backup_version"`: a GET /room_keys/version response body. */
+export const BackupVersionEnvelope = t.intersection([
+  t.type({ kind: t.literal('backup_version'), response: BackupVersionResponse }),
+  Received,
+], 'BackupVersionEnvelope');
+export type BackupVersionEnvelope = t.TypeOf<typeof BackupVersionEnvelope>;
+
+/**
+ * Codecs of the known user actions, by `action`. Each checks the whole envelope (its
+ * fields sit beside `kind` and `action`). Add an entry here to accept a new action.
+ */
+export const userActionCodecs: Record<string, t.Decoder<unknown, unknown>> = {};
+
+/** The common shape of a user action; its own fields are checked by `userActionCodecs`. */
+const UserActionShape = t.intersection([t.type({ kind: t.literal('user_action'), action: t.string }), Received]);
+
+/** `kind: "user_action"`: something the local user did; an action not in `userActionCodecs` is a failure. */
+export const UserActionEnvelope = new t.Type<t.TypeOf<typeof UserActionShape>, t.TypeOf<typeof UserActionShape>, unknown>(
+  'UserActionEnvelope',
+  (u): u is t.TypeOf<typeof UserActionShape> => UserActionEnvelope.validate(u, [])._tag === 'Right',
+  (u, c) => {
+    const shape = UserActionShape.validate(u, delegate(c, UserActionShape));
+    if (shape._tag === 'Left') return shape;
+    const { action } = shape.right;
+    if (!Object.prototype.hasOwnProperty.call(userActionCodecs, action)) {
+      return t.failure(action, t.appendContext(c, 'action', t.string, action), `unknown action ${JSON.stringify(action)}`);
+    }
+    const codec = userActionCodecs[action];
+    const own = codec.validate(u, delegate(c, codec));
+    return own._tag === 'Left' ? own : shape;
+  },
+  t.identity,
+);
+export type UserActionEnvelope = t.TypeOf<typeof UserActionEnvelope>;
+
+/** Any envelope, dispatched by `kind`; an unknown kind fails at `kind`. */
+export const Envelope = dispatchOn('Envelope', {
+  key: 'kind',
+  branches: {
+    to_device: ToDeviceEnvelope,
+    room_event: RoomEventEnvelope,
+    keys_query: KeysQueryEnvelope,
+    backup_version: BackupVersionEnvelope,
+    user_action: UserActionEnvelope,
+  },
+});
+export type Envelope = ToDeviceEnvelope | RoomEventEnvelope | KeysQueryEnvelope | BackupVersionEnvelope | UserActionEnvelope;
+
+/**
+ * Decodes one ingest envelope (already parsed from JSON). Never throws; on success the
+ * result is the input object itself, unknown fields included.
+ */
+export function decodeEnvelope(value: unknown): Either<DecodeFailure, Envelope> {
+  return decodeWith(Envelope, value);
+}
