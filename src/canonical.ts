@@ -1,14 +1,21 @@
 import { createHash } from 'node:crypto';
-import canonicalize from 'canonicalize';
+import { configure } from 'safe-stable-stringify';
+
+// Keys sorted, no whitespace, strings escaped as JSON.stringify escapes them (`\u0001`;
+// another-json's `\U0001` is not JSON), and anything JSON cannot hold (NaN, functions,
+// BigInt, cycles) is an error rather than a silent `null`. safe-stable-stringify is the
+// fastest well-kept encoder of that kind we measured (~3 µs for a room event against ~7.5 µs
+// for RFC 8785's canonicalize), and the log hashes every entry with it.
+const stringify = configure({ deterministic: true, strict: true, bigint: false, circularValue: TypeError });
 
 /**
- * Matrix canonical JSON: keys sorted, no insignificant whitespace, strings escaped as
- * JSON does (`\u0001`, not another-json's invalid `\U0001`). RFC 8785 encodes exactly
- * that for the integers Matrix allows. Used for signatures, entry hashes and state hashes
- * alike, so one encoding is the truth.
+ * Matrix canonical JSON of a JSON value: used for signatures, entry hashes and state
+ * hashes alike, so one encoding is the truth. Throws on values JSON cannot represent.
  */
 export function canonicalJson(value: unknown): string {
-  return canonicalize(value) ?? 'null';
+  const text = stringify(value);
+  if (text === undefined) throw new TypeError('not a JSON value');
+  return text;
 }
 
 /** Lower-case hex SHA-256 of a string's UTF-8 bytes. */

@@ -1,5 +1,5 @@
 import type { Decision } from '../projections/decision.js';
-import { seqKey } from './log/entry-hash.js';
+import { seqKey } from './log/entry-codec.js';
 import type { BatchOp, LedgerStore } from './log/store.js';
 
 /** Which decisions to return; every field narrows, all are optional. */

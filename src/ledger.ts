@@ -18,9 +18,11 @@ import {
   LedgerReadOnlyError,
   LedgerWriteError,
 } from './errors.js';
-import { seal, seqKey } from './log/entry-hash.js';
+import { encodeEntry, seqKey } from './log/entry-codec.js';
+import { prepareInput } from './ingest/prepare.js';
 import { LedgerStore, type BatchOp } from './log/store.js';
 import { Projector, stateHash, type LedgerState, type SliceVersions } from './runtime/projector.js';
+import { canonicalJson } from './canonical.js';
 import { checkpointMessage, latestSnapshot, snapshotPut, type Snapshot } from './snapshots.js';
 import { Vault } from './vault.js';
 import { verifyLedger, type VerifyOptions, type VerifyReport } from './verify.js';
@@ -55,6 +57,20 @@ export interface LedgerOptions {
   slices?: readonly AnySlice[];
 }
 
+/** Options of {@link Ledger.replay}. */
+export interface ReplayOptions {
+  /** Last seq to fold (default: the head). */
+  to?: number;
+  /** Seqs to leave out. */
+  skip?: ReadonlySet<number>;
+  /** Start from the newest snapshot instead of from zero (ignored with `skip`). */
+  fromSnapshot?: boolean;
+  /** Receives every decision the replay takes, in order. */
+  onDecision?: (decision: Decision) => void;
+  /** Called after each chunk of entries with the last seq folded. */
+  onProgress?: (seq: number) => void;
+}
+
 /** The result of one accepted input. */
 export interface IngestResult {
   /** The seq of the input's own entry. */
@@ -69,14 +85,34 @@ export interface IngestResult {
 /** One input's outcome in {@link Ledger.ingestMany}. */
 export type IngestOutcome = ({ ok: true } & IngestResult) | { ok: false; error: InputDecodeError };
 
-interface Group {
+/** One call waiting for the writer: inputs to log, or vault operations alone. */
+interface Request {
+  inputs: readonly unknown[];
+  ops?: BatchOp[];
+  sync: boolean;
+  resolve(outcomes: IngestOutcome[]): void;
+  reject(err: unknown): void;
+}
+
+/** A batch encoded and folded, on its way to the disk. */
+interface Built {
+  batch: Request[];
+  sync: boolean;
   ops: BatchOp[];
   entries: LedgerEntry[];
   decisions: Decision[];
+  outcomes: IngestOutcome[][];
+  /** The state after this batch. */
   state: LedgerState;
-  sync: boolean;
-  waiters: { resolve(): void; reject(err: unknown): void }[];
+  /** Resolves to null once written, or to the write's error. */
+  written: Promise<unknown>;
 }
+
+/** Inputs folded and written together at most (bounds latency and memory of one batch). */
+const MAX_BATCH = 4096;
+
+/** The root-level key prefix of the `log` sublevel: plain puts skip per-op sublevel encoding. */
+const LOG_PREFIX = '!log!';
 
 interface LedgerMeta {
   format: 1;
@@ -120,7 +156,7 @@ export class Ledger {
   private head: { seq: number; hash: string };
   private durableHead: { seq: number; hash: string };
   private lastSnapshotSeq: number;
-  private groups: Group[] = [];
+  private queue: Request[] = [];
   private writing: Promise<void> | null = null;
   private failure: LedgerWriteError | null = null;
   private closed = false;
@@ -201,7 +237,7 @@ export class Ledger {
     const keys = account.identityKeys();
     const now = options.now ?? Date.now;
     const payload: LedgerCreatedPayload = { user_id: userId, device_id: deviceId, keys, engine_version: ENGINE_VERSION };
-    const genesis = seal({ receivedAt: now(), kind: 'ledger_created', payload }, 0, GENESIS_PREV_HASH);
+    const { entry: genesis, text: genesisText } = encodeEntry(0, now(), 'ledger_created', canonicalJson(payload), payload, GENESIS_PREV_HASH);
     const decisions: Decision[] = [];
     const state = projector.fold(projector.initial(), [genesis], decisions);
     const meta: LedgerMeta = { format: 1, user_id: userId, device_id: deviceId };
@@ -210,7 +246,7 @@ export class Ledger {
         ...setup,
         vault.putOp('account', account.pickle()),
         { type: 'put', sublevel: store.meta, key: 'ledger', value: JSON.stringify(meta) } as BatchOp,
-        { type: 'put', sublevel: store.log, key: seqKey(0), value: JSON.stringify(genesis) } as BatchOp,
+        { type: 'put', sublevel: store.log, key: seqKey(0), value: genesisText } as BatchOp,
         ...decisionPuts(store, decisions),
       ],
       true,
@@ -251,7 +287,7 @@ export class Ledger {
    * @throws LedgerReadOnlyError, LedgerClosedError, LedgerWriteError.
    */
   async ingest(input: unknown): Promise<IngestResult> {
-    const [outcome] = await this.ingestMany([input], this.options.durability === 'sync');
+    const [outcome] = await this.submit([input], this.options.durability === 'sync');
     if (!outcome!.ok) throw outcome!.error;
     const { ok: _ok, ...result } = outcome!;
     return result;
@@ -261,109 +297,139 @@ export class Ledger {
    * Appends many inputs in one atomic batch: after a crash either all of them are in the
    * log or none. Bad inputs do not stop the others: each gets its own outcome.
    */
-  async ingestMany(inputs: readonly unknown[], sync = this.options.durability === 'sync'): Promise<IngestOutcome[]> {
+  async ingestMany(inputs: readonly unknown[]): Promise<IngestOutcome[]> {
+    return this.submit(inputs, this.options.durability === 'sync');
+  }
+
+  private submit(inputs: readonly unknown[], sync: boolean): Promise<IngestOutcome[]> {
     this.assertWritable();
-    const now = this.options.now ?? Date.now;
-    const entries: LedgerEntry[] = [];
-    const outcomes: IngestOutcome[] = [];
-    const decisions: Decision[] = [];
-    let state = this.state_;
-    for (const input of inputs) {
-      const unsealed = this.prepare(input, now);
-      const sealed: LedgerEntry[] = [];
-      for (const u of unsealed) {
-        const entry = seal(u, this.head.seq + 1, this.head.hash);
-        this.head = { seq: entry.seq, hash: entry.hash };
-        sealed.push(entry);
-      }
-      const own: Decision[] = [];
-      state = this.projector.fold(state, sealed, own);
-      entries.push(...sealed);
-      decisions.push(...own);
-      const first = sealed[0]!;
-      if (first.kind === 'rejected_input') {
-        const p = first.payload as RejectedInputPayload;
-        outcomes.push({ ok: false, error: new InputDecodeError(first.seq, p.path, p.message) });
-      } else {
-        outcomes.push({ ok: true, seq: first.seq, seqs: sealed.map((e) => e.seq), kind: first.kind, decisions: own });
-      }
-    }
-    this.state_ = state;
-    const ops: BatchOp[] = entries.map((e) => ({ type: 'put', sublevel: this.store.log, key: seqKey(e.seq), value: JSON.stringify(e) }) as BatchOp);
-    ops.push(...decisionPuts(this.store, decisions));
-    await this.enqueue({ ops, entries, decisions, state, sync, waiters: [] }, inputs.length === 1 && !sync);
-    return outcomes;
-  }
-
-  /** Decodes one input into the entries it becomes (never throws). */
-  private prepare(input: unknown, now: () => number): UnsealedEntry[] {
-    let raw: string;
-    let value: unknown;
-    try {
-      raw = typeof input === 'string' ? input : JSON.stringify(input) ?? String(input);
-    } catch (err) {
-      return [rejected(String(input), '', `not serialisable as JSON: ${(err as Error).message}`, now())];
-    }
-    try {
-      value = JSON.parse(raw);
-    } catch (err) {
-      return [rejected(raw, '', `invalid JSON: ${(err as Error).message}`, now())];
-    }
-    const decoded = decodeEnvelope(value);
-    if (isLeft(decoded)) return [rejected(raw, decoded.left.path, decoded.left.message, now())];
-    const envelope: Envelope = decoded.right;
-    const receivedAt = typeof envelope.received_at === 'number' ? envelope.received_at : now();
-    return [{ receivedAt, kind: envelope.kind, payload: envelope }];
-  }
-
-  /**
-   * Queues a group for writing. Batched, single-input groups merge with the group still
-   * waiting, so concurrent ingest calls share one LevelDB batch; writes go one at a time
-   * and in order, so a later batch is never on disk without an earlier one.
-   */
-  private enqueue(group: Group, mergeable: boolean): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      const last = this.groups[this.groups.length - 1];
-      if (mergeable && last !== undefined && !last.sync) {
-        last.ops.push(...group.ops);
-        last.entries.push(...group.entries);
-        last.decisions.push(...group.decisions);
-        last.state = group.state;
-        last.waiters.push({ resolve, reject });
-      } else {
-        group.waiters.push({ resolve, reject });
-        this.groups.push(group);
-      }
+    return new Promise<IngestOutcome[]>((resolve, reject) => {
+      this.queue.push({ inputs, sync, resolve, reject });
       this.writing ??= this.drain();
     });
   }
 
+  /**
+   * The single writer. Requests queued in the same tick are encoded, folded (one immer
+   * `produce`) and written as one LevelDB batch; a `sync` request is a batch of its own,
+   * fsynced. Batches are written one at a time, in order, so a later batch is never on
+   * disk without an earlier one; the next batch is encoded while the previous one is
+   * being written (LevelDB writes on libuv's thread pool), which keeps both cores busy.
+   */
   private async drain(): Promise<void> {
-    // Let the calls of this tick join the first batch.
     await new Promise<void>((r) => setImmediate(r));
-    while (this.groups.length > 0) {
-      const group = this.groups.shift()!;
-      try {
-        if (this.failure) throw this.failure;
-        await this.store.write(group.ops, group.sync);
-      } catch (err) {
-        this.failure ??= err instanceof LedgerWriteError ? err : new LedgerWriteError(err);
-        for (const w of group.waiters) w.reject(this.failure);
-        continue;
-      }
-      const last = group.entries[group.entries.length - 1];
-      if (last !== undefined) this.durableHead = { seq: last.seq, hash: last.hash };
-      this.durableState = group.state;
-      for (const w of group.waiters) w.resolve();
-      for (const e of group.entries) this.entriesSubject.next(e);
-      for (const d of group.decisions) this.decisionsSubject.next(d);
-      this.stateSubject.next(group.state);
-      const every = this.options.snapshotEvery ?? 10_000;
-      if (this.durableHead.seq - this.lastSnapshotSeq >= every) {
-        await this.writeSnapshot(this.durableState, this.durableHead).catch(() => undefined);
+    let inflight: Built | null = null;
+    for (;;) {
+      const next = this.queue.length > 0 ? this.buildNext() : null;
+      if (inflight !== null) await this.finish(inflight);
+      inflight = null;
+      if (next !== null) {
+        next.written = this.store.write(next.ops, next.sync).then(
+          () => null,
+          (err: unknown) => err,
+        );
+        inflight = next;
+      } else if (this.queue.length === 0) {
+        break;
       }
     }
     this.writing = null;
+  }
+
+  /** Takes the next batch off the queue and builds it; null if it failed (and was rejected). */
+  private buildNext(): Built | null {
+    const batch = this.takeBatch();
+    try {
+      if (this.failure) throw this.failure;
+      const built = this.build(batch);
+      return { batch, sync: batch.some((r) => r.sync), written: Promise.resolve(null), ...built, state: this.state_ };
+    } catch (err) {
+      this.failure ??= err instanceof LedgerWriteError ? err : new LedgerWriteError(err);
+      for (const r of batch) r.reject(this.failure);
+      return null;
+    }
+  }
+
+  /** Waits for a batch's write, then answers its callers and tells the streams. */
+  private async finish(built: Built): Promise<void> {
+    const err = await built.written;
+    if (err !== null || this.failure) {
+      this.failure ??= new LedgerWriteError(err);
+      for (const r of built.batch) r.reject(this.failure);
+      return;
+    }
+    const last = built.entries[built.entries.length - 1];
+    if (last !== undefined) this.durableHead = { seq: last.seq, hash: last.hash };
+    this.durableState = built.state;
+    built.batch.forEach((r, i) => r.resolve(built.outcomes[i]!));
+    for (const e of built.entries) this.entriesSubject.next(e);
+    for (const d of built.decisions) this.decisionsSubject.next(d);
+    this.stateSubject.next(this.durableState);
+    const every = this.options.snapshotEvery ?? 10_000;
+    if (this.durableHead.seq - this.lastSnapshotSeq >= every) {
+      await this.writeSnapshot(this.durableState, this.durableHead).catch(() => undefined);
+    }
+  }
+
+  private takeBatch(): Request[] {
+    const first = this.queue.shift()!;
+    if (first.sync || first.ops) return [first];
+    const batch = [first];
+    let size = first.inputs.length;
+    while (this.queue.length > 0 && !this.queue[0]!.sync && !this.queue[0]!.ops && size < MAX_BATCH) {
+      const next = this.queue.shift()!;
+      size += next.inputs.length;
+      batch.push(next);
+    }
+    return batch;
+  }
+
+  /** Encodes, chains and folds a batch; returns what to write and what to answer. */
+  private build(batch: readonly Request[]) {
+    const now = this.options.now ?? Date.now;
+    const ops: BatchOp[] = [];
+    const entries: LedgerEntry[] = [];
+    const perInput: { first: number; last: number }[][] = [];
+    for (const request of batch) {
+      if (request.ops) ops.push(...request.ops);
+      perInput.push(
+        request.inputs.map((input) => {
+          const p = prepareInput(input, now);
+          const { entry, text } = encodeEntry(this.head.seq + 1, p.receivedAt, p.kind, p.payloadText, p.payload, this.head.hash);
+          this.head = { seq: entry.seq, hash: entry.hash };
+          entries.push(entry);
+          ops.push({ type: 'put', key: LOG_PREFIX + seqKey(entry.seq), value: text } as BatchOp);
+          return { first: entry.seq, last: entry.seq };
+        }),
+      );
+    }
+    const decisions: Decision[] = [];
+    this.state_ = this.projector.fold(this.state_, entries, decisions);
+    ops.push(...decisionPuts(this.store, decisions));
+    const bySeq = new Map<number, Decision[]>();
+    for (const d of decisions) {
+      const list = bySeq.get(d.seq);
+      if (list) list.push(d);
+      else bySeq.set(d.seq, [d]);
+    }
+    const firstSeq = entries[0]?.seq ?? 0;
+    const outcomes = perInput.map((inputs) =>
+      inputs.map(({ first, last }): IngestOutcome => {
+        const entry = entries[first - firstSeq]!;
+        if (entry.kind === 'rejected_input') {
+          const p = entry.payload as RejectedInputPayload;
+          return { ok: false, error: new InputDecodeError(entry.seq, p.path, p.message) };
+        }
+        const seqs: number[] = [];
+        const own: Decision[] = [];
+        for (let s = first; s <= last; s++) {
+          seqs.push(s);
+          own.push(...(bySeq.get(s) ?? []));
+        }
+        return { ok: true, seq: first, seqs, kind: entry.kind, decisions: own };
+      }),
+    );
+    return { outcomes, ops, entries, decisions };
   }
 
   /** Signs and stores a snapshot (checkpoint) of `state` at `head`. */
@@ -403,7 +469,10 @@ export class Ledger {
   async publishKeys(options: { count?: number; withDeviceKeys?: boolean } = {}): Promise<KeysUploadBody> {
     const account = this.requireAccount();
     const body = account.publishKeys(options.count, options.withDeviceKeys ?? false);
-    await this.enqueue({ ops: [this.vault!.putOp('account', account.pickle())], entries: [], decisions: [], state: this.state_, sync: true, waiters: [] }, false);
+    await new Promise<IngestOutcome[]>((resolve, reject) => {
+      this.queue.push({ inputs: [], ops: [this.vault!.putOp('account', account.pickle())], sync: true, resolve, reject });
+      this.writing ??= this.drain();
+    });
     return body;
   }
 
@@ -447,6 +516,33 @@ export class Ledger {
     let state = snapshot?.state ?? this.projector.initial();
     for await (const chunk of this.store.entries((snapshot?.seq ?? -1) + 1, seq)) state = this.projector.fold(state, chunk);
     return state;
+  }
+
+  /**
+   * Replays the log with this engine's reducers, from the start (or from the newest
+   * snapshot when `fromSnapshot`), without touching the ledger: the basis of what-if and
+   * rejudge analysis. `skip` leaves entries out, as if they had never arrived.
+   */
+  async replay(options: ReplayOptions = {}): Promise<{ state: LedgerState; entries: number; headSeq: number }> {
+    this.assertOpen();
+    const to = Math.min(options.to ?? Number.MAX_SAFE_INTEGER, this.durableHead.seq);
+    const snapshot = options.fromSnapshot && options.skip === undefined ? await latestSnapshot(this.store.snap, this.projector.versions, to) : undefined;
+    let state = snapshot?.state ?? this.projector.initial();
+    let count = 0;
+    let headSeq = snapshot?.seq ?? -1;
+    const decisions: Decision[] | undefined = options.onDecision ? [] : undefined;
+    for await (let chunk of this.store.entries((snapshot?.seq ?? -1) + 1, to)) {
+      if (options.skip) chunk = chunk.filter((e) => !options.skip!.has(e.seq));
+      state = this.projector.fold(state, chunk, decisions);
+      if (decisions) {
+        for (const d of decisions) options.onDecision!(d);
+        decisions.length = 0;
+      }
+      count += chunk.length;
+      if (chunk.length > 0) headSeq = chunk[chunk.length - 1]!.seq;
+      options.onProgress?.(headSeq);
+    }
+    return { state, entries: count, headSeq };
   }
 
   /** Re-folds entries from a given state without touching the ledger (what-if analysis). */
@@ -511,8 +607,4 @@ export class Ledger {
     if (this.readOnly) throw new LedgerReadOnlyError();
     if (this.failure) throw this.failure;
   }
-}
-
-function rejected(raw: string, path: string, message: string, receivedAt: number): UnsealedEntry<'rejected_input', RejectedInputPayload> {
-  return { receivedAt, kind: 'rejected_input', payload: { raw, path, message } };
 }

@@ -1,5 +1,5 @@
 import type { Sub, BatchOp, LedgerStore } from './log/store.js';
-import { seqKey } from './log/entry-hash.js';
+import { seqKey } from './log/entry-codec.js';
 import { canonicalJson } from './canonical.js';
 import type { LedgerState, SliceVersions } from './runtime/projector.js';
 

@@ -1,6 +1,6 @@
 import { GENESIS_PREV_HASH, type LedgerCreatedPayload, type LedgerEntry } from '../events/entry.js';
 import type { CryptoPort } from '../projections/port.js';
-import { entryHash } from './log/entry-hash.js';
+import { entryHash } from './log/entry-codec.js';
 import type { LedgerStore } from './log/store.js';
 import { stateHash, type LedgerState, type Projector } from './runtime/projector.js';
 import { checkpointMessage, sameVersions, type Snapshot } from './snapshots.js';

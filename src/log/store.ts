@@ -4,7 +4,7 @@ import { Level } from 'level';
 import type { AbstractSublevel, AbstractBatchOperation } from 'abstract-level';
 import type { LedgerEntry } from '../../events/entry.js';
 import { CorruptStoreError, LedgerLockedError, LedgerNotFoundError } from '../errors.js';
-import { seqKey } from './entry-hash.js';
+import { decodeEntryText, seqKey } from './entry-codec.js';
 
 type Db = Level<string, string>;
 /** A string-keyed, string-valued sublevel of the ledger's LevelDB. */
@@ -118,7 +118,7 @@ export class LedgerStore {
 
 function parseEntry(key: string, value: string): LedgerEntry {
   try {
-    return JSON.parse(value) as LedgerEntry;
+    return decodeEntryText(value);
   } catch (err) {
     throw new CorruptStoreError(`log entry ${key} is not readable JSON (run \`keyledger verify\`)`, err);
   }
