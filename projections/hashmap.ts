@@ -4,7 +4,9 @@
  * stays flat from a hundred entities to a million.
  *
  * Plain JSON all the way down (snapshots and state hashes need no special cases); the
- * bucket of a key depends on the key alone (FNV-1a), never on insertion order.
+ * bucket of a key depends on the key alone (FNV-1a), never on insertion order. Keys are
+ * stored with a `:` in front: keys come from the network, and a key such as `__proto__`
+ * must stay data, never reach an object's prototype.
  */
 export interface HashedMap<V> {
   count: number;
@@ -25,10 +27,13 @@ function bucketsOf(key: string): [string, string] {
   return [(h & 0xff).toString(16), ((h >>> 8) & 0xff).toString(16)];
 }
 
+const own = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k);
+
 export function hmGet<V>(map: HashedMap<V>, key: string): V | undefined {
   const [a, b] = bucketsOf(key);
   const inner = map.buckets[a]?.[b];
-  return inner !== undefined && Object.prototype.hasOwnProperty.call(inner, key) ? inner[key] : undefined;
+  const k = `:${key}`;
+  return inner !== undefined && own(inner, k) ? inner[k] : undefined;
 }
 
 export function hmHas<V>(map: HashedMap<V>, key: string): boolean {
@@ -40,15 +45,17 @@ export function hmSet<V>(map: HashedMap<V>, key: string, value: V): void {
   const [a, b] = bucketsOf(key);
   const outer = (map.buckets[a] ??= {});
   const inner = (outer[b] ??= {});
-  if (!Object.prototype.hasOwnProperty.call(inner, key)) map.count++;
-  inner[key] = value;
+  const k = `:${key}`;
+  if (!own(inner, k)) map.count++;
+  inner[k] = value;
 }
 
 export function hmDelete<V>(map: HashedMap<V>, key: string): boolean {
   const [a, b] = bucketsOf(key);
   const inner = map.buckets[a]?.[b];
-  if (inner === undefined || !Object.prototype.hasOwnProperty.call(inner, key)) return false;
-  delete inner[key];
+  const k = `:${key}`;
+  if (inner === undefined || !own(inner, k)) return false;
+  delete inner[k];
   map.count--;
   return true;
 }
@@ -57,7 +64,7 @@ export function hmDelete<V>(map: HashedMap<V>, key: string): boolean {
 export function hmKeys<V>(map: HashedMap<V>): string[] {
   const keys: string[] = [];
   for (const outer of Object.values(map.buckets)) {
-    for (const inner of Object.values(outer)) keys.push(...Object.keys(inner));
+    for (const inner of Object.values(outer)) for (const k of Object.keys(inner)) keys.push(k.slice(1));
   }
   return keys.sort();
 }

@@ -19,26 +19,39 @@ export const REDACTED = '[redacted]';
 
 /** A deep copy of `value` with every secret field's value replaced by `[redacted]`. */
 export function redactSecrets<T>(value: T): T {
-  if (Array.isArray(value)) return value.map((v) => redactSecrets(v)) as T;
+  return replaceSecrets(value, REDACTED, true);
+}
+
+/**
+ * A deep copy of `value` with every secret field's value replaced by `marker`; `raw`
+ * strings (rejected inputs) are redacted as text when `rawText` is set.
+ */
+export function replaceSecrets<T>(value: T, marker: string, rawText = false): T {
+  if (Array.isArray(value)) return value.map((v) => replaceSecrets(v, marker, rawText)) as T;
   if (value === null || typeof value !== 'object') return value;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-    if (SECRET_FIELDS.has(k) && v !== null && v !== undefined) out[k] = REDACTED;
-    else if (k === 'raw' && typeof v === 'string') out[k] = redactRawText(v);
-    else out[k] = redactSecrets(v);
+    if (SECRET_FIELDS.has(k) && v !== null && v !== undefined) out[k] = marker;
+    else if (rawText && k === 'raw' && typeof v === 'string') out[k] = redactRawText(v);
+    else out[k] = replaceSecrets(v, marker, rawText);
   }
   return out as T;
 }
 
+/** `"name": value` pairs in text that may not parse: a quoted (maybe unterminated) or bare value. */
+const FIELD = /("((?:[^"\\]|\\.)*)"\s*:\s*)("(?:[^"\\]|\\.)*"?|[^"{}[\],\s][^,}\]\s]*)/g;
+
 /**
  * Redacts secrets inside raw input text that may not even parse (a rejected input):
- * JSON is redacted field by field, anything else by pattern.
+ * JSON is redacted field by field; anything else by pattern, a secret field's value
+ * quoted or bare, so nothing of it survives.
  */
 export function redactRawText(raw: string): string {
   try {
     return JSON.stringify(redactSecrets(JSON.parse(raw)));
   } catch {
-    const names = [...SECRET_FIELDS].join('|');
-    return raw.replace(new RegExp(`("(?:${names})"\\s*:\\s*)"[^"]*"?`, 'g'), `$1"${REDACTED}"`);
+    return raw.replace(FIELD, (match: string, prefix: string, name: string, value: string) =>
+      SECRET_FIELDS.has(name) && value !== `"${REDACTED}"` ? `${prefix}"${REDACTED}"` : match,
+    );
   }
 }

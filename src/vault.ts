@@ -93,6 +93,13 @@ export class Vault {
     return { type: 'put', sublevel: this.store.vault, key, value: this.seal(plaintext) } as BatchOp;
   }
 
+  /** Every record whose key starts with `prefix`, opened, in key order. */
+  async entries(prefix: string): Promise<[string, string][]> {
+    const out: [string, string][] = [];
+    for await (const [key, sealed] of this.store.vault.iterator({ gte: prefix, lt: `${prefix}\uffff` })) out.push([key, this.open(sealed)]);
+    return out;
+  }
+
   async get(key: string): Promise<string | undefined> {
     const sealed = await this.store.vault.get(key);
     return sealed === undefined ? undefined : this.open(sealed);

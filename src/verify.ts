@@ -88,12 +88,15 @@ export async function verifyLedger(store: LedgerStore, projector: Projector, cry
         prevHash = '';
         continue;
       }
-      if (entry.seq !== keySeq) {
+      const misplaced = entry.seq !== keySeq;
+      if (misplaced) {
         problem(keySeq, 'chain.misplaced', `the entry stored as ${keySeq} says it is entry ${String(entry.seq)} (entries were moved or reordered)`);
         replayBroken = true;
       }
       const recomputed = entryHash(entry);
-      if (recomputed !== entry.hash) {
+      if (misplaced) {
+        // Already the problem at this seq; its link says nothing about the entry before.
+      } else if (recomputed !== entry.hash) {
         problem(keySeq, 'chain.altered', `entry ${keySeq} was altered: its content no longer matches its hash`);
         replayBroken = true;
       } else if (prevHash !== '' && entry.prevHash !== prevHash) {

@@ -31,7 +31,7 @@ export function prepareInput(input: unknown, now: () => number): PreparedEntry {
       value = input;
     }
   } catch (err) {
-    return rejected(raw ?? '', '', `invalid JSON: ${(err as Error).message}`, now());
+    return rejected(raw ?? '', '', `invalid JSON${jsonErrorPosition(err)}`, now());
   }
   const decoded = decodeEnvelope(value);
   if (isLeft(decoded)) return rejected(raw ?? safeStringify(input), decoded.left.path, decoded.left.message, now());
@@ -62,4 +62,15 @@ function safeStringify(input: unknown): string {
   } catch (err) {
     return `[unserialisable input: ${(err as Error).message}]`;
   }
+}
+
+/**
+ * Why JSON.parse failed, without its message: V8 quotes a fragment of the bad text there,
+ * and the text may hold a secret.
+ */
+function jsonErrorPosition(err: unknown): string {
+  const message = String((err as Error)?.message ?? '');
+  const at = /position (\d+)/.exec(message);
+  if (at) return ` (at character ${at[1]})`;
+  return /end of (JSON )?input/i.test(message) ? ' (unexpected end of input)' : ' (unexpected token)';
 }

@@ -42,28 +42,54 @@ export function encodeEntry(
   return { entry: { seq, receivedAt, kind, payload, prevHash, hash }, text };
 }
 
-const PAYLOAD_MARK = ',"payload":';
+/**
+ * An entry read from the log whose payload is parsed on first access only: most slices
+ * never look at most payloads, and parsing is most of the cost of a replay. Internal to
+ * the engine's folds; what it hands to callers is a plain object (`toPlain`).
+ */
+class StoredEntry implements LedgerEntry {
+  #payloadText: string;
+  #payload: unknown = undefined;
+  #parsed = false;
+
+  constructor(
+    readonly seq: number,
+    readonly receivedAt: number,
+    readonly kind: string,
+    readonly prevHash: string,
+    readonly hash: string,
+    payloadText: string,
+  ) {
+    this.#payloadText = payloadText;
+  }
+
+  get payload(): unknown {
+    if (!this.#parsed) {
+      this.#payload = JSON.parse(this.#payloadText);
+      this.#parsed = true;
+    }
+    return this.#payload;
+  }
+
+  toJSON(): LedgerEntry {
+    return toPlain(this);
+  }
+}
+
+/** A plain-object copy of an entry (payload included), safe to spread, redact or serialise. */
+export function toPlain(e: LedgerEntry): LedgerEntry {
+  return { seq: e.seq, receivedAt: e.receivedAt, kind: e.kind, payload: e.payload, prevHash: e.prevHash, hash: e.hash };
+}
+
+const HEADER = /^\{"seq":(\d+),"receivedAt":(\d+),"kind":"([a-z_]+)","prevHash":"([0-9a-f]{64})","hash":"([0-9a-f]{64})","payload":/;
 
 /**
- * Reads a stored entry. The payload is parsed on first access only: most slices never
- * look at most payloads, and parsing is most of the cost of a replay.
+ * Reads a stored entry. The header is read by pattern (it is written in one fixed form);
+ * the payload waits until it is read. Text in any other form (an entry edited by hand) is
+ * parsed as plain JSON.
  */
 export function decodeEntryText(text: string): LedgerEntry {
-  const at = text.indexOf(PAYLOAD_MARK);
-  if (at < 0 || !text.endsWith('}')) return JSON.parse(text) as LedgerEntry;
-  const header = JSON.parse(`${text.slice(0, at)}}`) as Omit<LedgerEntry, 'payload'>;
-  const payloadText = text.slice(at + PAYLOAD_MARK.length, -1);
-  let payload: unknown;
-  let parsed = false;
-  Object.defineProperty(header, 'payload', {
-    enumerable: true,
-    get() {
-      if (!parsed) {
-        payload = JSON.parse(payloadText);
-        parsed = true;
-      }
-      return payload;
-    },
-  });
-  return header as LedgerEntry;
+  const m = HEADER.exec(text);
+  if (m === null || !text.endsWith('}')) return JSON.parse(text) as LedgerEntry;
+  return new StoredEntry(Number(m[1]), Number(m[2]), m[3]!, m[4]!, m[5]!, text.slice(m[0].length, -1));
 }

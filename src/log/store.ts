@@ -86,13 +86,19 @@ export class LedgerStore {
    */
   async *entries(from = 0, to = Number.MAX_SAFE_INTEGER): AsyncGenerator<LedgerEntry[]> {
     const it = this.log.iterator({ gte: seqKey(from), lte: seqKey(to) });
+    // Ask for the next chunk before handing out this one: LevelDB reads on libuv's
+    // thread pool while the caller folds.
+    let next: Promise<[string, string][]> | undefined;
     try {
+      next = it.nextv(4096);
       for (;;) {
-        const chunk = await it.nextv(2048);
+        const chunk = await next;
         if (chunk.length === 0) return;
+        next = it.nextv(4096);
         yield chunk.map(([k, v]) => parseEntry(k, v));
       }
     } finally {
+      await next?.catch(() => undefined);
       await it.close();
     }
   }

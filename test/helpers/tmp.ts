@@ -29,3 +29,13 @@ export function roomEnvelope(i: number, receivedAt = 1_700_000_000_000 + i): Rec
     },
   };
 }
+
+/** An unencrypted room message envelope: one entry, no facts. */
+export function plainRoomEnvelope(i: number, receivedAt = 1_700_000_000_000 + i): Record<string, unknown> {
+  return {
+    kind: 'room_event',
+    room_id: '!room:example.org',
+    received_at: receivedAt,
+    event: { event_id: `$plain${i}`, sender: '@alice:example.org', origin_server_ts: receivedAt, type: 'm.room.message', content: { msgtype: 'm.text', body: `message ${i}` } },
+  };
+}

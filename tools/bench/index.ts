@@ -1,0 +1,33 @@
+/**
+ * `npm run bench`: the figures issue #2 asks for, each as a ratio against a baseline run
+ * in the same process, written to BENCHMARKS.md. Not a test: it never fails on a number.
+ */
+import { writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { benchIngest } from './ingest.js';
+import { benchReplay } from './replay.js';
+import { benchUpdateCost } from './update-cost.js';
+
+const quick = process.argv.includes('--quick');
+const sections: string[] = [];
+const report = (title: string, lines: string[]) => {
+  const text = [`## ${title}`, '', ...lines, ''].join('\n');
+  process.stdout.write(`${text}\n`);
+  sections.push(text);
+};
+
+report('Ingest', await benchIngest(quick ? 5_000 : 20_000));
+report('Replay and start-up', await benchReplay(quick ? 100_000 : 1_000_000));
+report('Update cost against state size', await benchUpdateCost(quick ? 10_000 : 100_000));
+
+const machine = `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+const header = [
+  '# Benchmarks',
+  '',
+  `Written by \`npm run bench${quick ? ' -- --quick' : ''}\` on ${machine}.`,
+  'Every figure is measured in one process run, beside a baseline measured in the same run;',
+  'compare ratios, not absolute numbers, across machines.',
+  '',
+];
+if (!quick) writeFileSync(new URL('../../../BENCHMARKS.md', import.meta.url), [...header, ...sections].join('\n'));
+process.stdout.write(quick ? 'quick run: BENCHMARKS.md left as it was\n' : 'written to BENCHMARKS.md\n');

@@ -1,0 +1,49 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** A scratch folder for one benchmark, removed afterwards. */
+export function scratch(name: string): { path: string; cleanup(): void } {
+  const path = mkdtempSync(join(tmpdir(), `keyledger-bench-${name}-`));
+  return { path, cleanup: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+/** Seconds taken by `fn`. */
+export async function seconds(fn: () => Promise<unknown> | unknown): Promise<number> {
+  const start = process.hrtime.bigint();
+  await fn();
+  return Number(process.hrtime.bigint() - start) / 1e9;
+}
+
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+export const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+/** A room-event envelope shaped like what /sync delivers for an encrypted room. */
+export function roomEnvelope(i: number): Record<string, unknown> {
+  const ts = 1_700_000_000_000 + i * 1000;
+  return {
+    kind: 'room_event',
+    room_id: `!room${i % 50}:example.org`,
+    received_at: ts + 150,
+    event: {
+      event_id: `$${i.toString(36)}evt_aGVsbG8gd29ybGQ`,
+      sender: `@user${i % 200}:example.org`,
+      origin_server_ts: ts,
+      type: 'm.room.encrypted',
+      content: {
+        algorithm: 'm.megolm.v1.aes-sha2',
+        sender_key: 'K2Lh3VOxE0Vw9+2J8sBwdvKFI3Vn3pXGlnUpeAWAbcQ',
+        device_id: `DEV${i % 200}`,
+        session_id: `X3lUlvLELLYxeTx4yOVu6UDpasGEVO0Jbu+QFnm0c${(i % 97).toString().padStart(3, '0')}`,
+        ciphertext:
+          'AwgAEnACgAkLmt6qF84IK++J7UDH2Za1YVchHyprqTqsg2yyOwAtHaZTwyNg37afzg8f3r9IsN9r4RNFg7MaZencUJe4qvELiDiopUjy5wYVDAtqdBzer5bWRD9ldxp1FLgbQvBcjkkywYjCsc' +
+          'x9'.repeat(40),
+      },
+      unsigned: { age: 150 },
+    },
+  };
+}

@@ -1,0 +1,116 @@
+import { Command, Option } from 'commander';
+import type { IngestOutcome, Ledger } from '../../src/index.js';
+import type { CommandModule } from '../command.js';
+import type { CliContext } from '../context.js';
+import { CliError, describeError } from '../errors.js';
+import { compact, prose } from '../format.js';
+import { inBatches, numberedLines, openSource, type NumberedLine } from '../ndjson.js';
+import { parseCount } from '../parse.js';
+
+
+interface IngestOptions {
+  json?: boolean;
+  quiet?: boolean;
+  sync?: boolean;
+  batch: number;
+}
+
+const ENVELOPES = `
+Input: NDJSON, one ingest envelope per line (blank lines are skipped):
+  {"kind":"to_device","event":{"type":"m.room.encrypted","sender":"@bob:example.org","content":{…}}}
+  {"kind":"room_event","room_id":"!room:example.org","event":{"event_id":"$ev","sender":"@bob:example.org","origin_server_ts":1700000000000,"type":"m.room.encrypted","content":{…}}}
+  {"kind":"keys_query","response":{…a /keys/query response body…}}
+  {"kind":"backup_version","response":{…a GET /room_keys/version response body…}}
+  {"kind":"user_action","action":"…", …}
+Any envelope may carry "received_at" (ms since the epoch); otherwise the time of
+ingestion is recorded. Event contents of known types are checked by their codec.
+
+Output: one line per input,
+  seq 12 keys_query
+  line 7: rejected (seq 13): event.content.session_id: expected string, got number
+then "ingested N, rejected M, last seq S". A rejected line is not lost: it is logged as
+a rejected_input entry (see \`keyledger decisions --code input.rejected\`), and the exit
+code stays 0. The exit code is non-zero only when the ledger cannot be opened or written.
+
+Examples:
+  keyledger ingest events.ndjson
+  my-sync-dump | keyledger ingest --json > results.ndjson`;
+
+/** The one-line message of a rejected input, path first. */
+function rejectionText(path: string, message: string): string {
+  const text = message;
+  return path !== '' && !text.startsWith(path) ? `${path}: ${text}` : text;
+}
+
+export const ingestCommand: CommandModule = {
+  name: 'ingest',
+  create(ctx: CliContext) {
+    return new Command('ingest')
+      .summary('append NDJSON envelopes to the ledger')
+      .description(prose('Append inputs (ingest envelopes, one JSON object per line) to the log, in order,\nand fold them into the state. Reads FILE, or stdin when FILE is - or absent.'))
+      .argument('[file]', 'NDJSON file to read (- or absent: stdin)')
+      .option('--json', 'print results as JSON lines ({"line","ok","seq",…}; last line {"summary":…})')
+      .option('-q, --quiet', 'print only rejected lines and the summary')
+      .option('--sync', 'fsync every batch before going on (slower; survives a power cut)')
+      .addOption(new Option('--batch <n>', 'inputs written per atomic batch').argParser(parseCount).default(500))
+      .addHelpText('after', ENVELOPES)
+      .action(async (file: string | undefined, opts: IngestOptions, cmd: Command) => {
+        const source = await openSource(file, ctx.io.stdin);
+        if (source.name === 'stdin' && ctx.io.stdin.isTTY === true) await ctx.note('reading envelopes from stdin, one per line (Ctrl-D to end)');
+        const { lines, stop } = numberedLines(source.stream);
+        let interrupted = false;
+        const onSigint = () => {
+          if (interrupted) process.exit(130);
+          interrupted = true;
+          stop();
+        };
+        process.on('SIGINT', onSigint);
+        try {
+          await ctx.withLedger(cmd, 'write', (ledger) => ingestAll(ctx, ledger, lines, opts), { durability: opts.sync ? 'sync' : 'batched' });
+        } finally {
+          process.off('SIGINT', onSigint);
+        }
+        if (interrupted) {
+          await ctx.note('interrupted: the lines above were ingested, the rest of the input was not read');
+          ctx.exitCode = 130;
+        }
+      });
+  },
+};
+
+async function ingestAll(ctx: CliContext, ledger: Ledger, lines: AsyncIterable<NumberedLine>, opts: IngestOptions): Promise<void> {
+  let ingested = 0;
+  let rejected = 0;
+  for await (const batch of inBatches(lines, opts.batch)) {
+    let outcomes: IngestOutcome[];
+    try {
+      outcomes = await ledger.ingestMany(batch.map((l) => l.text));
+    } catch (err) {
+      throw new CliError(`${describeError(err)} (stopped at line ${batch[0]!.line}; ${ingested + rejected} inputs before it were written)`);
+    }
+    for (let i = 0; i < batch.length; i++) {
+      const line = batch[i]!.line;
+      const outcome = outcomes[i]!;
+      if (outcome.ok) {
+        ingested++;
+        if (opts.quiet) continue;
+        if (opts.json) {
+          const decisions = outcome.decisions.map((d) => ({ code: d.code, outcome: d.outcome, subject: d.subject }));
+          await ctx.out.line(compact({ line, ok: true, seq: outcome.seq, seqs: outcome.seqs, kind: outcome.kind, decisions }));
+        } else {
+          const first = outcome.seqs[0]!;
+          const last = outcome.seqs[outcome.seqs.length - 1]!;
+          await ctx.out.line(`seq ${outcome.seq} ${outcome.kind}${last !== first ? ` (entries ${first}–${last})` : ''}`);
+        }
+      } else {
+        rejected++;
+        const { seq, path, detail } = outcome.error;
+        if (opts.json) await ctx.out.line(compact({ line, ok: false, seq, path, message: detail }));
+        else await ctx.out.line(`line ${line}: rejected (seq ${seq}): ${rejectionText(path, detail)}`);
+      }
+    }
+  }
+  const lastSeq = ledger.headSeq();
+  if (opts.json) await ctx.out.line(compact({ summary: { ingested, rejected, lastSeq } }));
+  else await ctx.out.line(`ingested ${ingested}, rejected ${rejected}, last seq ${lastSeq}`);
+}

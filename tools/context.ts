@@ -1,0 +1,67 @@
+import type { Command } from 'commander';
+import { openLedger, type Durability, type Ledger } from '../src/index.js';
+import { CliError } from './errors.js';
+import { LineWriter, type CliIo } from './io.js';
+
+/** Where the ledger lives when neither `--db` nor `KEYLEDGER_DB` says otherwise. */
+export const DEFAULT_DB = './data/ledger';
+/** The environment variable holding the vault's store key. */
+export const STORE_KEY_ENV = 'KEYLEDGER_STORE_KEY';
+
+/** How a command opens the ledger: `read` never writes and needs no store key. */
+export type OpenMode = 'read' | 'write';
+
+/**
+ * What every command gets: the streams, the environment, and a way to open the ledger
+ * named by the global options. Commands report their exit code through `exitCode`.
+ */
+export class CliContext {
+  readonly out: LineWriter;
+  readonly err: LineWriter;
+  exitCode = 0;
+
+  constructor(readonly io: CliIo) {
+    this.out = new LineWriter(io.stdout);
+    this.err = new LineWriter(io.stderr);
+  }
+
+  /** The ledger folder chosen by the global `--db` option. */
+  dbPath(cmd: Command): string {
+    const db = (cmd.optsWithGlobals() as { db?: string }).db;
+    return db === undefined || db === '' ? DEFAULT_DB : db;
+  }
+
+  /** The store key from the environment, or undefined when it is not set. */
+  storeKey(): string | undefined {
+    const key = this.io.env[STORE_KEY_ENV];
+    if (key === undefined) return undefined;
+    if (key === '') throw new CliError(`${STORE_KEY_ENV} is set but empty (unset it, or give the vault's key)`);
+    return key;
+  }
+
+  /** A one-line message on stderr, prefixed like every diagnostic of the CLI. */
+  async note(message: string): Promise<void> {
+    await this.err.line(`keyledger: ${message}`);
+  }
+
+  /**
+   * Opens the ledger of `cmd`, runs `fn`, and closes it (also when `fn` throws). `read`
+   * opens read-only; `write` passes the store key from the environment.
+   */
+  async withLedger<T>(cmd: Command, mode: OpenMode, fn: (ledger: Ledger) => Promise<T>, options: { durability?: Durability } = {}): Promise<T> {
+    const path = this.dbPath(cmd);
+    const ledger =
+      mode === 'read'
+        ? await openLedger({ path, readOnly: true })
+        : await openLedger({ path, storeKey: this.storeKey(), durability: options.durability ?? 'batched' });
+    let result: T;
+    try {
+      result = await fn(ledger);
+    } catch (err) {
+      await ledger.close().catch(() => undefined);
+      throw err;
+    }
+    await ledger.close();
+    return result;
+  }
+}
