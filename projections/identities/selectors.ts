@@ -1,0 +1,73 @@
+/**
+ * What other slices, the engine and the CLI may ask the `identities` slice. Pure lookups
+ * on the ledger state (no crypto: signatures were verified when their entry was folded).
+ */
+import { hmGet, hmKeys } from '../hashmap.js';
+import { identitiesSlice } from './slice.js';
+import { getOwn, type DeviceRecord, type DeviceRef, type IdentitiesState, type OwnDevice } from './state.js';
+import { deviceTrustOf, identityTrustOf, type DeviceTrust, type IdentityStateName, type IdentityTrust } from './trust.js';
+
+type Root = Readonly<Record<string, unknown>>;
+
+function slice(root: Root): IdentitiesState {
+  return root[identitiesSlice.name] as IdentitiesState;
+}
+
+/** Our own device, once the log's first entry is folded. */
+export function ownDevice(root: Root): OwnDevice | null {
+  return slice(root).own;
+}
+
+/** A device whose keys passed validation (deleted ones included), or undefined. */
+export function deviceRecord(root: Root, userId: string, deviceId: string): DeviceRecord | undefined {
+  const user = hmGet(slice(root).users, userId);
+  return user === undefined ? undefined : getOwn(user.devices, deviceId);
+}
+
+/**
+ * How far a device may be trusted: `verified` (verified by the user, cross-signed by a
+ * verified identity, or our own device), `cross_signed_tofu` (cross-signed by a pinned,
+ * unverified identity), `unverified`, or `blocked` (its keys changed, or its ID collides
+ * with a cross-signing key) — with the reason and the seq the answer rests on.
+ */
+export function deviceTrust(root: Root, userId: string, deviceId: string): DeviceTrust {
+  return deviceTrustOf(slice(root), userId, deviceId);
+}
+
+/** True for a `verified` device of our own user (ours included): the only devices keys are shared with. */
+export function isOwnVerifiedDevice(root: Root, userId: string, deviceId: string): boolean {
+  const state = slice(root);
+  return state.own !== null && state.own.userId === userId && deviceTrustOf(state, userId, deviceId).level === 'verified';
+}
+
+/** The device that owns a curve25519 identity key (only devices whose keys passed validation), for Olm senders. */
+export function deviceByCurveKey(root: Root, curve25519: string): DeviceRef | undefined {
+  const state = slice(root);
+  if (state.own !== null && state.own.curve25519 === curve25519) return { userId: state.own.userId, deviceId: state.own.deviceId };
+  return hmGet(state.byCurveKey, curve25519);
+}
+
+/** A user's identity: `verified` | `pinned` | `pin_violation` | `verification_violation` | `unknown`. */
+export function identityState(root: Root, userId: string): IdentityStateName {
+  return identityTrustOf(slice(root), userId).level;
+}
+
+/** A user's identity state with its reason, the seq it rests on, and the master keys involved. */
+export function identityDetail(root: Root, userId: string): IdentityTrust & { readonly masterKey: string | null; readonly pinnedKey: string | null } {
+  const state = slice(root);
+  const user = hmGet(state.users, userId);
+  return { ...identityTrustOf(state, userId), masterKey: user?.master?.publicKey ?? null, pinnedKey: user?.pinned?.publicKey ?? null };
+}
+
+/** Every user the slice knows, sorted. */
+export function knownUsers(root: Root): string[] {
+  return hmKeys(slice(root).users);
+}
+
+/** Every device ID of a user (deleted ones included, our own device when it is this user's), sorted. */
+export function knownDevices(root: Root, userId: string): string[] {
+  const state = slice(root);
+  const ids = new Set(Object.keys(hmGet(state.users, userId)?.devices ?? {}));
+  if (state.own !== null && state.own.userId === userId) ids.add(state.own.deviceId);
+  return [...ids].sort();
+}
