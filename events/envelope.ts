@@ -19,6 +19,7 @@ import { NonNegativeInteger, delegate, dispatchOn } from './codec.js';
 import { decodeWith, type DecodeFailure } from './decode.js';
 import { RoomEvent, ToDeviceEvent } from './event.js';
 import { KeysQueryResponse } from './keys.js';
+import { identityActionCodecs, megolmActionCodecs } from './user-actions.js';
 
 /** Optional on every envelope: when the client received the input, in ms since the epoch. */
 const Received = t.partial({ received_at: NonNegativeInteger });
@@ -49,7 +50,7 @@ export type BackupVersionEnvelope = t.TypeOf<typeof BackupVersionEnvelope>;
  * Codecs of the known user actions, by `action`. Each checks the whole envelope (its
  * fields sit beside `kind` and `action`). Add an entry here to accept a new action.
  */
-export const userActionCodecs: Record<string, t.Decoder<unknown, unknown>> = {};
+export const userActionCodecs: Record<string, t.Decoder<unknown, unknown>> = { ...identityActionCodecs, ...megolmActionCodecs };
 
 /** The common shape of a user action; its own fields are checked by `userActionCodecs`. */
 const UserActionShape = t.intersection([t.type({ kind: t.literal('user_action'), action: t.string }), Received]);

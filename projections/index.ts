@@ -1,9 +1,24 @@
+import type { ReasonCode } from './codes.js';
+import { logCodes } from './log/codes.js';
+import { identityCodes } from './identities/codes.js';
 import { identitiesSlice } from './identities/slice.js';
 import { logSlice } from './log/slice.js';
+import { megolmCodes } from './megolm/codes.js';
+import { megolmSlice } from './megolm/slice.js';
+import { olmCodes } from './olm/codes.js';
+import { olmSlice } from './olm/slice.js';
 import type { AnySlice } from './slice.js';
 
 /**
  * Every slice, in fold order. A slice may read the ones before it (through their
  * selectors) with this entry already applied.
  */
-export const defaultSlices: readonly AnySlice[] = [logSlice, identitiesSlice];
+export const defaultSlices: readonly AnySlice[] = [logSlice, identitiesSlice, olmSlice, megolmSlice];
+
+/** Every reason code a slice can decide, with the spec sentence it enforces. */
+export const reasonCodes: readonly ReasonCode[] = [
+  ...Object.values(logCodes),
+  ...Object.values(identityCodes),
+  ...Object.values(olmCodes),
+  ...Object.values(megolmCodes),
+];

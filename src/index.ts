@@ -24,11 +24,22 @@ export { canonicalJson } from './canonical.js';
 export { ENGINE_VERSION } from './version.js';
 export { decodeEnvelope } from '../events/envelope.js';
 export { logSummary } from '../projections/log/slice.js';
-export { ownDevice, deviceRecord } from '../projections/identities/slice.js';
-export { defaultSlices } from '../projections/index.js';
+export {
+  ownDevice,
+  deviceRecord,
+  deviceTrust,
+  isOwnVerifiedDevice,
+  deviceByCurveKey,
+  identityState,
+  identityDetail,
+  knownUsers,
+  knownDevices,
+} from '../projections/identities/selectors.js';
+export { identityCodes } from '../projections/identities/codes.js';
+export { defaultSlices, reasonCodes } from '../projections/index.js';
 
 // ---- types ----------------------------------------------------------------------------
-export type { LedgerOptions, Durability, IngestResult, IngestOutcome } from './ledger.js';
+export type { LedgerOptions, Durability, IngestResult, IngestOutcome, ReplayOptions } from './ledger.js';
 export type { KeysUploadBody, SignedDeviceKeys, SignedCurveKey } from './account.js';
 export type { DecisionFilter } from './decision-store.js';
 export type { VerifyOptions, VerifyReport, VerifyProblem } from './verify.js';
@@ -39,3 +50,6 @@ export type { Decision, DecisionOutcome } from '../projections/decision.js';
 export type { Slice, ReduceContext, AnySlice } from '../projections/slice.js';
 export type { CryptoPort } from '../projections/port.js';
 export type { LogSummary } from '../projections/log/slice.js';
+export type { DeviceTrust, IdentityTrust, IdentityStateName, TrustLevel, Grounded } from '../projections/identities/trust.js';
+export type { OwnDevice, DeviceRecord, DeviceRef } from '../projections/identities/state.js';
+export type { ReasonCode } from '../projections/codes.js';

@@ -11,6 +11,7 @@ import { OlmCryptoPort } from './crypto/port.js';
 import { loadOlm } from './crypto/olm.js';
 import { decisionPuts, matches, readDecisions, type DecisionFilter } from './decision-store.js';
 import {
+  CorruptStoreError,
   InputDecodeError,
   LedgerClosedError,
   LedgerIdentityMismatchError,
@@ -18,8 +19,13 @@ import {
   LedgerReadOnlyError,
   LedgerWriteError,
 } from './errors.js';
-import { encodeEntry, seqKey } from './log/entry-codec.js';
+import { encodeEntry, seqKey, toPlain } from './log/entry-codec.js';
 import { prepareInput } from './ingest/prepare.js';
+import { Ingestor, type RoomEventPlaintext } from './ingest/ingestor.js';
+import { megolmSessionForEvent } from '../projections/megolm/selectors.js';
+import type { SessionAuthenticity } from '../projections/megolm/state.js';
+import { deviceByCurveKey, deviceTrust } from '../projections/identities/selectors.js';
+import type { DeviceTrust } from '../projections/identities/trust.js';
 import { LedgerStore, type BatchOp } from './log/store.js';
 import { Projector, stateHash, type LedgerState, type SliceVersions } from './runtime/projector.js';
 import { canonicalJson } from './canonical.js';
@@ -80,6 +86,26 @@ export interface IngestResult {
   kind: string;
   /** Decisions the entries caused. */
   decisions: Decision[];
+  /** For a Megolm room event that decrypted: its plaintext, for the caller only (never logged). */
+  plaintext?: RoomEventPlaintext;
+}
+
+/** What {@link Ledger.decryptRoomEvent} found. */
+export interface DecryptedRoomEvent {
+  /** The seq of the logged event. */
+  seq: number;
+  decrypted: boolean;
+  /** The decrypted event (`type`, `content`): for the caller only, never logged. */
+  plaintext: { type: string; content: Record<string, unknown> } | null;
+  messageIndex: number | null;
+  session: { roomId: string; senderKey: string; sessionId: string; firstKnownIndex: number; source: string } | null;
+  /** `authenticated` only when the key came as `m.room_key` over Olm from the device that owns it. */
+  authenticity: SessionAuthenticity | null;
+  /** The device that owns the session's sender key, when known. */
+  senderDevice: { userId: string; deviceId: string } | null;
+  senderTrust: DeviceTrust | null;
+  /** Decisions on this event that were not acceptances (replays, sender mismatches, why it failed). */
+  warnings: Decision[];
 }
 
 /** One input's outcome in {@link Ledger.ingestMany}. */
@@ -102,6 +128,8 @@ interface Built {
   entries: LedgerEntry[];
   decisions: Decision[];
   outcomes: IngestOutcome[][];
+  /** Megolm keys this batch puts in the vault. */
+  keySeqs: number[];
   /** The state after this batch. */
   state: LedgerState;
   /** Resolves to null once written, or to the write's error. */
@@ -160,6 +188,11 @@ export class Ledger {
   private writing: Promise<void> | null = null;
   private failure: LedgerWriteError | null = null;
   private closed = false;
+  /**
+   * Why the log could not be read to its end (read-only opens only), or null. The state
+   * is as of the last readable entry; `verify()` says what is wrong.
+   */
+  damaged: string | null = null;
   /** Decisions of a read-only ledger rebuilt under newer slice versions (not persisted). */
   private memoryDecisions: Decision[] | null = null;
 
@@ -180,6 +213,7 @@ export class Ledger {
     private readonly projector: Projector,
     private readonly account: OwnAccount | null,
     private readonly vault: Vault | null,
+    private readonly ingestor: Ingestor | null,
     private readonly options: LedgerOptions,
     readonly readOnly: boolean,
     /** The user and device that own this ledger. */
@@ -215,12 +249,14 @@ export class Ledger {
         if (pickle === undefined) throw new LedgerNotFoundError(store.path);
         account = OwnAccount.unpickle(olm, meta.user_id, meta.device_id, pickle);
       }
-      const genesis = (await store.entries(0, 0).next()).value?.[0] as LedgerEntry<string, LedgerCreatedPayload> | undefined;
+      const genesis = (await store.entries(0, 0).next().catch(() => ({ value: undefined }))).value?.[0] as LedgerEntry<string, LedgerCreatedPayload> | undefined;
       const keys = genesis?.kind === 'ledger_created' ? genesis.payload.keys : account?.identityKeys() ?? { ed25519: '', curve25519: '' };
       const owner = { userId: meta.user_id, deviceId: meta.device_id, ...keys };
       const init = await Ledger.recover(store, projector, readOnly);
-      const ledger = new Ledger(store, crypto, projector, account, vault, options, readOnly, owner, init.init);
+      const ingestor = account && vault ? await Ingestor.load(olm, account, vault) : null;
+      const ledger = new Ledger(store, crypto, projector, account, vault, ingestor, options, readOnly, owner, init.init);
       ledger.memoryDecisions = init.memoryDecisions;
+      ledger.damaged = init.damaged;
       if (init.rebuilt && !readOnly) await ledger.writeSnapshot(ledger.durableState, ledger.durableHead);
       return ledger;
     } catch (err) {
@@ -252,7 +288,8 @@ export class Ledger {
       true,
     );
     const head = { seq: 0, hash: genesis.hash };
-    return new Ledger(store, crypto, projector, account, vault, options, false, { userId, deviceId, ...keys }, { state, head, lastSnapshotSeq: -1 });
+    const ingestor = await Ingestor.load(olm, account, vault);
+    return new Ledger(store, crypto, projector, account, vault, ingestor, options, false, { userId, deviceId, ...keys }, { state, head, lastSnapshotSeq: -1 });
   }
 
   /** Rebuilds the state from the newest usable snapshot plus the log's tail. */
@@ -265,15 +302,23 @@ export class Ledger {
     const rebuild = snapshot === undefined;
     const memoryDecisions: Decision[] | null = rebuild && readOnly ? [] : null;
     if (rebuild && !readOnly) await store.decisions.clear();
-    for await (const chunk of store.entries(head.seq + 1)) {
-      const decisions: Decision[] = [];
-      state = projector.fold(state, chunk, rebuild ? decisions : undefined);
-      if (rebuild && readOnly) memoryDecisions!.push(...decisions);
-      if (rebuild && !readOnly && decisions.length > 0) await store.write(decisionPuts(store, decisions), false);
-      const last = chunk[chunk.length - 1]!;
-      head = { seq: last.seq, hash: last.hash };
+    let damaged: string | null = null;
+    try {
+      for await (const chunk of store.entries(head.seq + 1)) {
+        const decisions: Decision[] = [];
+        state = projector.fold(state, chunk, rebuild ? decisions : undefined);
+        if (rebuild && readOnly) memoryDecisions!.push(...decisions);
+        if (rebuild && !readOnly && decisions.length > 0) await store.write(decisionPuts(store, decisions), false);
+        const last = chunk[chunk.length - 1]!;
+        head = { seq: last.seq, hash: last.hash };
+      }
+    } catch (err) {
+      // A damaged log can still be opened for analysis (that is what `verify` is for);
+      // nothing may be appended to it.
+      if (!(err instanceof CorruptStoreError) || !readOnly) throw err;
+      damaged = `${err.message}; the state is as of seq ${head.seq}`;
     }
-    return { init: { state, head, lastSnapshotSeq: snapshot?.seq ?? -1 }, rebuilt: rebuild && head.seq >= 0, memoryDecisions };
+    return { init: { state, head, lastSnapshotSeq: snapshot?.seq ?? -1 }, rebuilt: rebuild && head.seq >= 0 && !damaged, memoryDecisions, damaged };
   }
 
   // ---- ingestion ----------------------------------------------------------------------
@@ -310,6 +355,34 @@ export class Ledger {
   }
 
   /**
+   * Logs a room event as received and decrypts it: resolves with the plaintext (never
+   * logged), the session and message index, how far the session can be trusted to come
+   * from its sender device, that device and its trust, and the decisions the event caused
+   * (a replayed index, a sender that does not own the session…). A failure says why.
+   *
+   * @throws InputDecodeError when the event is not a valid room event (it is still logged).
+   */
+  async decryptRoomEvent(roomId: string, event: unknown): Promise<DecryptedRoomEvent> {
+    const result = await this.ingest({ kind: 'room_event', room_id: roomId, event });
+    const state = this.durableState;
+    const content = ((event as { content?: unknown })?.content ?? {}) as { sender_key?: string; session_id?: string };
+    const session = typeof content.session_id === 'string' ? megolmSessionForEvent(state, roomId, content.sender_key, content.session_id) : undefined;
+    const device = session ? deviceByCurveKey(state, session.senderKey) : undefined;
+    const warnings = result.decisions.filter((d) => d.outcome !== 'accepted');
+    return {
+      seq: result.seq,
+      decrypted: result.plaintext !== undefined,
+      plaintext: result.plaintext ? { type: result.plaintext.type, content: result.plaintext.content } : null,
+      messageIndex: result.plaintext?.messageIndex ?? null,
+      session: session ? { roomId, senderKey: session.senderKey, sessionId: session.sessionId, firstKnownIndex: session.firstKnownIndex, source: session.source.type } : null,
+      authenticity: session ? session.authenticity : null,
+      senderDevice: device ?? null,
+      senderTrust: device ? deviceTrust(state, device.userId, device.deviceId) : null,
+      warnings,
+    };
+  }
+
+  /**
    * The single writer. Requests queued in the same tick are encoded, folded (one immer
    * `produce`) and written as one LevelDB batch; a `sync` request is a batch of its own,
    * fsynced. Batches are written one at a time, in order, so a later batch is never on
@@ -320,7 +393,7 @@ export class Ledger {
     await new Promise<void>((r) => setImmediate(r));
     let inflight: Built | null = null;
     for (;;) {
-      const next = this.queue.length > 0 ? this.buildNext() : null;
+      const next = this.queue.length > 0 ? await this.buildNext() : null;
       if (inflight !== null) await this.finish(inflight);
       inflight = null;
       if (next !== null) {
@@ -337,11 +410,11 @@ export class Ledger {
   }
 
   /** Takes the next batch off the queue and builds it; null if it failed (and was rejected). */
-  private buildNext(): Built | null {
+  private async buildNext(): Promise<Built | null> {
     const batch = this.takeBatch();
     try {
       if (this.failure) throw this.failure;
-      const built = this.build(batch);
+      const built = await this.build(batch);
       return { batch, sync: batch.some((r) => r.sync), written: Promise.resolve(null), ...built, state: this.state_ };
     } catch (err) {
       this.failure ??= err instanceof LedgerWriteError ? err : new LedgerWriteError(err);
@@ -358,6 +431,7 @@ export class Ledger {
       for (const r of built.batch) r.reject(this.failure);
       return;
     }
+    this.ingestor?.written(built.keySeqs);
     const last = built.entries[built.entries.length - 1];
     if (last !== undefined) this.durableHead = { seq: last.seq, hash: last.hash };
     this.durableState = built.state;
@@ -384,27 +458,51 @@ export class Ledger {
     return batch;
   }
 
-  /** Encodes, chains and folds a batch; returns what to write and what to answer. */
-  private build(batch: readonly Request[]) {
+  /**
+   * Encodes, chains and folds a batch; returns what to write and what to answer. An input's
+   * facts (from the ingestor) follow it directly; the state an ingestion step reads has
+   * everything before that input folded in.
+   */
+  private async build(batch: readonly Request[]) {
     const now = this.options.now ?? Date.now;
     const ops: BatchOp[] = [];
     const entries: LedgerEntry[] = [];
-    const perInput: { first: number; last: number }[][] = [];
+    const decisions: Decision[] = [];
+    const keySeqs: number[] = [];
+    let unfolded = 0;
+    const stateNow = () => {
+      if (unfolded < entries.length) {
+        this.state_ = this.projector.fold(this.state_, entries.slice(unfolded), decisions);
+        unfolded = entries.length;
+      }
+      return this.state_;
+    };
+    const append = (receivedAt: number, kind: string, payloadText: string, payload: unknown): LedgerEntry => {
+      const { entry, text } = encodeEntry(this.head.seq + 1, receivedAt, kind, payloadText, payload, this.head.hash);
+      this.head = { seq: entry.seq, hash: entry.hash };
+      entries.push(entry);
+      ops.push({ type: 'put', key: LOG_PREFIX + seqKey(entry.seq), value: text } as BatchOp);
+      return entry;
+    };
+    const perInput: { first: number; last: number; plaintext?: RoomEventPlaintext }[][] = [];
     for (const request of batch) {
       if (request.ops) ops.push(...request.ops);
-      perInput.push(
-        request.inputs.map((input) => {
-          const p = prepareInput(input, now);
-          const { entry, text } = encodeEntry(this.head.seq + 1, p.receivedAt, p.kind, p.payloadText, p.payload, this.head.hash);
-          this.head = { seq: entry.seq, hash: entry.hash };
-          entries.push(entry);
-          ops.push({ type: 'put', key: LOG_PREFIX + seqKey(entry.seq), value: text } as BatchOp);
-          return { first: entry.seq, last: entry.seq };
-        }),
-      );
+      const mine: { first: number; last: number; plaintext?: RoomEventPlaintext }[] = [];
+      for (const input of request.inputs) {
+        const p = prepareInput(input, now);
+        const entry = append(p.receivedAt, p.kind, p.payloadText, p.payload);
+        const pending = p.envelope && this.ingestor ? this.ingestor.derive(p.envelope, entry.seq, stateNow) : null;
+        const derived = pending instanceof Promise ? await pending : pending;
+        if (derived) {
+          for (const fact of derived.facts) append(p.receivedAt, fact.kind, canonicalJson(fact.payload), fact.payload);
+          ops.push(...derived.ops);
+          keySeqs.push(...derived.keySeqs);
+        }
+        mine.push({ first: entry.seq, last: this.head.seq, ...(derived?.plaintext ? { plaintext: derived.plaintext } : {}) });
+      }
+      perInput.push(mine);
     }
-    const decisions: Decision[] = [];
-    this.state_ = this.projector.fold(this.state_, entries, decisions);
+    stateNow();
     ops.push(...decisionPuts(this.store, decisions));
     const bySeq = new Map<number, Decision[]>();
     for (const d of decisions) {
@@ -414,7 +512,7 @@ export class Ledger {
     }
     const firstSeq = entries[0]?.seq ?? 0;
     const outcomes = perInput.map((inputs) =>
-      inputs.map(({ first, last }): IngestOutcome => {
+      inputs.map(({ first, last, plaintext }): IngestOutcome => {
         const entry = entries[first - firstSeq]!;
         if (entry.kind === 'rejected_input') {
           const p = entry.payload as RejectedInputPayload;
@@ -426,10 +524,10 @@ export class Ledger {
           seqs.push(s);
           own.push(...(bySeq.get(s) ?? []));
         }
-        return { ok: true, seq: first, seqs, kind: entry.kind, decisions: own };
+        return { ok: true, seq: first, seqs, kind: entry.kind, decisions: own, ...(plaintext ? { plaintext } : {}) };
       }),
     );
-    return { outcomes, ops, entries, decisions };
+    return { outcomes, ops, entries, decisions, keySeqs };
   }
 
   /** Signs and stores a snapshot (checkpoint) of `state` at `head`. */
@@ -566,7 +664,7 @@ export class Ledger {
   async *entries(range: { from?: number; to?: number } = {}): AsyncGenerator<LedgerEntry> {
     this.assertOpen();
     const to = Math.min(range.to ?? Number.MAX_SAFE_INTEGER, this.durableHead.seq);
-    for await (const chunk of this.store.entries(range.from ?? 0, to)) yield* chunk;
+    for await (const chunk of this.store.entries(range.from ?? 0, to)) for (const e of chunk) yield toPlain(e);
   }
 
   /** Checks the hash chain, the signed checkpoints and the snapshot state hashes. */
@@ -589,6 +687,7 @@ export class Ledger {
         await this.writeSnapshot(this.durableState, this.durableHead);
       }
     } finally {
+      this.ingestor?.free();
       this.account?.free();
       this.crypto.free();
       await this.store.close();

@@ -1,0 +1,88 @@
+/**
+ * User actions: what the person at the keyboard (or the client on their behalf) decided,
+ * logged as a `user_action` envelope so the trust or expectation it creates can be
+ * replayed and explained.
+ *
+ * ```json
+ * {"kind":"user_action","action":"verify_device","user_id":"@bob:example.org","device_id":"BOBDEV","ed25519":"<public key>"}
+ * {"kind":"user_action","action":"verify_identity","user_id":"@bob:example.org","master_key":"<public key>"}
+ * {"kind":"user_action","action":"approve_identity","user_id":"@bob:example.org","master_key":"<public key>"}
+ * {"kind":"user_action","action":"request_room_key","room_id":"!r:example.org","sender_key":"<curve25519>","session_id":"<id>","request_id":"<id>"}
+ * ```
+ * Every action names keys by their public key, never by key ID alone, so a key that
+ * changes later cannot silently inherit the trust given to the old one.
+ */
+import * as t from 'io-ts';
+import { dispatchOn } from './codec.js';
+
+/** Fields every user action envelope carries (checked again here so a codec stands alone). */
+const actionOf = <A extends string>(action: A) => ({ kind: t.literal('user_action'), action: t.literal(action) });
+
+/**
+ * `verify_device`: the person compared this device's ed25519 public key out of band
+ * (read aloud, QR, SAS) and accepts the device.
+ */
+export const VerifyDeviceAction = t.type({
+  ...actionOf('verify_device'),
+  user_id: t.string,
+  device_id: t.string,
+  /** The ed25519 public key (unpadded base64) the person compared. */
+  ed25519: t.string,
+}, 'VerifyDeviceAction');
+export type VerifyDeviceAction = t.TypeOf<typeof VerifyDeviceAction>;
+
+/**
+ * `verify_identity`: the person checked this user's master public key (our own user
+ * included: this is how a client marks its own identity trusted).
+ */
+export const VerifyIdentityAction = t.type({
+  ...actionOf('verify_identity'),
+  user_id: t.string,
+  /** The master cross-signing public key (unpadded base64) that was checked. */
+  master_key: t.string,
+}, 'VerifyIdentityAction');
+export type VerifyIdentityAction = t.TypeOf<typeof VerifyIdentityAction>;
+
+/** `approve_identity`: the person was shown that this user's master key changed and accepts the new one. */
+export const ApproveIdentityAction = t.type({
+  ...actionOf('approve_identity'),
+  user_id: t.string,
+  /** The new master public key being approved. */
+  master_key: t.string,
+}, 'ApproveIdentityAction');
+export type ApproveIdentityAction = t.TypeOf<typeof ApproveIdentityAction>;
+
+/**
+ * The identity actions by `action`, as `events/envelope.ts` registers them in
+ * `userActionCodecs` (a static map: no module mutates the registry at load time).
+ */
+export const identityActionCodecs = {
+  verify_device: VerifyDeviceAction,
+  verify_identity: VerifyIdentityAction,
+  approve_identity: ApproveIdentityAction,
+} as const;
+
+/** Any identity action, for the reducer; an unknown `action` fails as `unknown action "x"`. */
+export const IdentityAction = dispatchOn('IdentityAction', { key: 'action', branches: identityActionCodecs });
+export type IdentityAction = VerifyDeviceAction | VerifyIdentityAction | ApproveIdentityAction;
+
+/**
+ * `request_room_key`: the client sent an `m.room_key_request` for this Megolm session.
+ * Until the gossip slice records outgoing requests itself, this is how the ledger knows a
+ * forwarded key was asked for: a forwarded key for a session nobody asked for is refused.
+ */
+export const RequestRoomKeyAction = t.type({
+  ...actionOf('request_room_key'),
+  room_id: t.string,
+  /** The Curve25519 key of the device that created the session (as the event named it). */
+  sender_key: t.string,
+  session_id: t.string,
+  /** The `request_id` of the `m.room_key_request` sent. */
+  request_id: t.string,
+}, 'RequestRoomKeyAction');
+export type RequestRoomKeyAction = t.TypeOf<typeof RequestRoomKeyAction>;
+
+/** The Megolm actions by `action`, registered in `userActionCodecs` beside the identity ones. */
+export const megolmActionCodecs = {
+  request_room_key: RequestRoomKeyAction,
+} as const;

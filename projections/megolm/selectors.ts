@@ -1,0 +1,90 @@
+/**
+ * What ingestion, the engine and the CLI may ask the `megolm` slice. Pure lookups on the
+ * ledger state.
+ */
+import { hmGet } from '../hashmap.js';
+import { deviceByCurveKey, deviceTrust } from '../identities/selectors.js';
+import type { DeviceRef } from '../identities/state.js';
+import type { DeviceTrust } from '../identities/trust.js';
+import {
+  roomSessionKey, sessionKey, type IndexSighting, type KeyRequestRecord, type MegolmState, type SessionRecord, type SessionRejection, type WithheldNotice,
+} from './state.js';
+import { sessionForEvent, utdCauseOf, type UtdCause } from './utd.js';
+
+type Root = Readonly<Record<string, unknown>>;
+
+const megolm = (root: Root) => root['megolm'] as MegolmState | undefined;
+
+/** The accepted session for (room, sender key, session ID), if any. */
+export function megolmSession(root: Root, roomId: string, senderKey: string, sessionId: string): SessionRecord | undefined {
+  const state = megolm(root);
+  return state === undefined ? undefined : hmGet(state.sessions, sessionKey(roomId, senderKey, sessionId));
+}
+
+/**
+ * The session a room event names: by its sender key when the event gives one (deprecated
+ * in the spec), else the only accepted session with that ID in the room (several sender
+ * keys with one session ID cannot be told apart, so none is chosen).
+ */
+export function megolmSessionForEvent(root: Root, roomId: string, senderKey: string | undefined, sessionId: string): SessionRecord | undefined {
+  const state = megolm(root);
+  return state === undefined ? undefined : sessionForEvent(state, roomId, senderKey, sessionId);
+}
+
+/**
+ * Why a room event of (room, sender key?, session, message index?) cannot be decrypted:
+ * `no_session`, `unknown_index`, `withheld` (with its code), `session_rejected` (with the
+ * refusing decision's code and seq), or `decryptable` — with the entry the answer rests on.
+ */
+export function utdCause(root: Root, roomId: string, senderKey: string | undefined, sessionId: string, messageIndex: number | null): UtdCause {
+  const state = megolm(root);
+  if (state === undefined) return { cause: 'no_session', detail: {}, seq: -1 };
+  return utdCauseOf(state, roomId, senderKey, sessionId, messageIndex);
+}
+
+/** Where a decrypted room event's session came from and how far its sender device is trusted now. */
+export interface SessionProvenance {
+  readonly session: SessionRecord;
+  /** The device that owns the session's sender key (per /keys/query), if known. */
+  readonly senderDevice: DeviceRef | null;
+  readonly senderTrust: DeviceTrust | null;
+  /** `unauthenticated_session`, `unknown_device`, `unverified_device` (its trust level is below cross-signed). */
+  readonly warnings: readonly string[];
+}
+
+/** Provenance of the session (room, sender key, session ID), for `decryptRoomEvent`; undefined when none is stored. */
+export function sessionProvenance(root: Root, roomId: string, senderKey: string, sessionId: string): SessionProvenance | undefined {
+  const session = megolmSession(root, roomId, senderKey, sessionId);
+  if (session === undefined) return undefined;
+  const device = deviceByCurveKey(root, senderKey) ?? null;
+  const trust = device === null ? null : deviceTrust(root, device.userId, device.deviceId);
+  const warnings: string[] = [];
+  if (session.authenticity !== 'authenticated') warnings.push('unauthenticated_session');
+  if (device === null) warnings.push('unknown_device');
+  else if (trust!.level !== 'verified' && trust!.level !== 'cross_signed_tofu') warnings.push('unverified_device');
+  return { session, senderDevice: device, senderTrust: trust, warnings };
+}
+
+/** Our request for a session (`request_room_key`), open while `fulfilledSeq` is null. */
+export function keyRequest(root: Root, roomId: string, senderKey: string, sessionId: string): KeyRequestRecord | undefined {
+  const state = megolm(root);
+  return state === undefined ? undefined : hmGet(state.requests, sessionKey(roomId, senderKey, sessionId));
+}
+
+/** The last withheld notice for (room, session ID). */
+export function withheldNotice(root: Root, roomId: string, sessionId: string): WithheldNotice | undefined {
+  const state = megolm(root);
+  return state === undefined ? undefined : hmGet(state.withheld, roomSessionKey(roomId, sessionId));
+}
+
+/** The last refused key for (room, session ID), whether or not a session is stored. */
+export function sessionRejection(root: Root, roomId: string, sessionId: string): SessionRejection | undefined {
+  const state = megolm(root);
+  return state === undefined ? undefined : hmGet(state.rejections, roomSessionKey(roomId, sessionId));
+}
+
+/** The first event decrypted at (session, message index). */
+export function indexSighting(root: Root, roomId: string, senderKey: string, sessionId: string, messageIndex: number): IndexSighting | undefined {
+  const state = megolm(root);
+  return state === undefined ? undefined : hmGet(state.sightings, `${sessionKey(roomId, senderKey, sessionId)} ${messageIndex}`);
+}

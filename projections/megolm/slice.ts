@@ -1,0 +1,39 @@
+import type { LedgerEntry } from '../../events/entry.js';
+import type { Slice } from '../slice.js';
+import { foldMegolmDecrypted, foldMegolmUndecryptable, foldRoomEvent } from './room-events.js';
+import { foldUserAction } from './requests.js';
+import { foldOlmRoomKey } from './room-keys.js';
+import { initialMegolm, type MegolmState } from './state.js';
+import { foldOlmWithheld, foldPlaintextToDevice } from './to-device.js';
+
+/**
+ * The `megolm` slice: Megolm sessions keyed by (room_id, sender_key, session_id), taken
+ * only over Olm (after the olm slice's verdict), from trusted sources, at lower indices of
+ * the same ratchet; and the room events decrypted with them. Folded after `identities` and
+ * `olm`, which it reads through their selectors.
+ */
+export const megolmSlice: Slice<MegolmState> = {
+  name: 'megolm',
+  version: 1,
+  initial: initialMegolm,
+  reduce(draft, entry: LedgerEntry, ctx) {
+    const state = draft as MegolmState;
+    switch (entry.kind) {
+      case 'olm_decrypted':
+        foldOlmRoomKey(state, entry, ctx);
+        return foldOlmWithheld(state, entry, ctx);
+      case 'to_device':
+        return foldPlaintextToDevice(state, entry, ctx);
+      case 'user_action':
+        return foldUserAction(state, entry, ctx);
+      case 'room_event':
+        return foldRoomEvent(entry, ctx);
+      case 'megolm_decrypted':
+        return foldMegolmDecrypted(state, entry, ctx);
+      case 'megolm_undecryptable':
+        return foldMegolmUndecryptable(state, entry, ctx);
+      default:
+        return;
+    }
+  },
+};

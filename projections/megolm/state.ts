@@ -1,0 +1,130 @@
+import { emptyHashedMap, type HashedMap } from '../hashmap.js';
+
+/** Where a session's key came from. */
+export type SessionSourceType = 'room_key' | 'forwarded' | 'backup' | 'import';
+
+/**
+ * How far a session's messages can be trusted to come from its sender device:
+ * `authenticated` — arrived as `m.room_key` over Olm from the device that owns the sender
+ * key, whose keys we know; `unauthenticated` — anything else (forwarded, backed up, imported,
+ * or from a device we do not know). A lower-index update of the same ratchet keeps the
+ * stored value (the ratchet cannot be run backwards, so only the session's creator can
+ * have made the earlier key) and raises it only when it is itself an authenticated
+ * `m.room_key`.
+ */
+export type SessionAuthenticity = 'authenticated' | 'unauthenticated';
+
+/** An accepted Megolm session, keyed by (room_id, sender_key, session_id). */
+export interface SessionRecord {
+  roomId: string;
+  senderKey: string;
+  sessionId: string;
+  firstKnownIndex: number;
+  /** SHA-256 of the key exported at `firstKnownIndex` (see RoomKeyFacts.commitment). */
+  commitment: string;
+  /** The fact entry (`olm_decrypted`, later backup/import facts) whose sealed key is the current key. */
+  keySeq: number;
+  source: {
+    type: SessionSourceType;
+    /** The device it came from (the Olm sender for room_key/forwarded), when known. */
+    userId: string | null;
+    deviceId: string | null;
+    /** The Curve25519 key of the Olm channel it came over. */
+    viaCurveKey: string | null;
+    seq: number;
+  };
+  authenticity: SessionAuthenticity;
+  /** The ed25519 key the sender claimed for the session's owner (`keys.ed25519`, or `sender_claimed_ed25519_key`). */
+  claimedEd25519: string | null;
+  /** Every accepted or rejected update, oldest first: the session's timeline (see `historyDropped`). */
+  history: { seq: number; outcome: 'accepted' | 'rejected'; code: string; firstKnownIndex: number | null }[];
+  /**
+   * Entries dropped from the middle of `history` (the first one and the last
+   * `MAX_HISTORY - 1` are kept): anyone with an Olm channel can send rejected updates, and
+   * the record must not grow without bound. The log and the decisions keep every one.
+   */
+  historyDropped: number;
+  /**
+   * The user whose validated Olm payload delivered the session as `m.room_key`, kept when a
+   * lower-index update replaces the key; null for a session that only came forwarded.
+   * Room events of the session must come from the owner of its sender key.
+   */
+  ownerUserId: string | null;
+  /** For a forwarded key: `forwarding_curve25519_key_chain` as received (the forwarder itself is `source.viaCurveKey`). */
+  forwardingChain: string[] | null;
+}
+
+/** The last refusal of a key for (room, session ID), whether or not a session is stored. */
+export interface SessionRejection {
+  seq: number;
+  code: string;
+  /** The sender key the refused key was for (as claimed, for a forwarded or plaintext key). */
+  senderKey: string | null;
+}
+
+/** An `m.room_key.withheld` notice. */
+export interface WithheldNotice {
+  seq: number;
+  code: string;
+  reason: string | null;
+  /** The session's sender key, as the notice names it. */
+  senderKey: string;
+  /** The user who sent the notice (the server's word unless `overOlm`). */
+  sender: string;
+  overOlm: boolean;
+}
+
+/** An outgoing key request (`request_room_key`), open until a forwarded key for it is accepted. */
+export interface KeyRequestRecord {
+  requestId: string;
+  seq: number;
+  fulfilledSeq: number | null;
+}
+
+/** The first room event seen at a (session, message index). */
+export interface IndexSighting {
+  eventId: string;
+  originServerTs: number;
+  /** The fact that decrypted it. */
+  seq: number;
+}
+
+/** The megolm slice's state (the reducer may add fields; these are the ingestion contract). */
+export interface MegolmState {
+  /** Key: `${roomId} ${senderKey} ${sessionId}`. */
+  sessions: HashedMap<SessionRecord>;
+  /** Key: `${roomId} ${sessionId}` → sender keys with an accepted session (events may omit sender_key). */
+  bySessionId: HashedMap<string[]>;
+  /** Key: `${roomId} ${sessionId}` → the last refused key for it. */
+  rejections: HashedMap<SessionRejection>;
+  /** Key: `${roomId} ${sessionId}` → the last withheld notice for it. */
+  withheld: HashedMap<WithheldNotice>;
+  /** Key: sender key → the last `m.no_olm` notice (it covers every session of that key). */
+  noOlm: HashedMap<WithheldNotice>;
+  /** Key: `sessionKey()` → our request for that session. */
+  requests: HashedMap<KeyRequestRecord>;
+  /** Key: `${sessionKey()} ${messageIndex}` → first event decrypted there (kept outside the session record so it does not grow). */
+  sightings: HashedMap<IndexSighting>;
+}
+
+export function initialMegolm(): MegolmState {
+  return {
+    sessions: emptyHashedMap(),
+    bySessionId: emptyHashedMap(),
+    rejections: emptyHashedMap(),
+    withheld: emptyHashedMap(),
+    noOlm: emptyHashedMap(),
+    requests: emptyHashedMap(),
+    sightings: emptyHashedMap(),
+  };
+}
+
+/** The key of (room, session ID) in `bySessionId`, `rejections` and `withheld`. */
+export function roomSessionKey(roomId: string, sessionId: string): string {
+  return `${roomId} ${sessionId}`;
+}
+
+/** The key of a session in `sessions`. */
+export function sessionKey(roomId: string, senderKey: string, sessionId: string): string {
+  return `${roomId} ${senderKey} ${sessionId}`;
+}

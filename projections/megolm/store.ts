@@ -1,0 +1,135 @@
+/**
+ * Storing a session key: a new session is taken; a key for a stored session is an update,
+ * taken only from a trusted source, with a lower first known index, of the same ratchet.
+ * Every refusal is noted per (room, session ID) so "why can't I decrypt?" has an answer.
+ */
+import type { LedgerEntry } from '../../events/entry.js';
+import { hmGet, hmSet } from '../hashmap.js';
+import type { ReduceContext } from '../slice.js';
+import type { MegolmCode } from './codes.js';
+import { earlier, record } from './decide.js';
+import { roomSessionKey, sessionKey, type MegolmState, type SessionAuthenticity, type SessionRecord } from './state.js';
+
+type Detail = Record<string, string | number | boolean | null>;
+/** Seqs a decision rests on; missing ones (undefined, null, negative) are left out. */
+type Because = readonly (number | null | undefined)[];
+
+/** How many history entries a session keeps (the first and the latest). */
+export const MAX_HISTORY = 32;
+
+/** Where a refused or offered key belongs: the session it names. */
+export interface SessionRef {
+  roomId: string;
+  /** Null when the key names none (a plaintext `m.room_key` has no Olm sender key). */
+  senderKey: string | null;
+  sessionId: string;
+}
+
+/** A key that passed the intake checks of its kind, offered to the store. */
+export interface OfferedKey extends SessionRef {
+  senderKey: string;
+  firstKnownIndex: number;
+  commitment: string;
+  /** The key advanced to the stored session's first index (see RoomKeyFacts.advanced). */
+  advanced: { index: number; commitment: string } | null;
+  source: SessionRecord['source'];
+  authenticity: SessionAuthenticity;
+  claimedEd25519: string | null;
+  ownerUserId: string | null;
+  forwardingChain: string[] | null;
+  /** Null when the source may update a stored session; else why it may not (its own code). */
+  distrust: MegolmCode | null;
+  /** The code that accepts a new session of this kind. */
+  acceptCode: 'room_key.accepted' | 'forwarded_key.accepted';
+  because: Because;
+  detail: Detail;
+}
+
+/** `session <room> <sender key> <session>`, or `input <seq>` when the key names no sender key. */
+export function sessionSubject(ref: SessionRef, entry: LedgerEntry): string {
+  return ref.senderKey === null ? `input ${entry.seq}` : `session ${ref.roomId} ${ref.senderKey} ${ref.sessionId}`;
+}
+
+/** Refuses a key: the decision, the session's last rejection, and the stored session's history. */
+export function refuse(state: MegolmState, ctx: ReduceContext, entry: LedgerEntry, code: MegolmCode, ref: SessionRef, because: Because, detail: Detail): void {
+  // A key that names no room or session explains no event: there is nothing to note it under.
+  if (ref.roomId !== '' && ref.sessionId !== '') hmSet(state.rejections, roomSessionKey(ref.roomId, ref.sessionId), { seq: entry.seq, code, senderKey: ref.senderKey });
+  const stored = ref.senderKey === null ? undefined : hmGet(state.sessions, sessionKey(ref.roomId, ref.senderKey, ref.sessionId));
+  if (stored !== undefined) pushHistory(stored, { seq: entry.seq, outcome: 'rejected', code, firstKnownIndex: typeof detail['first_known_index'] === 'number' ? detail['first_known_index'] : null });
+  record(ctx, code, sessionSubject(ref, entry), earlier(entry.seq, ...because, stored?.keySeq), { room_id: ref.roomId, session_id: ref.sessionId, ...detail });
+}
+
+/** Stores a new session, or applies the update rules to a stored one. True when the key was taken. */
+export function offer(state: MegolmState, ctx: ReduceContext, entry: LedgerEntry, key: OfferedKey): boolean {
+  const id = sessionKey(key.roomId, key.senderKey, key.sessionId);
+  const stored = hmGet(state.sessions, id);
+  const detail: Detail = { ...key.detail, first_known_index: key.firstKnownIndex, authenticity: key.authenticity };
+  if (stored === undefined) {
+    if (key.distrust !== null) {
+      refuse(state, ctx, entry, key.distrust, key, key.because, detail);
+      return false;
+    }
+    hmSet(state.sessions, id, {
+      roomId: key.roomId,
+      senderKey: key.senderKey,
+      sessionId: key.sessionId,
+      firstKnownIndex: key.firstKnownIndex,
+      commitment: key.commitment,
+      keySeq: entry.seq,
+      source: key.source,
+      authenticity: key.authenticity,
+      claimedEd25519: key.claimedEd25519,
+      history: [{ seq: entry.seq, outcome: 'accepted', code: key.acceptCode, firstKnownIndex: key.firstKnownIndex }],
+      historyDropped: 0,
+      ownerUserId: key.ownerUserId,
+      forwardingChain: key.forwardingChain,
+    });
+    const bySession = roomSessionKey(key.roomId, key.sessionId);
+    const senderKeys = hmGet(state.bySessionId, bySession);
+    if (senderKeys === undefined) hmSet(state.bySessionId, bySession, [key.senderKey]);
+    else if (!senderKeys.includes(key.senderKey)) senderKeys.push(key.senderKey);
+    record(ctx, key.acceptCode, sessionSubject(key, entry), earlier(entry.seq, ...key.because), { room_id: key.roomId, session_id: key.sessionId, ...detail });
+    return true;
+  }
+  const was = { stored_first_known_index: stored.firstKnownIndex, stored_authenticity: stored.authenticity };
+  if (key.distrust !== null) {
+    refuse(state, ctx, entry, 'session_update.untrusted_source', key, key.because, { ...detail, ...was, reason: key.distrust });
+    return false;
+  }
+  if (key.firstKnownIndex >= stored.firstKnownIndex) {
+    refuse(state, ctx, entry, 'session_update.not_lower_index', key, key.because, { ...detail, ...was, same_key: key.commitment === stored.commitment });
+    return false;
+  }
+  // Beyond the spec: the lower-index key must run forward to exactly the stored key.
+  const advanced = key.advanced;
+  if (advanced === null || advanced.index !== stored.firstKnownIndex || advanced.commitment !== stored.commitment) {
+    refuse(state, ctx, entry, 'session_update.unconnected', key, key.because, { ...detail, ...was, advanced_to: advanced?.index ?? null });
+    return false;
+  }
+  const authenticRoomKey = key.source.type === 'room_key' && key.authenticity === 'authenticated';
+  const previousKeySeq = stored.keySeq;
+  stored.firstKnownIndex = key.firstKnownIndex;
+  stored.commitment = key.commitment;
+  stored.keySeq = entry.seq;
+  stored.source = key.source;
+  stored.forwardingChain = key.forwardingChain;
+  if (authenticRoomKey) {
+    stored.authenticity = 'authenticated';
+    stored.claimedEd25519 = key.claimedEd25519;
+    stored.ownerUserId = key.ownerUserId;
+  }
+  stored.ownerUserId ??= key.ownerUserId;
+  pushHistory(stored, { seq: entry.seq, outcome: 'accepted', code: 'session_update.accepted', firstKnownIndex: key.firstKnownIndex });
+  record(ctx, 'session_update.accepted', sessionSubject(key, entry), earlier(entry.seq, ...key.because, previousKeySeq), {
+    room_id: key.roomId, session_id: key.sessionId, ...detail, ...was, authenticity: stored.authenticity,
+  });
+  return true;
+}
+
+function pushHistory(session: SessionRecord, item: SessionRecord['history'][number]): void {
+  session.history.push(item);
+  if (session.history.length > MAX_HISTORY) {
+    session.history.splice(1, 1);
+    session.historyDropped++;
+  }
+}

@@ -1,0 +1,35 @@
+/**
+ * Plaintext to-device events about sessions: a room key that did not come over Olm is
+ * refused ("trusted impersonation", Albrecht et al., IEEE S&P 2023); a withheld notice is
+ * recorded.
+ */
+import type { LedgerEntry } from '../../events/entry.js';
+import type { ToDeviceEnvelope } from '../../events/envelope.js';
+import type { OlmDecryptedPayload } from '../../events/facts.js';
+import { olmPayloadVerdict } from '../olm/selectors.js';
+import type { ReduceContext } from '../slice.js';
+import { refuse } from './store.js';
+import type { MegolmState } from './state.js';
+import { foldWithheld } from './withheld.js';
+
+/** Event types that carry Megolm keys (or the key to a file of them). */
+const KEY_TYPES = new Set(['m.room_key', 'm.forwarded_room_key', 'm.room_key_bundle']);
+
+export function foldPlaintextToDevice(state: MegolmState, entry: LedgerEntry, ctx: ReduceContext): void {
+  const { event } = entry.payload as ToDeviceEnvelope;
+  if (event.type === 'm.room_key.withheld') return foldWithheld(state, entry, ctx, event.sender, event.content, false, entry.seq);
+  if (!KEY_TYPES.has(event.type)) return;
+  const c = event.content as Record<string, unknown>;
+  const text = (k: string) => (typeof c[k] === 'string' ? (c[k] as string) : null);
+  // A forwarded key names its sender key; a plaintext m.room_key has no Olm key to be under.
+  refuse(state, ctx, entry, 'room_key.not_over_olm', { roomId: text('room_id') ?? '', senderKey: text('sender_key'), sessionId: text('session_id') ?? '' }, [], {
+    type: event.type, sender: event.sender,
+  });
+}
+
+/** A withheld notice inside an Olm payload that passed the olm slice's checks. */
+export function foldOlmWithheld(state: MegolmState, entry: LedgerEntry, ctx: ReduceContext): void {
+  const p = entry.payload as OlmDecryptedPayload;
+  if (p.plaintext?.type !== 'm.room_key.withheld' || olmPayloadVerdict(ctx.root, entry.seq)?.ok !== true) return;
+  foldWithheld(state, entry, ctx, p.sender, p.plaintext.content, true, p.input_seq);
+}

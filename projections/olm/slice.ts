@@ -1,0 +1,30 @@
+import type { LedgerEntry } from '../../events/entry.js';
+import type { Slice } from '../slice.js';
+import { foldToDevice } from './channel.js';
+import { foldOlmDecrypted, foldOlmUndecryptable } from './payloads.js';
+import { initialOlm, type OlmState } from './state.js';
+
+/**
+ * The `olm` slice: judges what ingestion decrypted with our Olm account. Every payload is
+ * checked as the spec says before anything may be taken from it; the verdict is kept per
+ * fact (`olmPayloadVerdict`) so the megolm slice, folded after this one, takes room keys
+ * only from payloads that passed.
+ */
+export const olmSlice: Slice<OlmState> = {
+  name: 'olm',
+  version: 1,
+  initial: initialOlm,
+  reduce(draft, entry: LedgerEntry, ctx) {
+    const state = draft as OlmState;
+    switch (entry.kind) {
+      case 'olm_decrypted':
+        return foldOlmDecrypted(state, entry, ctx);
+      case 'olm_undecryptable':
+        return foldOlmUndecryptable(state, entry, ctx);
+      case 'to_device':
+        return foldToDevice(entry, ctx);
+      default:
+        return;
+    }
+  },
+};

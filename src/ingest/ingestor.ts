@@ -1,0 +1,223 @@
+import type Olm from '@matrix-org/olm';
+import { isRight } from 'fp-ts/lib/Either.js';
+import { decodeWith } from '../../events/decode.js';
+import type { Envelope, RoomEventEnvelope, ToDeviceEnvelope } from '../../events/envelope.js';
+import type {
+  MegolmDecryptedPayload,
+  MegolmUndecryptablePayload,
+  OlmDecryptedPayload,
+  OlmPlaintextView,
+  OlmUndecryptablePayload,
+  RoomKeyFacts,
+} from '../../events/facts.js';
+import { ForwardedRoomKeyContent, MEGOLM_V1, RoomKeyContent } from '../../events/megolm.js';
+import { OLM_V1, OlmPlaintext } from '../../events/olm.js';
+import { megolmSession, megolmSessionForEvent } from '../../projections/megolm/selectors.js';
+import { olmCiphertextSeen } from '../../projections/olm/selectors.js';
+import type { OwnAccount } from '../account.js';
+import { sha256Hex } from '../canonical.js';
+import type { BatchOp } from '../log/store.js';
+import { replaceSecrets } from '../redact.js';
+import type { LedgerState } from '../runtime/projector.js';
+import type { Vault } from '../vault.js';
+import { MegolmKeys, megolmMessageIndex, megolmVaultKey } from './megolm-keys.js';
+import { OlmSessions } from './olm-sessions.js';
+import { examineRoomKey, olmError } from './room-keys.js';
+
+/** Marks a secret field in a logged Olm plaintext. */
+export const SEALED = '[sealed]';
+
+/** A decrypted room event, for the caller only: the plaintext never goes into the log. */
+export interface RoomEventPlaintext {
+  type: string;
+  content: Record<string, unknown>;
+  room_id: string | null;
+  messageIndex: number;
+}
+
+/** What ingestion derived from one input. */
+export interface Derived {
+  facts: { kind: string; payload: unknown }[];
+  ops: BatchOp[];
+  /** Fact seqs whose megolm keys this batch writes to the vault. */
+  keySeqs: number[];
+  plaintext?: RoomEventPlaintext;
+}
+
+/**
+ * The impure step of ingestion: decrypts what only this moment can decrypt (Olm, with
+ * our account and sessions) or what the caller wants read (Megolm room events), and turns
+ * it into facts logged beside the input. Never throws for bad input: a failure is a fact.
+ */
+export class Ingestor {
+  private constructor(
+    private readonly olm: typeof Olm,
+    private readonly account: OwnAccount,
+    private readonly vault: Vault,
+    private readonly olmSessions: OlmSessions,
+    private readonly megolmKeys: MegolmKeys,
+    private readonly curve25519: string,
+  ) {}
+
+  static async load(olm: typeof Olm, account: OwnAccount, vault: Vault): Promise<Ingestor> {
+    return new Ingestor(olm, account, vault, await OlmSessions.load(olm, account, vault), new MegolmKeys(olm, vault), account.identityKeys().curve25519);
+  }
+
+  /**
+   * The facts an input gives rise to, or null when it gives none. `seq` is the input's
+   * own seq (its facts follow it); `state` folds everything before the input first.
+   */
+  derive(envelope: Envelope, seq: number, state: () => LedgerState): Derived | Promise<Derived> | null {
+    if (envelope.kind === 'to_device' && envelope.event.type === 'm.room.encrypted') {
+      const content = envelope.event.content as { algorithm?: unknown };
+      return content.algorithm === OLM_V1 ? this.olmToDevice(envelope, seq, state) : null;
+    }
+    if (envelope.kind === 'room_event' && envelope.event.type === 'm.room.encrypted') {
+      const content = envelope.event.content as { algorithm?: unknown };
+      return content.algorithm === MEGOLM_V1 ? this.megolmRoomEvent(envelope, seq, state) : null;
+    }
+    return null;
+  }
+
+  /** Called once a batch is on disk. */
+  written(keySeqs: readonly number[]): void {
+    this.megolmKeys.written(keySeqs);
+  }
+
+  private olmToDevice(envelope: ToDeviceEnvelope, seq: number, state: () => LedgerState): Derived {
+    const { sender, content } = envelope.event as unknown as { sender: string; content: { sender_key: string; ciphertext: Record<string, { type: 0 | 1; body: string }> } };
+    const fail = (reason: OlmUndecryptablePayload['reason'], detail: string, hash: string | null): Derived => ({
+      facts: [{ kind: 'olm_undecryptable', payload: { input_seq: seq, sender, sender_key: content.sender_key, reason, detail, ciphertext_hash: hash } satisfies OlmUndecryptablePayload }],
+      ops: [],
+      keySeqs: [],
+    });
+    const message = Object.prototype.hasOwnProperty.call(content.ciphertext, this.curve25519) ? content.ciphertext[this.curve25519] : undefined;
+    if (message === undefined) return fail('not_for_us', `no ciphertext for our key ${this.curve25519}`, null);
+    const hash = sha256Hex(message.body);
+    if (olmCiphertextSeen(state(), hash)) return fail('replayed', 'this exact Olm message arrived before', hash);
+    let decrypted;
+    try {
+      decrypted = this.olmSessions.decrypt(content.sender_key, message.type, message.body);
+    } catch (err) {
+      const code = olmError(err);
+      return fail(code === 'OLM.NO_SESSION' ? 'no_session' : 'bad_message', code, hash);
+    }
+    const factSeq = seq + 1;
+    const ops = [...decrypted.ops];
+    const keySeqs: number[] = [];
+    let plaintext: OlmPlaintextView | null = null;
+    let plaintextError: OlmDecryptedPayload['plaintext_error'] = null;
+    let roomKey: RoomKeyFacts | null = null;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(decrypted.plaintext);
+    } catch {
+      plaintextError = { path: '', message: 'the Olm plaintext is not JSON' };
+    }
+    if (plaintextError === null) {
+      const payload = decodeWith(OlmPlaintext, parsed, 'plaintext');
+      if (isRight(payload)) {
+        plaintext = replaceSecrets(payload.right, SEALED) as OlmPlaintextView;
+        const examined = this.examine(payload.right.type, payload.right.content, content.sender_key, factSeq, state);
+        if (examined !== null) {
+          roomKey = examined.facts;
+          if (examined.exported !== null) {
+            ops.push(this.megolmKeys.put(factSeq, examined.exported));
+            keySeqs.push(factSeq);
+          }
+        }
+      } else {
+        plaintextError = payload.left;
+      }
+    }
+    const fact: OlmDecryptedPayload = {
+      input_seq: seq,
+      sender,
+      sender_key: content.sender_key,
+      olm_session_id: decrypted.sessionId,
+      message_type: message.type,
+      new_session: decrypted.newSession,
+      ciphertext_hash: hash,
+      plaintext,
+      plaintext_error: plaintextError,
+      // Without a store key nothing secret may be logged: the plaintext stays out.
+      sealed_plaintext: this.vault.encrypted ? this.vault.seal(decrypted.plaintext) : null,
+      room_key: roomKey,
+    };
+    return { facts: [{ kind: 'olm_decrypted', payload: fact }], ops, keySeqs };
+  }
+
+  /** Room key facts for an `m.room_key` / `m.forwarded_room_key` payload whose content decodes. */
+  private examine(type: string, content: unknown, olmSenderKey: string, factSeq: number, state: () => LedgerState) {
+    const vaultKey = megolmVaultKey(factSeq);
+    if (type === 'm.room_key') {
+      const c = decodeWith(RoomKeyContent, content);
+      if (!isRight(c)) return null;
+      const stored = megolmSession(state(), c.right.room_id, olmSenderKey, c.right.session_id);
+      return examineRoomKey(this.olm, c.right.session_key, 'shared', stored, vaultKey);
+    }
+    if (type === 'm.forwarded_room_key') {
+      const c = decodeWith(ForwardedRoomKeyContent, content);
+      if (!isRight(c)) return null;
+      const stored = megolmSession(state(), c.right.room_id, c.right.sender_key, c.right.session_id);
+      return examineRoomKey(this.olm, c.right.session_key, 'exported', stored, vaultKey);
+    }
+    return null;
+  }
+
+  private async megolmRoomEvent(envelope: RoomEventEnvelope, seq: number, state: () => LedgerState): Promise<Derived> {
+    const { event, room_id: roomId } = envelope;
+    const content = event.content as { session_id: string; sender_key?: string; ciphertext: string };
+    const base = { input_seq: seq, room_id: roomId, event_id: event.event_id, sender: event.sender, origin_server_ts: event.origin_server_ts, session_id: content.session_id };
+    const fail = (reason: MegolmUndecryptablePayload['reason'], detail: string, messageIndex: number | null): Derived => ({
+      facts: [{ kind: 'megolm_undecryptable', payload: { ...base, sender_key: content.sender_key ?? null, reason, message_index: messageIndex, detail } satisfies MegolmUndecryptablePayload }],
+      ops: [],
+      keySeqs: [],
+    });
+    const session = megolmSessionForEvent(state(), roomId, content.sender_key, content.session_id);
+    if (session === undefined) return fail('no_session', 'no accepted session with this ID in this room', megolmMessageIndex(content.ciphertext));
+    const inbound = await this.megolmKeys.session(session.keySeq);
+    if (inbound === undefined) return fail('no_session', `the key of seq ${session.keySeq} is not in the vault`, megolmMessageIndex(content.ciphertext));
+    let result: { plaintext: string; message_index: number };
+    try {
+      result = inbound.decrypt(content.ciphertext);
+    } catch (err) {
+      const code = olmError(err);
+      const index = megolmMessageIndex(content.ciphertext);
+      return code === 'OLM.UNKNOWN_MESSAGE_INDEX'
+        ? fail('unknown_index', `message ${index ?? '?'} is before the first known index ${session.firstKnownIndex}`, index)
+        : fail('bad_ciphertext', code, index);
+    }
+    let plaintext: { type?: unknown; content?: unknown; room_id?: unknown };
+    try {
+      plaintext = JSON.parse(result.plaintext) as typeof plaintext;
+      if (plaintext === null || typeof plaintext !== 'object') throw new Error('not an object');
+    } catch {
+      return fail('bad_plaintext', 'the decrypted event is not a JSON object', result.message_index);
+    }
+    const fact: MegolmDecryptedPayload = {
+      ...base,
+      sender_key: session.senderKey,
+      message_index: result.message_index,
+      key_seq: session.keySeq,
+      plaintext_type: typeof plaintext.type === 'string' ? plaintext.type : null,
+      plaintext_room_id: typeof plaintext.room_id === 'string' ? plaintext.room_id : null,
+    };
+    return {
+      facts: [{ kind: 'megolm_decrypted', payload: fact }],
+      ops: [],
+      keySeqs: [],
+      plaintext: {
+        type: fact.plaintext_type ?? '',
+        content: plaintext.content !== null && typeof plaintext.content === 'object' ? (plaintext.content as Record<string, unknown>) : {},
+        room_id: fact.plaintext_room_id,
+        messageIndex: result.message_index,
+      },
+    };
+  }
+
+  free(): void {
+    this.olmSessions.free();
+    this.megolmKeys.free();
+  }
+}

@@ -1,0 +1,210 @@
+/**
+ * Given/when/then for the olm and megolm slices. Entries are folded with the real
+ * projector and slices; Olm messages are really encrypted by testkit devices and really
+ * decrypted by our own device, and room keys are examined with the real
+ * `examineRoomKey`, so the facts are what ingestion would log. Facts cannot come in
+ * through the public envelope, so this folds entries directly.
+ */
+import type Olm from '@matrix-org/olm';
+import { strict as assert } from 'node:assert';
+import type { LedgerEntry } from '../../../events/entry.js';
+import type { MegolmDecryptedPayload, MegolmUndecryptablePayload, OlmDecryptedPayload, RoomKeyFacts } from '../../../events/facts.js';
+import { defaultSlices } from '../../../projections/index.js';
+import type { Decision } from '../../../projections/decision.js';
+import { megolmSession, megolmSessionForEvent } from '../../../projections/megolm/selectors.js';
+import { sha256Hex } from '../../../src/canonical.js';
+import { loadOlm } from '../../../src/crypto/olm.js';
+import { OlmCryptoPort } from '../../../src/crypto/port.js';
+import { examineRoomKey } from '../../../src/ingest/room-keys.js';
+import { replaceSecrets } from '../../../src/redact.js';
+import { Projector, stateHash, type LedgerState } from '../../../src/runtime/projector.js';
+import {
+  keysQueryResponse, SimDevice, SimUser, type EncryptToDeviceOptions, type KeysQueryUser, type MegolmRoomEvent, type OlmToDeviceEvent,
+} from '../../../src/testkit/index.js';
+
+export const ME = '@me:example.org';
+export const MY_DEVICE = 'MEDEV';
+export const ALICE = '@alice:example.org';
+export const BOB = '@bob:example.org';
+export const ROOM = '!room:example.org';
+
+let port: OlmCryptoPort | undefined;
+
+/** One fold of entries from seq 0: our device, the projector, the state and every decision. */
+export class World {
+  readonly entries: LedgerEntry[] = [];
+  readonly decisions: Decision[] = [];
+  state: LedgerState;
+  private readonly talkedTo = new Set<SimDevice>();
+  private readonly users: SimUser[] = [];
+
+  private constructor(
+    readonly olm: typeof Olm,
+    readonly projector: Projector,
+    /** Our own device: its keys are in `ledger_created`, and it decrypts what is sent to us. */
+    readonly me: SimDevice,
+  ) {
+    this.state = projector.initial();
+    this.append('ledger_created', { user_id: ME, device_id: MY_DEVICE, keys: { curve25519: me.curve25519, ed25519: me.ed25519 }, engine_version: 'test' });
+  }
+
+  static async create(): Promise<World> {
+    const olm = await loadOlm();
+    port ??= new OlmCryptoPort(olm);
+    return new World(olm, new Projector(defaultSlices, port), await SimDevice.create(ME, MY_DEVICE));
+  }
+
+  /** A testkit user with devices; freed by `free()`. */
+  async user(userId: string, ...deviceIds: string[]): Promise<SimUser> {
+    const u = await SimUser.create(userId);
+    for (const d of deviceIds) await u.addDevice(d);
+    this.users.push(u);
+    return u;
+  }
+
+  /** Folds one entry and returns the decisions it caused. */
+  append(kind: string, payload: unknown): Decision[] {
+    const entry: LedgerEntry = { seq: this.entries.length, receivedAt: 1_700_000_000_000 + this.entries.length, kind, payload, prevHash: '', hash: '' };
+    this.entries.push(entry);
+    const out: Decision[] = [];
+    this.state = this.projector.fold(this.state, [entry], out);
+    this.decisions.push(...out);
+    return out;
+  }
+
+  get head(): number {
+    return this.entries.length - 1;
+  }
+
+  keysQuery(...users: KeysQueryUser[]): Decision[] {
+    return this.append('keys_query', { kind: 'keys_query', response: keysQueryResponse({ users }) });
+  }
+
+  /** Lists our own user (our device included) with `others`, and verifies each of `verified`. */
+  ownDevices(me: SimUser, others: SimDevice[], verified: SimDevice[] = []): void {
+    this.keysQuery({ user: me, devices: [this.me.deviceKeys(), ...others], crossSigned: false });
+    for (const d of verified) this.action('verify_device', { user_id: ME, device_id: d.deviceId, ed25519: d.ed25519 });
+  }
+
+  action(action: string, fields: Record<string, string>): Decision[] {
+    return this.append('user_action', { kind: 'user_action', action, ...fields });
+  }
+
+  requestKey(roomId: string, senderKey: string, sessionId: string, requestId = `req-${this.entries.length}`): Decision[] {
+    return this.action('request_room_key', { room_id: roomId, sender_key: senderKey, session_id: sessionId, request_id: requestId });
+  }
+
+  /** A plaintext to-device event. */
+  toDevice(type: string, sender: string, content: Record<string, unknown>): Decision[] {
+    return this.append('to_device', { kind: 'to_device', event: { type, sender, content } });
+  }
+
+  /**
+   * `from` Olm-encrypts `type`/`content` to us; we decrypt it for real and log the
+   * `to_device` input and its `olm_decrypted` fact, as ingestion would. `fact` overrides
+   * fact fields after the honest ones.
+   */
+  sendOlm(from: SimDevice, type: string, content: Record<string, unknown>, opts: EncryptToDeviceOptions = {}, fact: Partial<OlmDecryptedPayload> = {}): Decision[] {
+    const recipient = this.talkedTo.has(from) ? this.me.asRecipient() : this.me.claimOneTimeKey();
+    this.talkedTo.add(from);
+    const event = from.encryptToDevice({ ...recipient, userId: ME }, type, content, opts);
+    return this.deliverOlm(event, fact);
+  }
+
+  /** Logs an Olm to-device event and the fact of decrypting it with our device. */
+  deliverOlm(event: OlmToDeviceEvent, fact: Partial<OlmDecryptedPayload> = {}): Decision[] {
+    const out = this.append('to_device', { kind: 'to_device', event });
+    const mine = event.content.ciphertext[this.me.curve25519]!;
+    const decrypted = this.me.decryptToDevice(event);
+    const payload = decrypted.payload;
+    const factSeq = this.entries.length;
+    const full: OlmDecryptedPayload = {
+      input_seq: factSeq - 1,
+      sender: event.sender,
+      sender_key: event.content.sender_key,
+      olm_session_id: decrypted.sessionId,
+      message_type: mine.type as 0 | 1,
+      new_session: mine.type === 0,
+      ciphertext_hash: sha256Hex(mine.body),
+      plaintext: replaceSecrets(payload, '[sealed]') as unknown as OlmDecryptedPayload['plaintext'],
+      plaintext_error: null,
+      sealed_plaintext: '',
+      room_key: this.roomKeyFacts(payload.type, payload.content, event.content.sender_key, factSeq),
+      ...fact,
+    };
+    return [...out, ...this.append('olm_decrypted', full)];
+  }
+
+  /** What `examineRoomKey` says about a room key in a payload, against the stored session. */
+  roomKeyFacts(type: string, content: Record<string, unknown>, olmSenderKey: string, factSeq: number): RoomKeyFacts | null {
+    if (type !== 'm.room_key' && type !== 'm.forwarded_room_key') return null;
+    const c = content as { room_id: string; session_id: string; session_key: string; sender_key?: string };
+    const senderKey = type === 'm.room_key' ? olmSenderKey : c.sender_key!;
+    const stored = megolmSession(this.state, c.room_id, senderKey, c.session_id);
+    return examineRoomKey(this.olm, c.session_key, type === 'm.room_key' ? 'shared' : 'exported', stored, `megolm/${factSeq}`).facts;
+  }
+
+  /**
+   * Logs a room event and the fact ingestion would derive: decrypted with the stored
+   * session (decrypting with `sessionKey`, the session's index-0 key the test holds), or
+   * why not. `fact` overrides fields of a `megolm_decrypted` fact.
+   */
+  roomEvent(event: MegolmRoomEvent, sessionKeyAt0: string, roomId = event.room_id, fact: Partial<MegolmDecryptedPayload> = {}): Decision[] {
+    const out = this.append('room_event', { kind: 'room_event', room_id: roomId, event });
+    const inputSeq = this.head;
+    const inbound = new this.olm.InboundGroupSession();
+    let plain: { plaintext: string; message_index: number };
+    try {
+      inbound.create(sessionKeyAt0);
+      plain = inbound.decrypt(event.content.ciphertext);
+    } finally {
+      inbound.free();
+    }
+    const base = { input_seq: inputSeq, room_id: roomId, event_id: event.event_id, sender: event.sender, origin_server_ts: event.origin_server_ts, session_id: event.content.session_id };
+    const session = megolmSessionForEvent(this.state, roomId, event.content.sender_key, event.content.session_id);
+    if (session === undefined || plain.message_index < session.firstKnownIndex) {
+      const failure: MegolmUndecryptablePayload = {
+        ...base, sender_key: event.content.sender_key, reason: session === undefined ? 'no_session' : 'unknown_index', message_index: plain.message_index, detail: '',
+      };
+      return [...out, ...this.append('megolm_undecryptable', failure)];
+    }
+    const room = (JSON.parse(plain.plaintext) as { room_id?: unknown }).room_id;
+    const decrypted: MegolmDecryptedPayload = {
+      ...base,
+      sender_key: session.senderKey,
+      message_index: plain.message_index,
+      key_seq: session.keySeq,
+      plaintext_type: 'm.room.message',
+      plaintext_room_id: typeof room === 'string' ? room : null,
+      ...fact,
+    };
+    return [...out, ...this.append('megolm_decrypted', decrypted)];
+  }
+
+  hash(): string {
+    return stateHash(this.state);
+  }
+
+  free(): void {
+    for (const u of this.users.splice(0)) u.free();
+    this.me.free();
+  }
+}
+
+/** The codes of some decisions, in order. */
+export function codes(decisions: readonly Decision[]): string[] {
+  return decisions.map((d) => d.code);
+}
+
+/** Asserts that exactly one decision has `code`, and returns it. */
+export function only(decisions: readonly Decision[], code: string): Decision {
+  const hits = decisions.filter((d) => d.code === code);
+  assert.equal(hits.length, 1, `expected one ${code}, got [${codes(decisions).join(', ')}]`);
+  return hits[0]!;
+}
+
+/** Asserts that no decision has any of `codes`. */
+export function none(decisions: readonly Decision[], ...unwanted: string[]): void {
+  const hits = decisions.filter((d) => unwanted.includes(d.code));
+  assert.deepEqual(codes(hits), [], `unexpected decisions`);
+}
