@@ -36,10 +36,29 @@ export {
   knownDevices,
 } from '../projections/identities/selectors.js';
 export { identityCodes } from '../projections/identities/codes.js';
+export {
+  megolmSession,
+  megolmSessionForEvent,
+  sessionProvenance,
+  utdCause,
+  keyRequest,
+  withheldNotice,
+  sessionRejection,
+  indexSighting,
+} from '../projections/megolm/selectors.js';
+export { olmPayloadVerdict, olmCiphertextSeen } from '../projections/olm/selectors.js';
+export { megolmCodes } from '../projections/megolm/codes.js';
+export { olmCodes } from '../projections/olm/codes.js';
 export { defaultSlices, reasonCodes } from '../projections/index.js';
 
 // ---- types ----------------------------------------------------------------------------
-export type { LedgerOptions, Durability, IngestResult, IngestOutcome, ReplayOptions } from './ledger.js';
+export type { LedgerOptions, Durability, IngestResult, IngestOutcome, ReplayOptions, DecryptedRoomEvent } from './ledger.js';
+export type { RoomEventPlaintext } from './ingest/ingestor.js';
+export type { SessionRecord, SessionAuthenticity, SessionSourceType } from '../projections/megolm/state.js';
+export type { SessionProvenance } from '../projections/megolm/selectors.js';
+export type { UtdCause, UtdCauseName } from '../projections/megolm/utd.js';
+export type { OlmVerdict } from '../projections/olm/state.js';
+export type { FactPayloads, OlmDecryptedPayload, OlmUndecryptablePayload, MegolmDecryptedPayload, MegolmUndecryptablePayload, RoomKeyFacts } from '../events/facts.js';
 export type { KeysUploadBody, SignedDeviceKeys, SignedCurveKey } from './account.js';
 export type { DecisionFilter } from './decision-store.js';
 export type { VerifyOptions, VerifyReport, VerifyProblem } from './verify.js';

@@ -22,10 +22,11 @@ import {
 import { encodeEntry, seqKey, toPlain } from './log/entry-codec.js';
 import { prepareInput } from './ingest/prepare.js';
 import { Ingestor, type RoomEventPlaintext } from './ingest/ingestor.js';
-import { megolmSessionForEvent } from '../projections/megolm/selectors.js';
+import { megolmSessionForEvent, sessionProvenance, utdCause } from '../projections/megolm/selectors.js';
 import type { SessionAuthenticity } from '../projections/megolm/state.js';
-import { deviceByCurveKey, deviceTrust } from '../projections/identities/selectors.js';
+import type { UtdCause } from '../projections/megolm/utd.js';
 import type { DeviceTrust } from '../projections/identities/trust.js';
+import { megolmMessageIndex } from './ingest/megolm-keys.js';
 import { LedgerStore, type BatchOp } from './log/store.js';
 import { Projector, stateHash, type LedgerState, type SliceVersions } from './runtime/projector.js';
 import { canonicalJson } from './canonical.js';
@@ -104,6 +105,10 @@ export interface DecryptedRoomEvent {
   /** The device that owns the session's sender key, when known. */
   senderDevice: { userId: string; deviceId: string } | null;
   senderTrust: DeviceTrust | null;
+  /** `unauthenticated_session`, `unknown_device`, `unverified_device`: what the client should show beside the message. */
+  provenanceWarnings: readonly string[];
+  /** Why it could not be decrypted (no session, index below the first known, withheld, rejected…), or null. */
+  utd: UtdCause | null;
   /** Decisions on this event that were not acceptances (replays, sender mismatches, why it failed). */
   warnings: Decision[];
 }
@@ -365,22 +370,26 @@ export class Ledger {
   async decryptRoomEvent(roomId: string, event: unknown): Promise<DecryptedRoomEvent> {
     const result = await this.ingest({ kind: 'room_event', room_id: roomId, event });
     const state = this.durableState;
-    const content = ((event as { content?: unknown })?.content ?? {}) as { sender_key?: string; session_id?: string };
-    const session = typeof content.session_id === 'string' ? megolmSessionForEvent(state, roomId, content.sender_key, content.session_id) : undefined;
-    const device = session ? deviceByCurveKey(state, session.senderKey) : undefined;
-    const warnings = result.decisions.filter((d) => d.outcome !== 'accepted');
+    const content = ((event as { content?: unknown })?.content ?? {}) as { sender_key?: string; session_id?: string; ciphertext?: unknown };
+    const sessionId = typeof content.session_id === 'string' ? content.session_id : '';
+    const session = megolmSessionForEvent(state, roomId, content.sender_key, sessionId);
+    const provenance = session ? sessionProvenance(state, roomId, session.senderKey, sessionId) : undefined;
+    const messageIndex = result.plaintext?.messageIndex ?? (typeof content.ciphertext === 'string' ? megolmMessageIndex(content.ciphertext) : null);
     return {
       seq: result.seq,
       decrypted: result.plaintext !== undefined,
       plaintext: result.plaintext ? { type: result.plaintext.type, content: result.plaintext.content } : null,
-      messageIndex: result.plaintext?.messageIndex ?? null,
+      messageIndex,
       session: session ? { roomId, senderKey: session.senderKey, sessionId: session.sessionId, firstKnownIndex: session.firstKnownIndex, source: session.source.type } : null,
       authenticity: session ? session.authenticity : null,
-      senderDevice: device ?? null,
-      senderTrust: device ? deviceTrust(state, device.userId, device.deviceId) : null,
-      warnings,
+      senderDevice: provenance?.senderDevice ?? null,
+      senderTrust: provenance?.senderTrust ?? null,
+      provenanceWarnings: provenance?.warnings ?? [],
+      utd: result.plaintext === undefined ? utdCause(state, roomId, content.sender_key, sessionId, messageIndex) : null,
+      warnings: result.decisions.filter((d) => d.outcome !== 'accepted'),
     };
   }
+
 
   /**
    * The single writer. Requests queued in the same tick are encoded, folded (one immer
