@@ -1,0 +1,61 @@
+/**
+ * `npm run demo`: creates a ledger under ./data/demo, feeds it a realistic sample made
+ * with real olm keys, and prints what a client gets back, the trust it derived and every
+ * decision with its reason. Safe to run again: the demo ledger is recreated each time
+ * (nothing else under ./data is touched).
+ */
+import { rmSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { deviceTrust, identityState, knownDevices, knownUsers, openLedger } from '../src/index.js';
+import { DEMO_DEVICE, DEMO_USER, demoInputs } from './demo/scenario.js';
+
+const path = resolve(process.argv[2] ?? 'data/demo');
+rmSync(path, { recursive: true, force: true });
+// A demo store key: a real client passes its own secret (the CLI reads KEYLEDGER_STORE_KEY).
+const storeKey = 'keyledger demo store key';
+const ledger = await openLedger({ path, userId: DEMO_USER, deviceId: DEMO_DEVICE, storeKey });
+const out = (line = '') => process.stdout.write(`${line}\n`);
+try {
+  const upload = await ledger.publishKeys({ withDeviceKeys: true });
+  out(`Created a ledger for ${DEMO_USER} (device ${DEMO_DEVICE}) at ${path}`);
+  out(`  our ed25519 key ${ledger.owner.ed25519}; ${Object.keys(upload.one_time_keys).length} signed one-time keys ready for /keys/upload`);
+  const sample = await demoInputs(upload);
+  out('\nFeeding it what the client received:');
+  for (const input of sample.inputs) {
+    if (input.roomEvent) {
+      const d = await ledger.decryptRoomEvent(input.roomEvent.roomId, input.roomEvent.event);
+      const body = d.plaintext ? JSON.stringify((d.plaintext.content as { body?: string }).body) : `not decrypted (${d.utd?.cause})`;
+      const who = d.senderDevice ? `${d.senderDevice.userId} ${d.senderDevice.deviceId}, ${d.senderTrust?.level}` : 'no known sender device';
+      out(`  seq ${String(d.seq).padStart(2)}  ${input.what}`);
+      out(`          → ${body}${d.decrypted ? `  [index ${d.messageIndex}, ${d.authenticity}, ${who}]` : ''}`);
+      for (const w of d.warnings) out(`          ! ${w.code}`);
+      continue;
+    }
+    const [o] = await ledger.ingestMany([input.envelope]);
+    out(`  seq ${String(o!.ok ? o!.seq : o!.error.seq).padStart(2)}  ${input.what}`);
+    if (!o!.ok) out(`          → rejected: ${o!.error.detail}`);
+    else for (const d of o!.decisions.filter((d) => d.slice !== 'identities' || d.outcome !== 'accepted')) out(`          → ${d.outcome} ${d.code}`);
+  }
+  sample.free();
+
+  const state = ledger.state();
+  out(`\nTrust after seq ${ledger.headSeq()} (state hash ${ledger.stateHash().slice(0, 16)}…):`);
+  for (const user of knownUsers(state)) {
+    out(`  ${user}: identity ${identityState(state, user)}`);
+    for (const device of knownDevices(state, user)) {
+      const t = deviceTrust(state, user, device);
+      out(`    ${device.padEnd(12)} ${t.level.padEnd(18)} ${t.reason} (seq ${t.seq})`);
+    }
+  }
+
+  out('\nDecisions (other than devices and keys that were simply accepted):');
+  for (const d of await ledger.decisions()) {
+    if (d.outcome === 'accepted' && d.slice === 'identities') continue;
+    out(`  seq ${String(d.seq).padStart(2)}  ${d.outcome.padEnd(8)}  ${d.code.padEnd(34)}  ${d.subject}${d.because.length ? `  because ${d.because.join(',')}` : ''}`);
+  }
+  const report = await ledger.verify();
+  out(`\nverify: ${report.ok ? 'ok' : 'FAILED'}: ${report.entries} entries, chain head ${report.headHash?.slice(0, 16)}…`);
+  out(`\nNext: npx keyledger --db ${path} decisions   |   … trust   |   … log   |   … verify`);
+} finally {
+  await ledger.close();
+}
