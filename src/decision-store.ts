@@ -24,23 +24,33 @@ export function matches(d: Decision, f: DecisionFilter): boolean {
   return true;
 }
 
-/** Batch operations that persist decisions beside their entries. */
-export function decisionPuts(store: LedgerStore, decisions: readonly Decision[]): BatchOp[] {
+/**
+ * Batch operations that persist decisions beside their entries: in `decisions` (the
+ * current rules' view, rebuilt when a slice version changes) and, when the entries are
+ * being written, in `recorded` (as decided when the log was written: never rewritten, so
+ * `rejudge` can compare today's rules with what was decided then).
+ */
+export function decisionPuts(store: LedgerStore, decisions: readonly Decision[], alsoRecorded = true): BatchOp[] {
   const perSeq = new Map<number, number>();
-  return decisions.map((d) => {
+  const ops: BatchOp[] = [];
+  for (const d of decisions) {
     const i = perSeq.get(d.seq) ?? 0;
     perSeq.set(d.seq, i + 1);
-    return { type: 'put', sublevel: store.decisions, key: `${seqKey(d.seq)}!${i.toString().padStart(4, '0')}`, value: JSON.stringify(d) } as BatchOp;
-  });
+    const key = `${seqKey(d.seq)}!${i.toString().padStart(4, '0')}`;
+    const value = JSON.stringify(d);
+    ops.push({ type: 'put', sublevel: store.decisions, key, value } as BatchOp);
+    if (alsoRecorded) ops.push({ type: 'put', sublevel: store.recorded, key, value } as BatchOp);
+  }
+  return ops;
 }
 
-/** Reads persisted decisions in log order. */
-export async function readDecisions(store: LedgerStore, f: DecisionFilter): Promise<Decision[]> {
+/** Reads persisted decisions in log order: the current view, or as recorded when written. */
+export async function readDecisions(store: LedgerStore, f: DecisionFilter, which: 'current' | 'recorded' = 'current'): Promise<Decision[]> {
   const range: { gte?: string; lt?: string } = {};
   if (f.fromSeq !== undefined) range.gte = seqKey(f.fromSeq);
   if (f.toSeq !== undefined) range.lt = seqKey(f.toSeq + 1);
   const out: Decision[] = [];
-  for await (const value of store.decisions.values(range)) {
+  for await (const value of (which === 'current' ? store.decisions : store.recorded).values(range)) {
     const d = JSON.parse(value) as Decision;
     if (matches(d, f)) out.push(d);
   }

@@ -7,6 +7,7 @@
 
 // ---- values ---------------------------------------------------------------------------
 export { openLedger, Ledger } from './ledger.js';
+export { openLogSource } from './analysis/source.js';
 export {
   KeyledgerError,
   LedgerLockedError,
@@ -54,6 +55,7 @@ export { defaultSlices, reasonCodes } from '../projections/index.js';
 // ---- types ----------------------------------------------------------------------------
 export type { LedgerOptions, Durability, IngestResult, IngestOutcome, ReplayOptions, DecryptedRoomEvent } from './ledger.js';
 export type { RoomEventPlaintext } from './ingest/ingestor.js';
+export type { LogSource } from './analysis/source.js';
 export type { SessionRecord, SessionAuthenticity, SessionSourceType } from '../projections/megolm/state.js';
 export type { SessionProvenance } from '../projections/megolm/selectors.js';
 export type { UtdCause, UtdCauseName } from '../projections/megolm/utd.js';

@@ -313,7 +313,7 @@ export class Ledger {
         const decisions: Decision[] = [];
         state = projector.fold(state, chunk, rebuild ? decisions : undefined);
         if (rebuild && readOnly) memoryDecisions!.push(...decisions);
-        if (rebuild && !readOnly && decisions.length > 0) await store.write(decisionPuts(store, decisions), false);
+        if (rebuild && !readOnly && decisions.length > 0) await store.write(decisionPuts(store, decisions, false), false);
         const last = chunk[chunk.length - 1]!;
         head = { seq: last.seq, hash: last.hash };
       }
@@ -667,6 +667,15 @@ export class Ledger {
     this.assertOpen();
     if (this.memoryDecisions !== null) return this.memoryDecisions.filter((d) => matches(d, filter));
     return readDecisions(this.store, filter);
+  }
+
+  /**
+   * Decisions as they were taken when each entry was written, whatever the rules since
+   * (`decisions` follows the current rules). Empty for ledgers written before they were kept.
+   */
+  async recordedDecisions(filter: DecisionFilter = {}): Promise<Decision[]> {
+    this.assertOpen();
+    return readDecisions(this.store, filter, 'recorded');
   }
 
   /** Written entries with `from <= seq <= to`, in order. */

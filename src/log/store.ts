@@ -15,7 +15,9 @@ export type BatchOp = AbstractBatchOperation<Db, string, string>;
 /**
  * The ledger's LevelDB and its sublevels:
  * - `log`: seq → entry (the append-only chain);
- * - `decisions`: seq!index → decision (derived, written in the same batch as its entry);
+ * - `decisions`: seq!index → decision (derived, written in the same batch as its entry,
+ *   rebuilt when a slice version changes);
+ * - `recorded`: the same as decided when the entry was written, never rewritten;
  * - `snap`: seq → signed snapshot / checkpoint;
  * - `meta`: small facts about the ledger (format, owner);
  * - `vault`: secrets (pickled Olm account and sessions), never in the log.
@@ -23,6 +25,7 @@ export type BatchOp = AbstractBatchOperation<Db, string, string>;
 export class LedgerStore {
   readonly log: Sub;
   readonly decisions: Sub;
+  readonly recorded: Sub;
   readonly snap: Sub;
   readonly meta: Sub;
   readonly vault: Sub;
@@ -31,6 +34,7 @@ export class LedgerStore {
     const sub = (name: string) => db.sublevel<string, string>(name, { valueEncoding: 'utf8' }) as unknown as Sub;
     this.log = sub('log');
     this.decisions = sub('decisions');
+    this.recorded = sub('recorded');
     this.snap = sub('snap');
     this.meta = sub('meta');
     this.vault = sub('vault');

@@ -1,0 +1,72 @@
+import { statSync } from 'node:fs';
+import type { LedgerEntry } from '../../events/entry.js';
+import type { Decision } from '../../projections/decision.js';
+import type { DecisionFilter } from '../decision-store.js';
+import { openLedger, type ReplayOptions } from '../ledger.js';
+import type { LedgerState, SliceVersions } from '../runtime/projector.js';
+import type { VerifyReport } from '../verify.js';
+import { MemorySource } from './memory-source.js';
+
+/**
+ * A log to analyse, wherever it is: a ledger folder (opened read-only) or an NDJSON export
+ * (`keyledger export`, read into memory: no LevelDB needed). The debugger, `explain`,
+ * `why-utd`, `what-if`, `rejudge` and `report` work on this and nothing else, so every
+ * slice added later shows up in them unchanged.
+ */
+export interface LogSource {
+  readonly kind: 'ledger' | 'export';
+  readonly path: string;
+  /** The device that wrote the log, from its first entry, if present. */
+  readonly owner: { userId: string; deviceId: string; ed25519: string; curve25519: string } | null;
+  headSeq(): number;
+  /** Entries with `from <= seq <= to`, in order (plain objects). */
+  entries(range?: { from?: number; to?: number }): AsyncIterable<LedgerEntry>;
+  /** The state after the last entry. */
+  state(): LedgerState;
+  /** The state right after entry `seq` (-1: before the first), from the nearest snapshot. */
+  stateAt(seq: number): Promise<LedgerState>;
+  /** Decisions under the current rules, in log order. */
+  decisions(filter?: DecisionFilter): Promise<Decision[]>;
+  /** Decisions as recorded when the log was written, or null when the source has none (an export). */
+  recordedDecisions(filter?: DecisionFilter): Promise<Decision[] | null>;
+  /** Replays with the current rules, without changing anything (`skip` leaves entries out). */
+  replay(options?: ReplayOptions): Promise<{ state: LedgerState; entries: number; headSeq: number }>;
+  /** Checks the chain (and, for a ledger, the signed checkpoints). */
+  verify(): Promise<VerifyReport>;
+  stateHash(state?: LedgerState): string;
+  sliceVersions(): SliceVersions;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens a ledger folder (read-only) or an NDJSON export as a {@link LogSource}.
+ *
+ * @throws LedgerNotFoundError, LedgerLockedError (a ledger in use: analyse a copy),
+ *   CorruptStoreError (an export line that is not an entry, with its line number).
+ */
+export async function openLogSource(path: string): Promise<LogSource> {
+  let isFile = false;
+  try {
+    isFile = statSync(path).isFile();
+  } catch {
+    // Not there: openLedger says so in its own words.
+  }
+  if (isFile) return MemorySource.fromNdjsonFile(path);
+  const ledger = await openLedger({ path, readOnly: true });
+  return {
+    kind: 'ledger',
+    path,
+    owner: ledger.owner,
+    headSeq: () => ledger.headSeq(),
+    entries: (range) => ledger.entries(range),
+    state: () => ledger.state(),
+    stateAt: (seq) => ledger.stateAt(seq),
+    decisions: (filter) => ledger.decisions(filter),
+    recordedDecisions: (filter) => ledger.recordedDecisions(filter),
+    replay: (options) => ledger.replay(options),
+    verify: () => ledger.verify(),
+    stateHash: (state) => ledger.stateHash(state),
+    sliceVersions: () => ledger.sliceVersions(),
+    close: () => ledger.close(),
+  };
+}
