@@ -1,7 +1,11 @@
 /**
- * A map laid out in two levels of 256 hashed buckets, so that immer copies three small
- * objects on an update instead of one record holding every key: the cost of one update
- * stays flat from a hundred entities to a million.
+ * A map laid out as a tree of small hashed buckets, so that immer copies a few small
+ * objects on an update (or on the first read through a draft) instead of one record
+ * holding every key: the cost of one entry stays flat from a hundred entities to a million.
+ *
+ * Four levels of 16 buckets (65,536 leaves): every object on the path keeps few
+ * properties, and V8 copies a small object in well under a microsecond while an object
+ * past ~128 properties turns into a dictionary and costs ~40 µs to spread (measured).
  *
  * Plain JSON all the way down (snapshots and state hashes need no special cases); the
  * bucket of a key depends on the key alone (FNV-1a), never on insertion order. Keys are
@@ -10,30 +14,54 @@
  */
 export interface HashedMap<V> {
   count: number;
-  buckets: Record<string, Record<string, Record<string, V>>>;
+  buckets: Bucket<V>;
 }
+
+/** An inner node (keys `b0`…`bf`) or a leaf (keys `:<key>`). */
+export type Bucket<V> = { [k: string]: Bucket<V> | V };
+
+/** Changing the layout invalidates every snapshot: the projector adds this to the slice versions. */
+export const HASHED_MAP_LAYOUT = 2;
+
+const LEVELS = 4;
+const NIBBLE = ['b0', 'b1', 'b2', 'b3', 'b4', 'b5', 'b6', 'b7', 'b8', 'b9', 'ba', 'bb', 'bc', 'bd', 'be', 'bf'];
 
 export function emptyHashedMap<V>(): HashedMap<V> {
   return { count: 0, buckets: {} };
 }
 
-function bucketsOf(key: string): [string, string] {
+function pathOf(key: string): string[] {
   let h = 0x811c9dc5;
   for (let i = 0; i < key.length; i++) {
     h ^= key.charCodeAt(i);
     h = Math.imul(h, 0x01000193);
   }
-  h >>>= 0;
-  return [(h & 0xff).toString(16), ((h >>> 8) & 0xff).toString(16)];
+  // FNV-1a alone spreads similar keys poorly over its low bits; murmur3's finaliser mixes them.
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  const path: string[] = [];
+  for (let level = 0; level < LEVELS; level++) path.push(NIBBLE[(h >>> (4 * level)) & 0xf]!);
+  return path;
 }
 
 const own = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k);
 
+function leafOf<V>(map: HashedMap<V>, key: string): Bucket<V> | undefined {
+  let node: Bucket<V> | undefined = map.buckets;
+  for (const step of pathOf(key)) {
+    node = node !== undefined && own(node, step) ? (node[step] as Bucket<V>) : undefined;
+    if (node === undefined) return undefined;
+  }
+  return node;
+}
+
 export function hmGet<V>(map: HashedMap<V>, key: string): V | undefined {
-  const [a, b] = bucketsOf(key);
-  const inner = map.buckets[a]?.[b];
+  const leaf = leafOf(map, key);
   const k = `:${key}`;
-  return inner !== undefined && own(inner, k) ? inner[k] : undefined;
+  return leaf !== undefined && own(leaf, k) ? (leaf[k] as V) : undefined;
 }
 
 export function hmHas<V>(map: HashedMap<V>, key: string): boolean {
@@ -42,20 +70,21 @@ export function hmHas<V>(map: HashedMap<V>, key: string): boolean {
 
 /** Sets `key` on a draft (or any mutable map). */
 export function hmSet<V>(map: HashedMap<V>, key: string, value: V): void {
-  const [a, b] = bucketsOf(key);
-  const outer = (map.buckets[a] ??= {});
-  const inner = (outer[b] ??= {});
+  let node = map.buckets;
+  for (const step of pathOf(key)) {
+    if (!own(node, step)) node[step] = {};
+    node = node[step] as Bucket<V>;
+  }
   const k = `:${key}`;
-  if (!own(inner, k)) map.count++;
-  inner[k] = value;
+  if (!own(node, k)) map.count++;
+  node[k] = value;
 }
 
 export function hmDelete<V>(map: HashedMap<V>, key: string): boolean {
-  const [a, b] = bucketsOf(key);
-  const inner = map.buckets[a]?.[b];
+  const leaf = leafOf(map, key);
   const k = `:${key}`;
-  if (inner === undefined || !own(inner, k)) return false;
-  delete inner[k];
+  if (leaf === undefined || !own(leaf, k)) return false;
+  delete leaf[k];
   map.count--;
   return true;
 }
@@ -63,9 +92,13 @@ export function hmDelete<V>(map: HashedMap<V>, key: string): boolean {
 /** Every key, sorted, so callers never depend on insertion order. */
 export function hmKeys<V>(map: HashedMap<V>): string[] {
   const keys: string[] = [];
-  for (const outer of Object.values(map.buckets)) {
-    for (const inner of Object.values(outer)) for (const k of Object.keys(inner)) keys.push(k.slice(1));
-  }
+  const walk = (node: Bucket<V>, depth: number) => {
+    for (const k of Object.keys(node)) {
+      if (depth === LEVELS) keys.push(k.slice(1));
+      else walk(node[k] as Bucket<V>, depth + 1);
+    }
+  };
+  walk(map.buckets, 0);
   return keys.sort();
 }
 

@@ -3,6 +3,7 @@ import type { LedgerEntry } from '../../events/entry.js';
 import type { Decision } from '../../projections/decision.js';
 import type { CryptoPort } from '../../projections/port.js';
 import type { AnySlice, ReduceContext } from '../../projections/slice.js';
+import { HASHED_MAP_LAYOUT } from '../../projections/hashmap.js';
 import { canonicalJson, sha256Hex } from '../canonical.js';
 
 /** The whole projected state: one record per slice, keyed by slice name. */
@@ -28,7 +29,8 @@ export class Projector {
     readonly slices: readonly AnySlice[],
     private readonly crypto: CryptoPort,
   ) {
-    const versions: Record<string, number> = {};
+    // The state layout shared by every slice is part of every snapshot's shape.
+    const versions: Record<string, number> = { '@layout': HASHED_MAP_LAYOUT };
     for (const s of slices) {
       if (versions[s.name] !== undefined) throw new Error(`two slices named ${s.name}`);
       versions[s.name] = s.version;
