@@ -141,6 +141,12 @@ interface Built {
   written: Promise<unknown>;
 }
 
+/**
+ * Entry kinds that cannot change what ingestion reads from the state (Olm sessions seen,
+ * Megolm sessions stored): they may wait to be folded until the end of their batch.
+ */
+const INGESTION_NEUTRAL: ReadonlySet<string> = new Set(['room_event', 'megolm_decrypted', 'megolm_undecryptable', 'rejected_input', 'backup_version']);
+
 /** Inputs folded and written together at most (bounds latency and memory of one batch). */
 const MAX_BATCH = 4096;
 
@@ -479,10 +485,15 @@ export class Ledger {
     const decisions: Decision[] = [];
     const keySeqs: number[] = [];
     let unfolded = 0;
+    // Ingestion reads Olm and Megolm session state; room events and their facts never
+    // change it, so a run of them is folded once, at the end of the batch, instead of one
+    // immer produce per event (a third of the cost of decrypting a room event).
+    let mustFold = false;
     const stateNow = () => {
-      if (unfolded < entries.length) {
+      if (mustFold) {
         this.state_ = this.projector.fold(this.state_, entries.slice(unfolded), decisions);
         unfolded = entries.length;
+        mustFold = false;
       }
       return this.state_;
     };
@@ -490,6 +501,7 @@ export class Ledger {
       const { entry, text } = encodeEntry(this.head.seq + 1, receivedAt, kind, payloadText, payload, this.head.hash);
       this.head = { seq: entry.seq, hash: entry.hash };
       entries.push(entry);
+      mustFold ||= !INGESTION_NEUTRAL.has(kind);
       ops.push({ type: 'put', key: LOG_PREFIX + seqKey(entry.seq), value: text } as BatchOp);
       return entry;
     };
@@ -511,7 +523,10 @@ export class Ledger {
       }
       perInput.push(mine);
     }
-    stateNow();
+    if (unfolded < entries.length) {
+      this.state_ = this.projector.fold(this.state_, entries.slice(unfolded), decisions);
+      unfolded = entries.length;
+    }
     ops.push(...decisionPuts(this.store, decisions));
     const bySeq = new Map<number, Decision[]>();
     for (const d of decisions) {

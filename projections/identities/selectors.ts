@@ -2,7 +2,7 @@
  * What other slices, the engine and the CLI may ask the `identities` slice. Pure lookups
  * on the ledger state (no crypto: signatures were verified when their entry was folded).
  */
-import { hmGet, hmKeys } from '../hashmap.js';
+import { hmKeys, hmPeek } from '../hashmap.js';
 import { identitiesSlice } from './slice.js';
 import { getOwn, type DeviceRecord, type DeviceRef, type IdentitiesState, type OwnDevice } from './state.js';
 import { deviceTrustOf, identityTrustOf, type DeviceTrust, type IdentityStateName, type IdentityTrust } from './trust.js';
@@ -20,7 +20,7 @@ export function ownDevice(root: Root): OwnDevice | null {
 
 /** A device whose keys passed validation (deleted ones included), or undefined. */
 export function deviceRecord(root: Root, userId: string, deviceId: string): DeviceRecord | undefined {
-  const user = hmGet(slice(root).users, userId);
+  const user = hmPeek(slice(root).users, userId);
   return user === undefined ? undefined : getOwn(user.devices, deviceId);
 }
 
@@ -44,7 +44,7 @@ export function isOwnVerifiedDevice(root: Root, userId: string, deviceId: string
 export function deviceByCurveKey(root: Root, curve25519: string): DeviceRef | undefined {
   const state = slice(root);
   if (state.own !== null && state.own.curve25519 === curve25519) return { userId: state.own.userId, deviceId: state.own.deviceId };
-  return hmGet(state.byCurveKey, curve25519);
+  return hmPeek(state.byCurveKey, curve25519);
 }
 
 /** A user's identity: `verified` | `pinned` | `pin_violation` | `verification_violation` | `unknown`. */
@@ -55,7 +55,7 @@ export function identityState(root: Root, userId: string): IdentityStateName {
 /** A user's identity state with its reason, the seq it rests on, and the master keys involved. */
 export function identityDetail(root: Root, userId: string): IdentityTrust & { readonly masterKey: string | null; readonly pinnedKey: string | null } {
   const state = slice(root);
-  const user = hmGet(state.users, userId);
+  const user = hmPeek(state.users, userId);
   return { ...identityTrustOf(state, userId), masterKey: user?.master?.publicKey ?? null, pinnedKey: user?.pinned?.publicKey ?? null };
 }
 
@@ -67,7 +67,7 @@ export function knownUsers(root: Root): string[] {
 /** Every device ID of a user (deleted ones included, our own device when it is this user's), sorted. */
 export function knownDevices(root: Root, userId: string): string[] {
   const state = slice(root);
-  const ids = new Set(Object.keys(hmGet(state.users, userId)?.devices ?? {}));
+  const ids = new Set(Object.keys(hmPeek(state.users, userId)?.devices ?? {}));
   if (state.own !== null && state.own.userId === userId) ids.add(state.own.deviceId);
   return [...ids].sort();
 }

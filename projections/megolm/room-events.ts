@@ -7,7 +7,7 @@ import type { LedgerEntry } from '../../events/entry.js';
 import type { RoomEventEnvelope } from '../../events/envelope.js';
 import type { MegolmDecryptedPayload, MegolmUndecryptablePayload } from '../../events/facts.js';
 import { MEGOLM_V1 } from '../../events/megolm.js';
-import { hmGet, hmSet } from '../hashmap.js';
+import { hmPeek, hmSet } from '../hashmap.js';
 import { deviceByCurveKey, deviceRecord } from '../identities/selectors.js';
 import type { ReduceContext } from '../slice.js';
 import { earlier, record } from './decide.js';
@@ -29,7 +29,7 @@ export function foldMegolmDecrypted(state: MegolmState, entry: LedgerEntry, ctx:
   const p = entry.payload as MegolmDecryptedPayload;
   const about = `event ${p.event_id}`;
   const id = sessionKey(p.room_id, p.sender_key, p.session_id);
-  const session = hmGet(state.sessions, id);
+  const session = hmPeek(state.sessions, id);
   const where = { room_id: p.room_id, sender_key: p.sender_key, session_id: p.session_id, message_index: p.message_index };
   if (session === undefined) return record(ctx, 'megolm.session_not_accepted', about, earlier(entry.seq, p.input_seq, p.key_seq), where);
   // CVE-2025-48937: the sender key's owner per /keys/query, else the user whose validated
@@ -46,7 +46,7 @@ export function foldMegolmDecrypted(state: MegolmState, entry: LedgerEntry, ctx:
     return record(ctx, 'megolm.room_mismatch', about, earlier(entry.seq, p.input_seq, session.keySeq), { ...where, plaintext_room_id: p.plaintext_room_id });
   }
   const at = `${id} ${p.message_index}`;
-  const first = hmGet(state.sightings, at);
+  const first = hmPeek(state.sightings, at);
   if (first === undefined) {
     hmSet(state.sightings, at, { eventId: p.event_id, originServerTs: p.origin_server_ts, seq: entry.seq });
     return;

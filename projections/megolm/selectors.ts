@@ -2,7 +2,7 @@
  * What ingestion, the engine and the CLI may ask the `megolm` slice. Pure lookups on the
  * ledger state.
  */
-import { hmGet } from '../hashmap.js';
+import { hmPeek } from '../hashmap.js';
 import { deviceByCurveKey, deviceTrust } from '../identities/selectors.js';
 import type { DeviceRef } from '../identities/state.js';
 import type { DeviceTrust } from '../identities/trust.js';
@@ -18,7 +18,7 @@ const megolm = (root: Root) => root['megolm'] as MegolmState | undefined;
 /** The accepted session for (room, sender key, session ID), if any. */
 export function megolmSession(root: Root, roomId: string, senderKey: string, sessionId: string): SessionRecord | undefined {
   const state = megolm(root);
-  return state === undefined ? undefined : hmGet(state.sessions, sessionKey(roomId, senderKey, sessionId));
+  return state === undefined ? undefined : hmPeek(state.sessions, sessionKey(roomId, senderKey, sessionId));
 }
 
 /**
@@ -68,23 +68,23 @@ export function sessionProvenance(root: Root, roomId: string, senderKey: string,
 /** Our request for a session (`request_room_key`), open while `fulfilledSeq` is null. */
 export function keyRequest(root: Root, roomId: string, senderKey: string, sessionId: string): KeyRequestRecord | undefined {
   const state = megolm(root);
-  return state === undefined ? undefined : hmGet(state.requests, sessionKey(roomId, senderKey, sessionId));
+  return state === undefined ? undefined : hmPeek(state.requests, sessionKey(roomId, senderKey, sessionId));
 }
 
 /** The last withheld notice for (room, session ID). */
 export function withheldNotice(root: Root, roomId: string, sessionId: string): WithheldNotice | undefined {
   const state = megolm(root);
-  return state === undefined ? undefined : hmGet(state.withheld, roomSessionKey(roomId, sessionId));
+  return state === undefined ? undefined : hmPeek(state.withheld, roomSessionKey(roomId, sessionId));
 }
 
 /** The last refused key for (room, session ID), whether or not a session is stored. */
 export function sessionRejection(root: Root, roomId: string, sessionId: string): SessionRejection | undefined {
   const state = megolm(root);
-  return state === undefined ? undefined : hmGet(state.rejections, roomSessionKey(roomId, sessionId));
+  return state === undefined ? undefined : hmPeek(state.rejections, roomSessionKey(roomId, sessionId));
 }
 
 /** The first event decrypted at (session, message index). */
 export function indexSighting(root: Root, roomId: string, senderKey: string, sessionId: string, messageIndex: number): IndexSighting | undefined {
   const state = megolm(root);
-  return state === undefined ? undefined : hmGet(state.sightings, `${sessionKey(roomId, senderKey, sessionId)} ${messageIndex}`);
+  return state === undefined ? undefined : hmPeek(state.sightings, `${sessionKey(roomId, senderKey, sessionId)} ${messageIndex}`);
 }

@@ -3,7 +3,7 @@
  * session: modelled on matrix-sdk-crypto's `UtdCause`, answered with the entry it rests on.
  */
 import type { MegolmFailure } from '../../events/facts.js';
-import { hmGet } from '../hashmap.js';
+import { hmPeek } from '../hashmap.js';
 import { roomSessionKey, sessionKey, type MegolmState, type SessionRecord } from './state.js';
 
 /** The causes, most specific first. */
@@ -32,9 +32,9 @@ export interface UtdCause {
 
 /** The session an event names, as ingestion finds it (`megolmSessionForEvent`). */
 export function sessionForEvent(state: MegolmState, roomId: string, senderKey: string | undefined, sessionId: string): SessionRecord | undefined {
-  if (senderKey !== undefined) return hmGet(state.sessions, sessionKey(roomId, senderKey, sessionId));
-  const keys = hmGet(state.bySessionId, roomSessionKey(roomId, sessionId));
-  return keys !== undefined && keys.length === 1 ? hmGet(state.sessions, sessionKey(roomId, keys[0]!, sessionId)) : undefined;
+  if (senderKey !== undefined) return hmPeek(state.sessions, sessionKey(roomId, senderKey, sessionId));
+  const keys = hmPeek(state.bySessionId, roomSessionKey(roomId, sessionId));
+  return keys !== undefined && keys.length === 1 ? hmPeek(state.sessions, sessionKey(roomId, keys[0]!, sessionId)) : undefined;
 }
 
 /** Why (room, sender key?, session, index?) cannot be decrypted; `reported` is what ingestion saw, if known. */
@@ -43,11 +43,11 @@ export function utdCauseOf(
 ): UtdCause {
   const session = sessionForEvent(state, roomId, senderKey, sessionId);
   if (reported === 'bad_ciphertext' || reported === 'bad_plaintext') return { cause: reported, detail: {}, seq: session?.keySeq ?? -1 };
-  const rejection = hmGet(state.rejections, roomSessionKey(roomId, sessionId));
+  const rejection = hmPeek(state.rejections, roomSessionKey(roomId, sessionId));
   const lastRejection = { rejected_code: rejection?.code ?? null, rejected_at: rejection?.seq ?? null };
   if (session !== undefined) {
     if ((messageIndex !== null && messageIndex < session.firstKnownIndex) || reported === 'unknown_index') {
-      const withheld = hmGet(state.withheld, roomSessionKey(roomId, sessionId));
+      const withheld = hmPeek(state.withheld, roomSessionKey(roomId, sessionId));
       return {
         cause: 'unknown_index',
         detail: { first_known_index: session.firstKnownIndex, message_index: messageIndex, withheld_code: withheld?.code ?? null, ...lastRejection },
@@ -59,8 +59,8 @@ export function utdCauseOf(
   }
   // No session: the latest thing said about it explains it best.
   const matches = (key: string | null) => senderKey === undefined || key === null || key === senderKey;
-  const withheld = hmGet(state.withheld, roomSessionKey(roomId, sessionId));
-  const noOlm = senderKey === undefined ? undefined : hmGet(state.noOlm, senderKey);
+  const withheld = hmPeek(state.withheld, roomSessionKey(roomId, sessionId));
+  const noOlm = senderKey === undefined ? undefined : hmPeek(state.noOlm, senderKey);
   let best: UtdCause | undefined;
   const consider = (c: UtdCause) => { if (best === undefined || c.seq > best.seq) best = c; };
   if (rejection !== undefined && matches(rejection.senderKey)) consider({ cause: 'session_rejected', detail: { code: rejection.code }, seq: rejection.seq });
@@ -68,6 +68,6 @@ export function utdCauseOf(
     if (w !== undefined && matches(w.senderKey)) consider({ cause: 'withheld', detail: { code: w.code, reason: w.reason, over_olm: w.overOlm }, seq: w.seq });
   }
   if (best !== undefined) return best;
-  const request = senderKey === undefined ? undefined : hmGet(state.requests, sessionKey(roomId, senderKey, sessionId));
+  const request = senderKey === undefined ? undefined : hmPeek(state.requests, sessionKey(roomId, senderKey, sessionId));
   return { cause: 'no_session', detail: { requested: request !== undefined, request_id: request?.requestId ?? null }, seq: request?.seq ?? -1 };
 }

@@ -5,7 +5,7 @@
 import type { LedgerEntry } from '../../events/entry.js';
 import type { OlmDecryptedPayload, OlmUndecryptablePayload } from '../../events/facts.js';
 import { subject } from '../decision.js';
-import { hmGet, hmSet } from '../hashmap.js';
+import { hmGet, hmSet , hmPeek} from '../hashmap.js';
 import { deviceTrust } from '../identities/selectors.js';
 import type { ReduceContext } from '../slice.js';
 import { earlier, record } from './decide.js';
@@ -23,7 +23,7 @@ export function foldOlmDecrypted(state: OlmState, entry: LedgerEntry, ctx: Reduc
   };
   const keep = () => hmSet(state.verdicts, String(entry.seq), verdict);
 
-  const first = hmGet(state.seenCiphertexts, p.ciphertext_hash);
+  const first = hmPeek(state.seenCiphertexts, p.ciphertext_hash);
   if (first !== undefined) {
     keep();
     return record(ctx, 'olm.replayed_message', about, earlier(entry.seq, first, p.input_seq), { first_seq: first, sender_key: p.sender_key });
@@ -60,7 +60,7 @@ export function foldOlmUndecryptable(state: OlmState, entry: LedgerEntry, ctx: R
   const p = entry.payload as OlmUndecryptablePayload;
   const about = subject('input', String(p.input_seq));
   if (p.reason === 'replayed') {
-    const first = p.ciphertext_hash === null ? undefined : hmGet(state.seenCiphertexts, p.ciphertext_hash);
+    const first = p.ciphertext_hash === null ? undefined : hmPeek(state.seenCiphertexts, p.ciphertext_hash);
     return record(ctx, 'olm.replayed_message', about, earlier(entry.seq, first, p.input_seq), { first_seq: first ?? null, sender_key: p.sender_key });
   }
   record(ctx, 'olm.undecryptable', about, earlier(entry.seq, p.input_seq), { reason: p.reason, detail: p.detail, sender: p.sender, sender_key: p.sender_key });

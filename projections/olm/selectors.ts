@@ -1,7 +1,7 @@
 /**
  * What ingestion, the megolm slice and the CLI may ask the `olm` slice. Pure lookups.
  */
-import { hmGet, hmHas, type HashedMap } from '../hashmap.js';
+import { hmHas, hmPeek, type HashedMap } from '../hashmap.js';
 import type { OlmVerdict } from './state.js';
 
 type Root = Readonly<Record<string, unknown>>;
@@ -27,5 +27,5 @@ export function olmCiphertextSeen(root: Root, ciphertextHash: string): boolean {
  */
 export function olmPayloadVerdict(root: Root, seq: number): OlmVerdict | undefined {
   const olm = root['olm'] as { verdicts?: HashedMap<OlmVerdict> } | undefined;
-  return olm?.verdicts === undefined ? undefined : hmGet(olm.verdicts, String(seq));
+  return olm?.verdicts === undefined ? undefined : hmPeek(olm.verdicts, String(seq));
 }

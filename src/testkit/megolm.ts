@@ -110,9 +110,17 @@ export class SimOutboundGroupSession {
     });
   }
 
+  /**
+   * Frees the olm session. The device that made it frees it too (SimDevice.free), so this
+   * is idempotent: freeing an olm object twice corrupts libolm's heap for the whole process.
+   */
   free(): void {
+    if (this.freed) return;
+    this.freed = true;
     this.session.free();
   }
+
+  private freed = false;
 }
 
 /**
