@@ -6,9 +6,14 @@ import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { benchIngest } from './ingest.js';
 import { benchReplay } from './replay.js';
+import { benchRoomEvents } from './room-events.js';
 import { benchUpdateCost } from './update-cost.js';
 
 const quick = process.argv.includes('--quick');
+// `--only <section>` (ingest, replay, update-cost, room-events) runs one section and leaves BENCHMARKS.md alone.
+const onlyAt = process.argv.indexOf('--only');
+const only = onlyAt >= 0 ? process.argv[onlyAt + 1] : undefined;
+const run = (name: string) => only === undefined || only === name;
 const sections: string[] = [];
 const report = (title: string, lines: string[]) => {
   const text = [`## ${title}`, '', ...lines, ''].join('\n');
@@ -16,9 +21,10 @@ const report = (title: string, lines: string[]) => {
   sections.push(text);
 };
 
-report('Ingest', await benchIngest(quick ? 5_000 : 20_000));
-report('Replay and start-up', await benchReplay(quick ? 100_000 : 1_000_000));
-report('Update cost against state size', await benchUpdateCost(quick ? 10_000 : 100_000));
+if (run('ingest')) report('Ingest', await benchIngest(quick ? 5_000 : 20_000));
+if (run('replay')) report('Replay and start-up', await benchReplay(quick ? 100_000 : 1_000_000));
+if (run('update-cost')) report('Update cost against state size', await benchUpdateCost(quick ? 10_000 : 100_000));
+if (run('room-events')) report('Room events', await benchRoomEvents(quick ? 2_000 : 20_000));
 
 const machine = `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
 const header = [
@@ -29,5 +35,6 @@ const header = [
   'compare ratios, not absolute numbers, across machines.',
   '',
 ];
-if (!quick) writeFileSync(new URL('../../../BENCHMARKS.md', import.meta.url), [...header, ...sections].join('\n'));
-process.stdout.write(quick ? 'quick run: BENCHMARKS.md left as it was\n' : 'written to BENCHMARKS.md\n');
+const partial = quick || only !== undefined;
+if (!partial) writeFileSync(new URL('../../../BENCHMARKS.md', import.meta.url), [...header, ...sections].join('\n'));
+process.stdout.write(partial ? `${quick ? 'quick' : 'partial'} run: BENCHMARKS.md left as it was\n` : 'written to BENCHMARKS.md\n');
