@@ -8,6 +8,24 @@
 // ---- values ---------------------------------------------------------------------------
 export { openLedger, Ledger } from './ledger.js';
 export { openLogSource } from './analysis/source.js';
+export { ReplaySession } from './analysis/debugger.js';
+export { diffStates } from './analysis/state-diff.js';
+export { makeBundle, bundleSource, replayBundle } from './analysis/bundle.js';
+export { serializeBundle, parseBundle, readBundleText, BundleRefusedError, BUNDLE_FORMAT, BUNDLE_FORMAT_VERSION } from './analysis/bundle-format.js';
+export { checkBundle, openBundle } from './analysis/bundle-check.js';
+export { BundleSource, BundleRangeError } from './analysis/bundle-source.js';
+export { codecFingerprint } from './analysis/codec-fingerprint.js';
+export { explain } from './analysis/explain.js';
+export { whyUtd } from './analysis/why-utd.js';
+export { sessionTimeline } from './analysis/session-timeline.js';
+export { utdSentence } from './analysis/utd-sentence.js';
+export { whatIf } from './analysis/what-if.js';
+export { rejudge } from './analysis/rejudge.js';
+export { diffDecisions } from './analysis/decision-diff.js';
+export { describeEntry } from './analysis/entry-line.js';
+export { explainDecision, ruleOf } from './analysis/decision-view.js';
+export { anomalyReport } from './analysis/report.js';
+export { reportHtml } from './analysis/report-html.js';
 export {
   KeyledgerError,
   LedgerLockedError,
@@ -56,6 +74,22 @@ export { defaultSlices, reasonCodes } from '../projections/index.js';
 export type { LedgerOptions, Durability, IngestResult, IngestOutcome, ReplayOptions, DecryptedRoomEvent } from './ledger.js';
 export type { RoomEventPlaintext } from './ingest/ingestor.js';
 export type { LogSource } from './analysis/source.js';
+export type { ReplayStep, ScanProgress } from './analysis/debugger.js';
+export type { StateChange } from './analysis/state-diff.js';
+export type { BundleOptions } from './analysis/bundle.js';
+export type { IncidentBundle, BundleEntry } from './analysis/bundle-format.js';
+export type { Checkpoint } from './analysis/bundle-source.js';
+export type { CodecFingerprint } from './analysis/codec-fingerprint.js';
+export type { Explanation, ExplainOptions, Evidence } from './analysis/explain.js';
+export type { CurrentAnswer, SessionView } from './analysis/current.js';
+export type { UtdReport } from './analysis/why-utd.js';
+export type { TimelineItem } from './analysis/session-timeline.js';
+export type { WhatIfResult } from './analysis/what-if.js';
+export type { RejudgeResult, Rejudgeable } from './analysis/rejudge.js';
+export type { DecisionChange, DecisionField } from './analysis/decision-diff.js';
+export type { EntryLine } from './analysis/entry-line.js';
+export type { ExplainedDecision, Rule } from './analysis/decision-view.js';
+export type { AnomalyReport, Anomaly, AnomalyOutcome, CodeCount, FamilyCount, TimelineBucket } from './analysis/report.js';
 export type { SessionRecord, SessionAuthenticity, SessionSourceType } from '../projections/megolm/state.js';
 export type { SessionProvenance } from '../projections/megolm/selectors.js';
 export type { UtdCause, UtdCauseName } from '../projections/megolm/utd.js';

@@ -370,11 +370,13 @@ export class Ledger {
    * logged), the session and message index, how far the session can be trusted to come
    * from its sender device, that device and its trust, and the decisions the event caused
    * (a replayed index, a sender that does not own the session…). A failure says why.
+   * `receivedAt` stamps the entry (default: now), as `received_at` does in an envelope.
    *
    * @throws InputDecodeError when the event is not a valid room event (it is still logged).
    */
-  async decryptRoomEvent(roomId: string, event: unknown): Promise<DecryptedRoomEvent> {
-    const result = await this.ingest({ kind: 'room_event', room_id: roomId, event });
+  async decryptRoomEvent(roomId: string, event: unknown, options: { receivedAt?: number } = {}): Promise<DecryptedRoomEvent> {
+    const envelope = { kind: 'room_event', room_id: roomId, event, ...(options.receivedAt !== undefined ? { received_at: options.receivedAt } : {}) };
+    const result = await this.ingest(envelope);
     const state = this.durableState;
     const content = ((event as { content?: unknown })?.content ?? {}) as { sender_key?: string; session_id?: string; ciphertext?: unknown };
     const sessionId = typeof content.session_id === 'string' ? content.session_id : '';

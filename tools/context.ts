@@ -1,5 +1,5 @@
-import type { Command } from 'commander';
-import { openLedger, type Durability, type Ledger } from '../src/index.js';
+import { Option, type Command } from 'commander';
+import { openLedger, openLogSource, type Durability, type Ledger, type LogSource } from '../src/index.js';
 import { CliError } from './errors.js';
 import { LineWriter, type CliIo } from './io.js';
 
@@ -7,6 +7,15 @@ import { LineWriter, type CliIo } from './io.js';
 export const DEFAULT_DB = './data/ledger';
 /** The environment variable holding the vault's store key. */
 export const STORE_KEY_ENV = 'KEYLEDGER_STORE_KEY';
+
+/**
+ * `--source PATH`: the log an analysis command reads, a ledger folder (opened read-only)
+ * or an NDJSON export; without it, the global `--db` folder. Every analysis command adds
+ * this same option, so they all read logs the same way.
+ */
+export function sourceOption(): Option {
+  return new Option('--source <path>', 'analyse this ledger folder or NDJSON export (`keyledger export`) instead of --db');
+}
 
 /** How a command opens the ledger: `read` never writes and needs no store key. */
 export type OpenMode = 'read' | 'write';
@@ -29,6 +38,27 @@ export class CliContext {
   dbPath(cmd: Command): string {
     const db = (cmd.optsWithGlobals() as { db?: string }).db;
     return db === undefined || db === '' ? DEFAULT_DB : db;
+  }
+
+  /** The log named by `--source` (see {@link sourceOption}), else the `--db` folder. */
+  sourcePath(cmd: Command): string {
+    const source = (cmd.optsWithGlobals() as { source?: string }).source;
+    return source === undefined || source === '' ? this.dbPath(cmd) : source;
+  }
+
+  /** Opens the log of `cmd` for analysis (read-only; never needs the store key). */
+  openSource(cmd: Command): Promise<LogSource> {
+    return openLogSource(this.sourcePath(cmd));
+  }
+
+  /** Opens the log of `cmd` for analysis, runs `fn`, and closes it (also when `fn` throws). */
+  async withSource<T>(cmd: Command, fn: (source: LogSource) => Promise<T>): Promise<T> {
+    const source = await this.openSource(cmd);
+    try {
+      return await fn(source);
+    } finally {
+      await source.close().catch(() => undefined);
+    }
   }
 
   /** The store key from the environment, or undefined when it is not set. */

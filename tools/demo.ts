@@ -23,7 +23,7 @@ try {
   out('\nFeeding it what the client received:');
   for (const input of sample.inputs) {
     if (input.roomEvent) {
-      const d = await ledger.decryptRoomEvent(input.roomEvent.roomId, input.roomEvent.event);
+      const d = await ledger.decryptRoomEvent(input.roomEvent.roomId, input.roomEvent.event, { receivedAt: (input.envelope as { received_at: number }).received_at });
       const body = d.plaintext ? JSON.stringify((d.plaintext.content as { body?: string }).body) : `not decrypted (${d.utd?.cause})`;
       const who = d.senderDevice ? `${d.senderDevice.userId} ${d.senderDevice.deviceId}, ${d.senderTrust?.level}` : 'no known sender device';
       out(`  seq ${String(d.seq).padStart(2)}  ${input.what}`);

@@ -5,9 +5,16 @@ import { ingestCommand } from './commands/ingest.js';
 import { initCommand } from './commands/init.js';
 import { keysCommand } from './commands/keys.js';
 import { logCommand } from './commands/log.js';
+import { reportCommand } from './commands/report.js';
 import { stateCommand } from './commands/state.js';
 import { trustCommand } from './commands/trust.js';
 import { verifyCommand } from './commands/verify.js';
+import { replayCommand } from './commands/replay.js';
+import { bundleCommand } from './commands/bundle.js';
+import { explainCommand } from './commands/explain.js';
+import { whyUtdCommand } from './commands/why-utd.js';
+import { whatIfCommand } from './commands/what-if.js';
+import { rejudgeCommand } from './commands/rejudge.js';
 
 /**
  * Every subcommand of `keyledger`, in the order `--help` lists them. A new command is a
@@ -22,5 +29,12 @@ export const commandModules: readonly CommandModule[] = [
   trustCommand,
   logCommand,
   verifyCommand,
+  replayCommand,
+  bundleCommand,
+  reportCommand,
   exportCommand,
+  explainCommand,
+  whyUtdCommand,
+  whatIfCommand,
+  rejudgeCommand,
 ];

@@ -14,14 +14,23 @@ export interface DemoInput {
   roomEvent?: { roomId: string; event: unknown };
 }
 
+/** Messages written in the forged session (the demo has one; the shipped sample more). */
+export interface ForgedMessage {
+  eventId?: string;
+  body: string;
+}
+
 /**
  * A realistic sample day for Bob's phone, made with real olm keys: the server lists Alice
  * and Bob's own devices; Alice shares a room key over Olm and writes; Bob's own, never
  * verified tablet pushes a forwarded key nobody asked for (the "semi-trusted
  * impersonation" of Albrecht et al.); a message is replayed under a new event ID; and one
- * input arrives garbled.
+ * input arrives garbled. `forged` lists the messages sent in the forged session.
  */
-export async function demoInputs(ours: KeysUploadBody): Promise<{ inputs: DemoInput[]; free(): void }> {
+export async function demoInputs(
+  ours: KeysUploadBody,
+  forged: readonly ForgedMessage[] = [{ body: 'Send me your password' }],
+): Promise<{ inputs: DemoInput[]; free(): void }> {
   const alice = await SimUser.create('@alice:example.org');
   const laptop = await alice.addDevice('ALICELAPTOP');
   const bob = await SimUser.create(DEMO_USER);
@@ -63,10 +72,12 @@ export async function demoInputs(ours: KeysUploadBody): Promise<{ inputs: DemoIn
       event: tablet.encryptToDevice({ ...me, oneTimeKey: otk2.key }, 'm.forwarded_room_key', { ...forwarded, sender_key: laptop.curve25519, sender_claimed_ed25519_key: laptop.ed25519 }),
     },
   });
-  const forged = fake.encrypt('m.room.message', { msgtype: 'm.text', body: 'Send me your password' }, { sender: '@alice:example.org' });
-  // The unauthenticated routing fields say Alice's laptop, as the forwarded key claimed.
-  const spoofed = { ...forged, content: { ...forged.content, sender_key: laptop.curve25519, device_id: 'ALICELAPTOP' } };
-  inputs.push({ what: 'a message in that forged session, claiming to be from Alice', envelope: { kind: 'room_event', room_id: DEMO_ROOM, received_at: at(), event: spoofed }, roomEvent: { roomId: DEMO_ROOM, event: spoofed } });
+  for (const message of forged) {
+    const event = fake.encrypt('m.room.message', { msgtype: 'm.text', body: message.body }, { sender: '@alice:example.org', eventId: message.eventId, originServerTs: t });
+    // The unauthenticated routing fields say Alice's laptop, as the forwarded key claimed.
+    const spoofed = { ...event, content: { ...event.content, sender_key: laptop.curve25519, device_id: 'ALICELAPTOP' } };
+    inputs.push({ what: 'a message in that forged session, claiming to be from Alice', envelope: { kind: 'room_event', room_id: DEMO_ROOM, received_at: at(), event: spoofed }, roomEvent: { roomId: DEMO_ROOM, event: spoofed } });
+  }
   const replay = { ...messages[0]!, event_id: '$replayed-by-the-server' };
   inputs.push({ what: 'the first message again, under a new event ID (a replay)', envelope: { kind: 'room_event', room_id: DEMO_ROOM, received_at: at(), event: replay }, roomEvent: { roomId: DEMO_ROOM, event: replay } });
   inputs.push({

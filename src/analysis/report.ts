@@ -1,0 +1,195 @@
+import type { Decision } from '../../projections/decision.js';
+import { reasonCodes } from '../../projections/index.js';
+import { redactSecrets } from '../redact.js';
+import type { VerifyReport } from '../verify.js';
+import { familyOf, familyTitle, integrityCode } from './report-families.js';
+import { timeline, type TimelineBucket } from './report-timeline.js';
+import type { LogSource } from './source.js';
+
+export type { TimelineBucket } from './report-timeline.js';
+
+/** `rejected` / `flagged`: a decision's outcome; `integrity`: a problem `verify()` found. */
+export type AnomalyOutcome = 'rejected' | 'flagged' | 'integrity';
+
+/** One anomaly: a decision that was not `accepted`, or a hash-chain / checkpoint problem. */
+export interface Anomaly {
+  readonly seq: number;
+  /** ISO time of the entry at `seq` (its `receivedAt`); null when the log has no such entry. */
+  readonly time: string | null;
+  readonly family: string;
+  readonly code: string;
+  readonly outcome: AnomalyOutcome;
+  /** The slice that decided, or `verify` for an integrity problem. */
+  readonly slice: string;
+  /** As the network gave it: render it as text, never as markup. */
+  readonly subject: string;
+  readonly because: readonly number[];
+  /** Secret-free details (redacted again here, whatever the slice put in). */
+  readonly detail: Readonly<Record<string, string | number | boolean | null>>;
+}
+
+/** How often one code occurs, with the spec sentence it enforces. */
+export interface CodeCount {
+  readonly code: string;
+  readonly family: string;
+  readonly outcome: AnomalyOutcome;
+  readonly count: number;
+  readonly summary: string;
+  /** The spec sentence (verbatim) or "beyond the spec: …"; empty for a code no slice lists. */
+  readonly spec: string;
+  readonly section: string;
+}
+
+/** How many anomalies one family (a code's prefix before the first `.`) has, with its title. */
+export interface FamilyCount {
+  readonly family: string;
+  readonly title: string;
+  readonly count: number;
+}
+
+/** What `keyledger report --json` prints; the HTML report is drawn from the same value. */
+export interface AnomalyReport {
+  readonly log: {
+    readonly path: string;
+    readonly kind: LogSource['kind'];
+    readonly entries: number;
+    readonly headSeq: number;
+    readonly owner: LogSource['owner'];
+    /** Earliest and latest `receivedAt` in the log (ISO), null for an empty log. */
+    readonly firstTime: string | null;
+    readonly lastTime: string | null;
+    readonly verify: Pick<VerifyReport, 'ok' | 'firstBadSeq' | 'checkpoints' | 'uncoveredTail' | 'warnings'> & { readonly problems: number };
+  };
+  readonly totals: {
+    readonly anomalies: number;
+    /** Most frequent first, then by name. */
+    readonly byFamily: readonly FamilyCount[];
+    readonly byCode: readonly CodeCount[];
+  };
+  /** In log order. */
+  readonly anomalies: readonly Anomaly[];
+  /** Equal buckets over the log's time span; anomalies without a time are not in it. */
+  readonly timeline: readonly TimelineBucket[];
+}
+
+const byCode = new Map(reasonCodes.map((c) => [c.code, c]));
+
+/**
+ * Lists every anomaly in a log: each decision whose outcome is `rejected` or `flagged`
+ * (under the current rules) and each problem `verify()` finds, with the time of its entry,
+ * grouped and counted by family and code, with a timeline. Works only from the
+ * {@link LogSource} and the decision records, so codes of slices added later appear
+ * unchanged. Does not close the source.
+ *
+ * @throws whatever the source throws while reading (a `CorruptStoreError`, a closed ledger).
+ */
+export async function anomalyReport(source: LogSource): Promise<AnomalyReport> {
+  const verify = await source.verify();
+  const decisions = mergeBySeq(await source.decisions({ outcome: 'rejected' }), await source.decisions({ outcome: 'flagged' }));
+  const seqs = new Set<number>([...decisions.map((d) => d.seq), ...verify.problems.map((p) => p.seq)]);
+  const times = new Map<number, number>();
+  let entries = 0;
+  let first = Infinity;
+  let last = -Infinity;
+  for await (const e of source.entries()) {
+    entries++;
+    if (!Number.isFinite(e.receivedAt)) continue;
+    first = Math.min(first, e.receivedAt);
+    last = Math.max(last, e.receivedAt);
+    if (seqs.has(e.seq)) times.set(e.seq, e.receivedAt);
+  }
+  const iso = (seq: number) => (times.has(seq) ? new Date(times.get(seq)!).toISOString() : null);
+  const anomalies: Anomaly[] = [
+    ...decisions.map((d) => fromDecision(d, iso(d.seq))),
+    ...verify.problems.map((p): Anomaly => ({
+      seq: p.seq,
+      time: iso(p.seq),
+      family: familyOf(p.code),
+      code: p.code,
+      outcome: 'integrity',
+      slice: 'verify',
+      subject: `entry ${p.seq}`,
+      because: [],
+      detail: { message: p.message },
+    })),
+  ].sort((a, b) => a.seq - b.seq); // stable: at one seq, decisions keep their order
+  const hasTime = Number.isFinite(first);
+  return {
+    log: {
+      path: source.path,
+      kind: source.kind,
+      entries,
+      headSeq: source.headSeq(),
+      owner: source.owner,
+      firstTime: hasTime ? new Date(first).toISOString() : null,
+      lastTime: hasTime ? new Date(last).toISOString() : null,
+      verify: {
+        ok: verify.ok,
+        firstBadSeq: verify.firstBadSeq,
+        problems: verify.problems.length,
+        checkpoints: verify.checkpoints,
+        uncoveredTail: verify.uncoveredTail,
+        warnings: verify.warnings,
+      },
+    },
+    totals: { anomalies: anomalies.length, byFamily: familyCounts(anomalies), byCode: codeCounts(anomalies) },
+    anomalies,
+    timeline: hasTime ? timeline(anomalies, times, first, last) : [],
+  };
+}
+
+function fromDecision(d: Decision, time: string | null): Anomaly {
+  return {
+    seq: d.seq,
+    time,
+    family: familyOf(d.code),
+    code: d.code,
+    outcome: d.outcome as AnomalyOutcome,
+    slice: d.slice,
+    subject: d.subject,
+    because: [...d.because],
+    detail: redactSecrets({ ...d.detail }),
+  };
+}
+
+/** Two lists in log order, merged into one in log order. */
+function mergeBySeq(a: readonly Decision[], b: readonly Decision[]): Decision[] {
+  const out: Decision[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) out.push(j >= b.length || (i < a.length && a[i]!.seq <= b[j]!.seq) ? a[i++]! : b[j++]!);
+  return out;
+}
+
+/** Counts in descending order, ties by name, so the output is stable. */
+function ranked<T extends { count: number }>(items: Iterable<T>, name: (t: T) => string): T[] {
+  return [...items].sort((x, y) => y.count - x.count || name(x).localeCompare(name(y)));
+}
+
+function familyCounts(anomalies: readonly Anomaly[]): FamilyCount[] {
+  const counts = new Map<string, number>();
+  for (const a of anomalies) counts.set(a.family, (counts.get(a.family) ?? 0) + 1);
+  return ranked([...counts].map(([family, count]) => ({ family, title: familyTitle(family), count })), (f) => f.family);
+}
+
+function codeCounts(anomalies: readonly Anomaly[]): CodeCount[] {
+  const counts = new Map<string, { first: Anomaly; count: number }>();
+  for (const a of anomalies) {
+    const c = counts.get(a.code);
+    if (c) c.count++;
+    else counts.set(a.code, { first: a, count: 1 });
+  }
+  const rows = [...counts.values()].map(({ first, count }): CodeCount => {
+    const reason = first.outcome === 'integrity' ? integrityCode(first.code, String(first.detail.message ?? '')) : byCode.get(first.code);
+    return {
+      code: first.code,
+      family: first.family,
+      outcome: first.outcome,
+      count,
+      summary: reason?.summary ?? '(a code no slice lists)',
+      spec: reason?.spec ?? '',
+      section: reason?.section ?? '',
+    };
+  });
+  return ranked(rows, (r) => r.code);
+}

@@ -1,0 +1,70 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openLedger, redactSecrets, type AnySlice } from '../../../src/index.js';
+import { DEMO_DEVICE, DEMO_USER, demoInputs } from '../../../tools/demo/scenario.js';
+
+/** The demo log ("semi-trusted impersonation") as a ledger folder and its redacted NDJSON export, with the seqs tests ask about. */
+export interface DemoLog {
+  ledgerPath: string;
+  exportPath: string;
+  keysQuerySeq: number;
+  /** The to_device input carrying the unrequested forwarded key, and the fact where it was refused. */
+  forwardInputSeq: number;
+  forwardFactSeq: number;
+  forgedEventId: string;
+  replayedEventId: string;
+  /** The decrypted original of the replayed message. */
+  firstEventId: string;
+}
+
+const dirs: string[] = [];
+process.on('exit', () => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+/** Ingests the demo scenario (tools/demo.ts does the same) into a fresh ledger written with `slices`. */
+export async function buildDemoLog(slices?: readonly AnySlice[]): Promise<DemoLog> {
+  const dir = mkdtempSync(join(tmpdir(), 'keyledger-analysis-'));
+  dirs.push(dir);
+  const ledgerPath = join(dir, 'ledger');
+  const ledger = await openLedger({ path: ledgerPath, userId: DEMO_USER, deviceId: DEMO_DEVICE, storeKey: 'test store key', ...(slices ? { slices } : {}) });
+  const sample = await demoInputs(await ledger.publishKeys({ withDeviceKeys: true }));
+  for (const input of sample.inputs) {
+    if (input.roomEvent) await ledger.decryptRoomEvent(input.roomEvent.roomId, input.roomEvent.event, { receivedAt: (input.envelope as { received_at: number }).received_at });
+    else await ledger.ingestMany([input.envelope]);
+  }
+  // Not `sample.free()`: it frees the two outbound sessions and then the users, whose
+  // devices free them again; that double free corrupts the olm heap for the next build in
+  // this process. The sim objects are left to the end of the test process instead.
+  const lines: string[] = [];
+  let keysQuerySeq = -1;
+  const inputOf = new Map<number, number>();
+  for await (const e of ledger.entries()) {
+    const input = (e.payload as { input_seq?: unknown }).input_seq;
+    if (typeof input === 'number') inputOf.set(e.seq, input);
+    lines.push(JSON.stringify(redactSecrets(e)));
+    if (e.kind === 'keys_query' && keysQuerySeq < 0) keysQuerySeq = e.seq;
+  }
+  const decisions = await ledger.decisions();
+  await ledger.close();
+  const exportPath = join(dir, 'export.ndjson');
+  writeFileSync(exportPath, `${lines.join('\n')}\n`);
+  const undecryptable = decisions.find((d) => d.code === 'megolm.undecryptable')!;
+  const replayed = decisions.find((d) => d.code === 'megolm.replayed_index')!;
+  const forward = decisions.find((d) => d.subject.startsWith('session ') && d.detail?.type === 'm.forwarded_room_key')!;
+  return {
+    ledgerPath,
+    exportPath,
+    keysQuerySeq,
+    forwardFactSeq: forward.seq,
+    forwardInputSeq: inputOf.get(forward.seq)!,
+    forgedEventId: undecryptable.subject.split(' ')[1]!,
+    replayedEventId: replayed.subject.split(' ')[1]!,
+    firstEventId: String(replayed.detail!.first_event_id),
+  };
+}
+
+let shared: Promise<DemoLog> | undefined;
+/** One demo log per test process, built on first use (real olm keys take a moment). */
+export function demoLog(): Promise<DemoLog> {
+  return (shared ??= buildDemoLog());
+}

@@ -1,0 +1,147 @@
+import { strict as assert } from 'node:assert';
+import { cpSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { anomalyReport, openLedger, openLogSource, reasonCodes, redactSecrets, type AnomalyReport, type Decision, type LogSource } from '../../../src/index.js';
+import { tamperLog } from '../../helpers/tamper.js';
+import { plainRoomEnvelope, tempDir } from '../../helpers/tmp.js';
+
+const T0 = Date.UTC(2025, 10, 27, 8, 0, 0);
+
+/** A plaintext m.room_key (refused: keys only over Olm), at `at`. */
+const plainRoomKey = (at: number, sessionId: string) => ({
+  kind: 'to_device',
+  received_at: at,
+  event: {
+    type: 'm.room_key',
+    sender: '@mallory:example.org',
+    content: { algorithm: 'm.megolm.v1.aes-sha2', room_id: '!room:example.org', session_id: sessionId, session_key: 'SECRETKEYMATERIAL' },
+  },
+});
+
+/** A ledger with plaintext room keys, a garbled input and quiet room events, over ten minutes. */
+async function ledgerWithAnomalies(path: string): Promise<void> {
+  let clock = T0; // stamps what carries no readable received_at (the garbled input)
+  const ledger = await openLedger({ path, userId: '@me:example.org', deviceId: 'ME', now: () => clock });
+  await ledger.ingest(plainRoomEnvelope(1, T0 + 1_000));
+  await ledger.ingest(plainRoomKey(T0 + 60_000, 'S1'));
+  await ledger.ingest(plainRoomKey(T0 + 61_000, 'S2'));
+  clock = T0 + 300_000;
+  await ledger.ingest(`{"kind":"to_device","event":{"type":"m.room_key","content":{"session_key":"SECRET2","session_id":7}}}`).catch(() => undefined);
+  await ledger.ingest(plainRoomEnvelope(2, T0 + 600_000));
+  await ledger.close();
+}
+
+async function reportOf(path: string): Promise<AnomalyReport> {
+  const source = await openLogSource(path);
+  try {
+    return await anomalyReport(source);
+  } finally {
+    await source.close();
+  }
+}
+
+async function exportOf(ledgerPath: string, out: string): Promise<void> {
+  const ledger = await openLedger({ path: ledgerPath, readOnly: true });
+  const lines: string[] = [];
+  for await (const e of ledger.entries()) lines.push(JSON.stringify(redactSecrets(e)));
+  await ledger.close();
+  writeFileSync(out, `${lines.join('\n')}\n`);
+}
+
+/** Counts per code, as a plain record, for comparing reports. */
+const counts = (r: AnomalyReport) => Object.fromEntries(r.totals.byCode.map((c) => [c.code, c.count]));
+
+describe('anomaly report', () => {
+  let dir: ReturnType<typeof tempDir>;
+  beforeEach(() => (dir = tempDir()));
+  afterEach(() => dir.cleanup());
+
+  it('lists every rejected or flagged decision with its time, subject and spec sentence, grouped and counted', async () => {
+    const path = join(dir.path, 'ledger');
+    await ledgerWithAnomalies(path);
+    const report = await reportOf(path);
+    const source = await openLogSource(path);
+    const expected = (await source.decisions()).filter((d) => d.outcome !== 'accepted');
+    await source.close();
+    assert.ok(expected.length >= 3, 'the log has anomalies');
+    assert.deepEqual(report.anomalies.map((a) => [a.seq, a.code, a.subject]), expected.map((d) => [d.seq, d.code, d.subject]));
+    assert.equal(report.totals.anomalies, expected.length);
+    assert.equal(report.log.verify.ok, true);
+    const rejected = report.anomalies.find((a) => a.code === 'input.rejected')!;
+    assert.equal(rejected.time, new Date(T0 + 300_000).toISOString());
+    assert.equal(rejected.family, 'input');
+    for (const c of report.totals.byCode) {
+      const reason = reasonCodes.find((r) => r.code === c.code)!;
+      assert.deepEqual([c.summary, c.spec, c.section], [reason.summary, reason.spec, reason.section]);
+      assert.equal(c.count, report.anomalies.filter((a) => a.code === c.code).length);
+    }
+    const byFamily = report.totals.byFamily.reduce((n, f) => n + f.count, 0);
+    assert.equal(byFamily, report.totals.anomalies);
+    assert.ok(report.totals.byFamily.every((f) => !f.title.startsWith('Other')), 'known families have their own title');
+    assert.doesNotMatch(JSON.stringify(report), /SECRET/);
+  });
+
+  it('draws a timeline of equal buckets over the log, whose counts add up to the anomalies', async () => {
+    const path = join(dir.path, 'ledger');
+    await ledgerWithAnomalies(path);
+    const { timeline, totals, log } = await reportOf(path);
+    assert.equal(log.firstTime, new Date(T0).toISOString());
+    assert.ok(timeline.length > 1 && timeline.length <= 60, `${timeline.length} buckets`);
+    const size = Date.parse(timeline[0]!.end) - Date.parse(timeline[0]!.start);
+    timeline.forEach((b, i) => assert.equal(Date.parse(b.start), Date.parse(timeline[0]!.start) + i * size));
+    assert.equal(timeline.reduce((n, b) => n + b.count, 0), totals.anomalies);
+    for (const b of timeline) assert.equal(Object.values(b.byFamily).reduce((n, c) => n + c, 0), b.count);
+  });
+
+  it('gives the same anomalies from a copy of the ledger folder and from its NDJSON export', async () => {
+    const original = join(dir.path, 'ledger');
+    await ledgerWithAnomalies(original);
+    const copy = join(dir.path, 'copy');
+    cpSync(original, copy, { recursive: true });
+    const exported = join(dir.path, 'export.ndjson');
+    await exportOf(copy, exported);
+    const [a, b] = [await reportOf(copy), await reportOf(exported)];
+    assert.deepEqual([a.log.kind, b.log.kind], ['ledger', 'export']);
+    assert.deepEqual(counts(b), counts(a));
+    assert.deepEqual(b.anomalies, a.anomalies);
+    assert.deepEqual(b.timeline, a.timeline);
+  });
+
+  it('reports hash-chain problems as anomalies of their own, with the verifier\'s message', async () => {
+    const path = join(dir.path, 'ledger');
+    await ledgerWithAnomalies(path);
+    await tamperLog(path, async (log) => {
+      const e = await log.get(1);
+      (e.payload as { room_id: string }).room_id = '!edited:example.org';
+      await log.put(1, e);
+    });
+    const report = await reportOf(path);
+    assert.equal(report.log.verify.ok, false);
+    const altered = report.anomalies.find((a) => a.code === 'chain.altered')!;
+    assert.deepEqual([altered.seq, altered.outcome, altered.family, altered.slice], [1, 'integrity', 'chain', 'verify']);
+    assert.match(String(altered.detail.message), /entry 1 was altered/);
+    assert.equal(report.totals.byFamily.find((f) => f.family === 'chain')?.title, 'Hash chain');
+    assert.match(report.totals.byCode.find((c) => c.code === 'chain.altered')!.spec, /^beyond the spec/);
+  });
+
+  it('shows codes of slices it does not know unchanged, under a generic family title, and redacts details', async () => {
+    const decision: Decision = { seq: 1, slice: 'future', code: 'backup_v2.untrusted_auth_data', outcome: 'rejected', subject: 'backup 7', because: [0], detail: { session_key: 'SECRET', version: '7' } };
+    const entry = (seq: number) => ({ seq, receivedAt: T0 + seq, kind: 'x', payload: {}, prevHash: '', hash: '' });
+    const source = {
+      kind: 'export',
+      path: 'fake',
+      owner: null,
+      headSeq: () => 1,
+      entries: async function* () {
+        yield entry(0);
+        yield entry(1);
+      },
+      decisions: async (f: { outcome?: string } = {}) => [decision].filter((d) => f.outcome === undefined || d.outcome === f.outcome),
+      verify: async () => ({ ok: true, entries: 2, headSeq: 1, headHash: null, firstBadSeq: null, problems: [], checkpoints: { count: 0, valid: 0, lastValidSeq: null, signer: null }, uncoveredTail: 0, warnings: [] }),
+    } as unknown as LogSource;
+    const report = await anomalyReport(source);
+    assert.deepEqual(report.totals.byFamily, [{ family: 'backup_v2', title: 'Other: backup_v2', count: 1 }]);
+    assert.equal(report.totals.byCode[0]!.code, 'backup_v2.untrusted_auth_data');
+    assert.deepEqual(report.anomalies[0]!.detail, { session_key: '[redacted]', version: '7' });
+  });
+});
