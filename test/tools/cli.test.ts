@@ -261,9 +261,9 @@ describe('tools: keyledger CLI', function () {
       assert.equal(r.code, 0, r.stderr);
       const lines = r.stdout.trimEnd().split('\n');
       assert.equal(lines.length, 4);
-      assert.match(lines[0]!, /^1 {2}2023-11-14T22:13:20\.000Z {2}keys_query {2}users @bob:example\.org \(1 device\)$/);
-      assert.match(lines[1]!, /^2 {2}\S+Z {2}to_device {2}m\.room_key from @bob:example\.org in !room:example\.org$/);
-      assert.match(lines[2]!, /^3 .* rejected_input {2}event\.content\.session_id: expected string, got number$/);
+      assert.match(lines[0]!, /^1 {2}2023-11-14T22:13:20\.000Z {2}keys_query {2}\/keys\/query: @bob:example\.org$/);
+      assert.match(lines[1]!, /^2 {2}\S+Z {2}to_device {2}m\.room_key from @bob:example\.org \(m\.megolm\.v1\.aes-sha2\)$/);
+      assert.match(lines[2]!, /^3 .* rejected_input {2}rejected input: event\.content\.session_id: expected string, got number$/);
     });
 
     it('state prints a header and the selected slice, at a given seq', () => {

@@ -59,7 +59,7 @@ describe('keyledger replay and bundle', () => {
     const lines = r.stdout.split('\n');
     const after = (prompt: RegExp) => lines[lines.findIndex((l) => prompt.test(l)) + 1] ?? '';
     assert.match(after(/^seq -1 start> next$/), /^seq 0  ledger_created  /);
-    assert.match(after(/^seq 0 ledger_created> next$/), /^seq 1  keys_query  .*users @alice:example\.org/);
+    assert.match(after(/^seq 0 ledger_created> next$/), /^seq 1  keys_query  .*\/keys\/query: @alice:example\.org/);
     assert.equal(after(/^seq 1 keys_query> decisions$/), `${decisionsAt1} decisions at seq 1`);
     assert.match(after(/^seq 1 keys_query> break forwarded_key\.$/), new RegExp(`^seq ${forwardedSeq}  olm_decrypted  `));
     assert.ok(lines.some((l) => /^ {2}rejected +forwarded_key\.untrusted_sender  session !lunch:example\.org /.test(l)));
