@@ -25,8 +25,11 @@ export async function benchReplay(n: number): Promise<string[]> {
     const ledger = await openLedger({ path: dir.path, userId: '@bench:example.org', deviceId: 'BENCH', snapshotEvery: 100_000 });
     const CHUNK = 2_000;
     const built = await seconds(async () => {
-      for (let i = 0; i < n; i += CHUNK) {
-        await ledger.ingestMany(Array.from({ length: Math.min(CHUNK, n - i) }, (_, j) => roomEnvelope(i + j)));
+      // Each encrypted event is logged with the fact that says it could not be decrypted
+      // (no key in this log), so n entries take about n / 2 inputs.
+      for (let i = 0; ledger.headSeq() + 1 < n; i += CHUNK) {
+        const count = Math.min(CHUNK, Math.ceil((n - ledger.headSeq() - 1) / 2));
+        await ledger.ingestMany(Array.from({ length: count }, (_, j) => roomEnvelope(i + j)));
       }
     });
     await ledger.close();
@@ -37,7 +40,7 @@ export async function benchReplay(n: number): Promise<string[]> {
     const startup = full.opened;
     const mb = (b: number) => `${fmt(b / 2 ** 20)} MB`;
     return [
-      `A log of ${fmt(replay.entries)} entries (encrypted room events without their keys, each with the fact that says so), built with \`ingestMany\` in ${fmt(built, 1)} s (${fmt(n / built)} entries/s). Each figure is from a fresh process (median of 3).`,
+      `A log of ${fmt(replay.entries)} entries (encrypted room events without their keys, each with the fact that says so), built with \`ingestMany\` in ${fmt(built, 1)} s (${fmt(n / built)} entries/s, input and fact together). Each figure is from a fresh process (median of 3).`,
       '',
       '| measure | keyledger | baseline | ratio | target |',
       '| --- | ---: | ---: | ---: | --- |',
