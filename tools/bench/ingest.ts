@@ -36,7 +36,7 @@ export async function benchIngest(n: number): Promise<string[]> {
     return [
       `${fmt(n)} room-event envelopes (~${fmt(bytes)} bytes per entry), ${WINDOW} concurrent \`ingest\` calls at a time, default durability.`,
       '',
-      '| measure | entries/s |',
+      '| measure | envelopes/s (baseline: the entries they became, the same bytes) |',
       '| --- | ---: |',
       `| keyledger \`ingest\` (decode, hash chain, fold, one batch per group) | ${fmt(n / ours)} |`,
       `| baseline: raw classic-level \`batch\` of the same bytes, ${WINDOW} per batch | ${fmt(n / baseline)} |`,
