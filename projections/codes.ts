@@ -1,4 +1,5 @@
 import type { DecisionOutcome } from './decision.js';
+import type { ReduceContext } from './slice.js';
 
 /**
  * A stable reason code and the spec sentence it enforces. Every slice lists its codes in
@@ -24,4 +25,25 @@ export function defineCodes<const C extends readonly ReasonCode[]>(codes: C): { 
     out[c.code] = c;
   }
   return out as { readonly [K in C[number]['code']]: ReasonCode };
+}
+
+/** Small, secret-free details of a decision. */
+export type DecisionDetail = Readonly<Record<string, string | number | boolean | null>>;
+
+/**
+ * A slice's `record(ctx, code, subject, because, detail?)`: the outcome comes from the
+ * code list, so a decision can only use a listed code (the compiler checks the name).
+ */
+export function recorderFor<C extends { readonly [code: string]: ReasonCode }>(codes: C) {
+  return (ctx: ReduceContext, code: keyof C & string, subject: string, because: readonly number[], detail?: DecisionDetail): void => {
+    const c = codes[code]!;
+    ctx.decide({ code: c.code, outcome: c.outcome, subject, because, ...(detail === undefined ? {} : { detail }) });
+  };
+}
+
+/** `because` of a decision: the earlier entries among `seqs`, ascending, once each. */
+export function earlier(current: number, ...seqs: readonly (number | undefined | null)[]): number[] {
+  const out = new Set<number>();
+  for (const s of seqs) if (typeof s === 'number' && s >= 0 && s < current) out.add(s);
+  return [...out].sort((a, b) => a - b);
 }

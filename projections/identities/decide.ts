@@ -1,17 +1,12 @@
+import { recorderFor, type DecisionDetail } from '../codes.js';
 import type { ReduceContext } from '../slice.js';
-import { identityCodes, type IdentityCode } from './codes.js';
+import { identityCodes } from './codes.js';
 import type { Rejection } from './state.js';
 
-type Detail = Readonly<Record<string, string | number | boolean | null>>;
+type Detail = DecisionDetail;
 
-/**
- * Records a decision of this slice by code name: the outcome comes from the code list,
- * so a decision can only use a listed code (the compiler checks the name).
- */
-export function record(ctx: ReduceContext, code: IdentityCode, subject: string, because: readonly number[], detail?: Detail): void {
-  const c = identityCodes[code];
-  ctx.decide({ code: c.code, outcome: c.outcome, subject, because, ...(detail === undefined ? {} : { detail }) });
-}
+/** Records a decision of the `identities` slice by code name. */
+export const record = recorderFor(identityCodes);
 
 /**
  * Records a rejection once per distinct rejected object: servers list the same devices
