@@ -40,4 +40,6 @@ export interface RejectedInputPayload {
   readonly path: string;
   /** One readable line, e.g. `event.content.session_id: expected string, got number`. */
   readonly message: string;
+  /** The raw text sealed with the store key, when `raw` had a secret redacted. */
+  readonly raw_sealed?: string;
 }

@@ -18,7 +18,9 @@ import {
   LedgerNotFoundError,
   LedgerReadOnlyError,
   LedgerWriteError,
+  VaultKeyError,
 } from './errors.js';
+import { revealSecrets } from './reveal.js';
 import { encodeEntry, seqKey, toPlain } from './log/entry-codec.js';
 import { prepareInput } from './ingest/prepare.js';
 import { Ingestor, type RoomEventPlaintext } from './ingest/ingestor.js';
@@ -254,6 +256,9 @@ export class Ledger {
       if (options.deviceId !== undefined && options.deviceId !== meta.device_id) throw new LedgerIdentityMismatchError(store.path, `${options.userId ?? meta.user_id} ${options.deviceId}`, who);
       let account: OwnAccount | null = null;
       let vault: Vault | null = null;
+      // Read-only with a store key: the vault opens (to reveal sealed secrets on request),
+      // the account stays closed.
+      if (readOnly && options.storeKey !== undefined) vault = (await Vault.open(store, options.storeKey)).vault;
       if (!readOnly) {
         vault = (await Vault.open(store, options.storeKey)).vault;
         const pickle = await vault.get('account');
@@ -475,6 +480,9 @@ export class Ledger {
     return batch;
   }
 
+  /** Seals a secret for the log with the store key; null (not logged) without one. */
+  private readonly sealSecret = (plaintext: string): string | null => (this.vault?.encrypted ? this.vault.seal(plaintext) : null);
+
   /**
    * Encodes, chains and folds a batch; returns what to write and what to answer. An input's
    * facts (from the ingestor) follow it directly; the state an ingestion step reads has
@@ -512,7 +520,7 @@ export class Ledger {
       if (request.ops) ops.push(...request.ops);
       const mine: { first: number; last: number; plaintext?: RoomEventPlaintext }[] = [];
       for (const input of request.inputs) {
-        const p = prepareInput(input, now);
+        const p = prepareInput(input, now, this.sealSecret);
         const entry = append(p.receivedAt, p.kind, p.payloadText, p.payload);
         const pending = p.envelope && this.ingestor ? this.ingestor.derive(p.envelope, entry.seq, stateNow) : null;
         const derived = pending instanceof Promise ? await pending : pending;
@@ -693,6 +701,20 @@ export class Ledger {
   async recordedDecisions(filter: DecisionFilter = {}): Promise<Decision[]> {
     this.assertOpen();
     return readDecisions(this.store, filter, 'recorded');
+  }
+
+  /**
+   * An entry with the secrets it keeps sealed put back (for an export the user asked to
+   * include secrets in). Needs the ledger opened with its store key.
+   *
+   * @throws VaultKeyError without the store key, or with a wrong one.
+   */
+  revealSecrets(entry: LedgerEntry): LedgerEntry {
+    const vault = this.vault;
+    if (vault === null || !vault.encrypted) {
+      throw new VaultKeyError('secrets in the log are sealed with the store key: open the ledger with it to reveal them (KEYLEDGER_STORE_KEY for the CLI)');
+    }
+    return revealSecrets(entry, (sealed) => vault.open(sealed));
   }
 
   /** Written entries with `from <= seq <= to`, in order. */

@@ -18,7 +18,7 @@ export function sourceOption(): Option {
 }
 
 /** How a command opens the ledger: `read` never writes and needs no store key. */
-export type OpenMode = 'read' | 'write';
+export type OpenMode = 'read' | 'read-secrets' | 'write';
 
 /**
  * What every command gets: the streams, the environment, and a way to open the ledger
@@ -69,6 +69,13 @@ export class CliContext {
     return key;
   }
 
+  /** The store key, which this command cannot do without. */
+  requireStoreKey(): string {
+    const key = this.storeKey();
+    if (key === undefined) throw new CliError(`the log keeps secrets sealed with the store key: set ${STORE_KEY_ENV} to reveal them`);
+    return key;
+  }
+
   /** A one-line message on stderr, prefixed like every diagnostic of the CLI. */
   async note(message: string): Promise<void> {
     await this.err.line(`keyledger: ${message}`);
@@ -76,14 +83,17 @@ export class CliContext {
 
   /**
    * Opens the ledger of `cmd`, runs `fn`, and closes it (also when `fn` throws). `read`
-   * opens read-only; `write` passes the store key from the environment.
+   * opens read-only; `read-secrets` read-only with the store key (required); `write`
+   * passes the store key from the environment.
    */
   async withLedger<T>(cmd: Command, mode: OpenMode, fn: (ledger: Ledger) => Promise<T>, options: { durability?: Durability } = {}): Promise<T> {
     const path = this.dbPath(cmd);
     const ledger =
       mode === 'read'
         ? await openLedger({ path, readOnly: true })
-        : await openLedger({ path, storeKey: this.storeKey(), durability: options.durability ?? 'batched' });
+        : mode === 'read-secrets'
+          ? await openLedger({ path, readOnly: true, storeKey: this.requireStoreKey() })
+          : await openLedger({ path, storeKey: this.storeKey(), durability: options.durability ?? 'batched' });
     let result: T;
     try {
       result = await fn(ledger);

@@ -2,6 +2,16 @@ import { isLeft } from 'fp-ts/lib/Either.js';
 import { decodeEnvelope, type Envelope } from '../../events/envelope.js';
 import type { RejectedInputPayload } from '../../events/entry.js';
 import { canonicalJson } from '../canonical.js';
+import { redactRawText, replaceSecrets } from '../redact.js';
+
+/**
+ * Seals a secret with the store key for the log, or returns null when the ledger has no
+ * store key (then the secret is not logged at all).
+ */
+export type SecretSealer = (plaintext: string) => string | null;
+
+/** Marks where a secret was taken out of a logged input. */
+export const SEALED_MARK = '[sealed]';
 
 /** An input turned into the payload of its entry, encoded once. */
 export interface PreparedEntry {
@@ -20,7 +30,7 @@ export interface PreparedEntry {
  * Never throws: anything that is not a valid, encodable envelope becomes a
  * `rejected_input` entry with the raw text and the decoder's path.
  */
-export function prepareInput(input: unknown, now: () => number): PreparedEntry {
+export function prepareInput(input: unknown, now: () => number, seal: SecretSealer = () => null): PreparedEntry {
   let value: unknown;
   let raw: string | undefined;
   try {
@@ -31,29 +41,53 @@ export function prepareInput(input: unknown, now: () => number): PreparedEntry {
       value = input;
     }
   } catch (err) {
-    return rejected(raw ?? '', '', `invalid JSON${jsonErrorPosition(err)}`, now());
+    return rejected(raw ?? '', '', `invalid JSON${jsonErrorPosition(err)}`, now(), seal);
   }
   const decoded = decodeEnvelope(value);
-  if (isLeft(decoded)) return rejected(raw ?? safeStringify(input), decoded.left.path, decoded.left.message, now());
+  if (isLeft(decoded)) return rejected(raw ?? safeStringify(input), decoded.left.path, decoded.left.message, now(), seal);
   let payloadText: string;
   let payload: Envelope;
   try {
-    payloadText = canonicalJson(decoded.right);
+    const withoutSecrets = sealSecrets(decoded.right, seal);
+    payloadText = canonicalJson(withoutSecrets);
     // A string input was parsed here, so its object is ours; a caller's object is cloned
     // from the canonical text, so later changes by the caller cannot reach the state.
-    payload = raw !== undefined ? decoded.right : (JSON.parse(payloadText) as Envelope);
+    payload = raw !== undefined && withoutSecrets === decoded.right ? decoded.right : (JSON.parse(payloadText) as Envelope);
   } catch (err) {
-    return rejected(raw ?? safeStringify(input), '', `not encodable as canonical JSON: ${(err as Error).message}`, now());
+    return rejected(raw ?? safeStringify(input), '', `not encodable as canonical JSON: ${(err as Error).message}`, now(), seal);
   }
   const envelope = payload;
   const receivedAt = typeof envelope.received_at === 'number' ? envelope.received_at : now();
   return { receivedAt, kind: envelope.kind, payloadText, payload, envelope };
 }
 
-/** A `rejected_input` entry. Lone surrogates are replaced, so the raw text stays encodable. */
-export function rejected(raw: string, path: string, message: string, receivedAt: number): PreparedEntry {
-  const payload: RejectedInputPayload = { raw: raw.toWellFormed(), path, message: message.toWellFormed() };
+/**
+ * A `rejected_input` entry. Lone surrogates are replaced, so the raw text stays encodable;
+ * a secret in the raw text is redacted there and the whole text kept sealed beside it
+ * (`raw_sealed`, only with a store key).
+ */
+export function rejected(raw: string, path: string, message: string, receivedAt: number, seal: SecretSealer = () => null): PreparedEntry {
+  const text = raw.toWellFormed();
+  const redacted = redactRawText(text);
+  const sealed = redacted === text ? null : seal(text);
+  const payload: RejectedInputPayload = { raw: redacted === text ? text : redacted, path, message: message.toWellFormed(), ...(sealed !== null ? { raw_sealed: sealed } : {}) };
   return { receivedAt, kind: 'rejected_input', payloadText: canonicalJson(payload), payload };
+}
+
+/**
+ * A valid envelope with any secret sent in the clear (a plaintext `m.room_key`'s
+ * `session_key`, an `m.secret.send`'s `secret`: the rules refuse them, but they are logged
+ * as received) taken out: the field reads `[sealed]` and the event's original content is
+ * kept sealed with the store key in `sealed_content` (or not at all without one). The
+ * same object comes back when there is nothing to take out.
+ */
+function sealSecrets(envelope: Envelope, seal: SecretSealer): Envelope {
+  if (envelope.kind !== 'to_device') return envelope;
+  const content = envelope.event.content;
+  const cleaned = replaceSecrets(content, SEALED_MARK);
+  if (canonicalJson(cleaned) === canonicalJson(content)) return envelope;
+  const sealed = seal(canonicalJson(content));
+  return { ...envelope, event: { ...envelope.event, content: cleaned }, ...(sealed !== null ? { sealed_content: sealed } : {}) } as Envelope;
 }
 
 function safeStringify(input: unknown): string {

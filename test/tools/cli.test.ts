@@ -232,7 +232,7 @@ describe('tools: keyledger CLI', function () {
       assert.match(table.stdout, /\n3\s+rejected\s+input\.rejected\s+input 3\s+-/);
     });
 
-    it('export and log redact the session key; export --include-secrets keeps it', () => {
+    it('never logs a secret in the clear; export and log show none; --include-secrets needs the store key', () => {
       const redacted = run(['--db', db, 'export']);
       assert.equal(redacted.code, 0, redacted.stderr);
       assert.ok(!redacted.stdout.includes('SECRETKEYMATERIAL'));
@@ -246,14 +246,39 @@ describe('tools: keyledger CLI', function () {
         assert.equal(r.code, 0, r.stderr);
         assert.ok(!r.stdout.includes('SECRETKEYM'), `${args.join(' ')} printed a secret`);
       }
-
-      const full = run(['--db', db, 'export', '--include-secrets']);
-      assert.equal(full.code, 0, full.stderr);
-      assert.ok(full.stdout.includes('"session_key":"SECRETKEYMATERIAL"'));
+      const refused = run(['--db', db, 'export', '--include-secrets']);
+      assert.equal(refused.code, 1);
+      assert.match(refused.stderr, /KEYLEDGER_STORE_KEY/);
 
       const out = join(root, 'export.ndjson');
       assert.equal(run(['--db', db, 'export', '--out', out]).code, 0);
       assert.equal(readFileSync(out, 'utf8'), redacted.stdout);
+    });
+
+    it('holds no secret in the clear anywhere in the LevelDB (no store key: the secret is not kept at all)', async () => {
+      const level = new Level<string, string>(db, { valueEncoding: 'utf8' });
+      await level.open();
+      try {
+        for await (const [key, value] of level.iterator()) assert.ok(!value.includes('SECRETKEYM'), `${key} holds the secret`);
+      } finally {
+        await level.close();
+      }
+    });
+
+    it('with a store key, keeps secrets sealed in the log and reveals them only on --include-secrets', () => {
+      const enc = freshDir();
+      const key = { KEYLEDGER_STORE_KEY: 'correct horse battery staple' };
+      assert.equal(run(['--db', enc, 'init', '--user', USER, '--device', DEVICE], { env: key }).code, 0);
+      const file = join(root, 'secret.ndjson');
+      writeFileSync(file, `${roomKey('SESSION9')}\n{"kind":"to_device","event":{"session_key":SECRETKEYMATERIAL}}\n`);
+      assert.equal(run(['--db', enc, 'ingest', file], { env: key }).code, 0);
+      const plain = run(['--db', enc, 'export'], { env: key });
+      assert.ok(!plain.stdout.includes('SECRETKEYMATERIAL'));
+      const full = run(['--db', enc, 'export', '--include-secrets'], { env: key });
+      assert.equal(full.code, 0, full.stderr);
+      assert.ok(full.stdout.includes('"session_key":"SECRETKEYMATERIAL"'), 'the sealed content is revealed');
+      assert.ok(full.stdout.includes('"session_key\\":SECRETKEYMATERIAL'), 'the sealed raw text of the rejected input is revealed');
+      assert.equal(run(['--db', enc, 'export', '--include-secrets'], { env: { KEYLEDGER_STORE_KEY: 'wrong' } }).code, 1);
     });
 
     it('log prints one line per entry: seq, ISO time, kind, summary', () => {

@@ -37,10 +37,10 @@ export const exportCommand: CommandModule = {
         const out = file?.writer ?? ctx.out;
         let count = 0;
         try {
-          await ctx.withLedger(cmd, 'read', async (ledger) => {
+          await ctx.withLedger(cmd, opts.includeSecrets ? 'read-secrets' : 'read', async (ledger) => {
             for await (const entry of ledger.entries({ from: opts.from, to: opts.to })) {
               file?.check();
-              await out.line(compact(opts.includeSecrets ? entry : redactEntry(entry)));
+              await out.line(compact(opts.includeSecrets ? ledger.revealSecrets(entry) : redactEntry(entry)));
               count++;
             }
           });
