@@ -55,7 +55,7 @@ try {
   }
   const report = await ledger.verify();
   out(`\nverify: ${report.ok ? 'ok' : 'FAILED'}: ${report.entries} entries, chain head ${report.headHash?.slice(0, 16)}…`);
-  out(`\nNext: npx keyledger --db ${path} decisions   |   … trust   |   … log   |   … verify`);
+  out(`\nNext: npx keyledger --db ${path} decisions   |   … trust   |   … report   |   … why-utd '<event id>'   |   … explain 9   |   … replay`);
 } finally {
   await ledger.close();
 }
