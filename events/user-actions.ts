@@ -71,15 +71,23 @@ export type IdentityAction = VerifyDeviceAction | VerifyIdentityAction | Approve
  * Until the gossip slice records outgoing requests itself, this is how the ledger knows a
  * forwarded key was asked for: a forwarded key for a session nobody asked for is refused.
  */
-export const RequestRoomKeyAction = t.type({
-  ...actionOf('request_room_key'),
-  room_id: t.string,
-  /** The Curve25519 key of the device that created the session (as the event named it). */
-  sender_key: t.string,
-  session_id: t.string,
-  /** The `request_id` of the `m.room_key_request` sent. */
-  request_id: t.string,
-}, 'RequestRoomKeyAction');
+export const RequestRoomKeyAction = t.intersection([
+  t.type({
+    ...actionOf('request_room_key'),
+    room_id: t.string,
+    session_id: t.string,
+  }),
+  t.partial({
+    /**
+     * The Curve25519 key of the device that created the session, as the event named it.
+     * Optional, as the spec deprecates it in `m.room_key_request`: without it the request
+     * covers the session ID in that room from any sender key.
+     */
+    sender_key: t.string,
+    /** The `request_id` of the `m.room_key_request` sent. */
+    request_id: t.string,
+  }),
+], 'RequestRoomKeyAction');
 export type RequestRoomKeyAction = t.TypeOf<typeof RequestRoomKeyAction>;
 
 /** The Megolm actions by `action`, registered in `userActionCodecs` beside the identity ones. */

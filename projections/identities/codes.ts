@@ -188,7 +188,7 @@ export const identityCodes = defineCodes([
   },
   // ---- key-ID namespace (rule 6) ----------------------------------------------------------
   {
-    code: 'identity.device_id_collides_with_cross_signing_key',
+    code: 'device_id_collides_with_cross_signing_key',
     outcome: 'flagged',
     summary: 'A device ID equals the public key of one of its user\'s cross-signing keys (current or pinned): the device is never trusted, verifying the user is refused.',
     spec: 'While servers MUST not allow devices to have the same IDs as cross-signing keys, a malicious server could construct such a situation, so clients must not rely on the server being well-behaved and should take the following precautions against this',

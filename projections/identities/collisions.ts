@@ -30,7 +30,7 @@ export function flagCollisions(ctx: ReduceContext, user: UserRecord, listed: rea
     const [role, publicKey, keySeq] = hit;
     (user.collisions ??= {})[deviceId] = { key: publicKey, seq: entry.seq };
     const device = getOwn(user.devices, deviceId);
-    record(ctx, 'identity.device_id_collides_with_cross_signing_key', subject('device', user.userId, deviceId), earlier(entry.seq, keySeq, device?.addedSeq), {
+    record(ctx, 'device_id_collides_with_cross_signing_key', subject('device', user.userId, deviceId), earlier(entry.seq, keySeq, device?.addedSeq), {
       role,
       key: publicKey,
     });

@@ -94,7 +94,7 @@ export function deviceTrustOf(state: IdentitiesState, userId: string, deviceId: 
   const user = hmGet(state.users, userId);
   if (user === undefined) return { level: 'unverified', reason: 'device.unknown', seq: -1 };
   const collision = getOwn(user.collisions, deviceId);
-  if (collision !== undefined) return { level: 'blocked', reason: 'identity.device_id_collides_with_cross_signing_key', seq: collision.seq };
+  if (collision !== undefined) return { level: 'blocked', reason: 'device_id_collides_with_cross_signing_key', seq: collision.seq };
   const device = getOwn(user.devices, deviceId);
   if (device === undefined) {
     const rejected = getOwn(user.deviceRejections, deviceId);

@@ -9,7 +9,7 @@ import { RequestRoomKeyAction } from '../../events/user-actions.js';
 import { hmSet } from '../hashmap.js';
 import type { ReduceContext } from '../slice.js';
 import { record } from './decide.js';
-import { sessionKey, type MegolmState } from './state.js';
+import { ANY_SENDER, sessionKey, type MegolmState } from './state.js';
 
 export function foldUserAction(state: MegolmState, entry: LedgerEntry, ctx: ReduceContext): void {
   if ((entry.payload as { action?: unknown }).action !== 'request_room_key') return;
@@ -17,6 +17,7 @@ export function foldUserAction(state: MegolmState, entry: LedgerEntry, ctx: Redu
   if (!isRight(decoded)) return; // the envelope codec refused such input already
   const a = decoded.right;
   // A new request for the same session replaces the old one and opens it again.
-  hmSet(state.requests, sessionKey(a.room_id, a.sender_key, a.session_id), { requestId: a.request_id, seq: entry.seq, fulfilledSeq: null });
-  record(ctx, 'room_key.requested', `session ${a.room_id} ${a.sender_key} ${a.session_id}`, [], { request_id: a.request_id, room_id: a.room_id, session_id: a.session_id });
+  const senderKey = a.sender_key ?? ANY_SENDER;
+  hmSet(state.requests, sessionKey(a.room_id, senderKey, a.session_id), { requestId: a.request_id ?? null, seq: entry.seq, fulfilledSeq: null });
+  record(ctx, 'room_key.requested', `session ${a.room_id} ${senderKey} ${a.session_id}`, [], { request_id: a.request_id ?? null, room_id: a.room_id, session_id: a.session_id });
 }

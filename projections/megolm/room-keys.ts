@@ -12,7 +12,7 @@ import type { OlmVerdict } from '../olm/state.js';
 import type { ReduceContext } from '../slice.js';
 import type { MegolmCode } from './codes.js';
 import { offer, refuse, type SessionRef } from './store.js';
-import { sessionKey, type MegolmState } from './state.js';
+import { ANY_SENDER, sessionKey, type MegolmState } from './state.js';
 
 type Content = Readonly<Record<string, unknown>>;
 
@@ -40,7 +40,7 @@ export function foldOlmRoomKey(state: MegolmState, entry: LedgerEntry, ctx: Redu
     return refuse(state, ctx, entry, 'room_key.invalid_payload', ref, because, { type, olm_code: verdict?.code ?? null });
   }
   const trust = type === 'm.forwarded_room_key' ? forwarderTrust(ctx, p, verdict) : { code: null, because: [] };
-  const request = type === 'm.forwarded_room_key' && senderKey !== null ? hmGet(state.requests, sessionKey(roomId, senderKey, claimedId)) : undefined;
+  const request = type === 'm.forwarded_room_key' && senderKey !== null ? openRequestFor(state, roomId, senderKey, claimedId) : undefined;
   const keyFacts = p.room_key;
   if (senderKey === null || keyFacts === null || keyFacts.session_id === null || keyFacts.first_known_index === null || keyFacts.commitment === null) {
     return refuse(state, ctx, entry, 'room_key.not_imported', ref, because, { type, error: keyFacts?.error ?? 'the content is not a valid room key' });
@@ -114,4 +114,14 @@ function forwarderTrust(ctx: ReduceContext, p: OlmDecryptedPayload, verdict: Olm
     return { code: 'forwarded_key.untrusted_sender', because: device?.via === 'keys_query' ? [device.seq] : [] };
   }
   return { code: null, because: [device.seq, deviceTrust(ctx.root, device.userId, device.deviceId).seq] };
+}
+
+/**
+ * Our request for this session: the one naming its sender key, else one made without a
+ * sender key (for the session ID in that room); an open one before a fulfilled one.
+ */
+function openRequestFor(state: MegolmState, roomId: string, senderKey: string, sessionId: string) {
+  const exact = hmGet(state.requests, sessionKey(roomId, senderKey, sessionId));
+  if (exact !== undefined && exact.fulfilledSeq === null) return exact;
+  return hmGet(state.requests, sessionKey(roomId, ANY_SENDER, sessionId)) ?? exact;
 }

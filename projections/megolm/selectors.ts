@@ -8,6 +8,7 @@ import type { DeviceRef } from '../identities/state.js';
 import type { DeviceTrust } from '../identities/trust.js';
 import {
   roomSessionKey, sessionKey, type IndexSighting, type KeyRequestRecord, type MegolmState, type SessionRecord, type SessionRejection, type WithheldNotice,
+  ANY_SENDER,
 } from './state.js';
 import { sessionForEvent, utdCauseOf, type UtdCause } from './utd.js';
 
@@ -65,10 +66,11 @@ export function sessionProvenance(root: Root, roomId: string, senderKey: string,
   return { session, senderDevice: device, senderTrust: trust, warnings };
 }
 
-/** Our request for a session (`request_room_key`), open while `fulfilledSeq` is null. */
+/** Our request for a session (`request_room_key`, with this sender key or none), open while `fulfilledSeq` is null. */
 export function keyRequest(root: Root, roomId: string, senderKey: string, sessionId: string): KeyRequestRecord | undefined {
   const state = megolm(root);
-  return state === undefined ? undefined : hmPeek(state.requests, sessionKey(roomId, senderKey, sessionId));
+  if (state === undefined) return undefined;
+  return hmPeek(state.requests, sessionKey(roomId, senderKey, sessionId)) ?? hmPeek(state.requests, sessionKey(roomId, ANY_SENDER, sessionId));
 }
 
 /** The last withheld notice for (room, session ID). */

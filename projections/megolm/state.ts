@@ -76,7 +76,7 @@ export interface WithheldNotice {
 
 /** An outgoing key request (`request_room_key`), open until a forwarded key for it is accepted. */
 export interface KeyRequestRecord {
-  requestId: string;
+  requestId: string | null;
   seq: number;
   fulfilledSeq: number | null;
 }
@@ -123,6 +123,9 @@ export function initialMegolm(): MegolmState {
 export function roomSessionKey(roomId: string, sessionId: string): string {
   return `${roomId} ${sessionId}`;
 }
+
+/** The sender key a request without one is filed under: it covers every sender key. */
+export const ANY_SENDER = '*';
 
 /** The key of a session in `sessions`. */
 export function sessionKey(roomId: string, senderKey: string, sessionId: string): string {

@@ -4,7 +4,7 @@
  */
 import type { MegolmFailure } from '../../events/facts.js';
 import { hmPeek } from '../hashmap.js';
-import { roomSessionKey, sessionKey, type MegolmState, type SessionRecord } from './state.js';
+import { roomSessionKey, sessionKey, type MegolmState, type SessionRecord, ANY_SENDER } from './state.js';
 
 /** The causes, most specific first. */
 export type UtdCauseName =
@@ -68,6 +68,6 @@ export function utdCauseOf(
     if (w !== undefined && matches(w.senderKey)) consider({ cause: 'withheld', detail: { code: w.code, reason: w.reason, over_olm: w.overOlm }, seq: w.seq });
   }
   if (best !== undefined) return best;
-  const request = senderKey === undefined ? undefined : hmPeek(state.requests, sessionKey(roomId, senderKey, sessionId));
+  const request = (senderKey === undefined ? undefined : hmPeek(state.requests, sessionKey(roomId, senderKey, sessionId))) ?? hmPeek(state.requests, sessionKey(roomId, ANY_SENDER, sessionId));
   return { cause: 'no_session', detail: { requested: request !== undefined, request_id: request?.requestId ?? null }, seq: request?.seq ?? -1 };
 }

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { assertTrust, codes, freeAll, only, Scenario, user } from './harness.js';
 
 const BOB = '@bob:example.org';
-const COLLIDES = 'identity.device_id_collides_with_cross_signing_key';
+const COLLIDES = 'device_id_collides_with_cross_signing_key';
 
 describe('identities: device IDs that collide with cross-signing keys (rule 6)', () => {
   let s: Scenario;

@@ -46,6 +46,14 @@ describe('megolm: forwarded keys and session updates', () => {
     assert.equal(keyRequest(w.state, ROOM, a1.curve25519, out.sessionId)?.fulfilledSeq, w.head, 'the request is fulfilled');
   });
 
+  it('takes a request made without sender_key or request_id (the spec deprecates sender_key) for the session ID in that room', async () => {
+    only(w.action('request_room_key', { room_id: ROOM, session_id: out.sessionId }), 'room_key.requested');
+    only(w.sendOlm(laptop, 'm.forwarded_room_key', await out.forwardedRoomKeyContent(0)), 'forwarded_key.accepted');
+    assert.equal(session()?.firstKnownIndex, 0);
+    // It was one request: a second forward of the session was not asked for.
+    only(w.sendOlm(laptop, 'm.forwarded_room_key', await out.forwardedRoomKeyContent(0)), 'forwarded_key.unrequested');
+  });
+
   it('refuses a forwarded key from another user, even a cross-signed one (forwarded_key.other_user)', async () => {
     const bob = await w.user(BOB, 'B1');
     w.keysQuery({ user: bob });
