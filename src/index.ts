@@ -71,7 +71,7 @@ export { olmCodes } from '../projections/olm/codes.js';
 export { defaultSlices, reasonCodes } from '../projections/index.js';
 
 // ---- types ----------------------------------------------------------------------------
-export type { LedgerOptions, Durability, IngestResult, IngestOutcome, ReplayOptions, DecryptedRoomEvent } from './ledger.js';
+export type { LedgerOptions, Durability, IngestResult, IngestOutcome, ReplayOptions, DecryptedRoomEvent, EntryRange } from './ledger.js';
 export type { RoomEventPlaintext } from './ingest/ingestor.js';
 export type { LogSource } from './analysis/source.js';
 export type { ReplayStep, ScanProgress } from './analysis/debugger.js';

@@ -93,6 +93,9 @@ export interface IngestResult {
   plaintext?: RoomEventPlaintext;
 }
 
+/** Entries of a range: async-iterable (streamed), or awaited as an array. */
+export interface EntryRange extends AsyncIterable<LedgerEntry>, PromiseLike<LedgerEntry[]> {}
+
 /** What {@link Ledger.decryptRoomEvent} found. */
 export interface DecryptedRoomEvent {
   /** The seq of the logged event. */
@@ -379,7 +382,22 @@ export class Ledger {
    *
    * @throws InputDecodeError when the event is not a valid room event (it is still logged).
    */
-  async decryptRoomEvent(roomId: string, event: unknown, options: { receivedAt?: number } = {}): Promise<DecryptedRoomEvent> {
+  async decryptRoomEvent(roomId: string, event: unknown, options?: { receivedAt?: number }): Promise<DecryptedRoomEvent>;
+  /** The same, for a timeline event that names its room (`room_id`), or a whole `room_event` envelope. */
+  async decryptRoomEvent(eventOrEnvelope: object, options?: { receivedAt?: number }): Promise<DecryptedRoomEvent>;
+  async decryptRoomEvent(first: string | object, second?: unknown, third?: { receivedAt?: number }): Promise<DecryptedRoomEvent> {
+    let roomId: string;
+    let event: unknown;
+    let options: { receivedAt?: number };
+    if (typeof first === 'string') {
+      [roomId, event, options] = [first, second, third ?? {}];
+    } else {
+      const given = first as { kind?: unknown; room_id?: unknown; event?: unknown; received_at?: unknown };
+      const isEnvelope = given.kind === 'room_event' && typeof given.event === 'object';
+      event = isEnvelope ? given.event : given;
+      roomId = typeof given.room_id === 'string' ? given.room_id : String((event as { room_id?: unknown })?.room_id ?? '');
+      options = (second as { receivedAt?: number } | undefined) ?? (isEnvelope && typeof given.received_at === 'number' ? { receivedAt: given.received_at } : {});
+    }
     const envelope = { kind: 'room_event', room_id: roomId, event, ...(options.receivedAt !== undefined ? { received_at: options.receivedAt } : {}) };
     const result = await this.ingest(envelope);
     const state = this.durableState;
@@ -717,11 +735,27 @@ export class Ledger {
     return revealSecrets(entry, (sealed) => vault.open(sealed));
   }
 
-  /** Written entries with `from <= seq <= to`, in order. */
-  async *entries(range: { from?: number; to?: number } = {}): AsyncGenerator<LedgerEntry> {
+  /**
+   * Written entries with `from <= seq <= to`, in order: iterate them with `for await`
+   * (read in chunks, for logs of any size), or `await` the call for an array.
+   */
+  entries(range: { from?: number; to?: number } = {}): EntryRange {
     this.assertOpen();
     const to = Math.min(range.to ?? Number.MAX_SAFE_INTEGER, this.durableHead.seq);
-    for await (const chunk of this.store.entries(range.from ?? 0, to)) for (const e of chunk) yield toPlain(e);
+    const store = this.store;
+    async function* read(): AsyncGenerator<LedgerEntry> {
+      for await (const chunk of store.entries(range.from ?? 0, to)) for (const e of chunk) yield toPlain(e);
+    }
+    return {
+      [Symbol.asyncIterator]: read,
+      then(onFulfilled, onRejected) {
+        return (async () => {
+          const all: LedgerEntry[] = [];
+          for await (const e of read()) all.push(e);
+          return all;
+        })().then(onFulfilled, onRejected);
+      },
+    };
   }
 
   /** Checks the hash chain, the signed checkpoints and the snapshot state hashes. */

@@ -79,6 +79,15 @@ describe('interop: keyledger ingesting what the Rust SDK sends', function () {
     }
   });
 
+  it('takes the event alone when it names its room, or a room_event envelope', async () => {
+    const event = await rustEncryptRoomEvent(machine, ROOM, 'm.room.message', { body: 'by itself' });
+    const alone = await ledger.decryptRoomEvent({ ...(event as object), room_id: ROOM });
+    assert.equal((alone.plaintext?.content as { body?: string }).body, 'by itself');
+    const second = await rustEncryptRoomEvent(machine, ROOM, 'm.room.message', { body: 'enveloped' });
+    const enveloped = await ledger.decryptRoomEvent({ kind: 'room_event', room_id: ROOM, event: second });
+    assert.equal((enveloped.plaintext?.content as { body?: string }).body, 'enveloped');
+  });
+
   it('flags the same message index under another event id as a replay', async () => {
     const event = await rustEncryptRoomEvent(machine, ROOM, 'm.room.message', { body: 'once' });
     await ledger.decryptRoomEvent(ROOM, event);

@@ -51,7 +51,7 @@ describe('crash safety', function () {
           assert.equal(report.ok, true, `round ${round}: ${JSON.stringify(report.problems)}`);
           // Every group written in one batch is whole.
           const groups = new Map<number, { size: number; seen: number }>();
-          for await (const e of ledger.entries() as AsyncGenerator<LedgerEntry<string, { group?: number; group_size?: number }>>) {
+          for await (const e of ledger.entries() as AsyncIterable<LedgerEntry> as AsyncIterable<LedgerEntry<string, { group?: number; group_size?: number }>>) {
             const g = e.payload.group;
             if (g === undefined) continue;
             const rec = groups.get(g) ?? { size: e.payload.group_size!, seen: 0 };

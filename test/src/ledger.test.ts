@@ -42,6 +42,15 @@ describe('ledger', () => {
   });
 
   describe('when an input arrives', () => {
+    it('lists entries as a stream or, awaited, as an array', async () => {
+      const ledger = await openLedger({ path: dir.path, ...me });
+      await ledger.ingestMany([roomEnvelope(1), roomEnvelope(2)]);
+      const all = await ledger.entries({ from: 1 });
+      assert.deepEqual(all.map((e) => e.seq), [1, 2]);
+      assert.deepEqual((await collect(ledger.entries({ from: 2 }))).map((e) => e.seq), [2]);
+      await ledger.close();
+    });
+
     it('resolves with its seq once written, and a reopened ledger has it', async () => {
       let ledger = await openLedger({ path: dir.path, ...me });
       const r = await ledger.ingest(roomEnvelope(1));

@@ -7,7 +7,7 @@ import { tempDir } from '../../helpers/tmp.js';
 
 const me = { userId: '@me:example.org', deviceId: 'ME' };
 
-async function entriesOf(ledger: { entries(r?: { from?: number }): AsyncGenerator<LedgerEntry> }, from = 0): Promise<LedgerEntry[]> {
+async function entriesOf(ledger: { entries(r?: { from?: number }): AsyncIterable<LedgerEntry> }, from = 0): Promise<LedgerEntry[]> {
   const out: LedgerEntry[] = [];
   for await (const e of ledger.entries({ from })) out.push(e);
   return out;
