@@ -7,7 +7,7 @@
 import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { deviceTrust, identityState, knownDevices, knownUsers, openLedger } from '../src/index.js';
-import { DEMO_DEVICE, DEMO_USER, demoInputs } from './demo/scenario.js';
+import { DEMO_DEVICE, DEMO_USER, demoInputs, feedDemo } from './demo/scenario.js';
 
 const path = resolve(process.argv[2] ?? 'data/demo');
 rmSync(path, { recursive: true, force: true });
@@ -21,21 +21,19 @@ try {
   out(`  our ed25519 key ${ledger.owner.ed25519}; ${Object.keys(upload.one_time_keys).length} signed one-time keys ready for /keys/upload`);
   const sample = await demoInputs(upload);
   out('\nFeeding it what the client received:');
-  for (const input of sample.inputs) {
-    if (input.roomEvent) {
-      const d = await ledger.decryptRoomEvent(input.roomEvent.roomId, input.roomEvent.event, { receivedAt: (input.envelope as { received_at: number }).received_at });
-      const body = d.plaintext ? JSON.stringify((d.plaintext.content as { body?: string }).body) : `not decrypted (${d.utd?.cause})`;
-      const who = d.senderDevice ? `${d.senderDevice.userId} ${d.senderDevice.deviceId}, ${d.senderTrust?.level}` : 'no known sender device';
-      out(`  seq ${String(d.seq).padStart(2)}  ${input.what}`);
-      out(`          → ${body}${d.decrypted ? `  [index ${d.messageIndex}, ${d.authenticity}, ${who}]` : ''}`);
-      for (const w of d.warnings) out(`          ! ${w.code}`);
-      continue;
+  await feedDemo(ledger, sample.inputs, ({ input, room, outcome }) => {
+    if (room) {
+      const body = room.plaintext ? JSON.stringify((room.plaintext.content as { body?: string }).body) : `not decrypted (${room.utd?.cause})`;
+      const who = room.senderDevice ? `${room.senderDevice.userId} ${room.senderDevice.deviceId}, ${room.senderTrust?.level}` : 'no known sender device';
+      out(`  seq ${String(room.seq).padStart(2)}  ${input.what}`);
+      out(`          → ${body}${room.decrypted ? `  [index ${room.messageIndex}, ${room.authenticity}, ${who}]` : ''}`);
+      for (const w of room.warnings) out(`          ! ${w.code}`);
+      return;
     }
-    const [o] = await ledger.ingestMany([input.envelope]);
-    out(`  seq ${String(o!.ok ? o!.seq : o!.error.seq).padStart(2)}  ${input.what}`);
-    if (!o!.ok) out(`          → rejected: ${o!.error.detail}`);
-    else for (const d of o!.decisions.filter((d) => d.slice !== 'identities' || d.outcome !== 'accepted')) out(`          → ${d.outcome} ${d.code}`);
-  }
+    out(`  seq ${String(outcome!.ok ? outcome!.seq : outcome!.error.seq).padStart(2)}  ${input.what}`);
+    if (!outcome!.ok) out(`          → rejected: ${outcome!.error.detail}`);
+    else for (const d of outcome!.decisions.filter((d) => d.slice !== 'identities' || d.outcome !== 'accepted')) out(`          → ${d.outcome} ${d.code}`);
+  });
   sample.free();
 
   const state = ledger.state();

@@ -1,5 +1,5 @@
 import { openLedger } from '../../src/index.js';
-import { DEMO_DEVICE, DEMO_USER, demoInputs } from '../../tools/demo/scenario.js';
+import { DEMO_DEVICE, DEMO_USER, demoInputs, feedDemo } from '../../tools/demo/scenario.js';
 
 /**
  * Writes the demo scenario (tools/demo/scenario.ts: real olm keys; an accepted room key, an
@@ -11,10 +11,7 @@ export async function writeDemoLedger(path: string, extra: readonly unknown[] = 
   try {
     const sample = await demoInputs(await ledger.publishKeys({ withDeviceKeys: true }));
     try {
-      for (const input of sample.inputs) {
-        if (input.roomEvent) await ledger.decryptRoomEvent(input.roomEvent.roomId, input.roomEvent.event, { receivedAt: (input.envelope as { received_at: number }).received_at });
-        else await ledger.ingestMany([input.envelope]);
-      }
+      await feedDemo(ledger, sample.inputs);
       await ledger.ingestMany(extra);
     } finally {
       sample.free();

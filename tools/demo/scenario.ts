@@ -1,4 +1,4 @@
-import type { KeysUploadBody } from '../../src/index.js';
+import type { DecryptedRoomEvent, IngestOutcome, KeysUploadBody, Ledger } from '../../src/index.js';
 import { SimUser, keysQueryResponse } from '../../src/testkit/index.js';
 
 /** Who we are in the demo. */
@@ -93,4 +93,25 @@ export async function demoInputs(
       bob.free();
     },
   };
+}
+
+/** What one demo input gave: a decrypted room event, or an ingest outcome. */
+export type DemoResult = { input: DemoInput; room: DecryptedRoomEvent; outcome?: undefined } | { input: DemoInput; outcome: IngestOutcome; room?: undefined };
+
+/**
+ * Feeds the demo inputs to a ledger as a client would: room events through
+ * `decryptRoomEvent` (stamped with their own time), everything else through `ingestMany`
+ * (a bad input is logged as rejected, not thrown). Used by the demo, the sample and tests.
+ */
+export async function feedDemo(ledger: Ledger, inputs: readonly DemoInput[], onEach?: (r: DemoResult) => void | Promise<void>): Promise<void> {
+  for (const input of inputs) {
+    if (input.roomEvent) {
+      const receivedAt = (input.envelope as { received_at?: number }).received_at;
+      const room = await ledger.decryptRoomEvent(input.roomEvent.roomId, input.roomEvent.event, receivedAt === undefined ? {} : { receivedAt });
+      await onEach?.({ input, room });
+    } else {
+      const [outcome] = await ledger.ingestMany([input.envelope]);
+      await onEach?.({ input, outcome: outcome! });
+    }
+  }
 }

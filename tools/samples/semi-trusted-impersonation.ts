@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openLedger, redactSecrets } from '../../src/index.js';
-import { DEMO_DEVICE, DEMO_USER, demoInputs } from '../demo/scenario.js';
+import { DEMO_DEVICE, DEMO_USER, demoInputs, feedDemo } from '../demo/scenario.js';
 
 /** The forged messages: explicit event IDs, so the README can name them. */
 export const FORGED = [
@@ -42,10 +42,8 @@ export async function writeSample(out = DEFAULT_OUT): Promise<number> {
     const sample = await demoInputs(await ledger.publishKeys({ withDeviceKeys: true }), FORGED);
     try {
       for (const input of sample.inputs) {
-        clock = receivedAt(input.envelope) ?? clock;
-        // As a client does: room events through decryptRoomEvent, the rest through ingest.
-        if (input.roomEvent) await ledger.decryptRoomEvent(input.roomEvent.roomId, input.roomEvent.event, { receivedAt: (input.envelope as { received_at: number }).received_at });
-        else await ledger.ingest(input.envelope).catch(() => undefined); // the garbled one is logged as rejected_input
+        clock = receivedAt(input.envelope) ?? clock; // the garbled input is stamped by the clock
+        await feedDemo(ledger, [input]);
       }
     } finally {
       sample.free();

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openLedger, redactSecrets, type AnySlice } from '../../../src/index.js';
-import { DEMO_DEVICE, DEMO_USER, demoInputs } from '../../../tools/demo/scenario.js';
+import { DEMO_DEVICE, DEMO_USER, demoInputs, feedDemo } from '../../../tools/demo/scenario.js';
 
 /** The demo log ("semi-trusted impersonation") as a ledger folder and its redacted NDJSON export, with the seqs tests ask about. */
 export interface DemoLog {
@@ -28,13 +28,8 @@ export async function buildDemoLog(slices?: readonly AnySlice[]): Promise<DemoLo
   const ledgerPath = join(dir, 'ledger');
   const ledger = await openLedger({ path: ledgerPath, userId: DEMO_USER, deviceId: DEMO_DEVICE, storeKey: 'test store key', ...(slices ? { slices } : {}) });
   const sample = await demoInputs(await ledger.publishKeys({ withDeviceKeys: true }));
-  for (const input of sample.inputs) {
-    if (input.roomEvent) await ledger.decryptRoomEvent(input.roomEvent.roomId, input.roomEvent.event, { receivedAt: (input.envelope as { received_at: number }).received_at });
-    else await ledger.ingestMany([input.envelope]);
-  }
-  // Not `sample.free()`: it frees the two outbound sessions and then the users, whose
-  // devices free them again; that double free corrupts the olm heap for the next build in
-  // this process. The sim objects are left to the end of the test process instead.
+  await feedDemo(ledger, sample.inputs);
+  sample.free();
   const lines: string[] = [];
   let keysQuerySeq = -1;
   const inputOf = new Map<number, number>();
