@@ -47,3 +47,21 @@ export function roomEnvelope(i: number): Record<string, unknown> {
     },
   };
 }
+
+/** An unencrypted room message envelope: one entry, nothing derived. */
+export function plainRoomEnvelope(i: number): Record<string, unknown> {
+  const ts = 1_700_000_000_000 + i * 1000;
+  return {
+    kind: 'room_event',
+    room_id: `!room${i % 50}:example.org`,
+    received_at: ts + 150,
+    event: {
+      event_id: `$${i.toString(36)}plain_aGVsbG8gd29ybGQ`,
+      sender: `@user${i % 200}:example.org`,
+      origin_server_ts: ts,
+      type: 'm.room.message',
+      content: { msgtype: 'm.text', body: `Message number ${i}: ${'lorem ipsum dolor sit amet '.repeat(12)}` },
+      unsigned: { age: 150 },
+    },
+  };
+}
