@@ -52,15 +52,20 @@ export class Projector {
   fold(state: LedgerState, entries: readonly LedgerEntry[], decisions?: Decision[]): LedgerState {
     if (entries.length === 0) return state;
     return immer.produce(state, (draft: Record<string, unknown>) => {
-      for (const entry of entries) {
-        for (const slice of this.slices) {
-          const ctx: ReduceContext = {
-            crypto: this.crypto,
-            root: draft,
-            decide: (d) => {
-              decisions?.push({ seq: entry.seq, slice: slice.name, ...d, because: [...d.because].sort((a, b) => a - b) });
-            },
-          };
+      // One context per slice for the whole call (not per entry): a fold of thousands of
+      // entries would otherwise allocate a context and a closure for each entry and slice.
+      let entry = entries[0]!;
+      const contexts = this.slices.map((slice): ReduceContext => ({
+        crypto: this.crypto,
+        root: draft,
+        decide: (d) => {
+          decisions?.push({ seq: entry.seq, slice: slice.name, ...d, because: [...d.because].sort((a, b) => a - b) });
+        },
+      }));
+      for (entry of entries) {
+        for (let i = 0; i < this.slices.length; i++) {
+          const slice = this.slices[i]!;
+          const ctx = contexts[i]!;
           try {
             slice.reduce(draft[slice.name] as never, entry, ctx);
           } catch (err) {
