@@ -71,7 +71,8 @@ export { olmCodes } from '../projections/olm/codes.js';
 export { defaultSlices, reasonCodes } from '../projections/index.js';
 
 // ---- types ----------------------------------------------------------------------------
-export type { LedgerOptions, Durability, IngestResult, IngestOutcome, ReplayOptions, DecryptedRoomEvent, EntryRange } from './ledger.js';
+export type { LedgerOptions, Durability, IngestResult, IngestOutcome, ReplayOptions, EntryRange } from './ledger.js';
+export type { DecryptedRoomEvent } from './room-event.js';
 export type { RoomEventPlaintext } from './ingest/ingestor.js';
 export type { LogSource } from './analysis/source.js';
 export type { ReplayStep, ScanProgress } from './analysis/debugger.js';

@@ -24,16 +24,13 @@ import { revealSecrets } from './reveal.js';
 import { encodeEntry, seqKey, toPlain } from './log/entry-codec.js';
 import { prepareInput } from './ingest/prepare.js';
 import { Ingestor, type RoomEventPlaintext } from './ingest/ingestor.js';
-import { megolmSessionForEvent, sessionProvenance, utdCause } from '../projections/megolm/selectors.js';
-import type { SessionAuthenticity } from '../projections/megolm/state.js';
-import type { UtdCause } from '../projections/megolm/utd.js';
-import type { DeviceTrust } from '../projections/identities/trust.js';
-import { megolmMessageIndex } from './ingest/megolm-keys.js';
 import { LedgerStore, type BatchOp } from './log/store.js';
 import { Projector, stateHash, type LedgerState, type SliceVersions } from './runtime/projector.js';
 import { canonicalJson } from './canonical.js';
 import { checkpointMessage, latestSnapshot, snapshotPut, type Snapshot } from './snapshots.js';
 import { Vault } from './vault.js';
+import { recoverState } from './recover.js';
+import { describeRoomEvent, roomEventArguments, type DecryptedRoomEvent } from './room-event.js';
 import { verifyLedger, type VerifyOptions, type VerifyReport } from './verify.js';
 import { ENGINE_VERSION } from './version.js';
 
@@ -95,28 +92,6 @@ export interface IngestResult {
 
 /** Entries of a range: async-iterable (streamed), or awaited as an array. */
 export interface EntryRange extends AsyncIterable<LedgerEntry>, PromiseLike<LedgerEntry[]> {}
-
-/** What {@link Ledger.decryptRoomEvent} found. */
-export interface DecryptedRoomEvent {
-  /** The seq of the logged event. */
-  seq: number;
-  decrypted: boolean;
-  /** The decrypted event (`type`, `content`): for the caller only, never logged. */
-  plaintext: { type: string; content: Record<string, unknown> } | null;
-  messageIndex: number | null;
-  session: { roomId: string; senderKey: string; sessionId: string; firstKnownIndex: number; source: string } | null;
-  /** `authenticated` only when the key came as `m.room_key` over Olm from the device that owns it. */
-  authenticity: SessionAuthenticity | null;
-  /** The device that owns the session's sender key, when known. */
-  senderDevice: { userId: string; deviceId: string } | null;
-  senderTrust: DeviceTrust | null;
-  /** `unauthenticated_session`, `unknown_device`, `unverified_device`: what the client should show beside the message. */
-  provenanceWarnings: readonly string[];
-  /** Why it could not be decrypted (no session, index below the first known, withheld, rejected…), or null. */
-  utd: UtdCause | null;
-  /** Decisions on this event that were not acceptances (replays, sender mismatches, why it failed). */
-  warnings: Decision[];
-}
 
 /** One input's outcome in {@link Ledger.ingestMany}. */
 export type IngestOutcome = ({ ok: true } & IngestResult) | { ok: false; error: InputDecodeError };
@@ -271,7 +246,7 @@ export class Ledger {
       const genesis = (await store.entries(0, 0).next().catch(() => ({ value: undefined }))).value?.[0] as LedgerEntry<string, LedgerCreatedPayload> | undefined;
       const keys = genesis?.kind === 'ledger_created' ? genesis.payload.keys : account?.identityKeys() ?? { ed25519: '', curve25519: '' };
       const owner = { userId: meta.user_id, deviceId: meta.device_id, ...keys };
-      const init = await Ledger.recover(store, projector, readOnly);
+      const init = await recoverState(store, projector, readOnly);
       const ingestor = account && vault ? await Ingestor.load(olm, account, vault) : null;
       const ledger = new Ledger(store, crypto, projector, account, vault, ingestor, options, readOnly, owner, init.init);
       ledger.memoryDecisions = init.memoryDecisions;
@@ -309,35 +284,6 @@ export class Ledger {
     const head = { seq: 0, hash: genesis.hash };
     const ingestor = await Ingestor.load(olm, account, vault);
     return new Ledger(store, crypto, projector, account, vault, ingestor, options, false, { userId, deviceId, ...keys }, { state, head, lastSnapshotSeq: -1 });
-  }
-
-  /** Rebuilds the state from the newest usable snapshot plus the log's tail. */
-  private static async recover(store: LedgerStore, projector: Projector, readOnly: boolean) {
-    const snapshot = await latestSnapshot(store.snap, projector.versions);
-    let state = snapshot?.state ?? projector.initial();
-    let head = snapshot ? { seq: snapshot.seq, hash: snapshot.headHash } : { seq: -1, hash: GENESIS_PREV_HASH };
-    // Without a snapshot under today's slice versions the persisted decisions were taken
-    // by other reducers: a writable ledger rebuilds them, a read-only one keeps them in memory.
-    const rebuild = snapshot === undefined;
-    const memoryDecisions: Decision[] | null = rebuild && readOnly ? [] : null;
-    if (rebuild && !readOnly) await store.decisions.clear();
-    let damaged: string | null = null;
-    try {
-      for await (const chunk of store.entries(head.seq + 1)) {
-        const decisions: Decision[] = [];
-        state = projector.fold(state, chunk, rebuild ? decisions : undefined);
-        if (rebuild && readOnly) memoryDecisions!.push(...decisions);
-        if (rebuild && !readOnly && decisions.length > 0) await store.write(decisionPuts(store, decisions, false), false);
-        const last = chunk[chunk.length - 1]!;
-        head = { seq: last.seq, hash: last.hash };
-      }
-    } catch (err) {
-      // A damaged log can still be opened for analysis (that is what `verify` is for);
-      // nothing may be appended to it.
-      if (!(err instanceof CorruptStoreError) || !readOnly) throw err;
-      damaged = `${err.message}; the state is as of seq ${head.seq}`;
-    }
-    return { init: { state, head, lastSnapshotSeq: snapshot?.seq ?? -1 }, rebuilt: rebuild && head.seq >= 0 && !damaged, memoryDecisions, damaged };
   }
 
   // ---- ingestion ----------------------------------------------------------------------
@@ -386,40 +332,11 @@ export class Ledger {
   /** The same, for a timeline event that names its room (`room_id`), or a whole `room_event` envelope. */
   async decryptRoomEvent(eventOrEnvelope: object, options?: { receivedAt?: number }): Promise<DecryptedRoomEvent>;
   async decryptRoomEvent(first: string | object, second?: unknown, third?: { receivedAt?: number }): Promise<DecryptedRoomEvent> {
-    let roomId: string;
-    let event: unknown;
-    let options: { receivedAt?: number };
-    if (typeof first === 'string') {
-      [roomId, event, options] = [first, second, third ?? {}];
-    } else {
-      const given = first as { kind?: unknown; room_id?: unknown; event?: unknown; received_at?: unknown };
-      const isEnvelope = given.kind === 'room_event' && typeof given.event === 'object';
-      event = isEnvelope ? given.event : given;
-      roomId = typeof given.room_id === 'string' ? given.room_id : String((event as { room_id?: unknown })?.room_id ?? '');
-      options = (second as { receivedAt?: number } | undefined) ?? (isEnvelope && typeof given.received_at === 'number' ? { receivedAt: given.received_at } : {});
-    }
-    const envelope = { kind: 'room_event', room_id: roomId, event, ...(options.receivedAt !== undefined ? { received_at: options.receivedAt } : {}) };
-    const result = await this.ingest(envelope);
-    const state = this.durableState;
-    const content = ((event as { content?: unknown })?.content ?? {}) as { sender_key?: string; session_id?: string; ciphertext?: unknown };
-    const sessionId = typeof content.session_id === 'string' ? content.session_id : '';
-    const session = megolmSessionForEvent(state, roomId, content.sender_key, sessionId);
-    const provenance = session ? sessionProvenance(state, roomId, session.senderKey, sessionId) : undefined;
-    const messageIndex = result.plaintext?.messageIndex ?? (typeof content.ciphertext === 'string' ? megolmMessageIndex(content.ciphertext) : null);
-    return {
-      seq: result.seq,
-      decrypted: result.plaintext !== undefined,
-      plaintext: result.plaintext ? { type: result.plaintext.type, content: result.plaintext.content } : null,
-      messageIndex,
-      session: session ? { roomId, senderKey: session.senderKey, sessionId: session.sessionId, firstKnownIndex: session.firstKnownIndex, source: session.source.type } : null,
-      authenticity: session ? session.authenticity : null,
-      senderDevice: provenance?.senderDevice ?? null,
-      senderTrust: provenance?.senderTrust ?? null,
-      provenanceWarnings: provenance?.warnings ?? [],
-      utd: result.plaintext === undefined ? utdCause(state, roomId, content.sender_key, sessionId, messageIndex) : null,
-      warnings: result.decisions.filter((d) => d.outcome !== 'accepted'),
-    };
+    const { roomId, event, receivedAt } = roomEventArguments(first, second, third);
+    const result = await this.ingest({ kind: 'room_event', room_id: roomId, event, ...(receivedAt !== undefined ? { received_at: receivedAt } : {}) });
+    return describeRoomEvent(this.durableState, roomId, event, result);
   }
+
 
 
   /**
