@@ -8,6 +8,7 @@
 // ---- values ---------------------------------------------------------------------------
 export { openLedger, Ledger } from './ledger.js';
 export { openLogSource } from './analysis/source.js';
+export { anomalies, decisionsMatching } from './operators.js';
 export { ReplaySession } from './analysis/debugger.js';
 export { diffStates } from './analysis/state-diff.js';
 export { makeBundle, bundleSource, replayBundle } from './analysis/bundle.js';
