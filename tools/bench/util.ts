@@ -22,46 +22,31 @@ export function median(xs: number[]): number {
 
 export const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
-/** A room-event envelope shaped like what /sync delivers for an encrypted room. */
-export function roomEnvelope(i: number): Record<string, unknown> {
+/** A timeline event envelope as /sync delivers it; `type` and `content` vary by caller. */
+function timelineEnvelope(i: number, idTag: string, type: string, content: Record<string, unknown>): Record<string, unknown> {
   const ts = 1_700_000_000_000 + i * 1000;
   return {
     kind: 'room_event',
     room_id: `!room${i % 50}:example.org`,
     received_at: ts + 150,
-    event: {
-      event_id: `$${i.toString(36)}evt_aGVsbG8gd29ybGQ`,
-      sender: `@user${i % 200}:example.org`,
-      origin_server_ts: ts,
-      type: 'm.room.encrypted',
-      content: {
-        algorithm: 'm.megolm.v1.aes-sha2',
-        sender_key: 'K2Lh3VOxE0Vw9+2J8sBwdvKFI3Vn3pXGlnUpeAWAbcQ',
-        device_id: `DEV${i % 200}`,
-        session_id: `X3lUlvLELLYxeTx4yOVu6UDpasGEVO0Jbu+QFnm0c${(i % 97).toString().padStart(3, '0')}`,
-        ciphertext:
-          'AwgAEnACgAkLmt6qF84IK++J7UDH2Za1YVchHyprqTqsg2yyOwAtHaZTwyNg37afzg8f3r9IsN9r4RNFg7MaZencUJe4qvELiDiopUjy5wYVDAtqdBzer5bWRD9ldxp1FLgbQvBcjkkywYjCsc' +
-          'x9'.repeat(40),
-      },
-      unsigned: { age: 150 },
-    },
+    event: { event_id: `$${i.toString(36)}${idTag}_aGVsbG8gd29ybGQ`, sender: `@user${i % 200}:example.org`, origin_server_ts: ts, type, content, unsigned: { age: 150 } },
   };
+}
+
+/** A room-event envelope shaped like what /sync delivers for an encrypted room. */
+export function roomEnvelope(i: number): Record<string, unknown> {
+  return timelineEnvelope(i, 'evt', 'm.room.encrypted', {
+    algorithm: 'm.megolm.v1.aes-sha2',
+    sender_key: 'K2Lh3VOxE0Vw9+2J8sBwdvKFI3Vn3pXGlnUpeAWAbcQ',
+    device_id: `DEV${i % 200}`,
+    session_id: `X3lUlvLELLYxeTx4yOVu6UDpasGEVO0Jbu+QFnm0c${(i % 97).toString().padStart(3, '0')}`,
+    ciphertext:
+      'AwgAEnACgAkLmt6qF84IK++J7UDH2Za1YVchHyprqTqsg2yyOwAtHaZTwyNg37afzg8f3r9IsN9r4RNFg7MaZencUJe4qvELiDiopUjy5wYVDAtqdBzer5bWRD9ldxp1FLgbQvBcjkkywYjCsc' +
+      'x9'.repeat(40),
+  });
 }
 
 /** An unencrypted room message envelope: one entry, nothing derived. */
 export function plainRoomEnvelope(i: number): Record<string, unknown> {
-  const ts = 1_700_000_000_000 + i * 1000;
-  return {
-    kind: 'room_event',
-    room_id: `!room${i % 50}:example.org`,
-    received_at: ts + 150,
-    event: {
-      event_id: `$${i.toString(36)}plain_aGVsbG8gd29ybGQ`,
-      sender: `@user${i % 200}:example.org`,
-      origin_server_ts: ts,
-      type: 'm.room.message',
-      content: { msgtype: 'm.text', body: `Message number ${i}: ${'lorem ipsum dolor sit amet '.repeat(12)}` },
-      unsigned: { age: 150 },
-    },
-  };
+  return timelineEnvelope(i, 'plain', 'm.room.message', { msgtype: 'm.text', body: `Message number ${i}: ${'lorem ipsum dolor sit amet '.repeat(12)}` });
 }

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openLedger, redactSecrets, type AnySlice } from '../../../src/index.js';
+import { openLedger, openLogSource, redactSecrets, type AnySlice, type LogSource } from '../../../src/index.js';
 import { DEMO_DEVICE, DEMO_USER, demoInputs, feedDemo } from '../../../tools/demo/scenario.js';
 
 /** The demo log ("semi-trusted impersonation") as a ledger folder and its redacted NDJSON export, with the seqs tests ask about. */
@@ -62,4 +62,22 @@ let shared: Promise<DemoLog> | undefined;
 /** One demo log per test process, built on first use (real olm keys take a moment). */
 export function demoLog(): Promise<DemoLog> {
   return (shared ??= buildDemoLog());
+}
+
+/**
+ * Mocha hooks that open the demo log both ways, as a ledger folder and as its NDJSON
+ * export, for the analysis suites that check both give the same answers.
+ */
+export function withDemoSources(): { log: DemoLog; ledger: LogSource; exported: LogSource } {
+  const sources = {} as { log: DemoLog; ledger: LogSource; exported: LogSource };
+  before(async () => {
+    sources.log = await demoLog();
+    sources.ledger = await openLogSource(sources.log.ledgerPath);
+    sources.exported = await openLogSource(sources.log.exportPath);
+  });
+  after(async () => {
+    await sources.ledger?.close();
+    await sources.exported?.close();
+  });
+  return sources;
 }
