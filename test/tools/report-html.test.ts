@@ -1,16 +1,15 @@
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { Browser } from 'playwright-core';
 import type { AnomalyReport } from '../../src/index.js';
+import { launchChromium } from '../helpers/browser.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const CLI = fileURLToPath(new URL('../../tools/cli.js', import.meta.url));
 const SAMPLE = fileURLToPath(new URL('../../../docs/samples/semi-trusted-impersonation.ndjson', import.meta.url));
-/** Debian's package; CI installs it (.ci/run). */
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
-
 function cli(args: readonly string[], input?: string): string {
   const env = { ...process.env };
   delete env.KEYLEDGER_DB;
@@ -20,14 +19,28 @@ function cli(args: readonly string[], input?: string): string {
   return r.stdout;
 }
 
-/** Runs headless Chromium on `url` with a fresh profile and nothing in the background. */
-function chromium(dir: string, args: readonly string[], url: string): string {
-  assert.ok(existsSync(CHROMIUM), `headless Chromium is not installed at ${CHROMIUM}: apt-get install -y chromium (.ci/run does), or set CHROMIUM to its path`);
-  const profile = mkdtempSync(join(dir, 'profile-'));
-  const flags = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', `--user-data-dir=${profile}`];
-  const r = spawnSync(CHROMIUM, [...flags, ...args, url], { encoding: 'utf8', timeout: 60_000, maxBuffer: 64 << 20 });
-  assert.equal(r.status, 0, `chromium failed (${r.error?.message ?? r.status}): ${r.stderr}`);
-  return r.stdout;
+let browser: Browser;
+
+/** The page's DOM after Chromium has rendered it, serialized. */
+async function renderedDom(url: string): Promise<string> {
+  const page = await browser.newPage();
+  try {
+    await page.goto(url);
+    return await page.content();
+  } finally {
+    await page.close();
+  }
+}
+
+/** A PNG screenshot of the page in a window of `width`×`height`. */
+async function screenshot(url: string, path: string, width: number, height: number): Promise<void> {
+  const page = await browser.newPage({ viewport: { width, height } });
+  try {
+    await page.goto(url);
+    await page.screenshot({ path });
+  } finally {
+    await page.close();
+  }
 }
 
 /** `data-count` of the first element matching `attrs` in the rendered DOM (attributes as Chromium serializes them). */
@@ -73,18 +86,20 @@ const HOSTILE = [
 
 describe('keyledger report --html, in headless Chromium', function () {
   this.timeout(120_000);
+  before(async () => (browser = await launchChromium()));
+  after(async () => browser?.close());
   let dir: ReturnType<typeof tempDir>;
   beforeEach(() => (dir = tempDir()));
   afterEach(() => dir.cleanup());
 
-  it('renders the tables and the timeline, counts as --json says, with hostile subjects as text and nothing loaded', () => {
+  it('renders the tables and the timeline, counts as --json says, with hostile subjects as text and nothing loaded', async () => {
     const db = join(dir.path, 'ledger');
     cli(['--db', db, 'init', '--user', '@me:example.org', '--device', 'ME']);
     cli(['--db', db, 'ingest', '-'], `${[...HOSTILE, '{"kind":"to_device","received_at":1764230460000,"event":'].join('\n')}\n`);
     const html = join(dir.path, 'report.html');
     const json = JSON.parse(cli(['report', '--source', db, '--json', '--html', html])) as AnomalyReport;
     assert.ok(json.totals.anomalies >= 5 && json.timeline.length > 1, 'the log has anomalies over time');
-    const dom = chromium(dir.path, ['--dump-dom'], pathToFileURL(html).href);
+    const dom = await renderedDom(pathToFileURL(html).href);
     assert.match(dom, /<table id="families">/);
     assertMatches(dom, json);
     const text = readFileSync(html, 'utf8');
@@ -94,18 +109,18 @@ describe('keyledger report --html, in headless Chromium', function () {
     assert.doesNotMatch(text, /SECRETKEYMATERIAL/);
   });
 
-  it('draws a page a screenshot can be taken of', () => {
+  it('draws a page a screenshot can be taken of', async () => {
     const html = join(dir.path, 'report.html');
     cli(['report', '--source', SAMPLE, '--html', html]);
     const shot = join(dir.path, 'shot.png');
-    chromium(dir.path, ['--window-size=1200,1600', `--screenshot=${shot}`], pathToFileURL(html).href);
+    await screenshot(pathToFileURL(html).href, shot, 1200, 1600);
     const png = readFileSync(shot);
     assert.equal(png.subarray(1, 4).toString('latin1'), 'PNG');
     assert.deepEqual([png.readUInt32BE(16), png.readUInt32BE(20)], [1200, 1600]);
     assert.ok(png.length > 20_000, `a near-empty screenshot (${png.length} bytes)`);
   });
 
-  it('shows the shipped sample attack: one forged forwarded key, three messages that fail because of it', () => {
+  it('shows the shipped sample attack: one forged forwarded key, three messages that fail because of it', async () => {
     const html = join(dir.path, 'sample.html');
     const json = JSON.parse(cli(['report', '--source', SAMPLE, '--json', '--html', html])) as AnomalyReport;
     const codes = Object.fromEntries(json.totals.byCode.map((c) => [c.code, c.count]));
@@ -114,7 +129,7 @@ describe('keyledger report --html, in headless Chromium', function () {
     assert.deepEqual(utd.map((a) => a.subject), ['event $forged-1', 'event $forged-2', 'event $forged-3']);
     assert.ok(utd.every((a) => a.detail.cause === 'session_rejected'));
     assert.equal(json.log.verify.ok, true);
-    const dom = chromium(dir.path, ['--dump-dom'], pathToFileURL(html).href);
+    const dom = await renderedDom(pathToFileURL(html).href);
     assertMatches(dom, json);
     assertOffline(readFileSync(html, 'utf8'), dom);
     assert.doesNotMatch(readFileSync(SAMPLE, 'utf8'), /"(session_key|private_key|pickle)":"(?!\[redacted\])/, 'the shipped sample holds no secret');
