@@ -3,6 +3,8 @@ import { reasonCodes } from '../../projections/index.js';
 import { redactSecrets } from '../redact.js';
 import type { VerifyReport } from '../verify.js';
 import { familyOf, familyTitle, integrityCode } from './report-families.js';
+import { deeperCommand, incidents } from './report-incidents.js';
+import { EntryTimer } from './report-times.js';
 import { timeline, type TimelineBucket } from './report-timeline.js';
 import type { LogSource } from './source.js';
 
@@ -14,7 +16,10 @@ export type AnomalyOutcome = 'rejected' | 'flagged' | 'integrity';
 /** One anomaly: a decision that was not `accepted`, or a hash-chain / checkpoint problem. */
 export interface Anomaly {
   readonly seq: number;
-  /** ISO time of the entry at `seq` (its `receivedAt`); null when the log has no such entry. */
+  /**
+   * ISO time the input behind the entry at `seq` was received (see `EntryTimer`: the
+   * envelope's `received_at`, else the clock at ingestion); null when the log has no such entry.
+   */
   readonly time: string | null;
   readonly family: string;
   readonly code: string;
@@ -26,6 +31,17 @@ export interface Anomaly {
   readonly because: readonly number[];
   /** Secret-free details (redacted again here, whatever the slice put in). */
   readonly detail: Readonly<Record<string, string | number | boolean | null>>;
+  /** The `keyledger` command that goes deeper: `why-utd` for an undecryptable message, else `explain` (or `verify`). */
+  readonly command: string;
+  /** The anomaly this one followed from (see {@link Incident}), or null for a cause. */
+  readonly causedBy: { readonly seq: number; readonly code: string } | null;
+}
+
+/** One cause, then the anomalies that followed from it (a refused key, then the messages it left undecryptable). */
+export interface Incident {
+  readonly cause: Anomaly;
+  /** In log order; empty for an anomaly that stands alone. */
+  readonly effects: readonly Anomaly[];
 }
 
 /** How often one code occurs, with the spec sentence it enforces. */
@@ -55,7 +71,10 @@ export interface AnomalyReport {
     readonly entries: number;
     readonly headSeq: number;
     readonly owner: LogSource['owner'];
-    /** Earliest and latest `receivedAt` in the log (ISO), null for an empty log. */
+    /**
+     * Earliest and latest time an input was received (ISO), null for an empty log. Entries
+     * stamped with the clock at ingestion (`ledger_created`) count only in a log without inputs.
+     */
     readonly firstTime: string | null;
     readonly lastTime: string | null;
     readonly verify: Pick<VerifyReport, 'ok' | 'firstBadSeq' | 'checkpoints' | 'uncoveredTail' | 'warnings'> & { readonly problems: number };
@@ -68,8 +87,12 @@ export interface AnomalyReport {
   };
   /** In log order. */
   readonly anomalies: readonly Anomaly[];
-  /** Equal buckets over the log's time span; anomalies without a time are not in it. */
+  /** The story: every anomaly once, each effect under its cause, causes in log order. */
+  readonly incidents: readonly Incident[];
+  /** Equal buckets from `log.firstTime` to `log.lastTime`; anomalies without a time or outside that span are not in it. */
   readonly timeline: readonly TimelineBucket[];
+  /** How many anomalies the timeline leaves out (no time, or stamped outside the inputs' span). */
+  readonly outsideTimeline: number;
 }
 
 const byCode = new Map(reasonCodes.map((c) => [c.code, c]));
@@ -87,21 +110,18 @@ export async function anomalyReport(source: LogSource): Promise<AnomalyReport> {
   const verify = await source.verify();
   const decisions = mergeBySeq(await source.decisions({ outcome: 'rejected' }), await source.decisions({ outcome: 'flagged' }));
   const seqs = new Set<number>([...decisions.map((d) => d.seq), ...verify.problems.map((p) => p.seq)]);
-  const times = new Map<number, number>();
+  const timer = new EntryTimer();
   let entries = 0;
-  let first = Infinity;
-  let last = -Infinity;
   for await (const e of source.entries()) {
     entries++;
-    if (!Number.isFinite(e.receivedAt)) continue;
-    first = Math.min(first, e.receivedAt);
-    last = Math.max(last, e.receivedAt);
-    if (seqs.has(e.seq)) times.set(e.seq, e.receivedAt);
+    timer.add(e);
   }
+  const { bySeq, first, last } = timer.result();
+  const times = new Map([...seqs].filter((s) => bySeq.has(s)).map((s) => [s, bySeq.get(s)!]));
   const iso = (seq: number) => (times.has(seq) ? new Date(times.get(seq)!).toISOString() : null);
-  const anomalies: Anomaly[] = [
+  const found: Omit<Anomaly, 'command' | 'causedBy'>[] = [
     ...decisions.map((d) => fromDecision(d, iso(d.seq))),
-    ...verify.problems.map((p): Anomaly => ({
+    ...verify.problems.map((p): Omit<Anomaly, 'command' | 'causedBy'> => ({
       seq: p.seq,
       time: iso(p.seq),
       family: familyOf(p.code),
@@ -113,7 +133,14 @@ export async function anomalyReport(source: LogSource): Promise<AnomalyReport> {
       detail: { message: p.message },
     })),
   ].sort((a, b) => a.seq - b.seq); // stable: at one seq, decisions keep their order
+  const withCommands = found.map((a) => ({ ...a, command: deeperCommand(source.path, a) }));
+  const causes = new Map<(typeof withCommands)[number], Anomaly['causedBy']>();
+  const grouped = incidents(withCommands);
+  for (const g of grouped) for (const e of g.effects) causes.set(e, { seq: g.cause.seq, code: g.cause.code });
+  const complete = new Map(withCommands.map((a): [(typeof withCommands)[number], Anomaly] => [a, { ...a, causedBy: causes.get(a) ?? null }]));
+  const anomalies = [...complete.values()];
   const hasTime = Number.isFinite(first);
+  const inSpan = anomalies.filter((a) => times.has(a.seq) && times.get(a.seq)! >= first && times.get(a.seq)! <= last);
   return {
     log: {
       path: source.path,
@@ -134,11 +161,13 @@ export async function anomalyReport(source: LogSource): Promise<AnomalyReport> {
     },
     totals: { anomalies: anomalies.length, byFamily: familyCounts(anomalies), byCode: codeCounts(anomalies) },
     anomalies,
-    timeline: hasTime ? timeline(anomalies, times, first, last) : [],
+    incidents: grouped.map((g) => ({ cause: complete.get(g.cause)!, effects: g.effects.map((e) => complete.get(e)!) })),
+    timeline: hasTime ? timeline(inSpan, times, first, last) : [],
+    outsideTimeline: anomalies.length - (hasTime ? inSpan.length : 0),
   };
 }
 
-function fromDecision(d: Decision, time: string | null): Anomaly {
+function fromDecision(d: Decision, time: string | null): Omit<Anomaly, 'command' | 'causedBy'> {
   return {
     seq: d.seq,
     time,

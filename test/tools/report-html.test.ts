@@ -50,19 +50,22 @@ function countIn(dom: string, attrs: string): number {
   return Number(m[1]);
 }
 
-/** Checks the rendered page against `--json`: totals, families, codes, bars, rows. */
+/** Checks the rendered page against `--json`: totals, families, codes, incidents, bars, rows. */
 function assertMatches(dom: string, json: AnomalyReport): void {
   assert.equal(countIn(dom, 'id="total"'), json.totals.anomalies);
   for (const f of json.totals.byFamily) {
     assert.equal(countIn(dom, `<td class="n" data-family="${f.family}"`), f.count, `family ${f.family}`);
-    const section = new RegExp(`<section class="family" id="family-${f.family}"[^>]*>([\\s\\S]*?)</section>`).exec(dom);
-    assert.ok(section, `no table for family ${f.family}`);
-    assert.equal(section[1]!.match(/<tr data-seq=/g)?.length ?? 0, f.count, `rows of ${f.family}`);
+    assert.match(dom, new RegExp(`<section class="family" id="family-${f.family}"`), `no section for family ${f.family}`);
+    assert.equal(dom.match(new RegExp(`<tr class="(cause|effect)" data-seq="\\d+" data-code="[^"]*" data-family="${f.family}"`, 'g'))?.length ?? 0, f.count, `rows of ${f.family}`);
   }
+  const articles = [...dom.matchAll(/<article class="incident" id="incident-\d+" data-seq="(\d+)" data-effects="(\d+)"/g)];
+  assert.deepEqual(articles.map((m) => [Number(m[1]), Number(m[2])]), json.incidents.map((i) => [i.cause.seq, i.effects.length]), 'one incident per cause, as --json says');
   for (const c of json.totals.byCode) assert.equal(countIn(dom, `<td class="n" data-code="${c.code}"`), c.count, `code ${c.code}`);
   const bars = [...dom.matchAll(/<g class="bar" data-start="([^"]+)" data-count="(\d+)">/g)];
   assert.deepEqual(bars.map((m) => [m[1], Number(m[2])]), json.timeline.map((b) => [b.start, b.count]), 'one bar per time bucket');
   assert.equal(dom.match(/<rect /g)?.length ?? 0, json.timeline.reduce((n, b) => n + Object.keys(b.byFamily).length, 0), 'one segment per family in each bar');
+  const labels = [...dom.matchAll(/<text class="count"[^>]*>(\d+)<\/text>/g)].map((m) => Number(m[1]));
+  assert.deepEqual(labels, json.timeline.filter((b) => b.count > 0).map((b) => b.count), 'each non-empty bar is labelled with its count');
 }
 
 /** Nothing in the page can make a request: no script, no external URL, a CSP that forbids loading. */
@@ -133,6 +136,46 @@ describe('keyledger report --html, in headless Chromium', function () {
     assertMatches(dom, json);
     assertOffline(readFileSync(html, 'utf8'), dom);
     assert.doesNotMatch(readFileSync(SAMPLE, 'utf8'), /"(session_key|private_key|pickle)":"(?!\[redacted\])/, 'the shipped sample holds no secret');
+  });
+
+  it('shows the refused forwarded key above the three messages that failed because of it, each with the command that goes deeper', async () => {
+    const html = join(dir.path, 'sample.html');
+    const json = JSON.parse(cli(['report', '--source', SAMPLE, '--json', '--html', html])) as AnomalyReport;
+    const page = await browser.newPage({ viewport: { width: 1200, height: 1600 } });
+    try {
+      await page.goto(pathToFileURL(html).href);
+      /** Where each row of the story is drawn, top to bottom, with what it says. */
+      const rows = await page.$$eval('#incidents tr[data-seq]', (trs) =>
+        trs.map((tr) => ({ seq: Number(tr.getAttribute('data-seq')), code: tr.getAttribute('data-code'), role: tr.className, top: tr.getBoundingClientRect().top, text: (tr as unknown as { innerText: string }).innerText })),
+      );
+      const cause = rows.find((r) => r.code === 'forwarded_key.untrusted_sender')!;
+      const effects = rows.filter((r) => r.code === 'megolm.undecryptable');
+      assert.equal(cause.role, 'cause');
+      assert.deepEqual(effects.map((e) => e.role), ['effect', 'effect', 'effect']);
+      assert.ok(effects.every((e) => e.top > cause.top), 'the cause is drawn above its effects');
+      const familyTables = await page.$$eval('section.family', (ss) => ss.map((s) => [s.getAttribute('data-family'), s.getBoundingClientRect().top] as const));
+      assert.ok(familyTables.every(([, top]) => top > effects[effects.length - 1]!.top), 'the story comes before the reference by family');
+      assert.deepEqual(familyTables.map(([f]) => f), ['forwarded_key', 'megolm', 'input'], 'families in the order the story meets them');
+      const intro = await page.$eval('#incident-9 .effects-intro', (p) => (p as unknown as { innerText: string }).innerText);
+      assert.equal(intro, 'Because of it: 3 × megolm.undecryptable.');
+      assert.deepEqual(
+        await page.$$eval('#incidents article', (as) => as.map((a) => a.querySelectorAll('tr[data-seq]').length)),
+        json.incidents.map((i) => 1 + i.effects.length),
+        'the rows of each incident, as --json says',
+      );
+      assert.ok(cause.text.includes(`$ keyledger explain --source ${SAMPLE} 9`), cause.text);
+      assert.ok(effects[0]!.text.includes(`$ keyledger why-utd --source ${SAMPLE} '$forged-1'`), effects[0]!.text);
+      // Markdown code spans are <code>, and no backtick is left in the text.
+      const heading = await page.$eval('#incident-9 h3', (h) => h.innerHTML);
+      assert.match(heading, /<code>m\.forwarded_room_key<\/code>/);
+      assert.doesNotMatch(await page.$eval('body', (b) => (b as unknown as { innerText: string }).innerText), /`/);
+      const bars = await page.$$eval('#timeline-chart text.count', (ts) => ts.map((t) => Number(t.textContent)));
+      assert.deepEqual(bars, json.timeline.filter((b) => b.count > 0).map((b) => b.count));
+      const ticks = await page.$$eval('#timeline-chart text.tick', (ts) => ts.map((t) => t.textContent));
+      assert.ok(ticks.length >= 2 && ticks.every((t) => /^\d\d:\d\d:\d\d$/.test(t ?? '')), `time labels: ${ticks.join(', ')}`);
+    } finally {
+      await page.close();
+    }
   });
 });
 

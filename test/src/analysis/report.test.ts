@@ -1,6 +1,8 @@
 import { strict as assert } from 'node:assert';
 import { cpSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { inlineCode } from '../../../src/analysis/report-chart.js';
 import { anomalyReport, openLedger, openLogSource, reasonCodes, redactSecrets, type AnomalyReport, type Decision, type LogSource } from '../../../src/index.js';
 import { tamperLog } from '../../helpers/tamper.js';
 import { plainRoomEnvelope, tempDir } from '../../helpers/tmp.js';
@@ -85,7 +87,7 @@ describe('anomaly report', () => {
     const path = join(dir.path, 'ledger');
     await ledgerWithAnomalies(path);
     const { timeline, totals, log } = await reportOf(path);
-    assert.equal(log.firstTime, new Date(T0).toISOString());
+    assert.equal(log.firstTime, new Date(T0 + 1_000).toISOString(), 'the first input, not ledger_created');
     assert.ok(timeline.length > 1 && timeline.length <= 60, `${timeline.length} buckets`);
     const size = Date.parse(timeline[0]!.end) - Date.parse(timeline[0]!.start);
     timeline.forEach((b, i) => assert.equal(Date.parse(b.start), Date.parse(timeline[0]!.start) + i * size));
@@ -103,7 +105,8 @@ describe('anomaly report', () => {
     const [a, b] = [await reportOf(copy), await reportOf(exported)];
     assert.deepEqual([a.log.kind, b.log.kind], ['ledger', 'export']);
     assert.deepEqual(counts(b), counts(a));
-    assert.deepEqual(b.anomalies, a.anomalies);
+    const withoutCommand = (r: AnomalyReport) => r.anomalies.map(({ command, ...rest }) => (assert.ok(command.includes(r.log.path)), rest));
+    assert.deepEqual(withoutCommand(b), withoutCommand(a), 'the same, but for the path in the commands');
     assert.deepEqual(b.timeline, a.timeline);
   });
 
@@ -143,5 +146,61 @@ describe('anomaly report', () => {
     assert.deepEqual(report.totals.byFamily, [{ family: 'backup_v2', title: 'Other: backup_v2', count: 1 }]);
     assert.equal(report.totals.byCode[0]!.code, 'backup_v2.untrusted_auth_data');
     assert.deepEqual(report.anomalies[0]!.detail, { session_key: '[redacted]', version: '7' });
+  });
+});
+
+const SAMPLE = fileURLToPath(new URL('../../../../docs/samples/semi-trusted-impersonation.ndjson', import.meta.url));
+
+describe('anomaly report: the story', () => {
+  let dir: ReturnType<typeof tempDir>;
+  beforeEach(() => (dir = tempDir()));
+  afterEach(() => dir.cleanup());
+
+  it('puts each effect under its cause, cause first: the refused forwarded key, then the three messages it left undecryptable', async () => {
+    const report = await reportOf(SAMPLE);
+    const story = report.incidents.map((i) => [i.cause.seq, i.cause.code, i.effects.map((e) => e.subject)]);
+    assert.deepEqual(story, [
+      [9, 'forwarded_key.untrusted_sender', ['event $forged-1', 'event $forged-2', 'event $forged-3']],
+      [17, 'megolm.replayed_index', []],
+      [18, 'input.rejected', []],
+    ]);
+    const listed = report.incidents.flatMap((i) => [i.cause, ...i.effects]);
+    assert.deepEqual([...listed].sort((a, b) => a.seq - b.seq), report.anomalies, 'every anomaly exactly once');
+    assert.deepEqual(report.anomalies.filter((a) => a.causedBy).map((a) => [a.seq, a.causedBy]), [11, 13, 15].map((seq) => [seq, { seq: 9, code: 'forwarded_key.untrusted_sender' }]));
+  });
+
+  it('names the command that goes deeper: why-utd for an undecryptable message, explain for the rest', async () => {
+    const report = await reportOf(SAMPLE);
+    const command = (seq: number) => report.anomalies.find((a) => a.seq === seq)!.command;
+    assert.equal(command(9), `keyledger explain --source ${SAMPLE} 9`);
+    assert.equal(command(11), `keyledger why-utd --source ${SAMPLE} '$forged-1'`);
+  });
+
+  it('times entries by their input, not by the clock that wrote the log: the timeline spans the inputs', async () => {
+    const path = join(dir.path, 'ledger');
+    const wallClock = Date.UTC(2026, 10, 30, 9, 0, 0); // a year after the inputs: a replayed capture
+    const ledger = await openLedger({ path, userId: '@me:example.org', deviceId: 'ME', now: () => wallClock });
+    await ledger.ingest(plainRoomEnvelope(1, T0));
+    await ledger.ingest(plainRoomKey(T0 + 10_000, 'S1'));
+    // Valid JSON with its own received_at, not a valid envelope: timed by that received_at.
+    await ledger.ingest(`{"kind":"to_device","received_at":${T0 + 20_000},"event":{"type":"m.room_key","content":{"session_id":7}}}`).catch(() => undefined);
+    // Not JSON at all: only the clock of ingestion says when it came.
+    await ledger.ingest('{"kind":"to_device","event":').catch(() => undefined);
+    await ledger.ingest(plainRoomEnvelope(2, T0 + 30_000));
+    await ledger.close();
+    const report = await reportOf(path);
+    assert.deepEqual([report.log.firstTime, report.log.lastTime], [new Date(T0).toISOString(), new Date(T0 + 30_000).toISOString()]);
+    const rejected = report.anomalies.filter((a) => a.code === 'input.rejected').map((a) => a.time);
+    assert.deepEqual(rejected, [new Date(T0 + 20_000).toISOString(), new Date(wallClock).toISOString()]);
+    const size = Date.parse(report.timeline[0]!.end) - Date.parse(report.timeline[0]!.start);
+    assert.ok(size <= 1_000 && report.timeline.length >= 30, `${report.timeline.length} buckets of ${size} ms: one bar for everything`);
+    assert.equal(report.outsideTimeline, 1, 'the input stamped a year later is not drawn');
+    assert.equal(report.timeline.reduce((n, b) => n + b.count, 0), report.totals.anomalies - 1);
+  });
+
+  it('renders Markdown code spans as <code>, escaping everything around and inside them', () => {
+    assert.equal(inlineCode('refused `m.forwarded_room_key` <b>'), 'refused <code>m.forwarded_room_key</code> &#60;b&#62;');
+    assert.equal(inlineCode('`<script>`'), '<code>&#60;script&#62;</code>');
+    assert.equal(inlineCode('a `b` and an odd ` backtick'), 'a <code>b</code> and an odd ` backtick');
   });
 });
