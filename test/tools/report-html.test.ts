@@ -186,7 +186,7 @@ describe('README incident walkthrough', () => {
   const section = readme.slice(start, readme.indexOf('\n## ', start + 1));
   /** What each command must print, in the README's words (so the two stay in step). */
   const SHOWN: Readonly<Record<string, readonly string[]>> = {
-    report: ['integrity: hash chain intact; no signed checkpoints to check', '6 anomalies in 3 families', 'event $forged-3', 'cause=session_rejected', 'Forwarded room keys (forwarded_key): 1', 'forwarder=BOBTABLET'],
+    report: ['integrity: hash chain intact; no signed checkpoints to check', '6 anomalies in 3 families', "→ seq 11  megolm.undecryptable  event $forged-1\n        $ keyledger why-utd --source docs/samples/semi-trusted-impersonation.ndjson '$forged-1'", 'event $forged-3', 'cause=session_rejected', 'Forwarded room keys (forwarded_key): 1', 'forwarder=BOBTABLET'],
     'why-utd': ['$forged-1 in !lunch:example.org from @alice:example.org: NOT decrypted', 'Cause: session_rejected: a key for this session arrived at seq 9 and was refused: forwarded_key.untrusted_sender', 'event $forged-3 arrived → megolm_undecryptable'],
     explain: ['device_id=BOBTABLET', 'trust=cross_signed_tofu', 'request_id=null', 'keys_query  /keys/query: @alice:example.org, @bob:example.org  [raw input]'],
   };

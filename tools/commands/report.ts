@@ -24,7 +24,7 @@ function duration(ms: number): string {
   return `${ms / 1000} s`;
 }
 
-/** The human report: summary, then one table per family, then the busy time buckets. */
+/** The human report: summary, the incidents cause first, then one table per family, then the busy time buckets. */
 export function reportLines(r: AnomalyReport): string[] {
   const { log, totals } = r;
   const v = log.verify;
@@ -40,7 +40,14 @@ export function reportLines(r: AnomalyReport): string[] {
   lines.push('', `${plural(totals.anomalies, 'anomaly', 'anomalies')} in ${plural(totals.byFamily.length, 'family', 'families')}`);
   if (totals.anomalies === 0) return lines;
   lines.push(...table(['family', '', 'count'], totals.byFamily.map((f) => [f.title, f.family, String(f.count)])).map((l) => `  ${l}`));
-  for (const f of totals.byFamily) {
+  lines.push('', 'What happened (each cause, then what followed from it; the command goes deeper):');
+  for (const { cause, effects } of r.incidents) {
+    lines.push(`  seq ${cause.seq}  ${cause.code}  ${printable(cause.subject)}`, `      $ ${printable(cause.command)}`);
+    for (const e of effects) lines.push(`    → seq ${e.seq}  ${e.code}  ${printable(e.subject)}`, `        $ ${printable(e.command)}`);
+  }
+  // The families in the order the story meets them, as in the HTML: the cause's before its effects'.
+  const storyOrder = r.incidents.flatMap((i) => [i.cause, ...i.effects]).map((a) => a.family);
+  for (const f of [...totals.byFamily].sort((x, y) => storyOrder.indexOf(x.family) - storyOrder.indexOf(y.family))) {
     lines.push('', `${f.title} (${f.family}): ${f.count}`);
     for (const c of totals.byCode.filter((c) => c.family === f.family)) {
       lines.push(`  ${c.code}  ${c.outcome}  ×${c.count}: ${c.summary}`);
