@@ -50,6 +50,9 @@ async function untar(file: string, dir: string): Promise<void> {
 
 /** Unpacks the bundled Chromium once per version into node_modules/.cache, atomically. */
 export async function bundledChromium(): Promise<Bundled> {
+  if (process.platform !== 'linux' || process.arch !== 'x64') {
+    throw new Error(`the bundled Chromium is built for x86-64 Linux, not ${process.platform}-${process.arch}: set KEYLEDGER_CHROMIUM to a Chromium or Chrome binary`);
+  }
   const { bin, version } = packageBin();
   const cache = join(ROOT, 'node_modules', '.cache', 'keyledger-chromium');
   const dir = join(cache, version);
