@@ -93,7 +93,11 @@ export interface IngestResult {
   kind: string;
   /** Decisions the entries caused. */
   decisions: Decision[];
-  /** For a Megolm room event that decrypted: its plaintext, for the caller only (never logged). */
+  /**
+   * For a Megolm room event that decrypted: its plaintext, for the caller only (never
+   * logged), whatever the rules decided about it (see `decisions`); `decryptRoomEvent`
+   * withholds what a client must not show.
+   */
   plaintext?: RoomEventPlaintext;
 }
 
