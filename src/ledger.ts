@@ -21,7 +21,7 @@ import {
   VaultKeyError,
 } from './errors.js';
 import { revealSecrets } from './reveal.js';
-import { encodeEntry, seqKey, toPlain } from './log/entry-codec.js';
+import { decodeEntryText, encodeEntry, seqKey, toPlain } from './log/entry-codec.js';
 import { prepareInput } from './ingest/prepare.js';
 import { Ingestor, type RoomEventPlaintext } from './ingest/ingestor.js';
 import { LedgerStore, type BatchOp } from './log/store.js';
@@ -337,8 +337,9 @@ export class Ledger {
    * decisions the event caused. The plaintext is withheld (`plaintext: null`, `utd` says
    * why) when the sender does not own the session, the index was decrypted before for
    * another event, the plaintext names another room, or the sender is below the trust
-   * requirement, unless `forensic` asks for it. The same event again (same ID and content,
-   * decrypted cleanly before) is answered from the log, appending nothing (`repeated`).
+   * requirement, unless `forensic` asks for it. The same event again (same ID and content)
+   * is answered from the log, appending nothing (`repeated`), unless it did not decrypt and
+   * a key for it has come since.
    * `receivedAt` stamps the entry (default: now), as `received_at` does in an envelope.
    *
    * @throws InputDecodeError when the event is not a valid room event (it is still logged).
@@ -351,10 +352,12 @@ export class Ledger {
     const how = { trustRequirement: options.trustRequirement ?? this.options.trustRequirement ?? 'untrusted', forensic: options.forensic === true };
     this.assertWritable();
     const state = this.durableState;
-    const logged = await loggedRepeat(state, roomId, event, (from, to) => this.store.entries(from, to));
-    const again = logged === null ? null : await this.ingestor!.derive(logged.envelope, logged.inputSeq, () => state);
-    if (logged !== null && again?.plaintext !== undefined) {
-      return describeRoomEvent(state, roomId, event, { result: { seq: logged.inputSeq, decisions: [], plaintext: again.plaintext }, ...how, repeated: true });
+    const logged = await loggedRepeat(state, roomId, event, async (seqs) => (await this.store.log.getMany(seqs.map(seqKey))).map((t) => (t === undefined ? undefined : decodeEntryText(t))));
+    const again = logged === null || logged.outcome === 'undecryptable' ? null : await this.ingestor!.derive(logged.envelope, logged.inputSeq, () => state);
+    if (logged !== null && (logged.outcome === 'undecryptable' || again?.plaintext !== undefined)) {
+      const decisions = logged.outcome === 'clean' ? [] : await this.decisions({ fromSeq: logged.inputSeq, toSeq: logged.factSeq });
+      const result = { seq: logged.inputSeq, decisions, ...(again?.plaintext !== undefined ? { plaintext: again.plaintext } : {}) };
+      return describeRoomEvent(state, roomId, event, { result, ...how, repeated: true });
     }
     const result = await this.ingest({ kind: 'room_event', room_id: roomId, event, ...(receivedAt !== undefined ? { received_at: receivedAt } : {}) });
     return describeRoomEvent(this.durableState, roomId, event, { result, ...how, repeated: false });

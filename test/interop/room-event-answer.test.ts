@@ -59,6 +59,8 @@ describe('interop: the room-event answer does not mislead', function () {
   after(async () => {
     await ledger.close();
     machine.close();
+    carolOut.free();
+    daveOut.free();
     carol.free();
     dave.free();
     dir.cleanup();
@@ -133,6 +135,41 @@ describe('interop: the room-event answer does not mislead', function () {
     const altered = await ledger.decryptRoomEvent(ROOM, { ...event, origin_server_ts: event.origin_server_ts + 1 });
     assert.equal(ledger.headSeq(), head + 2, 'a different event under the same ID is logged');
     assert.deepEqual([altered.repeated, altered.utd?.cause, codes(altered.warnings)], [false, 'replayed_index', ['megolm.replayed_index']]);
+  });
+
+  it('answers a refused event again from the log, with its decision, appending nothing', async () => {
+    const event = await say('replayed later');
+    await ledger.decryptRoomEvent(ROOM, event);
+    const replay = { ...event, event_id: '$replayed-again' };
+    const first = await ledger.decryptRoomEvent(ROOM, replay);
+    const head = ledger.headSeq();
+    const again = await ledger.decryptRoomEvent(ROOM, structuredClone(replay));
+    assert.equal(ledger.headSeq(), head, 'nothing appended');
+    assert.deepEqual([again.repeated, again.plaintext, again.utd?.cause, codes(again.warnings)], [true, null, 'replayed_index', ['megolm.replayed_index']]);
+    assert.deepEqual({ ...again, repeated: false }, first);
+  });
+
+  it('answers an undecryptable event again from the log until its key comes, then decrypts and logs it', async () => {
+    const later = carol.createOutboundSession(ROOM);
+    try {
+      const key = later.roomKeyContent(); // at index 0, the event's
+      const event = later.encrypt('m.room.message', { body: 'key comes later' });
+      const first = await ledger.decryptRoomEvent(ROOM, event);
+      assert.deepEqual([first.decrypted, first.utd?.cause, codes(first.warnings)], [false, 'no_session', ['megolm.undecryptable']]);
+      const head = ledger.headSeq();
+      const again = await ledger.decryptRoomEvent(ROOM, structuredClone(event));
+      assert.equal(ledger.headSeq(), head, 'nothing appended');
+      assert.deepEqual({ ...again, repeated: false }, first);
+      assert.equal(again.repeated, true);
+
+      const us = { userId: ME, deviceId: 'BOBPHONE', curve25519: ledger.owner.curve25519, ed25519: ledger.owner.ed25519 };
+      const shared = await ledger.ingest({ kind: 'to_device', event: carol.encryptToDevice(us, 'm.room_key', key) });
+      assert.ok(codes(shared.decisions).includes('room_key.accepted'), codes(shared.decisions).join());
+      const decrypted = await ledger.decryptRoomEvent(ROOM, structuredClone(event));
+      assert.deepEqual([decrypted.repeated, body(decrypted), ledger.headSeq() > head], [false, 'key comes later', true]);
+    } finally {
+      later.free();
+    }
   });
 
   it('gives ingest and decryptRoomEvent one plaintext shape', async () => {
