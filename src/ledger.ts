@@ -21,7 +21,7 @@ import {
   VaultKeyError,
 } from './errors.js';
 import { revealSecrets } from './reveal.js';
-import { decodeEntryText, encodeEntry, seqKey, toPlain } from './log/entry-codec.js';
+import { encodeEntry, seqKey, toPlain } from './log/entry-codec.js';
 import { prepareInput } from './ingest/prepare.js';
 import { Ingestor, type RoomEventPlaintext } from './ingest/ingestor.js';
 import { LedgerStore, type BatchOp } from './log/store.js';
@@ -31,7 +31,7 @@ import { checkpointMessage, latestSnapshot, snapshotPut, type Snapshot } from '.
 import { Vault } from './vault.js';
 import { recoverState } from './recover.js';
 import { describeRoomEvent, roomEventArguments, type DecryptedRoomEvent, type DecryptRoomEventOptions } from './room-event.js';
-import { loggedRepeat } from './room-event-repeat.js';
+import { loggedRepeat, RepeatReader } from './room-event-repeat.js';
 import type { TrustRequirement } from './trust-requirement.js';
 import { verifyLedger, type VerifyOptions, type VerifyReport } from './verify.js';
 import { ENGINE_VERSION } from './version.js';
@@ -197,6 +197,8 @@ export class Ledger {
   damaged: string | null = null;
   /** Decisions of a read-only ledger rebuilt under newer slice versions (not persisted). */
   private memoryDecisions: Decision[] | null = null;
+  /** Reads the logged entries of repeated room events, one LevelDB call per tick. */
+  private repeats: RepeatReader | null = null;
 
   private readonly entriesSubject = new Subject<LedgerEntry>();
   private readonly decisionsSubject = new Subject<Decision>();
@@ -352,7 +354,8 @@ export class Ledger {
     const how = { trustRequirement: options.trustRequirement ?? this.options.trustRequirement ?? 'untrusted', forensic: options.forensic === true };
     this.assertWritable();
     const state = this.durableState;
-    const logged = await loggedRepeat(state, roomId, event, async (seqs) => (await this.store.log.getMany(seqs.map(seqKey))).map((t) => (t === undefined ? undefined : decodeEntryText(t))));
+    this.repeats ??= new RepeatReader(this.store.log);
+    const logged = await loggedRepeat(state, roomId, event, this.repeats.read);
     const again = logged === null || logged.outcome === 'undecryptable' ? null : await this.ingestor!.derive(logged.envelope, logged.inputSeq, () => state);
     if (logged !== null && (logged.outcome === 'undecryptable' || again?.plaintext !== undefined)) {
       const decisions = logged.outcome === 'clean' ? [] : await this.decisions({ fromSeq: logged.inputSeq, toSeq: logged.factSeq });

@@ -14,6 +14,8 @@ import { MEGOLM_V1 } from '../events/megolm.js';
 import { indexSighting, megolmSessionForEvent, uncleanEventFact, utdCause } from '../projections/megolm/selectors.js';
 import { canonicalJson } from './canonical.js';
 import { megolmMessageIndex } from './ingest/megolm-keys.js';
+import { decodeEntryText, seqKey } from './log/entry-codec.js';
+import type { Sub } from './log/store.js';
 import type { LedgerState } from './runtime/projector.js';
 
 /** The logged input of an earlier call for the same event, the fact ingestion derived from it, and how it went. */
@@ -67,5 +69,36 @@ function sameJson(logged: unknown, given: unknown): boolean {
     return canonicalJson(logged) === canonicalJson(given);
   } catch {
     return false;
+  }
+}
+
+/**
+ * Reads logged entries by seq for repeats: the reads asked for in one tick go to LevelDB
+ * as one `getMany` (a client re-renders a whole timeline at once).
+ */
+export class RepeatReader {
+  private pending: { keys: string[]; resolve(entries: (LedgerEntry | undefined)[]): void; reject(err: unknown): void }[] = [];
+
+  constructor(private readonly log: Sub) {}
+
+  readonly read: Reader = (seqs) =>
+    new Promise((resolve, reject) => {
+      if (this.pending.length === 0) setImmediate(() => this.flush());
+      this.pending.push({ keys: seqs.map(seqKey), resolve, reject });
+    });
+
+  private flush(): void {
+    const batch = this.pending;
+    this.pending = [];
+    this.log.getMany(batch.flatMap((r) => r.keys)).then(
+      (texts) => {
+        let at = 0;
+        for (const r of batch) {
+          r.resolve(texts.slice(at, at + r.keys.length).map((t) => (t === undefined ? undefined : decodeEntryText(t))));
+          at += r.keys.length;
+        }
+      },
+      (err: unknown) => { for (const r of batch) r.reject(err); },
+    );
   }
 }
