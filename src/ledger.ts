@@ -31,7 +31,7 @@ import { checkpointMessage, latestSnapshot, snapshotPut, type Snapshot } from '.
 import { Vault } from './vault.js';
 import { recoverState } from './recover.js';
 import { describeRoomEvent, roomEventArguments, type DecryptedRoomEvent, type DecryptRoomEventOptions } from './room-event.js';
-import { loggedRepeat, RepeatReader } from './room-event-repeat.js';
+import { RoomEventRepeats } from './room-event-repeat.js';
 import type { TrustRequirement } from './trust-requirement.js';
 import { verifyLedger, type VerifyOptions, type VerifyReport } from './verify.js';
 import { ENGINE_VERSION } from './version.js';
@@ -197,8 +197,8 @@ export class Ledger {
   damaged: string | null = null;
   /** Decisions of a read-only ledger rebuilt under newer slice versions (not persisted). */
   private memoryDecisions: Decision[] | null = null;
-  /** Reads the logged entries of repeated room events, one LevelDB call per tick. */
-  private repeats: RepeatReader | null = null;
+  /** Answers room events given again from the log. */
+  private repeats: RoomEventRepeats | null = null;
 
   private readonly entriesSubject = new Subject<LedgerEntry>();
   private readonly decisionsSubject = new Subject<Decision>();
@@ -354,14 +354,9 @@ export class Ledger {
     const how = { trustRequirement: options.trustRequirement ?? this.options.trustRequirement ?? 'untrusted', forensic: options.forensic === true };
     this.assertWritable();
     const state = this.durableState;
-    this.repeats ??= new RepeatReader(this.store.log);
-    const logged = await loggedRepeat(state, roomId, event, this.repeats.read);
-    const again = logged === null || logged.outcome === 'undecryptable' ? null : await this.ingestor!.derive(logged.envelope, logged.inputSeq, () => state);
-    if (logged !== null && (logged.outcome === 'undecryptable' || again?.plaintext !== undefined)) {
-      const decisions = logged.outcome === 'clean' ? [] : await this.decisions({ fromSeq: logged.inputSeq, toSeq: logged.factSeq });
-      const result = { seq: logged.inputSeq, decisions, ...(again?.plaintext !== undefined ? { plaintext: again.plaintext } : {}) };
-      return describeRoomEvent(state, roomId, event, { result, ...how, repeated: true });
-    }
+    this.repeats ??= new RoomEventRepeats(this.store.log, this.ingestor!, (fromSeq, toSeq) => this.decisions({ fromSeq, toSeq }));
+    const repeat = await this.repeats.answer(state, roomId, event);
+    if (repeat !== null) return describeRoomEvent(state, roomId, event, { result: repeat, ...how, repeated: true });
     const result = await this.ingest({ kind: 'room_event', room_id: roomId, event, ...(receivedAt !== undefined ? { received_at: receivedAt } : {}) });
     return describeRoomEvent(this.durableState, roomId, event, { result, ...how, repeated: false });
   }

@@ -12,7 +12,10 @@ import type { RoomEventEnvelope } from '../events/envelope.js';
 import type { MegolmDecryptedPayload, MegolmUndecryptablePayload } from '../events/facts.js';
 import { MEGOLM_V1 } from '../events/megolm.js';
 import { indexSighting, megolmSessionForEvent, uncleanEventFact, utdCause } from '../projections/megolm/selectors.js';
+import type { Decision } from '../projections/decision.js';
 import { canonicalJson } from './canonical.js';
+import type { Ingestor, RoomEventPlaintext } from './ingest/ingestor.js';
+import type { IngestResult } from './ledger.js';
 import { megolmMessageIndex } from './ingest/megolm-keys.js';
 import { decodeEntryText, seqKey } from './log/entry-codec.js';
 import type { Sub } from './log/store.js';
@@ -72,16 +75,37 @@ function sameJson(logged: unknown, given: unknown): boolean {
   }
 }
 
+/** What a repeat is answered with: what ingestion returned when the event was first logged. */
+export type RepeatedResult = Pick<IngestResult, 'seq' | 'decisions' | 'plaintext'>;
+
 /**
- * Reads logged entries by seq for repeats: the reads asked for in one tick go to LevelDB
- * as one `getMany` (a client re-renders a whole timeline at once).
+ * Answers repeated room events from the log for one ledger. The reads asked for in one
+ * tick go to LevelDB as one `getMany` (a client re-renders a whole timeline at once).
  */
-export class RepeatReader {
+export class RoomEventRepeats {
   private pending: { keys: string[]; resolve(entries: (LedgerEntry | undefined)[]): void; reject(err: unknown): void }[] = [];
 
-  constructor(private readonly log: Sub) {}
+  constructor(
+    private readonly log: Sub,
+    private readonly ingestor: Ingestor,
+    private readonly decisionsBetween: (fromSeq: number, toSeq: number) => Promise<Decision[]>,
+  ) {}
 
-  readonly read: Reader = (seqs) =>
+  /** The answer of the earlier logging of this very event, or null when it must be logged. */
+  async answer(state: LedgerState, roomId: string, event: unknown): Promise<RepeatedResult | null> {
+    const logged = await loggedRepeat(state, roomId, event, this.read);
+    if (logged === null) return null;
+    // Megolm decryption is reproducible from the logged key: the plaintext was never logged.
+    let plaintext: RoomEventPlaintext | undefined;
+    if (logged.outcome !== 'undecryptable') {
+      plaintext = (await this.ingestor.derive(logged.envelope, logged.inputSeq, () => state))?.plaintext;
+      if (plaintext === undefined) return null;
+    }
+    const decisions = logged.outcome === 'clean' ? [] : await this.decisionsBetween(logged.inputSeq, logged.factSeq);
+    return { seq: logged.inputSeq, decisions, ...(plaintext !== undefined ? { plaintext } : {}) };
+  }
+
+  private readonly read: Reader = (seqs) =>
     new Promise((resolve, reject) => {
       if (this.pending.length === 0) setImmediate(() => this.flush());
       this.pending.push({ keys: seqs.map(seqKey), resolve, reject });
