@@ -8,8 +8,7 @@ import { megolmMessageIndex } from './ingest/megolm-keys.js';
 import type { IngestResult } from './ledger.js';
 import type { LedgerState } from './runtime/projector.js';
 import { shieldOf, type Shield } from './shield.js';
-import type { TrustRequirement } from './trust-requirement.js';
-import { trustShortfall } from './trust-requirement.js';
+import { trustShortfall, type TrustRequirement } from './trust-requirement.js';
 
 /** Options of {@link Ledger.decryptRoomEvent}. */
 export interface DecryptRoomEventOptions {
@@ -21,7 +20,7 @@ export interface DecryptRoomEventOptions {
    * Hands out the plaintext of an event the rules refused or the trust requirement
    * withholds (a sender that does not own the session, a replayed index, another room),
    * for forensic display only: `utd` still names why it would be withheld, and `shield`
-   * stays red. Off by default.
+   * still warns. Off by default.
    */
   forensic?: boolean;
 }
