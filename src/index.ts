@@ -73,7 +73,9 @@ export { defaultSlices, reasonCodes } from '../projections/index.js';
 
 // ---- types ----------------------------------------------------------------------------
 export type { LedgerOptions, Durability, IngestResult, IngestOutcome, ReplayOptions, EntryRange } from './ledger.js';
-export type { DecryptedRoomEvent } from './room-event.js';
+export type { DecryptedRoomEvent, DecryptRoomEventOptions } from './room-event.js';
+export type { Shield, ShieldCode, ShieldColor } from './shield.js';
+export type { TrustRequirement, TrustShortfall } from './trust-requirement.js';
 export type { RoomEventPlaintext } from './ingest/ingestor.js';
 export type { LogSource } from './analysis/source.js';
 export type { ReplayStep, ScanProgress } from './analysis/debugger.js';

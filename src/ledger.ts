@@ -30,7 +30,9 @@ import { canonicalJson } from './canonical.js';
 import { checkpointMessage, latestSnapshot, snapshotPut, type Snapshot } from './snapshots.js';
 import { Vault } from './vault.js';
 import { recoverState } from './recover.js';
-import { describeRoomEvent, roomEventArguments, type DecryptedRoomEvent } from './room-event.js';
+import { describeRoomEvent, roomEventArguments, type DecryptedRoomEvent, type DecryptRoomEventOptions } from './room-event.js';
+import { RoomEventRepeats } from './room-event-repeat.js';
+import type { TrustRequirement } from './trust-requirement.js';
 import { verifyLedger, type VerifyOptions, type VerifyReport } from './verify.js';
 import { ENGINE_VERSION } from './version.js';
 
@@ -61,6 +63,11 @@ export interface LedgerOptions {
   now?: () => number;
   /** Slices to fold, in order (default: every slice keyledger ships). */
   slices?: readonly AnySlice[];
+  /**
+   * How far a room event's sender device must be trusted for `decryptRoomEvent` to hand
+   * out its plaintext (default `untrusted`: everyone's); a call may override it.
+   */
+  trustRequirement?: TrustRequirement;
 }
 
 /** Options of {@link Ledger.replay}. */
@@ -86,7 +93,11 @@ export interface IngestResult {
   kind: string;
   /** Decisions the entries caused. */
   decisions: Decision[];
-  /** For a Megolm room event that decrypted: its plaintext, for the caller only (never logged). */
+  /**
+   * For a Megolm room event that decrypted: its plaintext, for the caller only (never
+   * logged), whatever the rules decided about it (see `decisions`); `decryptRoomEvent`
+   * withholds what a client must not show.
+   */
   plaintext?: RoomEventPlaintext;
 }
 
@@ -186,6 +197,8 @@ export class Ledger {
   damaged: string | null = null;
   /** Decisions of a read-only ledger rebuilt under newer slice versions (not persisted). */
   private memoryDecisions: Decision[] | null = null;
+  /** Answers room events given again from the log. */
+  private repeats: RoomEventRepeats | null = null;
 
   private readonly entriesSubject = new Subject<LedgerEntry>();
   private readonly decisionsSubject = new Subject<Decision>();
@@ -322,22 +335,31 @@ export class Ledger {
   /**
    * Logs a room event as received and decrypts it: resolves with the plaintext (never
    * logged), the session and message index, how far the session can be trusted to come
-   * from its sender device, that device and its trust, and the decisions the event caused
-   * (a replayed index, a sender that does not own the session…). A failure says why.
+   * from its sender device, that device and its trust, the shield a UI shows, and the
+   * decisions the event caused. The plaintext is withheld (`plaintext: null`, `utd` says
+   * why) when the sender does not own the session, the index was decrypted before for
+   * another event, the plaintext names another room, or the sender is below the trust
+   * requirement, unless `forensic` asks for it. The same event again (same ID and content)
+   * is answered from the log, appending nothing (`repeated`), unless it did not decrypt and
+   * a key for it has come since.
    * `receivedAt` stamps the entry (default: now), as `received_at` does in an envelope.
    *
    * @throws InputDecodeError when the event is not a valid room event (it is still logged).
    */
-  async decryptRoomEvent(roomId: string, event: unknown, options?: { receivedAt?: number }): Promise<DecryptedRoomEvent>;
+  async decryptRoomEvent(roomId: string, event: unknown, options?: DecryptRoomEventOptions): Promise<DecryptedRoomEvent>;
   /** The same, for a timeline event that names its room (`room_id`), or a whole `room_event` envelope. */
-  async decryptRoomEvent(eventOrEnvelope: object, options?: { receivedAt?: number }): Promise<DecryptedRoomEvent>;
-  async decryptRoomEvent(first: string | object, second?: unknown, third?: { receivedAt?: number }): Promise<DecryptedRoomEvent> {
-    const { roomId, event, receivedAt } = roomEventArguments(first, second, third);
+  async decryptRoomEvent(eventOrEnvelope: object, options?: DecryptRoomEventOptions): Promise<DecryptedRoomEvent>;
+  async decryptRoomEvent(first: string | object, second?: unknown, third?: DecryptRoomEventOptions): Promise<DecryptedRoomEvent> {
+    const { roomId, event, receivedAt, options } = roomEventArguments(first, second, third);
+    const how = { trustRequirement: options.trustRequirement ?? this.options.trustRequirement ?? 'untrusted', forensic: options.forensic === true };
+    this.assertWritable();
+    const state = this.durableState;
+    this.repeats ??= new RoomEventRepeats(this.store.log, this.ingestor!, (fromSeq, toSeq) => this.decisions({ fromSeq, toSeq }));
+    const repeat = await this.repeats.answer(state, roomId, event);
+    if (repeat !== null) return describeRoomEvent(state, roomId, event, { result: repeat, ...how, repeated: true });
     const result = await this.ingest({ kind: 'room_event', room_id: roomId, event, ...(receivedAt !== undefined ? { received_at: receivedAt } : {}) });
-    return describeRoomEvent(this.durableState, roomId, event, result);
+    return describeRoomEvent(this.durableState, roomId, event, { result, ...how, repeated: false });
   }
-
-
 
   /**
    * The single writer. Requests queued in the same tick are encoded, folded (one immer

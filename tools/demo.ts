@@ -23,10 +23,11 @@ try {
   out('\nFeeding it what the client received:');
   await feedDemo(ledger, sample.inputs, ({ input, room, outcome }) => {
     if (room) {
-      const body = room.plaintext ? JSON.stringify((room.plaintext.content as { body?: string }).body) : `not decrypted (${room.utd?.cause})`;
+      const body = room.plaintext ? JSON.stringify((room.plaintext.content as { body?: string }).body) : `${room.decrypted ? 'withheld' : 'not decrypted'} (${room.utd?.cause})`;
       const who = room.senderDevice ? `${room.senderDevice.userId} ${room.senderDevice.deviceId}, ${room.senderTrust?.level}` : 'no known sender device';
       out(`  seq ${String(room.seq).padStart(2)}  ${input.what}`);
       out(`          → ${body}${room.decrypted ? `  [index ${room.messageIndex}, ${room.authenticity}, ${who}]` : ''}`);
+      if (room.shield.color !== 'none') out(`          ${room.shield.color} shield: ${room.shield.code}`);
       for (const w of room.warnings) out(`          ! ${w.code}`);
       return;
     }

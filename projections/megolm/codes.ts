@@ -7,6 +7,8 @@ const OLM_CHANNEL = 'When a client receives a Megolm session, the client MUST en
 const TRUSTED_SOURCE = 'that the updated session data comes from a trusted source, such as via a `m.forwarded_room_key` event from a verified device belonging to the same user, or from a `m.room_key` event.';
 const LOWER_INDEX = 'that the new session key has a lower message index than the existing session key.';
 const OWN_VERIFIED = 'Clients should only send keys requested by the verified devices of the same user, and should only request and accept forwarded keys from verified devices of the same user.';
+const KEYS_QUERY_MATCH = 'The keys are returned via a [`/keys/query`](#post_matrixclientv3keysquery) request. Note that both the Curve25519 key **and** the Ed25519 key in the returned device keys structure must match those used in an Olm-encrypted event as above.';
+const SENDER_VERIFICATION = 'Verification of the sending user for incoming events';
 const WHY_UTD = 'In this way, the receiving client can indicate to the user why it cannot decrypt the event, rather than just showing a generic error message.';
 
 /**
@@ -113,6 +115,20 @@ export const megolmCodes = defineCodes([
     summary: 'A lower-index key for a stored session whose ratchet, advanced to the stored index, does not reproduce the stored key: another ratchet under the same session ID.',
     spec: 'beyond the spec: the spec asks only for a lower index; a key of another ratchet under the same ID would replace the real session (matrix-sdk-crypto calls this "Unconnected")',
     section: MEGOLM,
+  },
+  {
+    code: 'room_key.sender_device_confirmed',
+    outcome: 'accepted',
+    summary: 'A session whose `m.room_key` came over Olm before any `/keys/query` listed its Curve25519 key becomes authenticated when one does: the listed device is the Olm sender\'s and its Ed25519 key is the one the payload claimed. Decided on the `keys_query` entry; `because` names the room key.',
+    spec: KEYS_QUERY_MATCH,
+    section: SENDER_VERIFICATION,
+  },
+  {
+    code: 'room_key.sender_device_mismatch',
+    outcome: 'rejected',
+    summary: 'A `/keys/query` lists the Curve25519 key of an unauthenticated `m.room_key` session under another user than the Olm sender, or with another Ed25519 key than the payload claimed: the session stays unauthenticated for good.',
+    spec: `${KEYS_QUERY_MATCH} … A failure to complete these verifications does not necessarily mean that the session is bogus; however it is the case that there is no proof that the claimed sender is accurate, and the user should be warned accordingly.`,
+    section: SENDER_VERIFICATION,
   },
   {
     code: 'room_key.withheld',

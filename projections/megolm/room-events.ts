@@ -11,7 +11,7 @@ import { hmPeek, hmSet } from '../hashmap.js';
 import { deviceByCurveKey, deviceRecord } from '../identities/selectors.js';
 import type { ReduceContext } from '../slice.js';
 import { earlier, record } from './decide.js';
-import { sessionKey, type MegolmState } from './state.js';
+import { roomEventKey, sessionKey, type MegolmState } from './state.js';
 import { utdCauseOf } from './utd.js';
 
 /** An `m.room.encrypted` room event that is not Megolm: ingestion derives nothing from it. */
@@ -27,39 +27,51 @@ export function foldRoomEvent(entry: LedgerEntry, ctx: ReduceContext): void {
 
 export function foldMegolmDecrypted(state: MegolmState, entry: LedgerEntry, ctx: ReduceContext): void {
   const p = entry.payload as MegolmDecryptedPayload;
+  if (!judgeDecrypted(state, entry, p, ctx)) hmSet(state.uncleanEvents, roomEventKey(p.room_id, p.event_id), entry.seq);
+}
+
+/** The rules on a decrypted room event; false when one refused it. */
+function judgeDecrypted(state: MegolmState, entry: LedgerEntry, p: MegolmDecryptedPayload, ctx: ReduceContext): boolean {
   const about = `event ${p.event_id}`;
   const id = sessionKey(p.room_id, p.sender_key, p.session_id);
   const session = hmPeek(state.sessions, id);
   const where = { room_id: p.room_id, sender_key: p.sender_key, session_id: p.session_id, message_index: p.message_index };
-  if (session === undefined) return record(ctx, 'megolm.session_not_accepted', about, earlier(entry.seq, p.input_seq, p.key_seq), where);
+  if (session === undefined) {
+    record(ctx, 'megolm.session_not_accepted', about, earlier(entry.seq, p.input_seq, p.key_seq), where);
+    return false;
+  }
   // CVE-2025-48937: the sender key's owner per /keys/query, else the user whose validated
   // Olm payload delivered the session; a forwarded session of an unknown device has none.
   const known = deviceByCurveKey(ctx.root, p.sender_key);
   const owner = known?.userId ?? session.ownerUserId;
   if (owner !== null && owner !== p.sender) {
     const listed = known === undefined ? undefined : deviceRecord(ctx.root, known.userId, known.deviceId)?.addedSeq;
-    return record(ctx, 'megolm.sender_mismatch', about, earlier(entry.seq, p.input_seq, session.source.seq, listed), {
+    record(ctx, 'megolm.sender_mismatch', about, earlier(entry.seq, p.input_seq, session.source.seq, listed), {
       ...where, sender: p.sender, key_owner: owner, owner_from: known !== undefined ? 'keys_query' : 'room_key',
     });
+    return false;
   }
   if (p.plaintext_room_id !== p.room_id) {
-    return record(ctx, 'megolm.room_mismatch', about, earlier(entry.seq, p.input_seq, session.keySeq), { ...where, plaintext_room_id: p.plaintext_room_id });
+    record(ctx, 'megolm.room_mismatch', about, earlier(entry.seq, p.input_seq, session.keySeq), { ...where, plaintext_room_id: p.plaintext_room_id });
+    return false;
   }
   const at = `${id} ${p.message_index}`;
   const first = hmPeek(state.sightings, at);
   if (first === undefined) {
     hmSet(state.sightings, at, { eventId: p.event_id, originServerTs: p.origin_server_ts, seq: entry.seq });
-    return;
+    return true;
   }
   // The same event decrypted again is normal processing, not a replay.
-  if (first.eventId === p.event_id && first.originServerTs === p.origin_server_ts) return;
+  if (first.eventId === p.event_id && first.originServerTs === p.origin_server_ts) return true;
   record(ctx, 'megolm.replayed_index', about, earlier(entry.seq, first.seq, p.input_seq), {
     ...where, first_event_id: first.eventId, first_origin_server_ts: first.originServerTs, origin_server_ts: p.origin_server_ts,
   });
+  return false;
 }
 
 export function foldMegolmUndecryptable(state: MegolmState, entry: LedgerEntry, ctx: ReduceContext): void {
   const p = entry.payload as MegolmUndecryptablePayload;
+  hmSet(state.uncleanEvents, roomEventKey(p.room_id, p.event_id), entry.seq);
   const why = utdCauseOf(state, p.room_id, p.sender_key ?? undefined, p.session_id, p.message_index, p.reason);
   record(ctx, 'megolm.undecryptable', `event ${p.event_id}`, earlier(entry.seq, p.input_seq, why.seq), {
     cause: why.cause, reason: p.reason, room_id: p.room_id, session_id: p.session_id, sender_key: p.sender_key, message_index: p.message_index, ...why.detail,

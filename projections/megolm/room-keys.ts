@@ -11,6 +11,7 @@ import { olmPayloadVerdict } from '../olm/selectors.js';
 import type { OlmVerdict } from '../olm/state.js';
 import type { ReduceContext } from '../slice.js';
 import type { MegolmCode } from './codes.js';
+import { awaitSenderDevice } from './sender-device.js';
 import { offer, refuse, type SessionRef } from './store.js';
 import { ANY_SENDER, sessionKey, type MegolmState } from './state.js';
 
@@ -85,7 +86,7 @@ function offerRoomKey(
   const device = verdict.device;
   const trust = device?.via === 'keys_query' ? deviceTrust(ctx.root, device.userId, device.deviceId) : undefined;
   const authenticated = device?.via === 'keys_query' && trust?.level !== 'blocked';
-  offer(state, ctx, entry, {
+  const taken = offer(state, ctx, entry, {
     ...ref,
     firstKnownIndex: keyFacts.first_known_index!,
     commitment: keyFacts.commitment!,
@@ -100,6 +101,10 @@ function offerRoomKey(
     because: [p.input_seq, device?.seq],
     detail: { type: 'm.room_key', sender: p.sender, device_id: device?.deviceId ?? null, device_trust: trust?.level ?? null },
   });
+  // Its device unknown yet: a later /keys/query listing the Olm key may authenticate it.
+  if (taken && device?.via !== 'keys_query') {
+    awaitSenderDevice(state, sessionKey(ref.roomId, ref.senderKey, ref.sessionId), ref.senderKey, { roomKeySeq: entry.seq, inputSeq: p.input_seq, sender: p.sender, claimedEd25519: p.plaintext!.keys.ed25519 });
+  }
 }
 
 /**

@@ -3,6 +3,7 @@ import type { Slice } from '../slice.js';
 import { foldMegolmDecrypted, foldMegolmUndecryptable, foldRoomEvent } from './room-events.js';
 import { foldUserAction } from './requests.js';
 import { foldOlmRoomKey } from './room-keys.js';
+import { foldKeysQueryForSessions } from './sender-device.js';
 import { initialMegolm, type MegolmState } from './state.js';
 import { foldOlmWithheld, foldPlaintextToDevice } from './to-device.js';
 
@@ -11,10 +12,13 @@ import { foldOlmWithheld, foldPlaintextToDevice } from './to-device.js';
  * only over Olm (after the olm slice's verdict), from trusted sources, at lower indices of
  * the same ratchet; and the room events decrypted with them. Folded after `identities` and
  * `olm`, which it reads through their selectors.
+ *
+ * Version 2: a session whose room key came before its sender's device was listed is
+ * authenticated (or not) when a `/keys/query` lists that device.
  */
 export const megolmSlice: Slice<MegolmState> = {
   name: 'megolm',
-  version: 1,
+  version: 2,
   initial: initialMegolm,
   reduce(draft, entry: LedgerEntry, ctx) {
     const state = draft as MegolmState;
@@ -26,6 +30,8 @@ export const megolmSlice: Slice<MegolmState> = {
         return foldPlaintextToDevice(state, entry, ctx);
       case 'user_action':
         return foldUserAction(state, entry, ctx);
+      case 'keys_query':
+        return foldKeysQueryForSessions(state, entry, ctx);
       case 'room_event':
         return foldRoomEvent(entry, ctx);
       case 'megolm_decrypted':

@@ -89,6 +89,22 @@ export interface IndexSighting {
   seq: number;
 }
 
+/**
+ * A session whose `m.room_key` came over Olm from a Curve25519 key no `/keys/query` had
+ * listed yet: judged when a listing of that key arrives (`awaitingDevice`).
+ */
+export interface AwaitedDevice {
+  /** `sessionKey()` of the session. */
+  session: string;
+  /** The `olm_decrypted` fact that delivered its `m.room_key`. */
+  roomKeySeq: number;
+  /** The `to_device` input of that fact. */
+  inputSeq: number;
+  /** The sender of the validated Olm payload, and the Ed25519 key it claimed (`keys.ed25519`). */
+  sender: string;
+  claimedEd25519: string;
+}
+
 /** The megolm slice's state (the reducer may add fields; these are the ingestion contract). */
 export interface MegolmState {
   /** Key: `${roomId} ${senderKey} ${sessionId}`. */
@@ -105,6 +121,14 @@ export interface MegolmState {
   requests: HashedMap<KeyRequestRecord>;
   /** Key: `${sessionKey()} ${messageIndex}` → first event decrypted there (kept outside the session record so it does not grow). */
   sightings: HashedMap<IndexSighting>;
+  /** Key: a sender's Curve25519 key no /keys/query has listed → the sessions it delivered, until one does. */
+  awaitingDevice: HashedMap<AwaitedDevice[]>;
+  /**
+   * Key: `${roomId} ${eventId}` → the last fact about that event when it did not decrypt
+   * cleanly (undecryptable, or refused), so the same event given again is answered from the
+   * log; a clean one is found through `sightings`. Nothing is added on the clean path.
+   */
+  uncleanEvents: HashedMap<number>;
 }
 
 export function initialMegolm(): MegolmState {
@@ -116,6 +140,8 @@ export function initialMegolm(): MegolmState {
     noOlm: emptyHashedMap(),
     requests: emptyHashedMap(),
     sightings: emptyHashedMap(),
+    awaitingDevice: emptyHashedMap(),
+    uncleanEvents: emptyHashedMap(),
   };
 }
 
@@ -126,6 +152,11 @@ export function roomSessionKey(roomId: string, sessionId: string): string {
 
 /** The sender key a request without one is filed under: it covers every sender key. */
 export const ANY_SENDER = '*';
+
+/** The key of a room event in `uncleanEvents`. */
+export function roomEventKey(roomId: string, eventId: string): string {
+  return `${roomId} ${eventId}`;
+}
 
 /** The key of a session in `sessions`. */
 export function sessionKey(roomId: string, senderKey: string, sessionId: string): string {

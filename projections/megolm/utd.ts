@@ -21,7 +21,16 @@ export type UtdCauseName =
   | 'bad_ciphertext'
   | 'bad_plaintext'
   /** The event is not encrypted with Megolm. */
-  | 'unknown_algorithm';
+  | 'unknown_algorithm'
+  // Decrypted, but the plaintext is withheld from the caller (`decryptRoomEvent`):
+  /** The event's `sender` does not own the session (`megolm.sender_mismatch`, CVE-2025-48937). */
+  | 'sender_mismatch'
+  /** The session's message index was decrypted before for another event (`megolm.replayed_index`). */
+  | 'replayed_index'
+  /** The plaintext names another room (`megolm.room_mismatch`). */
+  | 'room_mismatch'
+  /** The sender device is below the caller's decryption trust requirement (`detail.requirement`, `detail.reason`). */
+  | 'below_trust_requirement';
 
 /** A cause, small details for humans, and the entry it rests on (-1: none). */
 export interface UtdCause {

@@ -20,6 +20,14 @@ export function utdSentence(name: string, detail: Readonly<Record<string, unknow
       return 'it decrypted, but the plaintext is not a JSON event';
     case 'unknown_algorithm':
       return 'the event is not encrypted with Megolm';
+    case 'sender_mismatch':
+      return `it decrypted, but its sender is not the owner of the session (${String(detail.key_owner ?? '?')}): withheld`;
+    case 'replayed_index':
+      return `it decrypted, but its message index was decrypted before for ${String(detail.first_event_id ?? 'another event')}: a replay, withheld`;
+    case 'room_mismatch':
+      return `it decrypted, but its plaintext names another room (${String(detail.plaintext_room_id ?? 'none')}): withheld`;
+    case 'below_trust_requirement':
+      return `the sender device is below the trust requirement ${String(detail.requirement ?? '?')} (${String(detail.reason ?? '?')}): withheld`;
     case 'decryptable':
       return 'nothing stands in the way now: the session is stored and the index is known';
     default:

@@ -27,12 +27,14 @@ import { examineRoomKey, olmError } from './room-keys.js';
 /** Marks a secret field in a logged Olm plaintext. */
 export const SEALED = '[sealed]';
 
-/** A decrypted room event, for the caller only: the plaintext never goes into the log. */
+/**
+ * A decrypted room event as the caller gets it, from `ingest` and `decryptRoomEvent`
+ * alike: its `type` and `content` (the plaintext's `room_id` is checked by the rules, the
+ * message index is in the answer). Never logged.
+ */
 export interface RoomEventPlaintext {
   type: string;
   content: Record<string, unknown>;
-  room_id: string | null;
-  messageIndex: number;
 }
 
 /** What ingestion derived from one input. */
@@ -210,8 +212,6 @@ export class Ingestor {
       plaintext: {
         type: fact.plaintext_type ?? '',
         content: plaintext.content !== null && typeof plaintext.content === 'object' ? (plaintext.content as Record<string, unknown>) : {},
-        room_id: fact.plaintext_room_id,
-        messageIndex: result.message_index,
       },
     };
   }

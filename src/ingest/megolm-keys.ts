@@ -72,7 +72,8 @@ export class MegolmKeys {
 export function megolmMessageIndex(ciphertext: string): number | null {
   let bytes: Buffer;
   try {
-    bytes = Buffer.from(ciphertext, 'base64');
+    // The version byte, the field tag and a varint of at most 5 bytes: 16 characters hold 12 bytes.
+    bytes = Buffer.from(ciphertext.slice(0, 16), 'base64');
   } catch {
     return null;
   }

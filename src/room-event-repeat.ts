@@ -1,0 +1,128 @@
+/**
+ * A room event decrypted again: clients call `decryptRoomEvent` on every re-render and
+ * whenever a key arrives. When an earlier call logged this very event (same event ID, same
+ * content) and logging it again could not change what the ledger says, the log already
+ * holds everything: the answer comes from the log and the state (Megolm decryption is
+ * reproducible from the logged key), and nothing is appended. Anything else is logged as
+ * usual: the same event ID with other content is the replay the megolm slice must see, and
+ * an undecryptable event whose key has come since is decrypted and logged.
+ */
+import type { LedgerEntry } from '../events/entry.js';
+import type { RoomEventEnvelope } from '../events/envelope.js';
+import type { MegolmDecryptedPayload, MegolmUndecryptablePayload } from '../events/facts.js';
+import { MEGOLM_V1 } from '../events/megolm.js';
+import { indexSighting, megolmSessionForEvent, uncleanEventFact, utdCause } from '../projections/megolm/selectors.js';
+import type { Decision } from '../projections/decision.js';
+import { canonicalJson } from './canonical.js';
+import type { Ingestor, RoomEventPlaintext } from './ingest/ingestor.js';
+import type { IngestResult } from './ledger.js';
+import { megolmMessageIndex } from './ingest/megolm-keys.js';
+import { decodeEntryText, seqKey } from './log/entry-codec.js';
+import type { Sub } from './log/store.js';
+import type { LedgerState } from './runtime/projector.js';
+
+/** The logged input of an earlier call for the same event, the fact ingestion derived from it, and how it went. */
+export interface LoggedRoomEvent {
+  inputSeq: number;
+  factSeq: number;
+  envelope: RoomEventEnvelope;
+  /** `clean`: decrypted, nothing refused; `refused`: decrypted, refused by a rule; `undecryptable`: not decrypted. */
+  outcome: 'clean' | 'refused' | 'undecryptable';
+}
+
+/** Reads logged entries by seq (undefined for a seq not in the log). */
+type Reader = (seqs: readonly number[]) => Promise<readonly (LedgerEntry | undefined)[]>;
+
+/**
+ * The earlier logging of `event` in `roomId` when the logged event is the same, key for
+ * key, and logging it again could not change what the ledger says: found as the first
+ * sighting of its session and index (clean), or as the last fact of an event that did not
+ * decrypt cleanly (refused, or undecryptable while no key for it has come since). Else null.
+ * Costs a few map lookups when there is none, and one read of two entries when there is.
+ */
+export async function loggedRepeat(state: LedgerState, roomId: string, event: unknown, read: Reader): Promise<LoggedRoomEvent | null> {
+  if (event === null || typeof event !== 'object') return null;
+  const e = event as { type?: unknown; event_id?: unknown; origin_server_ts?: unknown; content?: unknown };
+  const content = (e.content ?? null) as { algorithm?: unknown; sender_key?: unknown; session_id?: unknown; ciphertext?: unknown } | null;
+  if (e.type !== 'm.room.encrypted' || typeof e.event_id !== 'string' || content === null || typeof content !== 'object' || content.algorithm !== MEGOLM_V1) return null;
+  if (typeof content.session_id !== 'string' || typeof content.ciphertext !== 'string') return null;
+  const senderKey = typeof content.sender_key === 'string' ? content.sender_key : undefined;
+  const index = megolmMessageIndex(content.ciphertext);
+  const session = megolmSessionForEvent(state, roomId, senderKey, content.session_id);
+  const sighting = session === undefined || index === null ? undefined : indexSighting(state, roomId, session.senderKey, content.session_id, index);
+  const clean = sighting !== undefined && sighting.eventId === e.event_id && sighting.originServerTs === e.origin_server_ts;
+  const factSeq = clean ? sighting.seq : uncleanEventFact(state, roomId, e.event_id);
+  if (factSeq === undefined) return null;
+  // Ingestion writes an input's facts right after it.
+  const [input, fact] = await read([factSeq - 1, factSeq]);
+  if (input?.kind !== 'room_event' || (fact?.kind !== 'megolm_decrypted' && fact?.kind !== 'megolm_undecryptable')) return null;
+  if ((fact.payload as MegolmDecryptedPayload | MegolmUndecryptablePayload).input_seq !== input.seq) return null;
+  const envelope = input.payload as RoomEventEnvelope;
+  if (envelope.room_id !== roomId || !sameJson(envelope.event, event)) return null;
+  if (fact.kind === 'megolm_undecryptable') {
+    // A key may have come since: then the event is decrypted, and logged, anew.
+    if (utdCause(state, roomId, senderKey, content.session_id, index).cause === 'decryptable') return null;
+    return { inputSeq: input.seq, factSeq: fact.seq, envelope, outcome: 'undecryptable' };
+  }
+  return { inputSeq: input.seq, factSeq: fact.seq, envelope, outcome: clean ? 'clean' : 'refused' };
+}
+
+function sameJson(logged: unknown, given: unknown): boolean {
+  try {
+    return canonicalJson(logged) === canonicalJson(given);
+  } catch {
+    return false;
+  }
+}
+
+/** What a repeat is answered with: what ingestion returned when the event was first logged. */
+export type RepeatedResult = Pick<IngestResult, 'seq' | 'decisions' | 'plaintext'>;
+
+/**
+ * Answers repeated room events from the log for one ledger. The reads asked for in one
+ * tick go to LevelDB as one `getMany` (a client re-renders a whole timeline at once).
+ */
+export class RoomEventRepeats {
+  private pending: { keys: string[]; resolve(entries: (LedgerEntry | undefined)[]): void; reject(err: unknown): void }[] = [];
+
+  constructor(
+    private readonly log: Sub,
+    private readonly ingestor: Ingestor,
+    private readonly decisionsBetween: (fromSeq: number, toSeq: number) => Promise<Decision[]>,
+  ) {}
+
+  /** The answer of the earlier logging of this very event, or null when it must be logged. */
+  async answer(state: LedgerState, roomId: string, event: unknown): Promise<RepeatedResult | null> {
+    const logged = await loggedRepeat(state, roomId, event, this.read);
+    if (logged === null) return null;
+    // Megolm decryption is reproducible from the logged key: the plaintext was never logged.
+    let plaintext: RoomEventPlaintext | undefined;
+    if (logged.outcome !== 'undecryptable') {
+      plaintext = (await this.ingestor.derive(logged.envelope, logged.inputSeq, () => state))?.plaintext;
+      if (plaintext === undefined) return null;
+    }
+    const decisions = logged.outcome === 'clean' ? [] : await this.decisionsBetween(logged.inputSeq, logged.factSeq);
+    return { seq: logged.inputSeq, decisions, ...(plaintext !== undefined ? { plaintext } : {}) };
+  }
+
+  private readonly read: Reader = (seqs) =>
+    new Promise((resolve, reject) => {
+      if (this.pending.length === 0) setImmediate(() => this.flush());
+      this.pending.push({ keys: seqs.map(seqKey), resolve, reject });
+    });
+
+  private flush(): void {
+    const batch = this.pending;
+    this.pending = [];
+    this.log.getMany(batch.flatMap((r) => r.keys)).then(
+      (texts) => {
+        let at = 0;
+        for (const r of batch) {
+          r.resolve(texts.slice(at, at + r.keys.length).map((t) => (t === undefined ? undefined : decodeEntryText(t))));
+          at += r.keys.length;
+        }
+      },
+      (err: unknown) => { for (const r of batch) r.reject(err); },
+    );
+  }
+}
