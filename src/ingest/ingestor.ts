@@ -141,7 +141,7 @@ export class Ingestor {
       plaintext,
       plaintext_error: plaintextError,
       // Without a store key nothing secret may be logged: the plaintext stays out.
-      sealed_plaintext: this.vault.encrypted ? this.vault.seal(decrypted.plaintext) : null,
+      sealed_plaintext: this.vault.encrypted ? this.vault.sealForLog(decrypted.plaintext, 'sealed_plaintext') : null,
       room_key: roomKey,
     };
     return { facts: [{ kind: 'olm_decrypted', payload: fact }], ops, keySeqs };

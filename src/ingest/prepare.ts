@@ -6,10 +6,10 @@ import { redactRawText } from '../redact.js';
 import { SEALED, takeOutSecrets } from '../secrets/walk.js';
 
 /**
- * Seals a secret with the store key for the log, or returns null when the ledger has no
- * store key (then the secret is not logged at all).
+ * Seals a secret with the store key for a field of the log (bound to that field), or
+ * returns null when the ledger has no store key (then the secret is not logged at all).
  */
-export type SecretSealer = (plaintext: string) => string | null;
+export type SecretSealer = (plaintext: string, field: 'sealed_content' | 'raw_sealed') => string | null;
 
 /** Marks where a secret was taken out of a logged input. */
 export const SEALED_MARK = SEALED;
@@ -70,7 +70,7 @@ export function prepareInput(input: unknown, now: () => number, seal: SecretSeal
 export function rejected(raw: string, path: string, message: string, receivedAt: number, seal: SecretSealer = () => null): PreparedEntry {
   const text = raw.toWellFormed();
   const redacted = redactRawText(text);
-  const sealed = redacted === text ? null : seal(text);
+  const sealed = redacted === text ? null : seal(text, 'raw_sealed');
   const payload: RejectedInputPayload = { raw: redacted === text ? text : redacted, path, message: message.toWellFormed(), ...(sealed !== null ? { raw_sealed: sealed } : {}) };
   return { receivedAt, kind: 'rejected_input', payloadText: canonicalJson(payload), payload };
 }
@@ -88,7 +88,7 @@ function sealSecrets(envelope: Envelope, seal: SecretSealer): Envelope {
   // The whole event is walked, so its `type` says where the schema puts its secrets.
   const { value: cleaned, found } = takeOutSecrets(envelope.event, SEALED);
   if (found === 0) return envelope;
-  const sealed = seal(canonicalJson(envelope.event.content));
+  const sealed = seal(canonicalJson(envelope.event.content), 'sealed_content');
   return { ...envelope, event: cleaned, ...(sealed !== null ? { sealed_content: sealed } : {}) } as Envelope;
 }
 
