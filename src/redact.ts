@@ -14,6 +14,14 @@ export function redactSecrets<T>(value: T): T {
 }
 
 /**
+ * Like {@link redactSecrets}, but the log's own placeholders (`[sealed]`) stay as they are:
+ * an entry that only held sealed secrets keeps a checkable hash (incident bundles).
+ */
+export function redactKeepingSealed<T>(value: T): T {
+  return takeOutSecrets(value, REDACTED, { rawText: (raw) => redactRawText(raw), keepPlaceholders: true }).value;
+}
+
+/**
  * A deep copy of `value` with every secret's value replaced by `marker`; `raw` strings
  * (rejected inputs) are redacted as text when `rawText` is set.
  */

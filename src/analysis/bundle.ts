@@ -1,7 +1,7 @@
 import type { LedgerEntry } from '../../events/entry.js';
 import type { Decision } from '../../projections/decision.js';
 import { canonicalJson } from '../canonical.js';
-import { redactSecrets } from '../redact.js';
+import { redactKeepingSealed, redactSecrets } from '../redact.js';
 import { ENGINE_VERSION } from '../version.js';
 import { BUNDLE_FORMAT, BUNDLE_FORMAT_VERSION, parseBundle, type BundleEntry, type IncidentBundle } from './bundle-format.js';
 import { BundleSource, type Checkpoint } from './bundle-source.js';
@@ -54,9 +54,9 @@ export async function makeBundle(source: LogSource, options: BundleOptions = {})
   const base = redactSecrets(await source.stateAt(from - 1));
   const entries: BundleEntry[] = [];
   for await (const e of source.entries({ from, to })) {
-    // Redaction leaves the log's own `[sealed]` placeholders as they are: an entry that
-    // only held sealed secrets keeps a checkable hash.
-    const r = redactSecrets(e);
+    // The log's own `[sealed]` placeholders stay: an entry that only held sealed secrets
+    // keeps a checkable hash.
+    const r = redactKeepingSealed(e);
     entries.push(canonicalJson(r.payload) === canonicalJson(e.payload) ? r : { ...r, redacted: true });
   }
   const plain = plainEntries(entries);

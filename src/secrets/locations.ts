@@ -51,7 +51,7 @@ export const JWK_PRIVATE_MEMBERS: ReadonlySet<string> = new Set(['k', 'd', 'p', 
  * "pickle". Only a string value is secret: the spec's `passphrase` object of secret
  * storage (`algorithm`, `salt`, `iterations`) is public.
  */
-export const KEY_MATERIAL_NAME = /^(?:private_?key|recovery_?key|passphrase|pickle|plaintext_key)$/i;
+export const KEY_MATERIAL_NAME = /^(?:private_?key|recovery_?key|passphrase|pickle)$/i;
 
 /** Locations by event type, for the walk. */
 export const SECRETS_BY_EVENT_TYPE: ReadonlyMap<string, readonly SecretLocation[]> = groupByType(SECRET_LOCATIONS);

@@ -55,11 +55,12 @@ function put(o: Record<string, unknown>, k: string, v: unknown): void {
 
 /**
  * A deep copy of `value` with every secret replaced by `marker`, and the number replaced.
- * A value already holding a placeholder (`[sealed]`, `[redacted]`) is left as it is, so
- * redacting what the log sealed changes nothing. With `rawText`, a string under `raw` (the
- * text of a rejected input) is redacted as text by it. Never recursive.
+ * With `keepPlaceholders`, a value already holding a placeholder (`[sealed]`,
+ * `[redacted]`) is left as it is, so redacting what the log sealed changes nothing. With
+ * `rawText`, a string under `raw` (the text of a rejected input) is redacted as text by it.
+ * Never recursive.
  */
-export function takeOutSecrets<T>(value: T, marker: string, options: { rawText?: (raw: string) => string } = {}): TakenOut<T> {
+export function takeOutSecrets<T>(value: T, marker: string, options: { rawText?: (raw: string) => string; keepPlaceholders?: boolean } = {}): TakenOut<T> {
   if (value === null || typeof value !== 'object') return { value, found: 0 };
   let found = 0;
   const root = Array.isArray(value) ? new Array<unknown>(value.length) : {};
@@ -71,7 +72,7 @@ export function takeOutSecrets<T>(value: T, marker: string, options: { rawText?:
     return dst;
   };
   const secret = (v: unknown): unknown => {
-    if (v === null || v === undefined || PLACEHOLDERS.has(v) || v === marker) return v;
+    if (v === null || v === undefined || v === marker || (options.keepPlaceholders === true && PLACEHOLDERS.has(v))) return v;
     found++;
     return marker;
   };

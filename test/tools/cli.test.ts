@@ -238,8 +238,7 @@ describe('tools: keyledger CLI', function () {
       assert.ok(!redacted.stdout.includes('SECRETKEYMATERIAL'));
       const entries = redacted.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as { seq: number; kind: string; payload: { event?: { content?: { session_key?: string } } } });
       assert.deepEqual(entries.map((e) => e.seq), [0, 1, 2, 3, 4, 5, 6, 7]);
-      // The log sealed it at ingestion; the export shows the log's own placeholder.
-      assert.equal(entries[2]!.payload.event!.content!.session_key, '[sealed]');
+      assert.equal(entries[2]!.payload.event!.content!.session_key, '[redacted]');
       assert.match(errLines(redacted).join('\n'), /secrets were redacted/);
 
       for (const args of [['log'], ['log', '--json'], ['state'], ['state', '--json'], ['decisions']]) {
