@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { Level } from 'level';
@@ -201,6 +201,29 @@ for (const withKey of [true, false]) {
 
     it('no secret in the errors ingestion threw', () => {
       assert.deepEqual(leaks(errors.join('\n')), []);
+    });
+
+    it('no secret in what `keyledger ingest` prints for refused and rejected lines, nor in the folder after', async () => {
+      const file = join(dir.path, '..', `${randomBytes(6).toString('hex')}-secrets.ndjson`);
+      const lines = [
+        JSON.stringify({ kind: 'to_device', event: { type: 'm.room_key_bundle', sender: '@eve:example.org', content: { room_id: ROOM, file: encryptedFile(marker('x')) } } }),
+        `{"kind":"to_device","event":{"type":"m.room_key_bundle","content":{"file":{"key":{"kty":"oct","k":"${marker('y')}"`,
+        JSON.stringify({ kind: 'to_device', event: { type: 'm.secret.send', sender: '@eve:example.org', content: { secret: marker('z') } } }),
+      ];
+      const sent = lines.map((l) => /klsecret[0-9a-z]+/.exec(l)![0]);
+      sent.forEach((m, i) => secrets.set(`cli${i}`, m));
+      writeFileSync(file, `${lines.join('\n')}\n`);
+      try {
+        for (const args of [['ingest', file], ['ingest', '--json', file]]) {
+          const r = await cli(['--db', dir.path, ...args], env);
+          assert.ok(r.stderr.length > 0 || r.stdout.length > 0, args.join(' '));
+          assert.deepEqual(leaks(r.stdout + r.stderr), [], args.join(' '));
+        }
+      } finally {
+        rmSync(file, { force: true });
+      }
+      const records = await allRecords(dir.path);
+      for (const [key, value] of records) assert.deepEqual(leaks(value, { exceptVaultKeys: !withKey && key.startsWith('!vault!') }), [], key);
     });
 
     if (withKey) {
