@@ -1,5 +1,7 @@
 import { strict as assert } from 'node:assert';
+import fc from 'fast-check';
 import { REDACTED, redactRawText, redactSecrets } from '../../../src/index.js';
+import { SECRET_LOCATIONS } from '../../../src/secrets/locations.js';
 import { SEALED, takeOutSecrets } from '../../../src/secrets/walk.js';
 import { readSpecYaml } from '../../events/reference.js';
 
@@ -72,5 +74,35 @@ describe('secrets: the walk', () => {
       `${'{"a":'.repeat(10_000)}{"secret":"${MARKER}"}${'}'.repeat(10_000)}`,
     ];
     for (const raw of cases) assert.ok(!redactRawText(raw).includes(MARKER), raw.slice(0, 80));
+  });
+
+  it('property: a secret at any listed location, inside any JSON, at any depth, never survives; nothing else changes', () => {
+    const located = SECRET_LOCATIONS.filter((l) => l.eventType !== null);
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...located),
+        fc.dictionary(fc.string(), fc.jsonValue({ maxDepth: 3 }), { maxKeys: 4 }),
+        fc.array(fc.constantFrom('array', 'object'), { maxLength: 30 }),
+        (location, around, wrappers) => {
+          const content: Record<string, unknown> = { ...around };
+          let at = content;
+          for (const seg of location.path.slice(0, -1)) at = (at[seg] = {}) as Record<string, unknown>;
+          at[location.path[location.path.length - 1]!] = location.shape === 'encrypted_file' ? { key: { k: MARKER } } : MARKER;
+          let value: unknown = { type: location.eventType, content };
+          for (const w of wrappers) value = w === 'array' ? [value] : { w: value };
+          const { value: out, found } = takeOutSecrets(value, SEALED);
+          assert.ok(found >= 1);
+          assert.ok(!JSON.stringify(out).includes(MARKER));
+        },
+      ),
+      { numRuns: 300 },
+    );
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 6 }), (value) => {
+        const { value: out, found } = takeOutSecrets(value, SEALED);
+        if (found === 0) assert.equal(JSON.stringify(out), JSON.stringify(value));
+      }),
+      { numRuns: 300 },
+    );
   });
 });
