@@ -79,6 +79,29 @@ export class VaultKeyError extends KeyledgerError {
   }
 }
 
+/**
+ * A sealed record failed its integrity check under the right store key: it was edited,
+ * or moved from another place (each is sealed bound to its vault key name or log field).
+ */
+export class VaultRecordError extends KeyledgerError {
+  constructor(readonly place: string, cause?: unknown) {
+    super('vault.record_tampered', `the sealed record at ${place} failed its integrity check: it was altered or moved from another place`, { cause });
+  }
+}
+
+/**
+ * A ledger was to be created without a store key, and the caller did not choose an
+ * unencrypted vault (`unencryptedVault: true`): nothing was created.
+ */
+export class StoreKeyRequiredError extends KeyledgerError {
+  constructor(readonly path: string) {
+    super(
+      'vault.store_key_required',
+      `creating the ledger at ${path} needs a store key to encrypt its vault (Olm account and sessions, Megolm keys) at rest: pass storeKey, or unencryptedVault: true to keep the vault unencrypted on purpose`,
+    );
+  }
+}
+
 /** A stored record (snapshot, vault, entry) is not what this engine can read. */
 export class CorruptStoreError extends KeyledgerError {
   constructor(message: string, cause?: unknown) {

@@ -37,6 +37,8 @@ export {
   LedgerWriteError,
   InputDecodeError,
   VaultKeyError,
+  VaultRecordError,
+  StoreKeyRequiredError,
   CorruptStoreError,
 } from './errors.js';
 export { redactSecrets, redactRawText, REDACTED } from './redact.js';

@@ -13,6 +13,7 @@ import { decisionPuts, matches, readDecisions, type DecisionFilter } from './dec
 import {
   CorruptStoreError,
   InputDecodeError,
+  StoreKeyRequiredError,
   LedgerClosedError,
   LedgerIdentityMismatchError,
   LedgerNotFoundError,
@@ -22,7 +23,7 @@ import {
 } from './errors.js';
 import { revealSecrets } from './reveal.js';
 import { encodeEntry, seqKey, toPlain } from './log/entry-codec.js';
-import { prepareInput } from './ingest/prepare.js';
+import { prepareInput, type SecretSealer } from './ingest/prepare.js';
 import { Ingestor, type RoomEventPlaintext } from './ingest/ingestor.js';
 import { LedgerStore, type BatchOp } from './log/store.js';
 import { Projector, stateHash, type LedgerState, type SliceVersions } from './runtime/projector.js';
@@ -57,6 +58,13 @@ export interface LedgerOptions {
   readOnly?: boolean;
   /** Key (or passphrase) that encrypts the vault at rest. Without one the vault is plain. */
   storeKey?: string | Uint8Array;
+  /**
+   * Create the ledger with its vault (Olm account and sessions, Megolm keys) unencrypted at
+   * rest. Creating a ledger without `storeKey` needs this, so an unencrypted vault is a
+   * choice, never the result of an unset variable. Ignored when `storeKey` is given or the
+   * ledger exists.
+   */
+  unencryptedVault?: boolean;
   /** Write a signed snapshot every this many entries (default 10,000) and on close. */
   snapshotEvery?: number;
   /** The clock that stamps entries without `received_at` (tests pass a fixed one). */
@@ -166,6 +174,7 @@ export async function openLedger(options: LedgerOptions): Promise<Ledger> {
   const canCreate = !readOnly && options.userId !== undefined && options.deviceId !== undefined;
   const exists = LedgerStore.exists(options.path);
   if (!exists && !canCreate) throw new LedgerNotFoundError(options.path);
+  if (!exists) assertVaultChoice(options);
   const olm = await loadOlm();
   const store = await LedgerStore.open(options.path, canCreate);
   try {
@@ -174,6 +183,11 @@ export async function openLedger(options: LedgerOptions): Promise<Ledger> {
     await store.close();
     throw err;
   }
+}
+
+/** Creating a ledger without a store key must say so (`unencryptedVault: true`). */
+function assertVaultChoice(options: LedgerOptions): void {
+  if (options.storeKey === undefined && options.unencryptedVault !== true) throw new StoreKeyRequiredError(options.path);
 }
 
 /**
@@ -275,6 +289,7 @@ export class Ledger {
   private static async create(store: LedgerStore, olm: typeof Olm, crypto: OlmCryptoPort, projector: Projector, options: LedgerOptions): Promise<Ledger> {
     const userId = options.userId!;
     const deviceId = options.deviceId!;
+    assertVaultChoice(options);
     const { vault, setup } = await Vault.open(store, options.storeKey);
     const account = OwnAccount.create(olm, userId, deviceId);
     const keys = account.identityKeys();
@@ -438,7 +453,7 @@ export class Ledger {
   }
 
   /** Seals a secret for the log with the store key; null (not logged) without one. */
-  private readonly sealSecret = (plaintext: string): string | null => (this.vault?.encrypted ? this.vault.seal(plaintext) : null);
+  private readonly sealSecret: SecretSealer = (plaintext, field) => (this.vault?.encrypted ? this.vault.sealForLog(plaintext, field) : null);
 
   /**
    * Encodes, chains and folds a batch; returns what to write and what to answer. An input's
@@ -671,7 +686,7 @@ export class Ledger {
     if (vault === null || !vault.encrypted) {
       throw new VaultKeyError('secrets in the log are sealed with the store key: open the ledger with it to reveal them (KEYLEDGER_STORE_KEY for the CLI)');
     }
-    return revealSecrets(entry, (sealed) => vault.open(sealed));
+    return revealSecrets(entry, (sealed, field) => vault.openFromLog(sealed, field));
   }
 
   /**

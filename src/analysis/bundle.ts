@@ -1,8 +1,7 @@
 import type { LedgerEntry } from '../../events/entry.js';
 import type { Decision } from '../../projections/decision.js';
 import { canonicalJson } from '../canonical.js';
-import { SEALED } from '../ingest/ingestor.js';
-import { REDACTED, redactSecrets } from '../redact.js';
+import { redactKeepingSealed, redactSecrets } from '../redact.js';
 import { ENGINE_VERSION } from '../version.js';
 import { BUNDLE_FORMAT, BUNDLE_FORMAT_VERSION, parseBundle, type BundleEntry, type IncidentBundle } from './bundle-format.js';
 import { BundleSource, type Checkpoint } from './bundle-source.js';
@@ -25,20 +24,6 @@ function checkpointSeqs(entries: readonly LedgerEntry[], every: number): number[
   const last = entries[entries.length - 1];
   if (last !== undefined && seqs[seqs.length - 1] !== last.seq) seqs.push(last.seq);
   return seqs;
-}
-
-/**
- * `red` with the log's own `[sealed]` placeholders put back where redaction replaced them:
- * they hold no secret, and an entry left as logged keeps a checkable hash.
- */
-function keepSealed<T>(orig: T, red: T): T {
-  if (red === REDACTED && orig === SEALED) return orig;
-  if (Array.isArray(orig) && Array.isArray(red)) return red.map((v, i) => keepSealed(orig[i], v)) as T;
-  if (typeof orig === 'object' && orig !== null && typeof red === 'object' && red !== null) {
-    const o = orig as Record<string, unknown>;
-    return Object.fromEntries(Object.entries(red).map(([k, v]) => [k, keepSealed(o[k], v)])) as T;
-  }
-  return red;
 }
 
 /** Plain entries and the set of redacted seqs, from bundled ones. */
@@ -69,7 +54,9 @@ export async function makeBundle(source: LogSource, options: BundleOptions = {})
   const base = redactSecrets(await source.stateAt(from - 1));
   const entries: BundleEntry[] = [];
   for await (const e of source.entries({ from, to })) {
-    const r = keepSealed(e, redactSecrets(e));
+    // The log's own `[sealed]` placeholders stay: an entry that only held sealed secrets
+    // keeps a checkable hash.
+    const r = redactKeepingSealed(e);
     entries.push(canonicalJson(r.payload) === canonicalJson(e.payload) ? r : { ...r, redacted: true });
   }
   const plain = plainEntries(entries);

@@ -17,15 +17,15 @@ import { olmCiphertextSeen } from '../../projections/olm/selectors.js';
 import type { OwnAccount } from '../account.js';
 import { sha256Hex } from '../canonical.js';
 import type { BatchOp } from '../log/store.js';
-import { replaceSecrets } from '../redact.js';
 import type { LedgerState } from '../runtime/projector.js';
 import type { Vault } from '../vault.js';
 import { MegolmKeys, megolmMessageIndex, megolmVaultKey } from './megolm-keys.js';
 import { OlmSessions } from './olm-sessions.js';
 import { examineRoomKey, olmError } from './room-keys.js';
+import { SEALED, takeOutSecrets } from '../secrets/walk.js';
 
 /** Marks a secret field in a logged Olm plaintext. */
-export const SEALED = '[sealed]';
+export { SEALED };
 
 /**
  * A decrypted room event as the caller gets it, from `ingest` and `decryptRoomEvent`
@@ -119,7 +119,7 @@ export class Ingestor {
     if (plaintextError === null) {
       const payload = decodeWith(OlmPlaintext, parsed, 'plaintext');
       if (isRight(payload)) {
-        plaintext = replaceSecrets(payload.right, SEALED) as OlmPlaintextView;
+        plaintext = takeOutSecrets(payload.right, SEALED).value as OlmPlaintextView;
         const examined = this.examine(payload.right.type, payload.right.content, content.sender_key, factSeq, state);
         if (examined !== null) {
           roomKey = examined.facts;
@@ -143,7 +143,7 @@ export class Ingestor {
       plaintext,
       plaintext_error: plaintextError,
       // Without a store key nothing secret may be logged: the plaintext stays out.
-      sealed_plaintext: this.vault.encrypted ? this.vault.seal(decrypted.plaintext) : null,
+      sealed_plaintext: this.vault.encrypted ? this.vault.sealForLog(decrypted.plaintext, 'sealed_plaintext') : null,
       room_key: roomKey,
     };
     return { facts: [{ kind: 'olm_decrypted', payload: fact }], ops, keySeqs };

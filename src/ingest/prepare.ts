@@ -2,16 +2,17 @@ import { isLeft } from 'fp-ts/lib/Either.js';
 import { decodeEnvelope, type Envelope } from '../../events/envelope.js';
 import type { RejectedInputPayload } from '../../events/entry.js';
 import { canonicalJson } from '../canonical.js';
-import { redactRawText, replaceSecrets } from '../redact.js';
+import { redactRawText } from '../redact.js';
+import { SEALED, takeOutSecrets } from '../secrets/walk.js';
 
 /**
- * Seals a secret with the store key for the log, or returns null when the ledger has no
- * store key (then the secret is not logged at all).
+ * Seals a secret with the store key for a field of the log (bound to that field), or
+ * returns null when the ledger has no store key (then the secret is not logged at all).
  */
-export type SecretSealer = (plaintext: string) => string | null;
+export type SecretSealer = (plaintext: string, field: 'sealed_content' | 'raw_sealed') => string | null;
 
 /** Marks where a secret was taken out of a logged input. */
-export const SEALED_MARK = '[sealed]';
+export const SEALED_MARK = SEALED;
 
 /** An input turned into the payload of its entry, encoded once. */
 export interface PreparedEntry {
@@ -69,25 +70,26 @@ export function prepareInput(input: unknown, now: () => number, seal: SecretSeal
 export function rejected(raw: string, path: string, message: string, receivedAt: number, seal: SecretSealer = () => null): PreparedEntry {
   const text = raw.toWellFormed();
   const redacted = redactRawText(text);
-  const sealed = redacted === text ? null : seal(text);
+  const sealed = redacted === text ? null : seal(text, 'raw_sealed');
   const payload: RejectedInputPayload = { raw: redacted === text ? text : redacted, path, message: message.toWellFormed(), ...(sealed !== null ? { raw_sealed: sealed } : {}) };
   return { receivedAt, kind: 'rejected_input', payloadText: canonicalJson(payload), payload };
 }
 
 /**
  * A valid envelope with any secret sent in the clear (a plaintext `m.room_key`'s
- * `session_key`, an `m.secret.send`'s `secret`: the rules refuse them, but they are logged
- * as received) taken out: the field reads `[sealed]` and the event's original content is
- * kept sealed with the store key in `sealed_content` (or not at all without one). The
- * same object comes back when there is nothing to take out.
+ * `session_key`, an `m.secret.send`'s `secret`, an `m.room_key_bundle`'s file key: the
+ * rules refuse them, but they are logged as received) taken out: the field reads
+ * `[sealed]` and the event's original content is kept sealed with the store key in
+ * `sealed_content` (or not at all without one). The same object comes back when there is
+ * nothing to take out.
  */
 function sealSecrets(envelope: Envelope, seal: SecretSealer): Envelope {
   if (envelope.kind !== 'to_device') return envelope;
-  const content = envelope.event.content;
-  const cleaned = replaceSecrets(content, SEALED_MARK);
-  if (canonicalJson(cleaned) === canonicalJson(content)) return envelope;
-  const sealed = seal(canonicalJson(content));
-  return { ...envelope, event: { ...envelope.event, content: cleaned }, ...(sealed !== null ? { sealed_content: sealed } : {}) } as Envelope;
+  // The whole event is walked, so its `type` says where the schema puts its secrets.
+  const { value: cleaned, found } = takeOutSecrets(envelope.event, SEALED);
+  if (found === 0) return envelope;
+  const sealed = seal(canonicalJson(envelope.event.content), 'sealed_content');
+  return { ...envelope, event: cleaned, ...(sealed !== null ? { sealed_content: sealed } : {}) } as Envelope;
 }
 
 function safeStringify(input: unknown): string {

@@ -8,7 +8,7 @@ import { roomEnvelope } from './tmp.js';
 
 const [path, groupSizeArg] = process.argv.slice(2);
 const groupSize = Number(groupSizeArg ?? 5);
-const ledger = await openLedger({ path: path!, userId: '@me:example.org', deviceId: 'CRASHDEV', snapshotEvery: 200 });
+const ledger = await openLedger({ path: path!, userId: '@me:example.org', deviceId: 'CRASHDEV', snapshotEvery: 200, unencryptedVault: true });
 let n = ledger.headSeq() + 1;
 process.stdout.write(`ready ${ledger.headSeq()}\n`);
 for (;;) {

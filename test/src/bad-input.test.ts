@@ -21,7 +21,7 @@ describe('bad input', function () {
 
   it('never crashes the engine: every input is logged, accepted or rejected with a typed error, and the chain holds', async () => {
     const dir = tempDir();
-    const ledger = await openLedger({ path: dir.path, userId: '@me:example.org', deviceId: 'ME', now: () => 1_700_000_000_000 });
+    const ledger = await openLedger({ path: dir.path, userId: '@me:example.org', deviceId: 'ME', now: () => 1_700_000_000_000, unencryptedVault: true });
     try {
       let logged = ledger.headSeq();
       await fc.assert(

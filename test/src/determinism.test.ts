@@ -38,7 +38,7 @@ describe('determinism', function () {
       fc.asyncProperty(fc.array(input, { minLength: 1, maxLength: 40 }), fc.nat(), async (inputs, cut) => {
         const dir = tempDir();
         try {
-          const ledger = await openLedger({ path: dir.path, userId: '@me:example.org', deviceId: 'ME', now: () => 1_700_000_000_000 });
+          const ledger = await openLedger({ path: dir.path, userId: '@me:example.org', deviceId: 'ME', unencryptedVault: true, now: () => 1_700_000_000_000 });
           await ledger.ingestMany(inputs);
           const liveHash = ledger.stateHash();
           await ledger.close();
@@ -69,11 +69,11 @@ describe('determinism', function () {
         const twice = tempDir();
         try {
           const now = () => 1_700_000_000_000;
-          const a = await openLedger({ path: once.path, userId: '@me:example.org', deviceId: 'ME', now });
+          const a = await openLedger({ path: once.path, userId: '@me:example.org', deviceId: 'ME', unencryptedVault: true, now });
           await a.ingestMany(inputs);
           const decisionsA = await a.decisions();
           await a.close();
-          let b = await openLedger({ path: twice.path, userId: '@me:example.org', deviceId: 'ME', now, snapshotEvery: 3 });
+          let b = await openLedger({ path: twice.path, userId: '@me:example.org', deviceId: 'ME', unencryptedVault: true, now, snapshotEvery: 3 });
           for (const i of inputs.slice(0, k)) await b.ingest(i).catch(() => undefined);
           await b.close();
           b = await openLedger({ path: twice.path, now, snapshotEvery: 3 });

@@ -13,7 +13,8 @@ import {
 } from '../../src/index.js';
 import { plainRoomEnvelope as roomEnvelope, tempDir } from '../helpers/tmp.js';
 
-const me = { userId: '@me:example.org', deviceId: 'ME' };
+/** Our device, its ledger created without a store key on purpose (tests that want one pass it). */
+const me = { userId: '@me:example.org', deviceId: 'ME', unencryptedVault: true };
 
 describe('ledger', () => {
   let dir: ReturnType<typeof tempDir>;

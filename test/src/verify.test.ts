@@ -8,7 +8,7 @@ const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 
 async function ledgerWith(n: number, snapshotEvery = 1_000): Promise<{ path: string; cleanup(): void }> {
   const dir = tempDir();
-  const ledger = await openLedger({ path: dir.path, userId: '@me:example.org', deviceId: 'ME', snapshotEvery });
+  const ledger = await openLedger({ path: dir.path, userId: '@me:example.org', deviceId: 'ME', snapshotEvery, unencryptedVault: true });
   for (let i = 0; i < n; i += 5) await ledger.ingestMany(Array.from({ length: Math.min(5, n - i) }, (_, j) => roomEnvelope(i + j)));
   await ledger.close();
   return dir;

@@ -30,7 +30,7 @@ describe('keyledger trust', () => {
       const identity = await rustBootstrapCrossSigning(machine);
       master = Object.values(identity.masterKey!.keys)[0]!;
       ed25519 = identity.deviceKeys.keys['ed25519:RUSTDEV']!;
-      const ledger = await openLedger({ path: dir.path, userId: '@me:example.org', deviceId: 'MEDEV' });
+      const ledger = await openLedger({ path: dir.path, userId: '@me:example.org', deviceId: 'MEDEV', unencryptedVault: true });
       await ledger.ingest({ kind: 'keys_query', response: rustKeysQueryResponse([identity]) });
       await ledger.close();
     } finally {

@@ -21,7 +21,7 @@ async function measure(envelopes: readonly Record<string, unknown>[]): Promise<M
   const raw = scratch('raw');
   try {
     const n = envelopes.length;
-    const ledger = await openLedger({ path: dir.path, userId: '@bench:example.org', deviceId: 'BENCH' });
+    const ledger = await openLedger({ path: dir.path, userId: '@bench:example.org', deviceId: 'BENCH', unencryptedVault: true });
     const ours = await seconds(async () => {
       for (let i = 0; i < n; i += WINDOW) await Promise.all(envelopes.slice(i, i + WINDOW).map((e) => ledger.ingest(e)));
     });

@@ -22,7 +22,7 @@ const run = (mode: 'ledger' | 'skeleton' | 'raw', path: string): ChildResult =>
 export async function benchReplay(n: number): Promise<string[]> {
   const dir = scratch('replay');
   try {
-    const ledger = await openLedger({ path: dir.path, userId: '@bench:example.org', deviceId: 'BENCH', snapshotEvery: 100_000 });
+    const ledger = await openLedger({ path: dir.path, userId: '@bench:example.org', deviceId: 'BENCH', snapshotEvery: 100_000, unencryptedVault: true });
     const CHUNK = 2_000;
     const built = await seconds(async () => {
       // Each encrypted event is logged with the fact that says it could not be decrypted

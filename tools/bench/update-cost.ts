@@ -11,7 +11,7 @@ export async function benchUpdateCost(big: number): Promise<string[]> {
   const dir = scratch('update');
   const signer = await SimDevice.create('@signer:example.org', 'SIGNER');
   try {
-    const ledger = await openLedger({ path: dir.path, userId: '@bench:example.org', deviceId: 'BENCH' });
+    const ledger = await openLedger({ path: dir.path, userId: '@bench:example.org', deviceId: 'BENCH', unencryptedVault: true });
     let seq = 1;
     // One ed25519 key self-signs every device here: signing 100k fresh keys would
     // measure olm key generation, not the fold.

@@ -58,7 +58,8 @@ export const initCommand: CommandModule = {
         const storeKey = ctx.storeKey();
         await assertNoLedger(path);
         if (storeKey === undefined) await ctx.note(`warning: ${STORE_KEY_ENV} is not set, so the vault (our olm account) is not encrypted at rest`);
-        const ledger = await openLedger({ path, userId: opts.user, deviceId: opts.device, storeKey, durability: 'sync' });
+        // Without the variable the user was warned just above: the unencrypted vault is their choice.
+        const ledger = await openLedger({ path, userId: opts.user, deviceId: opts.device, storeKey, unencryptedVault: storeKey === undefined, durability: 'sync' });
         try {
           const { device_keys, one_time_keys, fallback_keys } = await ledger.publishKeys({ withDeviceKeys: true });
           await ctx.out.line(pretty({ device_keys, one_time_keys, fallback_keys }));

@@ -37,7 +37,7 @@ export async function writeSample(out = DEFAULT_OUT): Promise<number> {
   let clock = 1_764_230_400_000; // 2025-11-27T08:00:00Z
   // No store key: the ledger then logs no sealed copy of Olm plaintexts, so the export
   // holds no key material at all, not even encrypted (the throwaway vault is deleted).
-  const ledger = await openLedger({ path: join(dir, 'ledger'), userId: DEMO_USER, deviceId: DEMO_DEVICE, now: () => clock });
+  const ledger = await openLedger({ path: join(dir, 'ledger'), userId: DEMO_USER, deviceId: DEMO_DEVICE, now: () => clock, unencryptedVault: true });
   try {
     const sample = await demoInputs(await ledger.publishKeys({ withDeviceKeys: true }), FORGED);
     try {

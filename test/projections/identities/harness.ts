@@ -23,7 +23,7 @@ export class Scenario {
   static async start(options: { snapshotEvery?: number } = {}): Promise<Scenario> {
     const dir = tempDir('keyledger-identities-');
     let t = 1_700_000_000_000;
-    const ledger = await openLedger({ path: dir.path, userId: ME, deviceId: MY_DEVICE, now: () => t++, ...options });
+    const ledger = await openLedger({ path: dir.path, userId: ME, deviceId: MY_DEVICE, now: () => t++, unencryptedVault: true, ...options });
     return new Scenario(ledger, dir);
   }
 

@@ -23,7 +23,7 @@ const plainRoomKey = (at: number, sessionId: string) => ({
 /** A ledger with plaintext room keys, a garbled input and quiet room events, over ten minutes. */
 async function ledgerWithAnomalies(path: string): Promise<void> {
   let clock = T0; // stamps what carries no readable received_at (the garbled input)
-  const ledger = await openLedger({ path, userId: '@me:example.org', deviceId: 'ME', now: () => clock });
+  const ledger = await openLedger({ path, userId: '@me:example.org', deviceId: 'ME', now: () => clock, unencryptedVault: true });
   await ledger.ingest(plainRoomEnvelope(1, T0 + 1_000));
   await ledger.ingest(plainRoomKey(T0 + 60_000, 'S1'));
   await ledger.ingest(plainRoomKey(T0 + 61_000, 'S2'));

@@ -11,7 +11,7 @@ describe('log sources', () => {
 
   async function ledgerAndExport(redact: boolean): Promise<{ ledgerPath: string; exportPath: string }> {
     const ledgerPath = join(dir.path, 'ledger');
-    const ledger = await openLedger({ path: ledgerPath, userId: '@me:example.org', deviceId: 'ME' });
+    const ledger = await openLedger({ path: ledgerPath, userId: '@me:example.org', deviceId: 'ME', unencryptedVault: true });
     for (let i = 0; i < 5; i++) await ledger.ingest(plainRoomEnvelope(i));
     await ledger.ingest('{"kind":"to_device","event":{"type":"m.room_key","sender":"@m:x","content":{"session_key":"SECRET"}}').catch(() => undefined);
     // A plaintext room key (refused by the rules, logged with its key taken out as "[sealed]").

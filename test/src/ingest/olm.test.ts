@@ -5,7 +5,8 @@ import { SimDevice } from '../../../src/testkit/index.js';
 import { ledgerRecipient } from '../../helpers/peers.js';
 import { tempDir } from '../../helpers/tmp.js';
 
-const me = { userId: '@me:example.org', deviceId: 'ME' };
+/** Our device, its ledger created without a store key on purpose (tests that want one pass it). */
+const me = { userId: '@me:example.org', deviceId: 'ME', unencryptedVault: true };
 
 async function entriesOf(ledger: { entries(r?: { from?: number }): AsyncIterable<LedgerEntry> }, from = 0): Promise<LedgerEntry[]> {
   const out: LedgerEntry[] = [];
