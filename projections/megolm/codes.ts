@@ -61,21 +61,21 @@ export const megolmCodes = defineCodes([
   {
     code: 'forwarded_key.other_user',
     outcome: 'rejected',
-    summary: 'An `m.forwarded_room_key` from a device of another user: refused.',
+    summary: 'An `m.forwarded_room_key` from a device of another user: refused, whether or not we hold the session, asked for it, or its key is any good (precedence: `mayAcceptForward`).',
     spec: OWN_VERIFIED,
     section: REQUESTS,
   },
   {
     code: 'forwarded_key.untrusted_sender',
     outcome: 'rejected',
-    summary: 'An `m.forwarded_room_key` over an Olm session whose Curve25519 key is not a verified device of our own user (looked up by that key, never by a claimed device ID): refused.',
+    summary: 'An `m.forwarded_room_key` over an Olm session whose Curve25519 key is not a verified device of our own user (looked up by that key, never by a claimed device ID): refused, whether or not we hold the session, asked for it, or its key is any good.',
     spec: OWN_VERIFIED,
     section: REQUESTS,
   },
   {
     code: 'forwarded_key.unrequested',
     outcome: 'rejected',
-    summary: 'An `m.forwarded_room_key` for a session we have no outstanding request for (`request_room_key`): refused.',
+    summary: 'An `m.forwarded_room_key` from a verified own device for a session we have no outstanding request for (`request_room_key`): refused, whether or not we hold the session.',
     spec: 'If a device wishes to share the keys with that device, it can forward the keys to the first device by sending an encrypted [m.forwarded\\_room\\_key](#mforwarded_room_key) to-device message.',
     section: REQUESTS,
   },
@@ -98,13 +98,6 @@ export const megolmCodes = defineCodes([
     outcome: 'rejected',
     summary: 'A key for a stored session whose first known index is not lower than the stored one: the stored session is kept.',
     spec: LOWER_INDEX,
-    section: MEGOLM,
-  },
-  {
-    code: 'session_update.untrusted_source',
-    outcome: 'rejected',
-    summary: 'A key for a stored session from an untrusted source (a forwarded key not from a verified own device): the stored session is kept.',
-    spec: TRUSTED_SOURCE,
     section: MEGOLM,
   },
   {

@@ -11,10 +11,13 @@ import { foldOlmWithheld, foldPlaintextToDevice } from './to-device.js';
  * only over Olm (after the olm slice's verdict), from trusted sources, at lower indices of
  * the same ratchet; and the room events decrypted with them. Folded after `identities` and
  * `olm`, which it reads through their selectors.
+ *
+ * Version 2: a forward is refused by the first rule of `mayAcceptForward` it breaks, the
+ * same code whether or not we hold the session (`session_update.untrusted_source` is gone).
  */
 export const megolmSlice: Slice<MegolmState> = {
   name: 'megolm',
-  version: 1,
+  version: 2,
   initial: initialMegolm,
   reduce(draft, entry: LedgerEntry, ctx) {
     const state = draft as MegolmState;

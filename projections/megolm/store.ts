@@ -1,6 +1,7 @@
 /**
  * Storing a session key: a new session is taken; a key for a stored session is an update,
- * taken only from a trusted source, with a lower first known index, of the same ratchet.
+ * taken only with a lower first known index, of the same ratchet (whether its source may
+ * update a session at all was judged before: `forwarded.ts` for forwarded keys).
  * Every refusal is noted per (room, session ID) so "why can't I decrypt?" has an answer.
  */
 import type { LedgerEntry } from '../../events/entry.js';
@@ -37,8 +38,6 @@ export interface OfferedKey extends SessionRef {
   claimedEd25519: string | null;
   ownerUserId: string | null;
   forwardingChain: string[] | null;
-  /** Null when the source may update a stored session; else why it may not (its own code). */
-  distrust: MegolmCode | null;
   /** The code that accepts a new session of this kind. */
   acceptCode: 'room_key.accepted' | 'forwarded_key.accepted';
   because: Because;
@@ -65,10 +64,6 @@ export function offer(state: MegolmState, ctx: ReduceContext, entry: LedgerEntry
   const stored = hmGet(state.sessions, id);
   const detail: Detail = { ...key.detail, first_known_index: key.firstKnownIndex, authenticity: key.authenticity };
   if (stored === undefined) {
-    if (key.distrust !== null) {
-      refuse(state, ctx, entry, key.distrust, key, key.because, detail);
-      return false;
-    }
     hmSet(state.sessions, id, {
       roomId: key.roomId,
       senderKey: key.senderKey,
@@ -92,10 +87,6 @@ export function offer(state: MegolmState, ctx: ReduceContext, entry: LedgerEntry
     return true;
   }
   const was = { stored_first_known_index: stored.firstKnownIndex, stored_authenticity: stored.authenticity };
-  if (key.distrust !== null) {
-    refuse(state, ctx, entry, 'session_update.untrusted_source', key, key.because, { ...detail, ...was, reason: key.distrust });
-    return false;
-  }
   if (key.firstKnownIndex >= stored.firstKnownIndex) {
     refuse(state, ctx, entry, 'session_update.not_lower_index', key, key.because, { ...detail, ...was, same_key: key.commitment === stored.commitment });
     return false;

@@ -6,7 +6,7 @@
 import { strict as assert } from 'node:assert';
 import { keyRequest, megolmSession, utdCause } from '../../../projections/megolm/selectors.js';
 import type { SimDevice, SimOutboundGroupSession, SimUser } from '../../../src/testkit/index.js';
-import { ALICE, BOB, ME, only, ROOM, World } from '../olm/world.js';
+import { ALICE, BOB, codes, ME, only, ROOM, World } from '../olm/world.js';
 
 describe('megolm: forwarded keys and session updates', () => {
   let w: World;
@@ -120,15 +120,31 @@ describe('megolm: forwarded keys and session updates', () => {
     assert.deepEqual([session()!.firstKnownIndex, session()!.keySeq], [0, keySeq]);
   });
 
-  it('refuses an update of a stored session from an untrusted source (session_update.untrusted_source)', async () => {
+  it('given a session we hold, a lower-index forward from an unverified own device is refused as what it is (forwarded_key.untrusted_sender)', async () => {
     advance(5);
     only(w.sendOlm(a1, 'm.room_key', out.roomKeyContent()), 'room_key.accepted');
     request();
-    const d = only(w.sendOlm(phone, 'm.forwarded_room_key', await out.forwardedRoomKeyContent(0)), 'session_update.untrusted_source');
-    assert.equal(d.detail?.['reason'], 'forwarded_key.untrusted_sender');
+    const d = w.sendOlm(phone, 'm.forwarded_room_key', await out.forwardedRoomKeyContent(0));
+    const refused = only(d, 'forwarded_key.untrusted_sender');
+    assert.deepEqual(codes(d).filter((c) => !c.startsWith('olm.')), ['forwarded_key.untrusted_sender'], 'nothing else');
+    assert.deepEqual([refused.detail?.['stored_first_known_index'], refused.detail?.['first_known_index']], [5, 0], 'the decision shows the session attacked');
     assert.equal(session()?.firstKnownIndex, 5);
+    assert.equal(session()?.history.at(-1)?.code, 'forwarded_key.untrusted_sender');
+    assert.equal(keyRequest(w.state, ROOM, a1.curve25519, out.sessionId)?.fulfilledSeq, null, 'the request stays open');
     const why = utdCause(w.state, ROOM, a1.curve25519, out.sessionId, 2);
-    assert.deepEqual([why.cause, why.detail['rejected_code']], ['unknown_index', 'session_update.untrusted_source']);
+    assert.deepEqual([why.cause, why.detail['rejected_code']], ['unknown_index', 'forwarded_key.untrusted_sender']);
+  });
+
+  it('given a session we hold, a forward from another user is refused as what it is (forwarded_key.other_user)', async () => {
+    advance(5);
+    only(w.sendOlm(a1, 'm.room_key', out.roomKeyContent()), 'room_key.accepted');
+    const bob = await w.user(BOB, 'B1');
+    w.keysQuery({ user: bob });
+    request();
+    const d = w.sendOlm(bob.devices.get('B1')!, 'm.forwarded_room_key', await out.forwardedRoomKeyContent(0));
+    only(d, 'forwarded_key.other_user');
+    assert.deepEqual(codes(d).filter((c) => !c.startsWith('olm.')), ['forwarded_key.other_user'], 'nothing else');
+    assert.deepEqual([session()?.firstKnownIndex, session()?.source.type], [5, 'room_key']);
   });
 
   it('refuses a lower-index key of another ratchet under the same session ID (session_update.unconnected)', async () => {
