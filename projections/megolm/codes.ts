@@ -101,9 +101,16 @@ export const megolmCodes = defineCodes([
     section: MEGOLM,
   },
   {
+    code: 'session_update.authenticated',
+    outcome: 'accepted',
+    summary: 'The creator\'s own `m.room_key` (authenticated) at the same first known index as a stored unauthenticated copy (forwarded, backed up, imported), and the very same key: the session becomes authenticated; `detail.previous_source` says what it was.',
+    spec: 'beyond the spec: the spec lets only a lower index update a session; the same key from its creator over Olm is what the stored copy lacked, proof of whose session it is (matrix-sdk-crypto likewise keeps the better-authenticated of two copies of one session)',
+    section: MEGOLM,
+  },
+  {
     code: 'session_update.unconnected',
     outcome: 'rejected',
-    summary: 'A lower-index key for a stored session whose ratchet, advanced to the stored index, does not reproduce the stored key: another ratchet under the same session ID.',
+    summary: 'A lower-index key for a stored session whose ratchet, advanced to the stored index, does not reproduce the stored key (or, for the creator\'s key at the same index, is not the stored key): another ratchet under the same session ID.',
     spec: 'beyond the spec: the spec asks only for a lower index; a key of another ratchet under the same ID would replace the real session (matrix-sdk-crypto calls this "Unconnected")',
     section: MEGOLM,
   },

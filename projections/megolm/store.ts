@@ -1,8 +1,10 @@
 /**
  * Storing a session key: a new session is taken; a key for a stored session is an update,
  * taken only with a lower first known index, of the same ratchet (whether its source may
- * update a session at all was judged before: `forwarded.ts` for forwarded keys).
- * Every refusal is noted per (room, session ID) so "why can't I decrypt?" has an answer.
+ * update a session at all was judged before: `forwarded.ts` for forwarded keys). The one
+ * exception to "lower": the creator's own key at the same index authenticates a session
+ * held only unauthenticated. Every refusal is noted under the session it names, so "why
+ * can't I decrypt?" has an answer.
  */
 import type { LedgerEntry } from '../../events/entry.js';
 import { hmGet, hmSet } from '../hashmap.js';
@@ -87,6 +89,10 @@ export function offer(state: MegolmState, ctx: ReduceContext, entry: LedgerEntry
     return true;
   }
   const was = { stored_first_known_index: stored.firstKnownIndex, stored_authenticity: stored.authenticity };
+  const authenticRoomKey = key.source.type === 'room_key' && key.authenticity === 'authenticated';
+  if (authenticRoomKey && stored.authenticity === 'unauthenticated' && key.firstKnownIndex === stored.firstKnownIndex) {
+    return authenticate(state, ctx, entry, key, stored, { ...detail, ...was });
+  }
   if (key.firstKnownIndex >= stored.firstKnownIndex) {
     refuse(state, ctx, entry, 'session_update.not_lower_index', key, key.because, { ...detail, ...was, same_key: key.commitment === stored.commitment });
     return false;
@@ -97,7 +103,6 @@ export function offer(state: MegolmState, ctx: ReduceContext, entry: LedgerEntry
     refuse(state, ctx, entry, 'session_update.unconnected', key, key.because, { ...detail, ...was, advanced_to: advanced?.index ?? null });
     return false;
   }
-  const authenticRoomKey = key.source.type === 'room_key' && key.authenticity === 'authenticated';
   const previousKeySeq = stored.keySeq;
   stored.firstKnownIndex = key.firstKnownIndex;
   stored.commitment = key.commitment;
@@ -113,6 +118,31 @@ export function offer(state: MegolmState, ctx: ReduceContext, entry: LedgerEntry
   pushHistory(stored, { seq: entry.seq, outcome: 'accepted', code: 'session_update.accepted', firstKnownIndex: key.firstKnownIndex });
   record(ctx, 'session_update.accepted', sessionSubject(key, entry), earlier(entry.seq, ...key.because, previousKeySeq), {
     room_id: key.roomId, session_id: key.sessionId, ...detail, ...was, authenticity: stored.authenticity,
+  });
+  return true;
+}
+
+/**
+ * The creator's own `m.room_key`, at the index of a session we hold only unauthenticated
+ * (forwarded, backed up, imported): no lower, but it is what the stored copy lacked, proof
+ * of whose session it is. Taken only if it is the very same key (at one index, the same
+ * ratchet is the same commitment); a different key under the same ID is another ratchet.
+ */
+function authenticate(state: MegolmState, ctx: ReduceContext, entry: LedgerEntry, key: OfferedKey, stored: SessionRecord, detail: Detail): boolean {
+  if (key.commitment !== stored.commitment) {
+    refuse(state, ctx, entry, 'session_update.unconnected', key, key.because, { ...detail, advanced_to: null, same_index: true });
+    return false;
+  }
+  const previous = { keySeq: stored.keySeq, source: stored.source.type };
+  stored.keySeq = entry.seq;
+  stored.source = key.source;
+  stored.forwardingChain = key.forwardingChain;
+  stored.authenticity = 'authenticated';
+  stored.claimedEd25519 = key.claimedEd25519;
+  stored.ownerUserId = key.ownerUserId;
+  pushHistory(stored, { seq: entry.seq, outcome: 'accepted', code: 'session_update.authenticated', firstKnownIndex: key.firstKnownIndex });
+  record(ctx, 'session_update.authenticated', sessionSubject(key, entry), earlier(entry.seq, ...key.because, previous.keySeq), {
+    room_id: key.roomId, session_id: key.sessionId, ...detail, previous_source: previous.source, authenticity: 'authenticated',
   });
   return true;
 }

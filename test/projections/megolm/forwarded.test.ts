@@ -109,6 +109,51 @@ describe('megolm: forwarded keys and session updates', () => {
     assert.deepEqual([session()!.firstKnownIndex, session()!.authenticity, session()!.source.type], [0, 'authenticated', 'room_key']);
   });
 
+  it('given a forwarded copy, when the creator\'s own m.room_key at the same index arrives, then the session is authenticated (session_update.authenticated)', async () => {
+    advance(3);
+    const shared = { ...out.roomKeyContent() }; // index 3, as the creator shares it
+    request();
+    only(w.sendOlm(laptop, 'm.forwarded_room_key', await out.forwardedRoomKeyContent(3)), 'forwarded_key.accepted');
+    const forwardedSeq = w.head;
+    const d = w.sendOlm(a1, 'm.room_key', shared);
+    const up = only(d, 'session_update.authenticated');
+    assert.deepEqual(codes(d).filter((c) => !c.startsWith('olm.')), ['session_update.authenticated'], 'nothing else');
+    assert.ok(up.because.includes(forwardedSeq), 'rests on the stored copy');
+    assert.deepEqual([up.detail?.['previous_source'], up.detail?.['stored_authenticity'], up.detail?.['authenticity']], ['forwarded', 'unauthenticated', 'authenticated']);
+    const s = session()!;
+    assert.deepEqual(
+      { first: s.firstKnownIndex, auth: s.authenticity, source: s.source.type, device: s.source.deviceId, keySeq: s.keySeq, owner: s.ownerUserId, chain: s.forwardingChain },
+      { first: 3, auth: 'authenticated', source: 'room_key', device: 'A1', keySeq: w.head, owner: ALICE, chain: null },
+    );
+    assert.deepEqual(s.history.map((h) => h.code), ['forwarded_key.accepted', 'session_update.authenticated']);
+    // Once authenticated, the same key again is just not lower.
+    only(w.sendOlm(a1, 'm.room_key', shared), 'session_update.not_lower_index');
+  });
+
+  it('given a forwarded copy, the creator\'s key at the same index of another ratchet is refused (session_update.unconnected)', async () => {
+    advance(3);
+    request();
+    const honest = await out.forwardedRoomKeyContent(3);
+    const bytes = Buffer.from(honest.session_key, 'base64');
+    bytes[10] ^= 0xff; // a ratchet byte (the signing key, the session ID, stays)
+    only(w.sendOlm(laptop, 'm.forwarded_room_key', { ...honest, session_key: bytes.toString('base64').replace(/=+$/, '') }), 'forwarded_key.accepted');
+    const d = w.sendOlm(a1, 'm.room_key', out.roomKeyContent());
+    const refused = only(d, 'session_update.unconnected');
+    assert.deepEqual(codes(d).filter((c) => !c.startsWith('olm.')), ['session_update.unconnected'], 'nothing else');
+    assert.equal(refused.detail?.['same_index'], true);
+    assert.deepEqual([session()!.authenticity, session()!.source.type], ['unauthenticated', 'forwarded']);
+  });
+
+  it('given a forwarded copy, the same key shared by another device is that device\'s own session and authenticates nothing (room_key.accepted)', async () => {
+    const stranger = (await w.user('@mallory:example.org', 'M1')).devices.get('M1')!;
+    advance(3);
+    request();
+    only(w.sendOlm(laptop, 'm.forwarded_room_key', await out.forwardedRoomKeyContent(3)), 'forwarded_key.accepted');
+    // Mallory re-shares Alice's session as her own m.room_key: it lands under her own Olm key, a different session.
+    only(w.sendOlm(stranger, 'm.room_key', out.roomKeyContent()), 'room_key.accepted');
+    assert.deepEqual([session()!.authenticity, session()!.source.type], ['unauthenticated', 'forwarded']);
+  });
+
   it('refuses an update that is not a lower index (session_update.not_lower_index)', async () => {
     only(w.sendOlm(a1, 'm.room_key', out.roomKeyContent()), 'room_key.accepted');
     const keySeq = w.head;
