@@ -26,7 +26,7 @@ export const megolmCodes = defineCodes([
   {
     code: 'room_key.not_over_olm',
     outcome: 'rejected',
-    summary: 'A room key (`m.room_key`, `m.forwarded_room_key`, `m.room_key_bundle`) arrived as a plaintext to-device event: refused ("trusted impersonation").',
+    summary: 'A room key (`m.room_key`, `m.forwarded_room_key`, `m.room_key_bundle`) arrived as a plaintext to-device event: refused ("trusted impersonation"). Noted under the session only when it names a sender key (a forwarded key\'s `sender_key`): a plaintext `m.room_key` has none, so it is decided about the input and explains no undecryptable event.',
     spec: OLM_CHANNEL,
     section: MEGOLM,
   },

@@ -13,7 +13,9 @@ import { foldOlmWithheld, foldPlaintextToDevice } from './to-device.js';
  * `olm`, which it reads through their selectors.
  *
  * Version 2: a forward is refused by the first rule of `mayAcceptForward` it breaks, the
- * same code whether or not we hold the session (`session_update.untrusted_source` is gone).
+ * same code whether or not we hold the session (`session_update.untrusted_source` is gone);
+ * a refused key is noted under (room, sender key, session), and one naming no sender key
+ * is not noted at all; the creator's key at a stored copy's index authenticates it.
  */
 export const megolmSlice: Slice<MegolmState> = {
   name: 'megolm',

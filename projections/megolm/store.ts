@@ -11,7 +11,7 @@ import { hmGet, hmSet } from '../hashmap.js';
 import type { ReduceContext } from '../slice.js';
 import type { MegolmCode } from './codes.js';
 import { earlier, record } from './decide.js';
-import { roomSessionKey, sessionKey, type MegolmState, type SessionAuthenticity, type SessionRecord } from './state.js';
+import { MAX_REJECTED_SENDER_KEYS, roomSessionKey, sessionKey, type MegolmState, type SessionAuthenticity, type SessionRecord } from './state.js';
 
 type Detail = Record<string, string | number | boolean | null>;
 /** Seqs a decision rests on; missing ones (undefined, null, negative) are left out. */
@@ -53,11 +53,25 @@ export function sessionSubject(ref: SessionRef, entry: LedgerEntry): string {
 
 /** Refuses a key: the decision, the session's last rejection, and the stored session's history. */
 export function refuse(state: MegolmState, ctx: ReduceContext, entry: LedgerEntry, code: MegolmCode, ref: SessionRef, because: Because, detail: Detail): void {
-  // A key that names no room or session explains no event: there is nothing to note it under.
-  if (ref.roomId !== '' && ref.sessionId !== '') hmSet(state.rejections, roomSessionKey(ref.roomId, ref.sessionId), { seq: entry.seq, code, senderKey: ref.senderKey });
+  noteRejection(state, ref, entry.seq, code);
   const stored = ref.senderKey === null ? undefined : hmGet(state.sessions, sessionKey(ref.roomId, ref.senderKey, ref.sessionId));
   if (stored !== undefined) pushHistory(stored, { seq: entry.seq, outcome: 'rejected', code, firstKnownIndex: typeof detail['first_known_index'] === 'number' ? detail['first_known_index'] : null });
   record(ctx, code, sessionSubject(ref, entry), earlier(entry.seq, ...because, stored?.keySeq), { room_id: ref.roomId, session_id: ref.sessionId, ...detail });
+}
+
+/**
+ * Notes a refusal under the session it names, so it can explain that session's events and
+ * no other's. A key that names no room, session or sender key is the key of no event:
+ * the decision alone records it (a plaintext `m.room_key` naming a real session ID must
+ * not become the reason that session's genuine messages cannot be read).
+ */
+function noteRejection(state: MegolmState, ref: SessionRef, seq: number, code: MegolmCode): void {
+  if (ref.roomId === '' || ref.sessionId === '' || ref.senderKey === null) return;
+  hmSet(state.rejections, sessionKey(ref.roomId, ref.senderKey, ref.sessionId), { seq, code, senderKey: ref.senderKey });
+  const bySession = roomSessionKey(ref.roomId, ref.sessionId);
+  const keys = (hmGet(state.rejectedSenderKeys, bySession) ?? []).filter((k) => k !== ref.senderKey);
+  keys.push(ref.senderKey);
+  hmSet(state.rejectedSenderKeys, bySession, keys.slice(-MAX_REJECTED_SENDER_KEYS));
 }
 
 /** Stores a new session, or applies the update rules to a stored one. True when the key was taken. */
