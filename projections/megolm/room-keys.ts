@@ -70,7 +70,7 @@ function foldForwardedKey(
     key: keyStanding(keyFacts, ref.senderKey, ref.sessionId),
   });
   const because = [p.input_seq, ...forwarder.because];
-  const forwarderDetail = { forwarder: verdict?.device?.deviceId ?? null, forwarder_key: p.sender_key, first_known_index: keyFacts?.first_known_index ?? null };
+  const forwarderDetail = { forwarder: verdict?.device?.deviceId ?? null, forwarder_key: p.sender_key };
   switch (refusal) {
     case null:
       break;
@@ -78,7 +78,10 @@ function foldForwardedKey(
       return refuse(state, ctx, entry, refusal, ref, [p.input_seq], { type, olm_code: verdict?.code ?? null });
     case 'forwarded_key.other_user':
     case 'forwarded_key.untrusted_sender':
-      return refuse(state, ctx, entry, refusal, ref, because, { type, ...forwarderDetail, ...storedDetail(state, ref) });
+      return refuse(state, ctx, entry, refusal, ref, because, {
+        type, ...forwarderDetail, request_id: openRequest?.requestId ?? null, first_known_index: keyFacts?.first_known_index ?? null, authenticity: 'unauthenticated',
+        ...storedDetail(state, ref),
+      });
     case 'forwarded_key.unrequested':
       return refuse(state, ctx, entry, refusal, ref, [...because, request?.fulfilledSeq], { type, request_fulfilled_at: request?.fulfilledSeq ?? null });
     case 'room_key.not_imported':
