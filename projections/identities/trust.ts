@@ -57,7 +57,8 @@ function ownVerified(state: IdentitiesState, own: UserRecord): IdentityTrust | u
 /**
  * Whether our trusted user-signing key signs this user's current master key: our own
  * identity verified, our user-signing key signed by our current master key, and the
- * signature on their master key made by that very key.
+ * signature on their master key made by that very key. When only a key-ID collision of
+ * our own user stands in the way, the answer is `pinned` with that reason, so it says why.
  */
 function verifiedByUserSigning(state: IdentitiesState, user: UserRecord): IdentityTrust | undefined {
   const own = state.own;
@@ -68,7 +69,10 @@ function verifiedByUserSigning(state: IdentitiesState, user: UserRecord): Identi
   if (ownUser === undefined || usk == null || ownUser.master === null || usk.signedBy !== ownUser.master.publicKey) return undefined;
   if (usk.publicKey !== user.userSigned.by) return undefined;
   const ownTrust = ownVerified(state, ownUser);
-  if (ownTrust === undefined) return undefined;
+  if (ownTrust === undefined) {
+    const collision = standingCollision(ownUser);
+    return collision === undefined ? undefined : { level: 'pinned', reason: KEY_ID_COLLISION, seq: collision.seq };
+  }
   return { level: 'verified', reason: 'cross_signing.user_signed', seq: Math.max(user.userSigned.seq, ownTrust.seq, usk.seq) };
 }
 

@@ -130,5 +130,27 @@ describe('identities: device IDs that collide with cross-signing keys (rule 6)',
       for (const deviceId of ['BOBDEV', ssk]) assert.notEqual(s.trust(BOB, deviceId).level, 'verified', deviceId);
       assert.notEqual(s.trust(BOB, 'BOBDEV').level, 'cross_signed_tofu', 'not even trust on first use');
     });
+
+    it('given our own user has a colliding device, then no one is verified through our user-signing key, and the selectors say why (device_id_collides_with_cross_signing_key)', async () => {
+      await listBoth();
+      await verifyMe();
+      assert.equal(s.identity(BOB), 'verified');
+      const ours = me.publicKey('master');
+      await me.addDevice(ours);
+      const d = await s.keysQuery(keysQueryResponse({
+        users: [
+          { user: me, devices: [s.myDeviceKeys(), me.devices.get(ours)!], includeUserSigningKey: true },
+          { user: bob, masterKey: me.signUser(bob) },
+        ],
+      }));
+      const flag = only(d, COLLIDES);
+      assert.equal(flag.subject, `device ${ME} ${ours}`);
+      assert.deepEqual(codes(d), ['device.added', 'device.cross_signed', COLLIDES], 'nothing else');
+      assert.equal(identityDetail(s.state(), ME).reason, COLLIDES);
+      const id = identityDetail(s.state(), BOB);
+      assert.deepEqual([id.level, id.reason, id.seq], ['pinned', COLLIDES, flag.seq], 'Bob is not verified, and the answer says why');
+      // Bob's own keys are not in question: his devices are what a pinned identity's are.
+      assertTrust(s.trust(BOB, 'BOBDEV'), 'cross_signed_tofu', 'cross_signed.pinned_identity');
+    });
   });
 });
