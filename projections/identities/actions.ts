@@ -14,7 +14,8 @@ import { subject } from '../decision.js';
 import { hmGet } from '../hashmap.js';
 import type { ReduceContext } from '../slice.js';
 import { record } from './decide.js';
-import { earlier, getOwn, type IdentitiesState, type UserRecord } from './state.js';
+import { earlier, getOwn, type IdentitiesState } from './state.js';
+import { standingCollision } from './trust.js';
 
 /** Folds one `user_action` entry; actions of other slices are left alone. */
 export function foldUserAction(state: IdentitiesState, entry: LedgerEntry, ctx: ReduceContext): void {
@@ -37,13 +38,6 @@ export function foldUserAction(state: IdentitiesState, entry: LedgerEntry, ctx: 
   }
 }
 
-/** Why verifying this user is refused outright (rule 6), if it is. */
-function collisionOf(user: UserRecord | undefined): string | undefined {
-  if (user === undefined) return undefined;
-  const ids = Object.keys(user.collisions ?? {}).sort();
-  return ids.length === 0 ? undefined : ids[0];
-}
-
 function verifyDevice(state: IdentitiesState, a: VerifyDeviceAction, entry: LedgerEntry, ctx: ReduceContext): void {
   const about = subject('device', a.user_id, a.device_id);
   const refuse = (reason: string, because: readonly number[] = []) => record(ctx, 'device.verification_refused', about, because, { reason, ed25519: a.ed25519 });
@@ -56,8 +50,8 @@ function verifyDevice(state: IdentitiesState, a: VerifyDeviceAction, entry: Ledg
   const user = hmGet(state.users, a.user_id);
   const device = user === undefined ? undefined : getOwn(user.devices, a.device_id);
   if (user === undefined || device === undefined) return refuse('unknown device');
-  const collision = collisionOf(user);
-  if (collision !== undefined) return refuse(`the user has a device ID equal to a cross-signing key (${collision})`, earlier(entry.seq, user.collisions![collision]!.seq));
+  const collision = standingCollision(user);
+  if (collision !== undefined) return refuse(`the user has a device ID equal to a cross-signing key (${collision.deviceId})`, earlier(entry.seq, collision.seq));
   if (device.keysChanged !== null) return refuse('the server listed other keys for this device', earlier(entry.seq, device.keysChanged.seq));
   if (device.deleted !== null) return refuse('the device is deleted', earlier(entry.seq, device.deleted.seq));
   if (a.ed25519 !== device.ed25519) return refuse('not the device\'s ed25519 key', earlier(entry.seq, device.addedSeq));
@@ -70,8 +64,8 @@ function verifyIdentity(state: IdentitiesState, a: VerifyIdentityAction, entry: 
   const user = hmGet(state.users, a.user_id);
   const refuse = (reason: string, because: readonly number[] = []) => record(ctx, 'identity.verification_refused', about, because, { reason, master_key: a.master_key });
   if (user === undefined || user.master === null) return refuse('no master key known');
-  const collision = collisionOf(user);
-  if (collision !== undefined) return refuse(`the user has a device ID equal to a cross-signing key (${collision})`, earlier(entry.seq, user.collisions![collision]!.seq));
+  const collision = standingCollision(user);
+  if (collision !== undefined) return refuse(`the user has a device ID equal to a cross-signing key (${collision.deviceId})`, earlier(entry.seq, collision.seq));
   if (a.master_key !== user.master.publicKey) return refuse('not the current master key', earlier(entry.seq, user.master.seq));
   user.verified = { masterKey: a.master_key, seq: entry.seq };
   // Checking the key out of band is a stronger answer than approving a change: it pins too.

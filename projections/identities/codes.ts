@@ -190,7 +190,7 @@ export const identityCodes = defineCodes([
   {
     code: 'device_id_collides_with_cross_signing_key',
     outcome: 'flagged',
-    summary: 'A device ID equals the public key of one of its user\'s cross-signing keys (current or pinned): the device is never trusted, verifying the user is refused.',
+    summary: 'A device ID equals the public key of one of its user\'s cross-signing keys (current or pinned): the device is blocked, verifying the user is refused, and while the flag stands nothing of that user is `verified` (not by our user-signing key, not by an earlier verification, not by cross-signing); the trust selectors give this code as the reason.',
     spec: 'While servers MUST not allow devices to have the same IDs as cross-signing keys, a malicious server could construct such a situation, so clients must not rely on the server being well-behaved and should take the following precautions against this',
     section: SECURITY,
   },

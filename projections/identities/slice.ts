@@ -10,10 +10,12 @@ import { initialIdentities, type IdentitiesState } from './state.js';
  * verified device of this user?" through the selectors in `selectors.ts`.
  *
  * Version 2: devices, cross-signing keys, pins and verifications (version 1 only listed devices).
+ * Version 3: a standing key-ID collision suspends every verification of its user (what the
+ * fold judges by trust, such as a master key change being a verification violation, follows).
  */
 export const identitiesSlice: Slice<IdentitiesState> = {
   name: 'identities',
-  version: 2,
+  version: 3,
   initial: initialIdentities,
   reduce(draft, entry: LedgerEntry, ctx) {
     const state = draft as IdentitiesState;

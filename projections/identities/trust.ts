@@ -14,7 +14,7 @@ export type TrustLevel = 'verified' | 'cross_signed_tofu' | 'unverified' | 'bloc
 
 /**
  * An answer with its ground: `reason` is a reason code of this slice when a decision
- * holds it (`device.verified`, `identity.changed`, …), otherwise one of
+ * holds it (`device.verified`, `identity.changed`, `device_id_collides_with_cross_signing_key`, …), otherwise one of
  * `device.own`, `device.unknown`, `device.not_cross_signed`,
  * `cross_signed.verified_identity`, `cross_signed.pinned_identity`, `identity.unknown`;
  * `seq` is the entry the answer rests on (-1 when none).
@@ -32,6 +32,22 @@ export type IdentityTrust = Grounded<IdentityStateName>;
 
 const UNKNOWN_IDENTITY: IdentityTrust = { level: 'unknown', reason: 'identity.unknown', seq: -1 };
 
+/** The decision code a standing key-ID collision is flagged with, and the reason it gives trust. */
+export const KEY_ID_COLLISION = 'device_id_collides_with_cross_signing_key';
+
+/**
+ * The first (by device ID) of the user's device IDs flagged as equal to one of their
+ * cross-signing public keys, if any. A flag stands for good: while it stands, a
+ * signature under `ed25519:<that ID>` can be the device's or the cross-signing key's, so
+ * nothing about this user is `verified`, by the user's own action or through signatures.
+ */
+export function standingCollision(user: UserRecord): { deviceId: string; key: string; seq: number } | undefined {
+  const ids = Object.keys(user.collisions ?? {}).sort();
+  if (ids.length === 0) return undefined;
+  const flag = getOwn(user.collisions, ids[0]!)!;
+  return { deviceId: ids[0]!, key: flag.key, seq: flag.seq };
+}
+
 /** Our own identity is trusted: verified by the user for its current, pinned master key. */
 function ownVerified(state: IdentitiesState, own: UserRecord): IdentityTrust | undefined {
   const id = identityTrustOf(state, own.userId);
@@ -41,7 +57,8 @@ function ownVerified(state: IdentitiesState, own: UserRecord): IdentityTrust | u
 /**
  * Whether our trusted user-signing key signs this user's current master key: our own
  * identity verified, our user-signing key signed by our current master key, and the
- * signature on their master key made by that very key.
+ * signature on their master key made by that very key. When only a key-ID collision of
+ * our own user stands in the way, the answer is `pinned` with that reason, so it says why.
  */
 function verifiedByUserSigning(state: IdentitiesState, user: UserRecord): IdentityTrust | undefined {
   const own = state.own;
@@ -52,7 +69,10 @@ function verifiedByUserSigning(state: IdentitiesState, user: UserRecord): Identi
   if (ownUser === undefined || usk == null || ownUser.master === null || usk.signedBy !== ownUser.master.publicKey) return undefined;
   if (usk.publicKey !== user.userSigned.by) return undefined;
   const ownTrust = ownVerified(state, ownUser);
-  if (ownTrust === undefined) return undefined;
+  if (ownTrust === undefined) {
+    const collision = standingCollision(ownUser);
+    return collision === undefined ? undefined : { level: 'pinned', reason: KEY_ID_COLLISION, seq: collision.seq };
+  }
   return { level: 'verified', reason: 'cross_signing.user_signed', seq: Math.max(user.userSigned.seq, ownTrust.seq, usk.seq) };
 }
 
@@ -69,6 +89,9 @@ export function identityTrustOf(state: IdentitiesState, userId: string): Identit
       seq: user.change?.seq ?? user.master.seq,
     };
   }
+  // Judged before any verification: one made before the collision appeared is suspended by it.
+  const collision = standingCollision(user);
+  if (collision !== undefined) return { level: 'pinned', reason: KEY_ID_COLLISION, seq: collision.seq };
   if (user.verified !== null && user.verified.masterKey === user.master.publicKey) {
     return { level: 'verified', reason: 'identity.verified', seq: user.verified.seq };
   }
@@ -94,7 +117,7 @@ export function deviceTrustOf(state: IdentitiesState, userId: string, deviceId: 
   const user = hmGet(state.users, userId);
   if (user === undefined) return { level: 'unverified', reason: 'device.unknown', seq: -1 };
   const collision = getOwn(user.collisions, deviceId);
-  if (collision !== undefined) return { level: 'blocked', reason: 'device_id_collides_with_cross_signing_key', seq: collision.seq };
+  if (collision !== undefined) return { level: 'blocked', reason: KEY_ID_COLLISION, seq: collision.seq };
   const device = getOwn(user.devices, deviceId);
   if (device === undefined) {
     const rejected = getOwn(user.deviceRejections, deviceId);
@@ -102,6 +125,9 @@ export function deviceTrustOf(state: IdentitiesState, userId: string, deviceId: 
   }
   if (device.keysChanged !== null) return { level: 'blocked', reason: 'device_keys.changed', seq: device.keysChanged.seq };
   if (device.deleted !== null) return { level: 'unverified', reason: 'device.deleted', seq: device.deleted.seq };
+  // Another device of the user collides: neither a verification nor a cross-signature of this one counts.
+  const standing = standingCollision(user);
+  if (standing !== undefined) return { level: 'unverified', reason: KEY_ID_COLLISION, seq: standing.seq };
   if (device.verified !== null && device.verified.ed25519 === device.ed25519) return { level: 'verified', reason: 'device.verified', seq: device.verified.seq };
   if (!isCrossSigned(user, device)) return { level: 'unverified', reason: 'device.not_cross_signed', seq: device.addedSeq };
   const identity = identityTrustOf(state, userId);

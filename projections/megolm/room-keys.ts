@@ -6,14 +6,14 @@
 import type { LedgerEntry } from '../../events/entry.js';
 import type { OlmDecryptedPayload, RoomKeyFacts } from '../../events/facts.js';
 import { hmGet } from '../hashmap.js';
-import { deviceTrust, isOwnVerifiedDevice, ownDevice } from '../identities/selectors.js';
+import { deviceTrust } from '../identities/selectors.js';
 import { olmPayloadVerdict } from '../olm/selectors.js';
 import type { OlmVerdict } from '../olm/state.js';
 import type { ReduceContext } from '../slice.js';
-import type { MegolmCode } from './codes.js';
+import { forwarderOf, keyStanding, mayAcceptForward, requestFor } from './forwarded.js';
 import { awaitSenderDevice } from './sender-device.js';
 import { offer, refuse, type SessionRef } from './store.js';
-import { ANY_SENDER, sessionKey, type MegolmState } from './state.js';
+import { sessionKey, type MegolmState } from './state.js';
 
 type Content = Readonly<Record<string, unknown>>;
 
@@ -37,44 +37,86 @@ export function foldOlmRoomKey(state: MegolmState, entry: LedgerEntry, ctx: Redu
   }
   const ref: SessionRef = { roomId, senderKey, sessionId: claimedId };
   const verdict = olmPayloadVerdict(ctx.root, entry.seq);
+  const keyFacts = p.room_key;
+  if (type === 'm.forwarded_room_key') return foldForwardedKey(state, entry, ctx, p, verdict, ref, keyFacts);
   if (verdict === undefined || !verdict.ok) {
     return refuse(state, ctx, entry, 'room_key.invalid_payload', ref, because, { type, olm_code: verdict?.code ?? null });
   }
-  const trust = type === 'm.forwarded_room_key' ? forwarderTrust(ctx, p, verdict) : { code: null, because: [] };
-  const request = type === 'm.forwarded_room_key' && senderKey !== null ? openRequestFor(state, roomId, senderKey, claimedId) : undefined;
-  const keyFacts = p.room_key;
   if (senderKey === null || keyFacts === null || keyFacts.session_id === null || keyFacts.first_known_index === null || keyFacts.commitment === null) {
     return refuse(state, ctx, entry, 'room_key.not_imported', ref, because, { type, error: keyFacts?.error ?? 'the content is not a valid room key' });
   }
   if (keyFacts.session_id !== claimedId) {
     return refuse(state, ctx, entry, 'room_key.session_id_mismatch', ref, because, { type, real_session_id: keyFacts.session_id });
   }
-  if (type === 'm.room_key') return offerRoomKey(state, entry, ctx, p, verdict, { ...ref, senderKey }, keyFacts);
+  return offerRoomKey(state, entry, ctx, p, verdict, { ...ref, senderKey }, keyFacts);
+}
 
+/**
+ * An `m.forwarded_room_key`: refused by the first rule of `mayAcceptForward` it breaks,
+ * whether or not we hold the session; otherwise offered to the store.
+ */
+function foldForwardedKey(
+  state: MegolmState, entry: LedgerEntry, ctx: ReduceContext, p: OlmDecryptedPayload, verdict: OlmVerdict | undefined, ref: SessionRef, keyFacts: RoomKeyFacts | null,
+): void {
+  const type = 'm.forwarded_room_key';
+  const content = p.plaintext!.content;
+  const payloadOk = verdict !== undefined && verdict.ok;
+  const forwarder = forwarderOf(ctx, p.sender, verdict);
+  const request = requestFor(state, ref.roomId, ref.senderKey, ref.sessionId);
   const openRequest = request !== undefined && request.fulfilledSeq === null ? request : undefined;
-  if (trust.code === null && openRequest === undefined) {
-    return refuse(state, ctx, entry, 'forwarded_key.unrequested', ref, [...because, ...trust.because, request?.fulfilledSeq], {
-      type, request_fulfilled_at: request?.fulfilledSeq ?? null,
-    });
+  const refusal = mayAcceptForward({
+    payloadOk,
+    forwarder: forwarder.standing,
+    request: openRequest !== undefined ? 'open' : request !== undefined ? 'fulfilled' : 'none',
+    key: keyStanding(keyFacts, ref.senderKey, ref.sessionId),
+  });
+  const because = [p.input_seq, ...forwarder.because];
+  const forwarderDetail = { forwarder: verdict?.device?.deviceId ?? null, forwarder_key: p.sender_key };
+  switch (refusal) {
+    case null:
+      break;
+    case 'room_key.invalid_payload':
+      return refuse(state, ctx, entry, refusal, ref, [p.input_seq], { type, olm_code: verdict?.code ?? null });
+    case 'forwarded_key.other_user':
+    case 'forwarded_key.untrusted_sender':
+      return refuse(state, ctx, entry, refusal, ref, because, {
+        type, ...forwarderDetail, request_id: openRequest?.requestId ?? null, first_known_index: keyFacts?.first_known_index ?? null, authenticity: 'unauthenticated',
+        ...storedDetail(state, ref),
+      });
+    case 'forwarded_key.unrequested':
+      return refuse(state, ctx, entry, refusal, ref, [...because, request?.fulfilledSeq], { type, request_fulfilled_at: request?.fulfilledSeq ?? null });
+    case 'room_key.not_imported':
+      return refuse(state, ctx, entry, refusal, ref, because, { type, error: keyFacts?.error ?? 'the content is not a valid room key' });
+    case 'room_key.session_id_mismatch':
+      return refuse(state, ctx, entry, refusal, ref, because, { type, real_session_id: keyFacts!.session_id });
+    default: {
+      const never: never = refusal;
+      return never;
+    }
   }
   const chain = Array.isArray(content['forwarding_curve25519_key_chain']) ? (content['forwarding_curve25519_key_chain'] as unknown[]).filter((k): k is string => typeof k === 'string') : [];
   const taken = offer(state, ctx, entry, {
     ...ref,
-    senderKey,
-    firstKnownIndex: keyFacts.first_known_index,
-    commitment: keyFacts.commitment,
-    advanced: keyFacts.advanced,
-    source: { type: 'forwarded', userId: verdict.device?.userId ?? null, deviceId: verdict.device?.deviceId ?? null, viaCurveKey: p.sender_key, seq: entry.seq },
+    senderKey: ref.senderKey!,
+    firstKnownIndex: keyFacts!.first_known_index!,
+    commitment: keyFacts!.commitment!,
+    advanced: keyFacts!.advanced,
+    source: { type: 'forwarded', userId: verdict!.device?.userId ?? null, deviceId: verdict!.device?.deviceId ?? null, viaCurveKey: p.sender_key, seq: entry.seq },
     authenticity: 'unauthenticated',
     claimedEd25519: str(content, 'sender_claimed_ed25519_key'),
     ownerUserId: null,
     forwardingChain: chain,
-    distrust: trust.code,
     acceptCode: 'forwarded_key.accepted',
-    because: [...because, ...trust.because, openRequest?.seq],
-    detail: { type, forwarder: verdict.device?.deviceId ?? null, forwarder_key: p.sender_key, request_id: openRequest?.requestId ?? null },
+    because: [...because, openRequest!.seq],
+    detail: { type, ...forwarderDetail, request_id: openRequest!.requestId },
   });
-  if (taken && openRequest !== undefined) openRequest.fulfilledSeq = entry.seq;
+  if (taken) openRequest!.fulfilledSeq = entry.seq;
+}
+
+/** For a refused forward of a session we hold: what we hold, so the decision shows what was attacked. */
+function storedDetail(state: MegolmState, ref: SessionRef): Record<string, number | string> {
+  const stored = ref.senderKey === null ? undefined : hmGet(state.sessions, sessionKey(ref.roomId, ref.senderKey, ref.sessionId));
+  return stored === undefined ? {} : { stored_first_known_index: stored.firstKnownIndex, stored_authenticity: stored.authenticity };
 }
 
 function offerRoomKey(
@@ -96,7 +138,6 @@ function offerRoomKey(
     claimedEd25519: p.plaintext!.keys.ed25519,
     ownerUserId: p.sender,
     forwardingChain: null,
-    distrust: null,
     acceptCode: 'room_key.accepted',
     because: [p.input_seq, device?.seq],
     detail: { type: 'm.room_key', sender: p.sender, device_id: device?.deviceId ?? null, device_trust: trust?.level ?? null },
@@ -105,28 +146,4 @@ function offerRoomKey(
   if (taken && device?.via !== 'keys_query') {
     awaitSenderDevice(state, sessionKey(ref.roomId, ref.senderKey, ref.sessionId), ref.senderKey, { roomKeySeq: entry.seq, inputSeq: p.input_seq, sender: p.sender, claimedEd25519: p.plaintext!.keys.ed25519 });
   }
-}
-
-/**
- * Whether a forwarded key's Olm channel is a verified device of our own user, found by
- * the channel's Curve25519 key (never by a device ID the payload claims).
- */
-function forwarderTrust(ctx: ReduceContext, p: OlmDecryptedPayload, verdict: OlmVerdict): { code: MegolmCode | null; because: number[] } {
-  const me = ownDevice(ctx.root);
-  const device = verdict.device;
-  if (me === null || p.sender !== me.userId) return { code: 'forwarded_key.other_user', because: [] };
-  if (device === null || device.via !== 'keys_query' || !isOwnVerifiedDevice(ctx.root, device.userId, device.deviceId)) {
-    return { code: 'forwarded_key.untrusted_sender', because: device?.via === 'keys_query' ? [device.seq] : [] };
-  }
-  return { code: null, because: [device.seq, deviceTrust(ctx.root, device.userId, device.deviceId).seq] };
-}
-
-/**
- * Our request for this session: the one naming its sender key, else one made without a
- * sender key (for the session ID in that room); an open one before a fulfilled one.
- */
-function openRequestFor(state: MegolmState, roomId: string, senderKey: string, sessionId: string) {
-  const exact = hmGet(state.requests, sessionKey(roomId, senderKey, sessionId));
-  if (exact !== undefined && exact.fulfilledSeq === null) return exact;
-  return hmGet(state.requests, sessionKey(roomId, ANY_SENDER, sessionId)) ?? exact;
 }

@@ -10,7 +10,7 @@ import {
   roomEventKey, roomSessionKey, sessionKey, type IndexSighting, type KeyRequestRecord, type MegolmState, type SessionRecord, type SessionRejection, type WithheldNotice,
   ANY_SENDER,
 } from './state.js';
-import { sessionForEvent, utdCauseOf, type UtdCause } from './utd.js';
+import { rejectionFor, sessionForEvent, utdCauseOf, type UtdCause } from './utd.js';
 
 type Root = Readonly<Record<string, unknown>>;
 
@@ -79,10 +79,13 @@ export function withheldNotice(root: Root, roomId: string, sessionId: string): W
   return state === undefined ? undefined : hmPeek(state.withheld, roomSessionKey(roomId, sessionId));
 }
 
-/** The last refused key for (room, session ID), whether or not a session is stored. */
-export function sessionRejection(root: Root, roomId: string, sessionId: string): SessionRejection | undefined {
+/**
+ * The last refused key for (room, sender key, session ID), whether or not a session is
+ * stored; without a sender key, the latest for that session ID under any sender key.
+ */
+export function sessionRejection(root: Root, roomId: string, sessionId: string, senderKey?: string): SessionRejection | undefined {
   const state = megolm(root);
-  return state === undefined ? undefined : hmPeek(state.rejections, roomSessionKey(roomId, sessionId));
+  return state === undefined ? undefined : rejectionFor(state, roomId, senderKey, sessionId);
 }
 
 /** The first event decrypted at (session, message index). */

@@ -13,12 +13,16 @@ import { foldOlmWithheld, foldPlaintextToDevice } from './to-device.js';
  * the same ratchet; and the room events decrypted with them. Folded after `identities` and
  * `olm`, which it reads through their selectors.
  *
- * Version 2: a session whose room key came before its sender's device was listed is
+ * Version 2: a forward is refused by the first rule of `mayAcceptForward` it breaks, the
+ * same code whether or not we hold the session (`session_update.untrusted_source` is gone);
+ * a refused key is noted under (room, sender key, session), and one naming no sender key
+ * is not noted at all; the creator's key at a stored copy's index authenticates it.
+ * Version 3: a session whose room key came before its sender's device was listed is
  * authenticated (or not) when a `/keys/query` lists that device.
  */
 export const megolmSlice: Slice<MegolmState> = {
   name: 'megolm',
-  version: 2,
+  version: 3,
   initial: initialMegolm,
   reduce(draft, entry: LedgerEntry, ctx) {
     const state = draft as MegolmState;

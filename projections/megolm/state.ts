@@ -54,12 +54,16 @@ export interface SessionRecord {
   forwardingChain: string[] | null;
 }
 
-/** The last refusal of a key for (room, session ID), whether or not a session is stored. */
+/**
+ * The last refusal of a key for (room, sender key, session ID), whether or not a session
+ * is stored. Only keys that name a sender key are noted: a key that names none (a
+ * plaintext `m.room_key`) cannot be the key of any event, so it explains none.
+ */
 export interface SessionRejection {
   seq: number;
   code: string;
-  /** The sender key the refused key was for (as claimed, for a forwarded or plaintext key). */
-  senderKey: string | null;
+  /** The sender key the refused key was for (the Olm key for `m.room_key`; as claimed for a forwarded or plaintext key). */
+  senderKey: string;
 }
 
 /** An `m.room_key.withheld` notice. */
@@ -111,8 +115,13 @@ export interface MegolmState {
   sessions: HashedMap<SessionRecord>;
   /** Key: `${roomId} ${sessionId}` → sender keys with an accepted session (events may omit sender_key). */
   bySessionId: HashedMap<string[]>;
-  /** Key: `${roomId} ${sessionId}` → the last refused key for it. */
+  /** Key: `sessionKey()` → the last refused key for that session. */
   rejections: HashedMap<SessionRejection>;
+  /**
+   * Key: `${roomId} ${sessionId}` → the sender keys with a noted refusal, most recent last
+   * (at most `MAX_REJECTED_SENDER_KEYS`), for events that name no sender key.
+   */
+  rejectedSenderKeys: HashedMap<string[]>;
   /** Key: `${roomId} ${sessionId}` → the last withheld notice for it. */
   withheld: HashedMap<WithheldNotice>;
   /** Key: sender key → the last `m.no_olm` notice (it covers every session of that key). */
@@ -136,6 +145,7 @@ export function initialMegolm(): MegolmState {
     sessions: emptyHashedMap(),
     bySessionId: emptyHashedMap(),
     rejections: emptyHashedMap(),
+    rejectedSenderKeys: emptyHashedMap(),
     withheld: emptyHashedMap(),
     noOlm: emptyHashedMap(),
     requests: emptyHashedMap(),
@@ -145,7 +155,10 @@ export function initialMegolm(): MegolmState {
   };
 }
 
-/** The key of (room, session ID) in `bySessionId`, `rejections` and `withheld`. */
+/** How many sender keys with a refused key are remembered per (room, session ID): anyone can send plaintext keys. */
+export const MAX_REJECTED_SENDER_KEYS = 8;
+
+/** The key of (room, session ID) in `bySessionId`, `rejectedSenderKeys` and `withheld`. */
 export function roomSessionKey(roomId: string, sessionId: string): string {
   return `${roomId} ${sessionId}`;
 }

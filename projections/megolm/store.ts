@@ -1,14 +1,17 @@
 /**
  * Storing a session key: a new session is taken; a key for a stored session is an update,
- * taken only from a trusted source, with a lower first known index, of the same ratchet.
- * Every refusal is noted per (room, session ID) so "why can't I decrypt?" has an answer.
+ * taken only with a lower first known index, of the same ratchet (whether its source may
+ * update a session at all was judged before: `forwarded.ts` for forwarded keys). The one
+ * exception to "lower": the creator's own key at the same index authenticates a session
+ * held only unauthenticated. Every refusal is noted under the session it names, so "why
+ * can't I decrypt?" has an answer.
  */
 import type { LedgerEntry } from '../../events/entry.js';
 import { hmGet, hmSet } from '../hashmap.js';
 import type { ReduceContext } from '../slice.js';
 import type { MegolmCode } from './codes.js';
 import { earlier, record } from './decide.js';
-import { roomSessionKey, sessionKey, type MegolmState, type SessionAuthenticity, type SessionRecord } from './state.js';
+import { MAX_REJECTED_SENDER_KEYS, roomSessionKey, sessionKey, type MegolmState, type SessionAuthenticity, type SessionRecord } from './state.js';
 
 type Detail = Record<string, string | number | boolean | null>;
 /** Seqs a decision rests on; missing ones (undefined, null, negative) are left out. */
@@ -37,8 +40,6 @@ export interface OfferedKey extends SessionRef {
   claimedEd25519: string | null;
   ownerUserId: string | null;
   forwardingChain: string[] | null;
-  /** Null when the source may update a stored session; else why it may not (its own code). */
-  distrust: MegolmCode | null;
   /** The code that accepts a new session of this kind. */
   acceptCode: 'room_key.accepted' | 'forwarded_key.accepted';
   because: Because;
@@ -52,11 +53,25 @@ export function sessionSubject(ref: SessionRef, entry: LedgerEntry): string {
 
 /** Refuses a key: the decision, the session's last rejection, and the stored session's history. */
 export function refuse(state: MegolmState, ctx: ReduceContext, entry: LedgerEntry, code: MegolmCode, ref: SessionRef, because: Because, detail: Detail): void {
-  // A key that names no room or session explains no event: there is nothing to note it under.
-  if (ref.roomId !== '' && ref.sessionId !== '') hmSet(state.rejections, roomSessionKey(ref.roomId, ref.sessionId), { seq: entry.seq, code, senderKey: ref.senderKey });
+  noteRejection(state, ref, entry.seq, code);
   const stored = ref.senderKey === null ? undefined : hmGet(state.sessions, sessionKey(ref.roomId, ref.senderKey, ref.sessionId));
   if (stored !== undefined) pushHistory(stored, { seq: entry.seq, outcome: 'rejected', code, firstKnownIndex: typeof detail['first_known_index'] === 'number' ? detail['first_known_index'] : null });
   record(ctx, code, sessionSubject(ref, entry), earlier(entry.seq, ...because, stored?.keySeq), { room_id: ref.roomId, session_id: ref.sessionId, ...detail });
+}
+
+/**
+ * Notes a refusal under the session it names, so it can explain that session's events and
+ * no other's. A key that names no room, session or sender key is the key of no event:
+ * the decision alone records it (a plaintext `m.room_key` naming a real session ID must
+ * not become the reason that session's genuine messages cannot be read).
+ */
+function noteRejection(state: MegolmState, ref: SessionRef, seq: number, code: MegolmCode): void {
+  if (ref.roomId === '' || ref.sessionId === '' || ref.senderKey === null) return;
+  hmSet(state.rejections, sessionKey(ref.roomId, ref.senderKey, ref.sessionId), { seq, code, senderKey: ref.senderKey });
+  const bySession = roomSessionKey(ref.roomId, ref.sessionId);
+  const keys = (hmGet(state.rejectedSenderKeys, bySession) ?? []).filter((k) => k !== ref.senderKey);
+  keys.push(ref.senderKey);
+  hmSet(state.rejectedSenderKeys, bySession, keys.slice(-MAX_REJECTED_SENDER_KEYS));
 }
 
 /** Stores a new session, or applies the update rules to a stored one. True when the key was taken. */
@@ -65,10 +80,6 @@ export function offer(state: MegolmState, ctx: ReduceContext, entry: LedgerEntry
   const stored = hmGet(state.sessions, id);
   const detail: Detail = { ...key.detail, first_known_index: key.firstKnownIndex, authenticity: key.authenticity };
   if (stored === undefined) {
-    if (key.distrust !== null) {
-      refuse(state, ctx, entry, key.distrust, key, key.because, detail);
-      return false;
-    }
     hmSet(state.sessions, id, {
       roomId: key.roomId,
       senderKey: key.senderKey,
@@ -92,9 +103,9 @@ export function offer(state: MegolmState, ctx: ReduceContext, entry: LedgerEntry
     return true;
   }
   const was = { stored_first_known_index: stored.firstKnownIndex, stored_authenticity: stored.authenticity };
-  if (key.distrust !== null) {
-    refuse(state, ctx, entry, 'session_update.untrusted_source', key, key.because, { ...detail, ...was, reason: key.distrust });
-    return false;
+  const authenticRoomKey = key.source.type === 'room_key' && key.authenticity === 'authenticated';
+  if (authenticRoomKey && stored.authenticity === 'unauthenticated' && key.firstKnownIndex === stored.firstKnownIndex) {
+    return authenticate(state, ctx, entry, key, stored, { ...detail, ...was });
   }
   if (key.firstKnownIndex >= stored.firstKnownIndex) {
     refuse(state, ctx, entry, 'session_update.not_lower_index', key, key.because, { ...detail, ...was, same_key: key.commitment === stored.commitment });
@@ -106,7 +117,6 @@ export function offer(state: MegolmState, ctx: ReduceContext, entry: LedgerEntry
     refuse(state, ctx, entry, 'session_update.unconnected', key, key.because, { ...detail, ...was, advanced_to: advanced?.index ?? null });
     return false;
   }
-  const authenticRoomKey = key.source.type === 'room_key' && key.authenticity === 'authenticated';
   const previousKeySeq = stored.keySeq;
   stored.firstKnownIndex = key.firstKnownIndex;
   stored.commitment = key.commitment;
@@ -122,6 +132,31 @@ export function offer(state: MegolmState, ctx: ReduceContext, entry: LedgerEntry
   pushHistory(stored, { seq: entry.seq, outcome: 'accepted', code: 'session_update.accepted', firstKnownIndex: key.firstKnownIndex });
   record(ctx, 'session_update.accepted', sessionSubject(key, entry), earlier(entry.seq, ...key.because, previousKeySeq), {
     room_id: key.roomId, session_id: key.sessionId, ...detail, ...was, authenticity: stored.authenticity,
+  });
+  return true;
+}
+
+/**
+ * The creator's own `m.room_key`, at the index of a session we hold only unauthenticated
+ * (forwarded, backed up, imported): no lower, but it is what the stored copy lacked, proof
+ * of whose session it is. Taken only if it is the very same key (at one index, the same
+ * ratchet is the same commitment); a different key under the same ID is another ratchet.
+ */
+function authenticate(state: MegolmState, ctx: ReduceContext, entry: LedgerEntry, key: OfferedKey, stored: SessionRecord, detail: Detail): boolean {
+  if (key.commitment !== stored.commitment) {
+    refuse(state, ctx, entry, 'session_update.unconnected', key, key.because, { ...detail, advanced_to: null, same_index: true });
+    return false;
+  }
+  const previous = { keySeq: stored.keySeq, source: stored.source.type };
+  stored.keySeq = entry.seq;
+  stored.source = key.source;
+  stored.forwardingChain = key.forwardingChain;
+  stored.authenticity = 'authenticated';
+  stored.claimedEd25519 = key.claimedEd25519;
+  stored.ownerUserId = key.ownerUserId;
+  pushHistory(stored, { seq: entry.seq, outcome: 'accepted', code: 'session_update.authenticated', firstKnownIndex: key.firstKnownIndex });
+  record(ctx, 'session_update.authenticated', sessionSubject(key, entry), earlier(entry.seq, ...key.because, previous.keySeq), {
+    room_id: key.roomId, session_id: key.sessionId, ...detail, previous_source: previous.source, authenticity: 'authenticated',
   });
   return true;
 }

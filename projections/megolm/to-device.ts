@@ -21,8 +21,10 @@ export function foldPlaintextToDevice(state: MegolmState, entry: LedgerEntry, ct
   if (!KEY_TYPES.has(event.type)) return;
   const c = event.content as Record<string, unknown>;
   const text = (k: string) => (typeof c[k] === 'string' ? (c[k] as string) : null);
-  // A forwarded key names its sender key; a plaintext m.room_key has no Olm key to be under.
-  refuse(state, ctx, entry, 'room_key.not_over_olm', { roomId: text('room_id') ?? '', senderKey: text('sender_key'), sessionId: text('session_id') ?? '' }, [], {
+  // A forwarded key names its sender key; an m.room_key's sender key is its Olm channel's,
+  // and a plaintext one has none (a `sender_key` field in it is no part of the event).
+  const senderKey = event.type === 'm.forwarded_room_key' ? text('sender_key') : null;
+  refuse(state, ctx, entry, 'room_key.not_over_olm', { roomId: text('room_id') ?? '', senderKey, sessionId: text('session_id') ?? '' }, [], {
     type: event.type, sender: event.sender,
   });
 }

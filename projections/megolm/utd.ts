@@ -4,7 +4,7 @@
  */
 import type { MegolmFailure } from '../../events/facts.js';
 import { hmPeek } from '../hashmap.js';
-import { roomSessionKey, sessionKey, type MegolmState, type SessionRecord, ANY_SENDER } from './state.js';
+import { roomSessionKey, sessionKey, type MegolmState, type SessionRecord, type SessionRejection, ANY_SENDER } from './state.js';
 
 /** The causes, most specific first. */
 export type UtdCauseName =
@@ -46,13 +46,29 @@ export function sessionForEvent(state: MegolmState, roomId: string, senderKey: s
   return keys !== undefined && keys.length === 1 ? hmPeek(state.sessions, sessionKey(roomId, keys[0]!, sessionId)) : undefined;
 }
 
+/**
+ * The last refused key that can be the key of an event of (room, sender key, session): one
+ * refused for that very sender key. For an event that names no sender key, the latest
+ * refusal under any sender key for that session ID (one that named none is never noted).
+ */
+export function rejectionFor(state: MegolmState, roomId: string, senderKey: string | undefined, sessionId: string): SessionRejection | undefined {
+  if (senderKey !== undefined) return hmPeek(state.rejections, sessionKey(roomId, senderKey, sessionId));
+  let latest: SessionRejection | undefined;
+  for (const key of hmPeek(state.rejectedSenderKeys, roomSessionKey(roomId, sessionId)) ?? []) {
+    const r = hmPeek(state.rejections, sessionKey(roomId, key, sessionId));
+    if (r !== undefined && (latest === undefined || r.seq > latest.seq)) latest = r;
+  }
+  return latest;
+}
+
 /** Why (room, sender key?, session, index?) cannot be decrypted; `reported` is what ingestion saw, if known. */
 export function utdCauseOf(
   state: MegolmState, roomId: string, senderKey: string | undefined, sessionId: string, messageIndex: number | null, reported?: MegolmFailure,
 ): UtdCause {
   const session = sessionForEvent(state, roomId, senderKey, sessionId);
   if (reported === 'bad_ciphertext' || reported === 'bad_plaintext') return { cause: reported, detail: {}, seq: session?.keySeq ?? -1 };
-  const rejection = hmPeek(state.rejections, roomSessionKey(roomId, sessionId));
+  // Tied to the session's own sender key when it is stored: a refusal for another key is not about it.
+  const rejection = rejectionFor(state, roomId, session?.senderKey ?? senderKey, sessionId);
   const lastRejection = { rejected_code: rejection?.code ?? null, rejected_at: rejection?.seq ?? null };
   if (session !== undefined) {
     if ((messageIndex !== null && messageIndex < session.firstKnownIndex) || reported === 'unknown_index') {
@@ -72,7 +88,7 @@ export function utdCauseOf(
   const noOlm = senderKey === undefined ? undefined : hmPeek(state.noOlm, senderKey);
   let best: UtdCause | undefined;
   const consider = (c: UtdCause) => { if (best === undefined || c.seq > best.seq) best = c; };
-  if (rejection !== undefined && matches(rejection.senderKey)) consider({ cause: 'session_rejected', detail: { code: rejection.code }, seq: rejection.seq });
+  if (rejection !== undefined) consider({ cause: 'session_rejected', detail: { code: rejection.code }, seq: rejection.seq });
   for (const w of [withheld, noOlm]) {
     if (w !== undefined && matches(w.senderKey)) consider({ cause: 'withheld', detail: { code: w.code, reason: w.reason, over_olm: w.overOlm }, seq: w.seq });
   }

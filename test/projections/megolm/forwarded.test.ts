@@ -6,7 +6,7 @@
 import { strict as assert } from 'node:assert';
 import { keyRequest, megolmSession, utdCause } from '../../../projections/megolm/selectors.js';
 import type { SimDevice, SimOutboundGroupSession, SimUser } from '../../../src/testkit/index.js';
-import { ALICE, BOB, ME, only, ROOM, World } from '../olm/world.js';
+import { ALICE, BOB, codes, ME, only, ROOM, World } from '../olm/world.js';
 
 describe('megolm: forwarded keys and session updates', () => {
   let w: World;
@@ -109,6 +109,51 @@ describe('megolm: forwarded keys and session updates', () => {
     assert.deepEqual([session()!.firstKnownIndex, session()!.authenticity, session()!.source.type], [0, 'authenticated', 'room_key']);
   });
 
+  it('given a forwarded copy, when the creator\'s own m.room_key at the same index arrives, then the session is authenticated (session_update.authenticated)', async () => {
+    advance(3);
+    const shared = { ...out.roomKeyContent() }; // index 3, as the creator shares it
+    request();
+    only(w.sendOlm(laptop, 'm.forwarded_room_key', await out.forwardedRoomKeyContent(3)), 'forwarded_key.accepted');
+    const forwardedSeq = w.head;
+    const d = w.sendOlm(a1, 'm.room_key', shared);
+    const up = only(d, 'session_update.authenticated');
+    assert.deepEqual(codes(d).filter((c) => !c.startsWith('olm.')), ['session_update.authenticated'], 'nothing else');
+    assert.ok(up.because.includes(forwardedSeq), 'rests on the stored copy');
+    assert.deepEqual([up.detail?.['previous_source'], up.detail?.['stored_authenticity'], up.detail?.['authenticity']], ['forwarded', 'unauthenticated', 'authenticated']);
+    const s = session()!;
+    assert.deepEqual(
+      { first: s.firstKnownIndex, auth: s.authenticity, source: s.source.type, device: s.source.deviceId, keySeq: s.keySeq, owner: s.ownerUserId, chain: s.forwardingChain },
+      { first: 3, auth: 'authenticated', source: 'room_key', device: 'A1', keySeq: w.head, owner: ALICE, chain: null },
+    );
+    assert.deepEqual(s.history.map((h) => h.code), ['forwarded_key.accepted', 'session_update.authenticated']);
+    // Once authenticated, the same key again is just not lower.
+    only(w.sendOlm(a1, 'm.room_key', shared), 'session_update.not_lower_index');
+  });
+
+  it('given a forwarded copy, the creator\'s key at the same index of another ratchet is refused (session_update.unconnected)', async () => {
+    advance(3);
+    request();
+    const honest = await out.forwardedRoomKeyContent(3);
+    const bytes = Buffer.from(honest.session_key, 'base64');
+    bytes[10] ^= 0xff; // a ratchet byte (the signing key, the session ID, stays)
+    only(w.sendOlm(laptop, 'm.forwarded_room_key', { ...honest, session_key: bytes.toString('base64').replace(/=+$/, '') }), 'forwarded_key.accepted');
+    const d = w.sendOlm(a1, 'm.room_key', out.roomKeyContent());
+    const refused = only(d, 'session_update.unconnected');
+    assert.deepEqual(codes(d).filter((c) => !c.startsWith('olm.')), ['session_update.unconnected'], 'nothing else');
+    assert.equal(refused.detail?.['same_index'], true);
+    assert.deepEqual([session()!.authenticity, session()!.source.type], ['unauthenticated', 'forwarded']);
+  });
+
+  it('given a forwarded copy, the same key shared by another device is that device\'s own session and authenticates nothing (room_key.accepted)', async () => {
+    const stranger = (await w.user('@mallory:example.org', 'M1')).devices.get('M1')!;
+    advance(3);
+    request();
+    only(w.sendOlm(laptop, 'm.forwarded_room_key', await out.forwardedRoomKeyContent(3)), 'forwarded_key.accepted');
+    // Mallory re-shares Alice's session as her own m.room_key: it lands under her own Olm key, a different session.
+    only(w.sendOlm(stranger, 'm.room_key', out.roomKeyContent()), 'room_key.accepted');
+    assert.deepEqual([session()!.authenticity, session()!.source.type], ['unauthenticated', 'forwarded']);
+  });
+
   it('refuses an update that is not a lower index (session_update.not_lower_index)', async () => {
     only(w.sendOlm(a1, 'm.room_key', out.roomKeyContent()), 'room_key.accepted');
     const keySeq = w.head;
@@ -120,15 +165,31 @@ describe('megolm: forwarded keys and session updates', () => {
     assert.deepEqual([session()!.firstKnownIndex, session()!.keySeq], [0, keySeq]);
   });
 
-  it('refuses an update of a stored session from an untrusted source (session_update.untrusted_source)', async () => {
+  it('given a session we hold, a lower-index forward from an unverified own device is refused as what it is (forwarded_key.untrusted_sender)', async () => {
     advance(5);
     only(w.sendOlm(a1, 'm.room_key', out.roomKeyContent()), 'room_key.accepted');
     request();
-    const d = only(w.sendOlm(phone, 'm.forwarded_room_key', await out.forwardedRoomKeyContent(0)), 'session_update.untrusted_source');
-    assert.equal(d.detail?.['reason'], 'forwarded_key.untrusted_sender');
+    const d = w.sendOlm(phone, 'm.forwarded_room_key', await out.forwardedRoomKeyContent(0));
+    const refused = only(d, 'forwarded_key.untrusted_sender');
+    assert.deepEqual(codes(d).filter((c) => !c.startsWith('olm.')), ['forwarded_key.untrusted_sender'], 'nothing else');
+    assert.deepEqual([refused.detail?.['stored_first_known_index'], refused.detail?.['first_known_index']], [5, 0], 'the decision shows the session attacked');
     assert.equal(session()?.firstKnownIndex, 5);
+    assert.equal(session()?.history.at(-1)?.code, 'forwarded_key.untrusted_sender');
+    assert.equal(keyRequest(w.state, ROOM, a1.curve25519, out.sessionId)?.fulfilledSeq, null, 'the request stays open');
     const why = utdCause(w.state, ROOM, a1.curve25519, out.sessionId, 2);
-    assert.deepEqual([why.cause, why.detail['rejected_code']], ['unknown_index', 'session_update.untrusted_source']);
+    assert.deepEqual([why.cause, why.detail['rejected_code']], ['unknown_index', 'forwarded_key.untrusted_sender']);
+  });
+
+  it('given a session we hold, a forward from another user is refused as what it is (forwarded_key.other_user)', async () => {
+    advance(5);
+    only(w.sendOlm(a1, 'm.room_key', out.roomKeyContent()), 'room_key.accepted');
+    const bob = await w.user(BOB, 'B1');
+    w.keysQuery({ user: bob });
+    request();
+    const d = w.sendOlm(bob.devices.get('B1')!, 'm.forwarded_room_key', await out.forwardedRoomKeyContent(0));
+    only(d, 'forwarded_key.other_user');
+    assert.deepEqual(codes(d).filter((c) => !c.startsWith('olm.')), ['forwarded_key.other_user'], 'nothing else');
+    assert.deepEqual([session()?.firstKnownIndex, session()?.source.type], [5, 'room_key']);
   });
 
   it('refuses a lower-index key of another ratchet under the same session ID (session_update.unconnected)', async () => {

@@ -15,9 +15,10 @@ describe('megolm + olm: replay', () => {
     try {
       const alice = await w.user(ALICE, 'A1');
       const a1 = alice.devices.get('A1')!;
-      const me = await w.user(ME, 'LAPTOP');
+      const me = await w.user(ME, 'LAPTOP', 'PHONE');
       const laptop = me.devices.get('LAPTOP')!;
-      w.ownDevices(me, [laptop], [laptop]);
+      const phone = me.devices.get('PHONE')!;
+      w.ownDevices(me, [laptop, phone], [laptop]);
       w.keysQuery({ user: alice });
       const out = a1.createOutboundSession(ROOM);
       const early = out.encrypt('m.room.message', { body: 'early' });
@@ -30,8 +31,17 @@ describe('megolm + olm: replay', () => {
       w.roomEvent({ ...event, event_id: '$again' }, out.initialSessionKey);
       w.toDevice('m.room_key', ALICE, { ...a1.createOutboundSession(ROOM).roomKeyContent() });
       w.toDevice('m.room_key.withheld', ALICE, { algorithm: 'm.megolm.v1.aes-sha2', sender_key: a1.curve25519, code: 'm.no_olm' });
+      // An attack on the held session, and a forwarded copy authenticated by its creator.
+      w.sendOlm(phone, 'm.forwarded_room_key', await out.forwardedRoomKeyContent(0));
+      const second = a1.createOutboundSession(ROOM);
+      w.requestKey(ROOM, a1.curve25519, second.sessionId);
+      w.sendOlm(laptop, 'm.forwarded_room_key', await second.forwardedRoomKeyContent(0));
+      w.sendOlm(a1, 'm.room_key', second.roomKeyContent());
       const codes = w.decisions.map((d) => d.code);
-      for (const code of ['room_key.accepted', 'megolm.undecryptable', 'session_update.accepted', 'megolm.replayed_index', 'room_key.not_over_olm', 'room_key.withheld']) {
+      for (const code of [
+        'room_key.accepted', 'megolm.undecryptable', 'session_update.accepted', 'megolm.replayed_index', 'room_key.not_over_olm', 'room_key.withheld',
+        'forwarded_key.untrusted_sender', 'session_update.authenticated',
+      ]) {
         assert.ok(codes.includes(code), `the scenario decides ${code}`);
       }
 

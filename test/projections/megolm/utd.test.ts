@@ -46,12 +46,34 @@ describe('megolm: undecryptable events and withheld keys', () => {
     assert.deepEqual(utdCause(w.state, ROOM, 'other-key', 'any-session', null).detail['code'], 'm.no_olm');
   });
 
-  it('a refused key: cause session_rejected with the refusing code and seq', () => {
-    w.toDevice('m.room_key', ALICE, { ...out.roomKeyContent() });
+  it('a refused key for the event\'s session: cause session_rejected with the refusing code and seq', () => {
+    // A forwarded key names its sender key: refused in plaintext, it is tied to (sender key, session).
+    only(w.toDevice('m.forwarded_room_key', ALICE, { ...out.roomKeyContent(), sender_key: a1.curve25519 }), 'room_key.not_over_olm');
     const refused = w.head;
     const d = undecryptable();
     assert.deepEqual([d.detail?.['cause'], d.detail?.['code']], ['session_rejected', 'room_key.not_over_olm']);
     assert.ok(d.because.includes(refused));
+  });
+
+  it('given a plaintext m.room_key naming the session but no sender key, then it is not the cause (room_key.not_over_olm explains nothing)', () => {
+    const refused = only(w.toDevice('m.room_key', '@mallory:example.org', { ...out.roomKeyContent() }), 'room_key.not_over_olm');
+    assert.equal(refused.subject, `input ${w.head}`, 'decided about the input: it names no session key');
+    const d = undecryptable();
+    assert.deepEqual([d.detail?.['cause'], d.detail?.['code']], ['no_session', undefined]);
+    assert.ok(!d.because.includes(refused.seq));
+    for (const senderKey of [a1.curve25519, undefined]) assert.equal(utdCause(w.state, ROOM, senderKey, out.sessionId, 0).cause, 'no_session');
+  });
+
+  it('given a refused key for another sender key, then it is not the cause, and it hides no refusal for the event\'s own key', () => {
+    // A plaintext m.room_key may carry a `sender_key` field: it is no part of the event, and ignored.
+    only(w.toDevice('m.room_key', '@mallory:example.org', { ...out.roomKeyContent(), sender_key: a1.curve25519 }), 'room_key.not_over_olm');
+    only(w.toDevice('m.forwarded_room_key', '@mallory:example.org', { ...out.roomKeyContent(), sender_key: 'mallorys-own-key' }), 'room_key.not_over_olm');
+    assert.equal(undecryptable().detail?.['cause'], 'no_session');
+    only(w.toDevice('m.forwarded_room_key', ALICE, { ...out.roomKeyContent(), sender_key: a1.curve25519 }), 'room_key.not_over_olm');
+    const genuine = w.head;
+    only(w.toDevice('m.forwarded_room_key', '@mallory:example.org', { ...out.roomKeyContent(), sender_key: 'mallorys-own-key' }), 'room_key.not_over_olm');
+    only(w.toDevice('m.room_key', '@mallory:example.org', { ...out.roomKeyContent() }), 'room_key.not_over_olm');
+    assert.deepEqual(utdCause(w.state, ROOM, a1.curve25519, out.sessionId, 0), { cause: 'session_rejected', detail: { code: 'room_key.not_over_olm' }, seq: genuine });
   });
 
   it('a message before the first known index: cause unknown_index', () => {
