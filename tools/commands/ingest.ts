@@ -84,7 +84,7 @@ async function ingestAll(ctx: CliContext, ledger: Ledger, lines: AsyncIterable<N
   for await (const batch of inBatches(lines, opts.batch)) {
     let outcomes: IngestOutcome[];
     try {
-      outcomes = await ledger.ingestMany(batch.map((l) => l.text));
+      outcomes = await ledger.ingestManyUnknown(batch.map((l) => l.text));
     } catch (err) {
       throw new CliError(`${describeError(err)} (stopped at line ${batch[0]!.line}; ${ingested + rejected} inputs before it were written)`);
     }

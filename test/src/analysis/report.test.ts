@@ -23,10 +23,10 @@ async function ledgerWithAnomalies(path: string): Promise<void> {
   let clock = T0; // stamps what carries no readable received_at (the garbled input)
   const ledger = await openLedger({ path, userId: '@me:example.org', deviceId: 'ME', now: () => clock });
   await ledger.ingest(plainRoomEnvelope(1, T0 + 1_000));
-  await ledger.ingest(plainRoomKey(T0 + 60_000, 'S1'));
-  await ledger.ingest(plainRoomKey(T0 + 61_000, 'S2'));
+  await ledger.ingestUnknown(plainRoomKey(T0 + 60_000, 'S1'));
+  await ledger.ingestUnknown(plainRoomKey(T0 + 61_000, 'S2'));
   clock = T0 + 300_000;
-  await ledger.ingest(`{"kind":"to_device","event":{"type":"m.room_key","content":{"session_key":"SECRET2","session_id":7}}}`).catch(() => undefined);
+  await ledger.ingestUnknown(`{"kind":"to_device","event":{"type":"m.room_key","content":{"session_key":"SECRET2","session_id":7}}}`).catch(() => undefined);
   await ledger.ingest(plainRoomEnvelope(2, T0 + 600_000));
   await ledger.close();
 }
