@@ -1,5 +1,5 @@
 import { CommanderError } from 'commander';
-import { KeyledgerError } from '../src/index.js';
+import { KeyledgerError, LedgerNotFoundError } from '../src/index.js';
 import { OutputClosedError } from './io.js';
 
 /** An error the CLI itself raises (bad usage, unreadable file): its message is for the user. */
@@ -24,6 +24,9 @@ export function oneLine(text: string): string {
  * (set KEYLEDGER_DEBUG=1 for the stack).
  */
 export function describeError(err: unknown): string {
+  // The library names its own call; on the command line the way to a ledger is `init`,
+  // or an export to read instead.
+  if (err instanceof LedgerNotFoundError) return `no ledger at ${err.path} (create one with \`keyledger init\`, or read an export with --source FILE)`;
   if (err instanceof KeyledgerError || err instanceof CliError) return oneLine(err.message);
   const e = err as NodeJS.ErrnoException | undefined;
   if (e && typeof e === 'object' && typeof e.code === 'string' && typeof e.syscall === 'string') {

@@ -411,7 +411,8 @@ describe('tools: keyledger CLI', function () {
       for (const c of ['state', 'decisions', 'log', 'verify', 'export', 'keys', 'ingest']) {
         const r = run(['--db', db, c], { input: '' });
         assert.equal(r.code, 1, c);
-        assert.deepEqual(errLines(r), [`keyledger: no ledger at ${db} (create one with \`keyledger init\`)`], c);
+        // The CLI's own hint; the library's message names openLedger instead.
+        assert.deepEqual(errLines(r), [`keyledger: no ledger at ${db} (create one with \`keyledger init\`, or read an export with --source FILE)`], c);
       }
     });
 
