@@ -106,7 +106,7 @@ export type {
 } from '../events/envelope.js';
 export type { VerifyDeviceAction, VerifyIdentityAction, ApproveIdentityAction, RequestRoomKeyAction } from '../events/user-actions.js';
 export type { LedgerEntry, LedgerCreatedPayload, RejectedInputPayload } from '../events/entry.js';
-export type { Decision, DecisionOutcome } from '../projections/decision.js';
+export type { Decision, DecisionOutcome, Subject, SubjectKind, SubjectParts } from '../projections/decision.js';
 export type { Slice, ReduceContext, AnySlice } from '../projections/slice.js';
 export type { CryptoPort } from '../projections/port.js';
 export type { LogSummary } from '../projections/log/slice.js';

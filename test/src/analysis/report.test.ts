@@ -125,7 +125,7 @@ describe('anomaly report', () => {
   });
 
   it('shows codes of slices it does not know unchanged, under a generic family title, and redacts details', async () => {
-    const decision: Decision = { seq: 1, slice: 'future', code: 'backup_v2.untrusted_auth_data', outcome: 'rejected', subject: 'backup 7', because: [0], detail: { session_key: 'SECRET', version: '7' } };
+    const decision: Decision = { seq: 1, slice: 'future', code: 'backup_v2.untrusted_auth_data', outcome: 'rejected', subject: 'backup 7', parts: { kind: 'backup', version: '7' } as unknown as Decision['parts'], because: [0], detail: { session_key: 'SECRET', version: '7' } };
     const entry = (seq: number) => ({ seq, receivedAt: T0 + seq, kind: 'x', payload: {}, prevHash: '', hash: '' });
     const source = {
       kind: 'export',
