@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { openLedger, openLogSource, type Durability, type Ledger, type LogSource } from '../src/index.js';
+import { LedgerNotFoundError, openLedger, openLogSource, type Durability, type Ledger, type LogSource } from '../src/index.js';
 import { CliError, EXIT } from './errors.js';
 import { LineWriter, type CliIo } from './io.js';
 
@@ -94,7 +94,11 @@ export class CliContext {
         ? await openLedger({ path, readOnly: true })
         : mode === 'read-secrets'
           ? await openLedger({ path, readOnly: true, storeKey: this.requireStoreKey() })
-          : await openLedger({ path, storeKey: this.storeKey(), durability: options.durability ?? 'batched' });
+          : await openLedger({ path, storeKey: this.storeKey(), durability: options.durability ?? 'batched' }).catch((err: unknown) => {
+              // A command that writes has no export to fall back on: only `init` helps.
+              if (err instanceof LedgerNotFoundError) throw new CliError(`no ledger at ${path} (create one with \`keyledger init\`)`, EXIT.FAILED);
+              throw err;
+            });
     let result: T;
     try {
       result = await fn(ledger);
