@@ -19,7 +19,10 @@ import { NonNegativeInteger, delegate, dispatchOn } from './codec.js';
 import { decodeWith, type DecodeFailure } from './decode.js';
 import { RoomEvent, ToDeviceEvent } from './event.js';
 import { KeysQueryResponse } from './keys.js';
-import { identityActionCodecs, megolmActionCodecs } from './user-actions.js';
+import {
+  identityActionCodecs, megolmActionCodecs,
+  type ApproveIdentityAction, type RequestRoomKeyAction, type VerifyDeviceAction, type VerifyIdentityAction,
+} from './user-actions.js';
 
 /** Optional on every envelope: when the client received the input, in ms since the epoch. */
 const Received = t.partial({ received_at: NonNegativeInteger });
@@ -48,17 +51,28 @@ export type BackupVersionEnvelope = t.TypeOf<typeof BackupVersionEnvelope>;
 
 /**
  * Codecs of the known user actions, by `action`. Each checks the whole envelope (its
- * fields sit beside `kind` and `action`). Add an entry here to accept a new action.
+ * fields sit beside `kind` and `action`). Add an entry here, and its type to
+ * {@link UserAction}, to accept a new action.
  */
 export const userActionCodecs: Record<string, t.Decoder<unknown, unknown>> = { ...identityActionCodecs, ...megolmActionCodecs };
 
 /** The common shape of a user action; its own fields are checked by `userActionCodecs`. */
 const UserActionShape = t.intersection([t.type({ kind: t.literal('user_action'), action: t.string }), Received]);
 
+/**
+ * Every known user action, one variant per `action` with its own fields, so a client
+ * writing `{ kind: 'user_action', action: 'verify_device', … }` gets its fields checked
+ * by the compiler (a misspelt field or action is a type error, not a `rejected_input`).
+ */
+export type UserAction = VerifyDeviceAction | VerifyIdentityAction | ApproveIdentityAction | RequestRoomKeyAction;
+
+/** `kind: "user_action"`: one {@link UserAction}, with the optional `received_at`. */
+export type UserActionEnvelope = UserAction & { received_at?: number };
+
 /** `kind: "user_action"`: something the local user did; an action not in `userActionCodecs` is a failure. */
-export const UserActionEnvelope = new t.Type<t.TypeOf<typeof UserActionShape>, t.TypeOf<typeof UserActionShape>, unknown>(
+export const UserActionEnvelope = new t.Type<UserActionEnvelope, UserActionEnvelope, unknown>(
   'UserActionEnvelope',
-  (u): u is t.TypeOf<typeof UserActionShape> => UserActionEnvelope.validate(u, [])._tag === 'Right',
+  (u): u is UserActionEnvelope => UserActionEnvelope.validate(u, [])._tag === 'Right',
   (u, c) => {
     const shape = UserActionShape.validate(u, delegate(c, UserActionShape));
     if (shape._tag === 'Left') return shape;
@@ -68,11 +82,11 @@ export const UserActionEnvelope = new t.Type<t.TypeOf<typeof UserActionShape>, t
     }
     const codec = userActionCodecs[action];
     const own = codec.validate(u, delegate(c, codec));
-    return own._tag === 'Left' ? own : shape;
+    // The action's own codec checked every field of its variant.
+    return own._tag === 'Left' ? own : t.success(shape.right as UserActionEnvelope);
   },
   t.identity,
 );
-export type UserActionEnvelope = t.TypeOf<typeof UserActionEnvelope>;
 
 /** Any envelope, dispatched by `kind`; an unknown kind fails at `kind`. */
 export const Envelope = dispatchOn('Envelope', {
@@ -85,6 +99,11 @@ export const Envelope = dispatchOn('Envelope', {
     user_action: UserActionEnvelope,
   },
 });
+/**
+ * Any envelope: a discriminated union on `kind` (and, for `user_action`, on `action`),
+ * the type of `Ledger.ingest`. Untyped input (raw text, objects from elsewhere) goes to
+ * `Ledger.ingestUnknown`, which the decoder checks at run time.
+ */
 export type Envelope = ToDeviceEnvelope | RoomEventEnvelope | KeysQueryEnvelope | BackupVersionEnvelope | UserActionEnvelope;
 
 /**

@@ -1,4 +1,4 @@
-import type { DecisionOutcome } from './decision.js';
+import type { DecisionOutcome, Subject } from './decision.js';
 import type { ReduceContext } from './slice.js';
 
 /**
@@ -32,12 +32,13 @@ export type DecisionDetail = Readonly<Record<string, string | number | boolean |
 
 /**
  * A slice's `record(ctx, code, subject, because, detail?)`: the outcome comes from the
- * code list, so a decision can only use a listed code (the compiler checks the name).
+ * code list, so a decision can only use a listed code (the compiler checks the name), and
+ * the subject is built by `subject()`, so its string and its parts always agree.
  */
 export function recorderFor<C extends { readonly [code: string]: ReasonCode }>(codes: C) {
-  return (ctx: ReduceContext, code: keyof C & string, subject: string, because: readonly number[], detail?: DecisionDetail): void => {
+  return (ctx: ReduceContext, code: keyof C & string, about: Subject, because: readonly number[], detail?: DecisionDetail): void => {
     const c = codes[code]!;
-    ctx.decide({ code: c.code, outcome: c.outcome, subject, because, ...(detail === undefined ? {} : { detail }) });
+    ctx.decide({ code: c.code, outcome: c.outcome, subject: about.text, parts: about.parts, because, ...(detail === undefined ? {} : { detail }) });
   };
 }
 

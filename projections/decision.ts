@@ -17,16 +17,80 @@ export interface Decision {
    * `session !room:example.org <sender_key> <session_id>`, `event $id`, `input 12`.
    */
   readonly subject: string;
+  /**
+   * The identifiers of `subject` as fields, so a caller never splits the string (and an
+   * identifier that holds a space, which a server could send, stays whole): a `device`
+   * subject has `user_id` and `device_id`, a `session` one `room_id`, `sender_key` and
+   * `session_id`, and so on (see {@link SubjectParts}).
+   */
+  readonly parts: SubjectParts;
   /** Earlier entries this decision rests on (the `explain` chain), ascending. */
   readonly because: readonly number[];
   /** Small, secret-free details for humans (never key material beyond public keys). */
   readonly detail?: Readonly<Record<string, string | number | boolean | null>>;
 }
 
+/**
+ * The shape of a decision record, in the engine's versions beside the slices': a change
+ * rebuilds the stored decisions from the log, as a slice version change does.
+ * Shape 2: `parts`, the subject's identifiers as fields.
+ */
+export const DECISION_SHAPE = 2;
+
 /** accepted: took effect; rejected: refused; flagged: an anomaly noted, no effect refused. */
 export type DecisionOutcome = 'accepted' | 'rejected' | 'flagged';
 
-/** Builds a subject string from its words. */
-export function subject(kind: string, ...parts: readonly string[]): string {
-  return [kind, ...parts].join(' ');
+/**
+ * The identifiers a subject names, by kind:
+ * - `user`: `user_id`;
+ * - `device`: `user_id`, `device_id`;
+ * - `session`: `room_id`, `sender_key`, `session_id` (`sender_key` is `*` for a key
+ *   request that named no sender key);
+ * - `event`: `event_id`;
+ * - `input`: `input_seq`, the entry of the input the decision is about.
+ */
+export interface SubjectParts {
+  readonly kind: SubjectKind;
+  readonly user_id?: string;
+  readonly device_id?: string;
+  readonly room_id?: string;
+  readonly sender_key?: string;
+  readonly session_id?: string;
+  readonly event_id?: string;
+  readonly input_seq?: number;
+}
+
+/** A subject: the display string and its parts, built together by {@link subject}. */
+export interface Subject {
+  readonly text: string;
+  readonly parts: SubjectParts;
+}
+
+/** The identifiers each kind of subject takes, in display order. */
+interface SubjectWords {
+  user: [userId: string];
+  device: [userId: string, deviceId: string];
+  session: [roomId: string, senderKey: string, sessionId: string];
+  event: [eventId: string];
+  input: [inputSeq: number];
+}
+
+export type SubjectKind = keyof SubjectWords;
+
+const FIELDS: { readonly [K in SubjectKind]: readonly (keyof SubjectParts)[] } = {
+  user: ['user_id'],
+  device: ['user_id', 'device_id'],
+  session: ['room_id', 'sender_key', 'session_id'],
+  event: ['event_id'],
+  input: ['input_seq'],
+};
+
+/**
+ * Builds a subject from its kind and identifiers: the space-joined string for display
+ * and filtering (`device @alice:example.org ABCDEF`), and the same identifiers as fields.
+ */
+export function subject<K extends SubjectKind>(kind: K, ...words: SubjectWords[K]): Subject {
+  const parts: Record<string, string | number> = { kind };
+  FIELDS[kind].forEach((field, i) => (parts[field] = words[i]!));
+  return { text: [kind, ...words].join(' '), parts: parts as unknown as SubjectParts };
 }

@@ -5,21 +5,25 @@ import { canonicalJson } from './canonical.js';
 // key only has to be stable.
 const PICKLE_KEY = 'keyledger-account';
 
+// These are type aliases, not interfaces, on purpose: an alias is assignable to a JSON
+// record with an index signature (the testkit's `DeviceKeys`, a client's own JSON type),
+// an interface is not, and `bob.crossSign(ledger.deviceKeys())` would need a cast.
+
 /** Signed device keys, as `/keys/upload` and `/keys/query` carry them. */
-export interface SignedDeviceKeys {
+export type SignedDeviceKeys = {
   user_id: string;
   device_id: string;
   algorithms: string[];
   keys: Record<string, string>;
   signatures: Record<string, Record<string, string>>;
-}
+};
 
 /** A signed curve25519 key for `/keys/upload` (`one_time_keys` or `fallback_keys`). */
-export interface SignedCurveKey {
+export type SignedCurveKey = {
   key: string;
   fallback?: true;
   signatures: Record<string, Record<string, string>>;
-}
+};
 
 /** The `/keys/upload` request body. */
 export interface KeysUploadBody {

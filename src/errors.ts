@@ -20,10 +20,13 @@ export class LedgerLockedError extends KeyledgerError {
   }
 }
 
-/** No ledger exists at the path and the call did not ask to create one. */
+/**
+ * No ledger exists at the path and the call did not ask to create one. The message names
+ * the library call that creates one; a command line adds its own hint.
+ */
 export class LedgerNotFoundError extends KeyledgerError {
   constructor(readonly path: string) {
-    super('ledger.not_found', `no ledger at ${path} (create one with \`keyledger init\`)`);
+    super('ledger.not_found', `no ledger at ${path} (to create one, open it writable with a user and device: openLedger({ path, userId, deviceId }))`);
   }
 }
 

@@ -105,9 +105,12 @@ export type { KeysUploadBody, SignedDeviceKeys, SignedCurveKey } from './account
 export type { DecisionFilter } from './decision-store.js';
 export type { VerifyOptions, VerifyReport, VerifyProblem } from './verify.js';
 export type { LedgerState, SliceVersions } from './runtime/projector.js';
-export type { Envelope } from '../events/envelope.js';
+export type {
+  Envelope, UserAction, UserActionEnvelope, ToDeviceEnvelope, RoomEventEnvelope, KeysQueryEnvelope, BackupVersionEnvelope,
+} from '../events/envelope.js';
+export type { VerifyDeviceAction, VerifyIdentityAction, ApproveIdentityAction, RequestRoomKeyAction } from '../events/user-actions.js';
 export type { LedgerEntry, LedgerCreatedPayload, RejectedInputPayload } from '../events/entry.js';
-export type { Decision, DecisionOutcome } from '../projections/decision.js';
+export type { Decision, DecisionOutcome, Subject, SubjectKind, SubjectParts } from '../projections/decision.js';
 export type { Slice, ReduceContext, AnySlice } from '../projections/slice.js';
 export type { CryptoPort } from '../projections/port.js';
 export type { LogSummary } from '../projections/log/slice.js';

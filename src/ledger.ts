@@ -317,25 +317,45 @@ export class Ledger {
   // ---- ingestion ----------------------------------------------------------------------
 
   /**
-   * Appends one input (an envelope object, or its JSON text) to the log and folds it.
-   * Resolves once the input and every fact derived from it are written, in one batch.
+   * Appends one envelope to the log and folds it. Resolves once the input and every fact
+   * derived from it are written, in one batch. The type is the README's envelope table,
+   * so a misspelt kind, action or field is a compile error; input the compiler cannot
+   * vouch for (JSON text, objects from elsewhere) goes to {@link Ledger.ingestUnknown}.
    *
-   * @throws InputDecodeError when the input is not a valid envelope; it is still logged,
-   *   as a `rejected_input` entry whose seq the error carries.
+   * @throws InputDecodeError when the envelope still fails the run-time check (e.g. an
+   *   event content that breaks its schema); it is logged, as a `rejected_input` entry
+   *   whose seq the error carries.
    * @throws LedgerReadOnlyError, LedgerClosedError, LedgerWriteError.
    */
-  async ingest(input: unknown): Promise<IngestResult> {
+  async ingest(envelope: Envelope): Promise<IngestResult> {
+    return this.ingestUnknown(envelope);
+  }
+
+  /**
+   * Appends many envelopes in one atomic batch: after a crash either all of them are in
+   * the log or none. Bad inputs do not stop the others: each gets its own outcome.
+   */
+  async ingestMany(envelopes: readonly Envelope[]): Promise<IngestOutcome[]> {
+    return this.ingestManyUnknown(envelopes);
+  }
+
+  /**
+   * {@link Ledger.ingest} for untyped input: an object of unknown shape, or an envelope's
+   * JSON text (as a line of an NDJSON file). Everything is checked at run time; whatever
+   * fails is logged as a `rejected_input` entry.
+   *
+   * @throws InputDecodeError (the input is still logged), LedgerReadOnlyError,
+   *   LedgerClosedError, LedgerWriteError.
+   */
+  async ingestUnknown(input: unknown): Promise<IngestResult> {
     const [outcome] = await this.submit([input], this.options.durability === 'sync');
     if (!outcome!.ok) throw outcome!.error;
     const { ok: _ok, ...result } = outcome!;
     return result;
   }
 
-  /**
-   * Appends many inputs in one atomic batch: after a crash either all of them are in the
-   * log or none. Bad inputs do not stop the others: each gets its own outcome.
-   */
-  async ingestMany(inputs: readonly unknown[]): Promise<IngestOutcome[]> {
+  /** {@link Ledger.ingestMany} for untyped inputs (objects or JSON text): one atomic batch, one outcome each. */
+  async ingestManyUnknown(inputs: readonly unknown[]): Promise<IngestOutcome[]> {
     return this.submit(inputs, this.options.durability === 'sync');
   }
 
@@ -372,7 +392,7 @@ export class Ledger {
     this.repeats ??= new RoomEventRepeats(this.store.log, this.ingestor!, (fromSeq, toSeq) => this.decisions({ fromSeq, toSeq }));
     const repeat = await this.repeats.answer(state, roomId, event);
     if (repeat !== null) return describeRoomEvent(state, roomId, event, { result: repeat, ...how, repeated: true });
-    const result = await this.ingest({ kind: 'room_event', room_id: roomId, event, ...(receivedAt !== undefined ? { received_at: receivedAt } : {}) });
+    const result = await this.ingestUnknown({ kind: 'room_event', room_id: roomId, event, ...(receivedAt !== undefined ? { received_at: receivedAt } : {}) });
     return describeRoomEvent(this.durableState, roomId, event, { result, ...how, repeated: false });
   }
 

@@ -38,7 +38,7 @@ export async function alice(): Promise<string> {
   const user = await SimUser.create('@alice:example.org');
   const response: object = keysQueryResponse({ users: [{ user }] });
   user.free();
-  const ledger = await openLedger({ path: './data', userId: '@bob:example.org', deviceId: 'BOBPHONE' });
+  const ledger = await openLedger({ path: './data', userId: '@bob:example.org', deviceId: 'BOBPHONE', unencryptedVault: true });
   await ledger.close();
   return JSON.stringify(response);
 }
@@ -47,7 +47,7 @@ export async function alice(): Promise<string> {
 /** The same from plain ESM JavaScript, run: a ledger opened and closed, the testkit's olm keys made. */
 const CLIENT_MJS = `import { openLedger, ENGINE_VERSION } from 'keyledger';
 import { SimUser } from 'keyledger/testkit';
-const ledger = await openLedger({ path: './data/ledger', userId: '@bob:example.org', deviceId: 'BOBPHONE' });
+const ledger = await openLedger({ path: './data/ledger', userId: '@bob:example.org', deviceId: 'BOBPHONE', unencryptedVault: true });
 const head = ledger.headSeq();
 await ledger.close();
 const alice = await SimUser.create('@alice:example.org');

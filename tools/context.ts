@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
-import { openLedger, openLogSource, type Durability, type Ledger, type LogSource } from '../src/index.js';
-import { CliError } from './errors.js';
+import { LedgerNotFoundError, openLedger, openLogSource, type Durability, type Ledger, type LogSource } from '../src/index.js';
+import { CliError, EXIT } from './errors.js';
 import { LineWriter, type CliIo } from './io.js';
 
 /** Where the ledger lives when neither `--db` nor `KEYLEDGER_DB` says otherwise. */
@@ -9,12 +9,13 @@ export const DEFAULT_DB = './data/ledger';
 export const STORE_KEY_ENV = 'KEYLEDGER_STORE_KEY';
 
 /**
- * `--source PATH`: the log an analysis command reads, a ledger folder (opened read-only)
- * or an NDJSON export; without it, the global `--db` folder. Every analysis command adds
- * this same option, so they all read logs the same way.
+ * `--source PATH`: the log a read command reads, an NDJSON export (`keyledger export`)
+ * or a ledger folder (opened read-only); without it, the global `--db` (which may also
+ * name an export). Every command that only reads adds this same option, so a responder
+ * who was sent nothing but an export can use all of them on it.
  */
 export function sourceOption(): Option {
-  return new Option('--source <path>', 'analyse this ledger folder or NDJSON export (`keyledger export`) instead of --db');
+  return new Option('--source <file>', 'read this NDJSON export (`keyledger export`) or ledger folder instead of --db');
 }
 
 /** How a command opens the ledger: `read` never writes and needs no store key. */
@@ -65,14 +66,14 @@ export class CliContext {
   storeKey(): string | undefined {
     const key = this.io.env[STORE_KEY_ENV];
     if (key === undefined) return undefined;
-    if (key === '') throw new CliError(`${STORE_KEY_ENV} is set but empty (unset it, or give the vault's key)`);
+    if (key === '') throw new CliError(`${STORE_KEY_ENV} is set but empty (unset it, or give the vault's key)`, EXIT.USAGE);
     return key;
   }
 
   /** The store key, which this command cannot do without. */
   requireStoreKey(): string {
     const key = this.storeKey();
-    if (key === undefined) throw new CliError(`the log keeps secrets sealed with the store key: set ${STORE_KEY_ENV} to reveal them`);
+    if (key === undefined) throw new CliError(`the log keeps secrets sealed with the store key: set ${STORE_KEY_ENV} to reveal them`, EXIT.USAGE);
     return key;
   }
 
@@ -86,14 +87,18 @@ export class CliContext {
    * opens read-only; `read-secrets` read-only with the store key (required); `write`
    * passes the store key from the environment.
    */
-  async withLedger<T>(cmd: Command, mode: OpenMode, fn: (ledger: Ledger) => Promise<T>, options: { durability?: Durability } = {}): Promise<T> {
-    const path = this.dbPath(cmd);
+  async withLedger<T>(cmd: Command, mode: OpenMode, fn: (ledger: Ledger) => Promise<T>, options: { durability?: Durability; path?: string } = {}): Promise<T> {
+    const path = options.path ?? this.dbPath(cmd);
     const ledger =
       mode === 'read'
         ? await openLedger({ path, readOnly: true })
         : mode === 'read-secrets'
           ? await openLedger({ path, readOnly: true, storeKey: this.requireStoreKey() })
-          : await openLedger({ path, storeKey: this.storeKey(), durability: options.durability ?? 'batched' });
+          : await openLedger({ path, storeKey: this.storeKey(), durability: options.durability ?? 'batched' }).catch((err: unknown) => {
+              // A command that writes has no export to fall back on: only `init` helps.
+              if (err instanceof LedgerNotFoundError) throw new CliError(`no ledger at ${path} (create one with \`keyledger init\`)`, EXIT.FAILED);
+              throw err;
+            });
     let result: T;
     try {
       result = await fn(ledger);

@@ -1,12 +1,31 @@
 import { CommanderError } from 'commander';
-import { KeyledgerError } from '../src/index.js';
+import { KeyledgerError, LedgerNotFoundError } from '../src/index.js';
 import { OutputClosedError } from './io.js';
+
+/**
+ * The exit codes of every command, one meaning each (the README's table; a test holds
+ * every command to it). A script tells "the answer is no" from "I called it wrong" from
+ * "it could not run".
+ */
+export const EXIT = {
+  /** Done; the answer is on stdout (`report` and `ingest` exit 0 whatever the log holds). */
+  OK: 0,
+  /** Done, and the answer is no: `verify` found the log broken; `explain`, `why-utd`, `what-if` found nothing about what was asked. */
+  FINDING: 1,
+  /** Not run, the call is wrong: an unknown command or option, a bad value, options that do not fit together or this log (`rejudge` on an export). */
+  USAGE: 2,
+  /** Could not run: no ledger or file, the ledger locked or corrupt, a wrong store key, a read or write that failed, an unexpected error. */
+  FAILED: 3,
+  /** Interrupted (Ctrl-C during `ingest`): what was read before is written. */
+  INTERRUPTED: 130,
+} as const;
 
 /** An error the CLI itself raises (bad usage, unreadable file): its message is for the user. */
 export class CliError extends Error {
   constructor(
     message: string,
-    readonly exitCode = 1,
+    /** One of {@link EXIT}: `USAGE` when the call itself is wrong, `FINDING` for "not there". */
+    readonly exitCode: number = EXIT.FAILED,
   ) {
     super(message);
     this.name = 'CliError';
@@ -24,6 +43,9 @@ export function oneLine(text: string): string {
  * (set KEYLEDGER_DEBUG=1 for the stack).
  */
 export function describeError(err: unknown): string {
+  // The library names its own call; on the command line the way to a ledger is `init`,
+  // or an export to read instead.
+  if (err instanceof LedgerNotFoundError) return `no ledger at ${err.path} (create one with \`keyledger init\`, or read an export with --source FILE)`;
   if (err instanceof KeyledgerError || err instanceof CliError) return oneLine(err.message);
   const e = err as NodeJS.ErrnoException | undefined;
   if (e && typeof e === 'object' && typeof e.code === 'string' && typeof e.syscall === 'string') {
@@ -34,10 +56,15 @@ export function describeError(err: unknown): string {
   return `unexpected error: ${oneLine(message)} (set KEYLEDGER_DEBUG=1 for details)`;
 }
 
-/** The exit code for an error caught at the top. */
+/** Commander's ways of ending that are not errors: help and version were asked for. */
+const COMMANDER_OK = new Set(['commander.helpDisplayed', 'commander.help', 'commander.version', 'commander.executeSubCommandAsync']);
+
+/** The exit code for an error caught at the top (see {@link EXIT}). */
 export function exitCodeOf(err: unknown): number {
-  if (err instanceof OutputClosedError) return 0;
-  if (err instanceof CommanderError) return err.exitCode;
+  if (err instanceof OutputClosedError) return EXIT.OK;
+  // Commander raises only for the command line itself: an unknown command or option, a
+  // missing argument, a value its parser refused.
+  if (err instanceof CommanderError) return COMMANDER_OK.has(err.code) || err.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
   if (err instanceof CliError) return err.exitCode;
-  return 1;
+  return EXIT.FAILED;
 }

@@ -25,6 +25,13 @@ export function parseCount(text: string): number {
   return n;
 }
 
+/** A limit on lines shown: a whole number ≥ 0, where 0 means no limit (Infinity). */
+export function parseLimit(text: string): number {
+  const n = wholeNumber(text);
+  if (n === undefined) throw new InvalidArgumentError('expected a whole number (0: no limit).');
+  return n === 0 ? Infinity : n;
+}
+
 /** Returns a parser that accepts one of `choices`. */
 export function oneOf<T extends string>(choices: readonly T[]): (text: string) => T {
   return (text) => {

@@ -21,6 +21,13 @@ Environment:
   KEYLEDGER_DB         default for --db
   KEYLEDGER_DEBUG=1    show the stack of an unexpected error
 
+Every command that only reads takes --source FILE: an NDJSON export (keyledger export)
+or a ledger folder, instead of --db.
+
+Exit codes (the same in every command): 0 done; 1 done, and the answer is no (verify
+found the log broken, no such subject or event); 2 the call is wrong (unknown option, bad
+value); 3 could not run (no ledger, locked, wrong store key, I/O); 130 interrupted.
+
 Examples:
   keyledger init --user @alice:example.org --device ALICEDEV > upload.json
   keyledger ingest events.ndjson

@@ -1,3 +1,4 @@
+import type { Subject } from '../decision.js';
 import { recorderFor, type DecisionDetail } from '../codes.js';
 import type { ReduceContext } from '../slice.js';
 import { identityCodes } from './codes.js';
@@ -17,7 +18,7 @@ export function recordRejection(
   slots: Record<string, Rejection>,
   slot: string,
   rejection: Rejection,
-  subject: string,
+  subject: Subject,
   because: readonly number[],
   detail?: Detail,
 ): void {

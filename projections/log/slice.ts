@@ -1,4 +1,5 @@
 import type { LedgerEntry, RejectedInputPayload } from '../../events/entry.js';
+import { subject } from '../decision.js';
 import type { Slice } from '../slice.js';
 
 /** Counts of what the log holds: entries by kind, and every rejected input. */
@@ -26,10 +27,12 @@ export const logSlice: Slice<LogSummary> = {
     if (entry.kind === 'rejected_input') {
       const p = entry.payload as RejectedInputPayload;
       draft.rejectedInputs++;
+      const about = subject('input', entry.seq);
       ctx.decide({
         code: 'input.rejected',
         outcome: 'rejected',
-        subject: `input ${entry.seq}`,
+        subject: about.text,
+        parts: about.parts,
         because: [],
         detail: { path: p.path, message: p.message },
       });

@@ -8,6 +8,7 @@ import type { LedgerEntry } from '../../events/entry.js';
 import { RequestRoomKeyAction } from '../../events/user-actions.js';
 import { hmSet } from '../hashmap.js';
 import type { ReduceContext } from '../slice.js';
+import { subject } from '../decision.js';
 import { record } from './decide.js';
 import { ANY_SENDER, sessionKey, type MegolmState } from './state.js';
 
@@ -19,5 +20,5 @@ export function foldUserAction(state: MegolmState, entry: LedgerEntry, ctx: Redu
   // A new request for the same session replaces the old one and opens it again.
   const senderKey = a.sender_key ?? ANY_SENDER;
   hmSet(state.requests, sessionKey(a.room_id, senderKey, a.session_id), { requestId: a.request_id ?? null, seq: entry.seq, fulfilledSeq: null });
-  record(ctx, 'room_key.requested', `session ${a.room_id} ${senderKey} ${a.session_id}`, [], { request_id: a.request_id ?? null, room_id: a.room_id, session_id: a.session_id });
+  record(ctx, 'room_key.requested', subject('session', a.room_id, senderKey, a.session_id), [], { request_id: a.request_id ?? null, room_id: a.room_id, session_id: a.session_id });
 }

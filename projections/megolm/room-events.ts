@@ -7,6 +7,7 @@ import type { LedgerEntry } from '../../events/entry.js';
 import type { RoomEventEnvelope } from '../../events/envelope.js';
 import type { MegolmDecryptedPayload, MegolmUndecryptablePayload } from '../../events/facts.js';
 import { MEGOLM_V1 } from '../../events/megolm.js';
+import { subject } from '../decision.js';
 import { hmPeek, hmSet } from '../hashmap.js';
 import { deviceByCurveKey, deviceRecord } from '../identities/selectors.js';
 import type { ReduceContext } from '../slice.js';
@@ -20,7 +21,7 @@ export function foldRoomEvent(entry: LedgerEntry, ctx: ReduceContext): void {
   if (event.type !== 'm.room.encrypted') return;
   const algorithm = (event.content as { algorithm?: unknown }).algorithm;
   if (algorithm === MEGOLM_V1) return;
-  record(ctx, 'megolm.undecryptable', `event ${event.event_id}`, [], {
+  record(ctx, 'megolm.undecryptable', subject('event', event.event_id), [], {
     cause: 'unknown_algorithm', algorithm: typeof algorithm === 'string' ? algorithm : null, room_id: roomId, sender: event.sender,
   });
 }
@@ -32,7 +33,7 @@ export function foldMegolmDecrypted(state: MegolmState, entry: LedgerEntry, ctx:
 
 /** The rules on a decrypted room event; false when one refused it. */
 function judgeDecrypted(state: MegolmState, entry: LedgerEntry, p: MegolmDecryptedPayload, ctx: ReduceContext): boolean {
-  const about = `event ${p.event_id}`;
+  const about = subject('event', p.event_id);
   const id = sessionKey(p.room_id, p.sender_key, p.session_id);
   const session = hmPeek(state.sessions, id);
   const where = { room_id: p.room_id, sender_key: p.sender_key, session_id: p.session_id, message_index: p.message_index };
@@ -73,7 +74,7 @@ export function foldMegolmUndecryptable(state: MegolmState, entry: LedgerEntry, 
   const p = entry.payload as MegolmUndecryptablePayload;
   hmSet(state.uncleanEvents, roomEventKey(p.room_id, p.event_id), entry.seq);
   const why = utdCauseOf(state, p.room_id, p.sender_key ?? undefined, p.session_id, p.message_index, p.reason);
-  record(ctx, 'megolm.undecryptable', `event ${p.event_id}`, earlier(entry.seq, p.input_seq, why.seq), {
+  record(ctx, 'megolm.undecryptable', subject('event', p.event_id), earlier(entry.seq, p.input_seq, why.seq), {
     cause: why.cause, reason: p.reason, room_id: p.room_id, session_id: p.session_id, sender_key: p.sender_key, message_index: p.message_index, ...why.detail,
   });
 }

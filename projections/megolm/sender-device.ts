@@ -6,6 +6,7 @@
  * the listed device either confirms what the Olm payload claimed (the session becomes
  * authenticated) or contradicts it (the session stays unauthenticated, for good).
  */
+import { subject } from '../decision.js';
 import type { KeysQueryEnvelope } from '../../events/envelope.js';
 import type { LedgerEntry } from '../../events/entry.js';
 import { hmDelete, hmGet, hmPeek, hmSet } from '../hashmap.js';
@@ -52,7 +53,7 @@ function judge(state: MegolmState, entry: LedgerEntry, ctx: ReduceContext, curve
   for (const w of waiting) {
     const session = hmGet(state.sessions, w.session);
     if (session === undefined || session.authenticity === 'authenticated') continue;
-    const subject = `session ${session.roomId} ${session.senderKey} ${session.sessionId}`;
+    const about = subject('session', session.roomId, session.senderKey, session.sessionId);
     const because = earlier(entry.seq, w.inputSeq, w.roomKeySeq);
     const detail = {
       room_id: session.roomId, session_id: session.sessionId, user_id: device.userId, device_id: device.deviceId,
@@ -61,7 +62,7 @@ function judge(state: MegolmState, entry: LedgerEntry, ctx: ReduceContext, curve
     const userMatches = w.sender === device.userId;
     const ed25519Matches = w.claimedEd25519 === device.ed25519;
     if (!userMatches || !ed25519Matches) {
-      record(ctx, 'room_key.sender_device_mismatch', subject, because, {
+      record(ctx, 'room_key.sender_device_mismatch', about, because, {
         ...detail, olm_sender: w.sender, claimed_ed25519: w.claimedEd25519, listed_ed25519: device.ed25519,
         mismatch: !userMatches ? 'user' : 'ed25519',
       });
@@ -72,6 +73,6 @@ function judge(state: MegolmState, entry: LedgerEntry, ctx: ReduceContext, curve
     session.ownerUserId = w.sender;
     session.claimedEd25519 = w.claimedEd25519;
     if (session.source.type === 'room_key' && session.source.seq === w.roomKeySeq) session.source.deviceId = device.deviceId;
-    record(ctx, 'room_key.sender_device_confirmed', subject, because, detail);
+    record(ctx, 'room_key.sender_device_confirmed', about, because, detail);
   }
 }

@@ -7,6 +7,7 @@
  * can't I decrypt?" has an answer.
  */
 import type { LedgerEntry } from '../../events/entry.js';
+import { subject, type Subject } from '../decision.js';
 import { hmGet, hmSet } from '../hashmap.js';
 import type { ReduceContext } from '../slice.js';
 import type { MegolmCode } from './codes.js';
@@ -47,8 +48,8 @@ export interface OfferedKey extends SessionRef {
 }
 
 /** `session <room> <sender key> <session>`, or `input <seq>` when the key names no sender key. */
-export function sessionSubject(ref: SessionRef, entry: LedgerEntry): string {
-  return ref.senderKey === null ? `input ${entry.seq}` : `session ${ref.roomId} ${ref.senderKey} ${ref.sessionId}`;
+export function sessionSubject(ref: SessionRef, entry: LedgerEntry): Subject {
+  return ref.senderKey === null ? subject('input', entry.seq) : subject('session', ref.roomId, ref.senderKey, ref.sessionId);
 }
 
 /** Refuses a key: the decision, the session's last rejection, and the stored session's history. */

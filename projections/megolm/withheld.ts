@@ -7,6 +7,7 @@ import { isRight } from 'fp-ts/lib/Either.js';
 import { decodeWith } from '../../events/decode.js';
 import type { LedgerEntry } from '../../events/entry.js';
 import { RoomKeyWithheldContent } from '../../events/megolm.js';
+import { subject } from '../decision.js';
 import { hmSet } from '../hashmap.js';
 import type { ReduceContext } from '../slice.js';
 import { earlier, record } from './decide.js';
@@ -22,9 +23,9 @@ export function foldWithheld(state: MegolmState, entry: LedgerEntry, ctx: Reduce
   const because = earlier(entry.seq, inputSeq);
   if (c.room_id !== undefined && c.session_id !== undefined) {
     hmSet(state.withheld, roomSessionKey(c.room_id, c.session_id), notice);
-    return record(ctx, 'room_key.withheld', `session ${c.room_id} ${c.sender_key} ${c.session_id}`, because, { ...detail, room_id: c.room_id, session_id: c.session_id });
+    return record(ctx, 'room_key.withheld', subject('session', c.room_id, c.sender_key, c.session_id), because, { ...detail, room_id: c.room_id, session_id: c.session_id });
   }
   // `m.no_olm` names no session: it covers every session of that sender key.
   if (c.code === 'm.no_olm') hmSet(state.noOlm, c.sender_key, notice);
-  record(ctx, 'room_key.withheld', `input ${inputSeq}`, because, detail);
+  record(ctx, 'room_key.withheld', subject('input', inputSeq), because, detail);
 }

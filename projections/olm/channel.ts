@@ -12,7 +12,7 @@ import { record } from './decide.js';
 
 export function foldToDevice(entry: LedgerEntry, ctx: ReduceContext): void {
   const { event } = entry.payload as ToDeviceEnvelope;
-  const about = subject('input', String(entry.seq));
+  const about = subject('input', entry.seq);
   if (event.type === 'm.room.encrypted') {
     const algorithm = (event.content as { algorithm?: unknown }).algorithm;
     if (algorithm !== OLM_V1) record(ctx, 'to_device.not_olm', about, [], { sender: event.sender, algorithm: typeof algorithm === 'string' ? algorithm : null });

@@ -17,7 +17,7 @@ const PROVEN = new Set(['verified', 'cross_signed_tofu']);
 
 export function foldOlmDecrypted(state: OlmState, entry: LedgerEntry, ctx: ReduceContext): void {
   const p = entry.payload as OlmDecryptedPayload;
-  const about = subject('input', String(p.input_seq));
+  const about = subject('input', p.input_seq);
   const verdict: OlmVerdict = {
     inputSeq: p.input_seq, ok: false, code: 'olm.replayed_message', type: p.plaintext?.type ?? null, sender: p.sender, senderKey: p.sender_key, device: null,
   };
@@ -58,7 +58,7 @@ export function foldOlmDecrypted(state: OlmState, entry: LedgerEntry, ctx: Reduc
 
 export function foldOlmUndecryptable(state: OlmState, entry: LedgerEntry, ctx: ReduceContext): void {
   const p = entry.payload as OlmUndecryptablePayload;
-  const about = subject('input', String(p.input_seq));
+  const about = subject('input', p.input_seq);
   if (p.reason === 'replayed') {
     const first = p.ciphertext_hash === null ? undefined : hmPeek(state.seenCiphertexts, p.ciphertext_hash);
     return record(ctx, 'olm.replayed_message', about, earlier(entry.seq, first, p.input_seq), { first_seq: first ?? null, sender_key: p.sender_key });

@@ -1,4 +1,4 @@
-import type { Decision, DecisionOutcome } from '../../projections/decision.js';
+import type { Decision, DecisionOutcome, SubjectParts } from '../../projections/decision.js';
 import { reasonCodes } from '../../projections/index.js';
 import type { ReasonCode } from '../../projections/codes.js';
 import { redactSecrets } from '../redact.js';
@@ -17,6 +17,8 @@ export interface ExplainedDecision {
   readonly code: string;
   readonly outcome: DecisionOutcome;
   readonly subject: string;
+  /** The subject's identifiers as fields; null for a decision recorded before decisions had them. */
+  readonly parts: SubjectParts | null;
   readonly because: readonly number[];
   readonly detail: Readonly<Record<string, string | number | boolean | null>> | null;
   /** Null for a code no slice lists (a log written by a newer engine, or a removed rule). */
@@ -35,7 +37,7 @@ export function ruleOf(code: string): Rule | null {
 /** A decision with its rule, secrets redacted (details are meant to be secret-free; this makes sure). */
 export function explainDecision(d: Decision): ExplainedDecision {
   const r = redactSecrets(d);
-  return { seq: r.seq, slice: r.slice, code: r.code, outcome: r.outcome, subject: r.subject, because: [...r.because], detail: r.detail ?? null, rule: ruleOf(r.code) };
+  return { seq: r.seq, slice: r.slice, code: r.code, outcome: r.outcome, subject: r.subject, parts: r.parts ?? null, because: [...r.because], detail: r.detail ?? null, rule: ruleOf(r.code) };
 }
 
 /** The identifier words of a subject: everything after its kind (`device`, `session`, …). */

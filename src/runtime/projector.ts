@@ -1,6 +1,6 @@
 import { Immer } from 'immer';
 import type { LedgerEntry } from '../../events/entry.js';
-import type { Decision } from '../../projections/decision.js';
+import { DECISION_SHAPE, subject, type Decision } from '../../projections/decision.js';
 import type { CryptoPort } from '../../projections/port.js';
 import type { AnySlice, ReduceContext } from '../../projections/slice.js';
 import { HASHED_MAP_LAYOUT } from '../../projections/hashmap.js';
@@ -29,8 +29,10 @@ export class Projector {
     readonly slices: readonly AnySlice[],
     private readonly crypto: CryptoPort,
   ) {
-    // The state layout shared by every slice is part of every snapshot's shape.
-    const versions: Record<string, number> = { '@layout': HASHED_MAP_LAYOUT };
+    // The state layout shared by every slice is part of every snapshot's shape; the
+    // decision record's shape is part of the decisions kept beside it, which are rebuilt
+    // with the state when a version changes.
+    const versions: Record<string, number> = { '@layout': HASHED_MAP_LAYOUT, '@decisions': DECISION_SHAPE };
     for (const s of slices) {
       if (versions[s.name] !== undefined) throw new Error(`two slices named ${s.name}`);
       versions[s.name] = s.version;
@@ -69,10 +71,12 @@ export class Projector {
           try {
             slice.reduce(draft[slice.name] as never, entry, ctx);
           } catch (err) {
+            const failed = subject('input', entry.seq);
             ctx.decide({
               code: 'engine.reducer_failed',
               outcome: 'flagged',
-              subject: `input ${entry.seq}`,
+              subject: failed.text,
+              parts: failed.parts,
               because: [],
               detail: { slice: slice.name, error: String((err as Error)?.message ?? err) },
             });

@@ -22,7 +22,7 @@ export interface KeysQueryUser {
  * Builds a `/keys/query` response body from simulated users. It is plain JSON: tests
  * tamper with it afterwards to build attack scenarios.
  */
-export function keysQueryResponse(opts: { users: KeysQueryUser[]; failures?: Record<string, unknown> }): KeysQueryResponse {
+export function keysQueryResponse(opts: { users: KeysQueryUser[]; failures?: KeysQueryResponse['failures'] }): KeysQueryResponse {
   const response: KeysQueryResponse = {
     device_keys: {},
     master_keys: {},

@@ -77,8 +77,12 @@ export class SimUser {
     return device;
   }
 
-  /** A copy of `deviceKeys` with the self-signing key's signature added (its own self-signature kept). */
-  crossSign(deviceKeys: DeviceKeys): DeviceKeys {
+  /**
+   * A copy of `deviceKeys` with the self-signing key's signature added (its own
+   * self-signature kept). Takes the testkit's device keys or the engine's
+   * (`ledger.deviceKeys()`), and returns the same type, signed.
+   */
+  crossSign<K extends DeviceKeys>(deviceKeys: K): K & { signatures: Signatures } {
     return this.signAs('self_signing', deviceKeys);
   }
 

@@ -1,6 +1,9 @@
 /**
  * Plain wire shapes the testkit produces. They are deliberately loose, mutable JSON
  * types (not the engine's io-ts codecs) so a test can tamper with anything it returns.
+ * Each is assignable both ways with its engine counterpart: what a ledger returns
+ * (`ledger.deviceKeys()`, `publishKeys()`) goes into the testkit, and what the testkit
+ * makes goes into `ledger.ingest`, without casts (test/testkit/engine-types.test.ts).
  */
 
 /** `signatures` of a signed JSON object: user id → key id → unpadded base64 signature. */
@@ -113,5 +116,6 @@ export interface KeysQueryResponse {
   master_keys: Record<string, CrossSigningKey>;
   self_signing_keys: Record<string, CrossSigningKey>;
   user_signing_keys: Record<string, CrossSigningKey>;
-  failures: Record<string, unknown>;
+  /** Server name → error object (e.g. `{}` or `{ errcode }`), as the spec's response has it. */
+  failures: Record<string, Record<string, unknown>>;
 }

@@ -12,7 +12,7 @@ export async function writeDemoLedger(path: string, extra: readonly unknown[] = 
     const sample = await demoInputs(await ledger.publishKeys({ withDeviceKeys: true }));
     try {
       await feedDemo(ledger, sample.inputs);
-      await ledger.ingestMany(extra);
+      await ledger.ingestManyUnknown(extra);
     } finally {
       sample.free();
     }

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { RoomEventEnvelope } from '../../src/index.js';
 
 /** A fresh temporary folder, removed by the returned cleanup. */
 export function tempDir(prefix = 'keyledger-'): { path: string; cleanup(): void } {
@@ -9,7 +10,7 @@ export function tempDir(prefix = 'keyledger-'): { path: string; cleanup(): void 
 }
 
 /** A realistic-shaped room event envelope (the content need not decrypt here). */
-export function roomEnvelope(i: number, receivedAt = 1_700_000_000_000 + i): Record<string, unknown> {
+export function roomEnvelope(i: number, receivedAt = 1_700_000_000_000 + i): RoomEventEnvelope {
   return {
     kind: 'room_event',
     room_id: '!room:example.org',
@@ -31,7 +32,7 @@ export function roomEnvelope(i: number, receivedAt = 1_700_000_000_000 + i): Rec
 }
 
 /** An unencrypted room message envelope: one entry, no facts. */
-export function plainRoomEnvelope(i: number, receivedAt = 1_700_000_000_000 + i): Record<string, unknown> {
+export function plainRoomEnvelope(i: number, receivedAt = 1_700_000_000_000 + i): RoomEventEnvelope {
   return {
     kind: 'room_event',
     room_id: '!room:example.org',

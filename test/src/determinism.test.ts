@@ -39,7 +39,7 @@ describe('determinism', function () {
         const dir = tempDir();
         try {
           const ledger = await openLedger({ path: dir.path, userId: '@me:example.org', deviceId: 'ME', unencryptedVault: true, now: () => 1_700_000_000_000 });
-          await ledger.ingestMany(inputs);
+          await ledger.ingestManyUnknown(inputs);
           const liveHash = ledger.stateHash();
           await ledger.close();
           const entries = await collect(dir.path);
@@ -70,14 +70,14 @@ describe('determinism', function () {
         try {
           const now = () => 1_700_000_000_000;
           const a = await openLedger({ path: once.path, userId: '@me:example.org', deviceId: 'ME', unencryptedVault: true, now });
-          await a.ingestMany(inputs);
+          await a.ingestManyUnknown(inputs);
           const decisionsA = await a.decisions();
           await a.close();
           let b = await openLedger({ path: twice.path, userId: '@me:example.org', deviceId: 'ME', unencryptedVault: true, now, snapshotEvery: 3 });
-          for (const i of inputs.slice(0, k)) await b.ingest(i).catch(() => undefined);
+          for (const i of inputs.slice(0, k)) await b.ingestUnknown(i).catch(() => undefined);
           await b.close();
           b = await openLedger({ path: twice.path, now, snapshotEvery: 3 });
-          for (const i of inputs.slice(k)) await b.ingest(i).catch(() => undefined);
+          for (const i of inputs.slice(k)) await b.ingestUnknown(i).catch(() => undefined);
           const decisionsB = await b.decisions();
           await b.close();
           // Different devices sign the two logs, so compare everything but our own keys.

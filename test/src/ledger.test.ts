@@ -65,7 +65,7 @@ describe('ledger', () => {
     it('logs a bad input as rejected_input and rejects with the decoder path', async () => {
       const ledger = await openLedger({ path: dir.path, ...me });
       const bad = { kind: 'to_device', event: { type: 'm.room_key', sender: '@a:b', content: { algorithm: 'm.megolm.v1.aes-sha2', room_id: '!r:b', session_id: 5, session_key: 'k' } } };
-      const err = await ledger.ingest(bad).then(
+      const err = await ledger.ingestUnknown(bad).then(
         () => assert.fail('accepted'),
         (e: unknown) => e,
       );
@@ -82,7 +82,7 @@ describe('ledger', () => {
 
     it('does not quote invalid JSON in its error (the text may hold a secret)', async () => {
       const ledger = await openLedger({ path: dir.path, ...me });
-      const err = (await ledger.ingest('{"session_key":SECRETSECRET}').catch((e: unknown) => e)) as InputDecodeError;
+      const err = (await ledger.ingestUnknown('{"session_key":SECRETSECRET}').catch((e: unknown) => e)) as InputDecodeError;
       assert.doesNotMatch(err.message, /SECRET/);
       assert.match(err.detail, /^invalid JSON/);
       await ledger.close();
@@ -93,7 +93,7 @@ describe('ledger', () => {
       const cyclic: Record<string, unknown> = { kind: 'keys_query', response: {} };
       (cyclic['response'] as Record<string, unknown>)['self'] = cyclic;
       for (const input of [cyclic, { kind: 'keys_query', response: { device_keys: {}, n: 10n } }, undefined, 42, '"\\ud800"']) {
-        await assert.rejects(ledger.ingest(input), InputDecodeError);
+        await assert.rejects(ledger.ingestUnknown(input), InputDecodeError);
       }
       assert.equal((await ledger.verify()).ok, true);
       await ledger.close();
@@ -110,7 +110,7 @@ describe('ledger', () => {
 
     it('does not let the caller change a logged payload afterwards', async () => {
       const ledger = await openLedger({ path: dir.path, ...me });
-      const envelope = roomEnvelope(1) as { room_id: string };
+      const envelope = roomEnvelope(1);
       const seen: LedgerEntry[] = [];
       ledger.entries$.subscribe((e) => seen.push(e));
       await ledger.ingest(envelope);
@@ -125,7 +125,7 @@ describe('ledger', () => {
       const ledger = await openLedger({ path: dir.path, ...me });
       const entries = new Promise<LedgerEntry[]>((r) => ledger.entries$.pipe(toArray()).subscribe(r));
       const decisions = new Promise<Decision[]>((r) => ledger.decisions$.pipe(toArray()).subscribe(r));
-      await Promise.all([ledger.ingest(roomEnvelope(1)), ledger.ingest('not json').catch(() => undefined), ledger.ingest(roomEnvelope(2))]);
+      await Promise.all([ledger.ingest(roomEnvelope(1)), ledger.ingestUnknown('not json').catch(() => undefined), ledger.ingest(roomEnvelope(2))]);
       await ledger.close();
       assert.deepEqual((await entries).map((e) => e.seq), [1, 2, 3]);
       assert.deepEqual((await decisions).map((d) => [d.seq, d.code]), [[2, 'input.rejected']]);
@@ -140,7 +140,14 @@ describe('ledger', () => {
     });
 
     it('refuses a missing ledger, another owner, and writes when read-only', async () => {
-      await assert.rejects(openLedger({ path: `${dir.path}/nothing` }), LedgerNotFoundError);
+      await assert.rejects(openLedger({ path: `${dir.path}/nothing` }), (err: unknown) => {
+        // A library error speaks of library calls, not of the command line.
+        assert.ok(err instanceof LedgerNotFoundError);
+        assert.equal(err.code, 'ledger.not_found');
+        assert.match(err.message, /openLedger\(\{ path, userId, deviceId \}\)/);
+        assert.doesNotMatch(err.message, /keyledger init/);
+        return true;
+      });
       await (await openLedger({ path: dir.path, ...me })).close();
       await assert.rejects(openLedger({ path: dir.path, userId: '@other:example.org', deviceId: 'ME' }), LedgerIdentityMismatchError);
       const ro = await openLedger({ path: dir.path, readOnly: true });

@@ -2,7 +2,8 @@ import { strict as assert } from 'node:assert';
 import { TestScheduler } from 'rxjs/testing';
 import { anomalies, decisionsMatching, type Decision } from '../../src/index.js';
 
-const decision = (seq: number, code: string, outcome: Decision['outcome'], subject = `input ${seq}`): Decision => ({ seq, slice: 'test', code, outcome, subject, because: [] });
+// The parts do not matter to these operators: every decision says it is about an input.
+const decision = (seq: number, code: string, outcome: Decision['outcome'], subject = `input ${seq}`): Decision => ({ seq, slice: 'test', code, outcome, subject, parts: { kind: 'input', input_seq: seq }, because: [] });
 
 const values = {
   a: decision(1, 'room_key.accepted', 'accepted', 'session !r:s K S'),

@@ -79,7 +79,7 @@ describe('vault', () => {
     try {
       const content = { session_key: 'MOVED-MARKER', room_id: '!r:example.org', session_id: 'S', algorithm: 'm.megolm.v1.aes-sha2' };
       const clear = await ledger.ingest({ kind: 'to_device', event: { type: 'm.room_key', sender: '@eve:example.org', content } });
-      await ledger.ingest(`{"kind":"to_device","event":{"type":"m.secret.send","content":{"secret":"MOVED-MARKER-2"`).catch(() => undefined);
+      await ledger.ingestUnknown(`{"kind":"to_device","event":{"type":"m.secret.send","content":{"secret":"MOVED-MARKER-2"`).catch(() => undefined);
       const entries: LedgerEntry[] = await ledger.entries();
       const toDevice = entries.find((e) => e.seq === clear.seq)!;
       const rejected = entries.find((e) => e.kind === 'rejected_input')!;

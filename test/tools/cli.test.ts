@@ -147,7 +147,7 @@ describe('tools: keyledger CLI', function () {
 
     it('refuses to init twice', () => {
       const again = run(['--db', db, 'init', '--user', USER, '--device', DEVICE]);
-      assert.equal(again.code, 1);
+      assert.equal(again.code, 3); // could not run: a ledger is already there
       assert.equal(again.stdout, '');
       const lines = errLines(again);
       assert.equal(lines.length, 1);
@@ -172,9 +172,9 @@ describe('tools: keyledger CLI', function () {
       assert.equal(init.code, 0, init.stderr);
       assert.equal(init.stderr, '');
       const without = run(['--db', enc, 'keys', '--count', '1']);
-      assert.equal(without.code, 1);
+      assert.equal(without.code, 3); // could not run: the vault needs its key
       assert.equal(errLines(without).length, 1);
-      assert.equal(run(['--db', enc, 'keys', '--count', '1'], { env: { KEYLEDGER_STORE_KEY: 'wrong' } }).code, 1);
+      assert.equal(run(['--db', enc, 'keys', '--count', '1'], { env: { KEYLEDGER_STORE_KEY: 'wrong' } }).code, 3);
       assert.equal(run(['--db', enc, 'keys', '--count', '1'], { env: key }).code, 0);
       // Read-only commands need no key.
       assert.equal(run(['--db', enc, 'verify']).code, 0);
@@ -247,7 +247,7 @@ describe('tools: keyledger CLI', function () {
         assert.ok(!r.stdout.includes('SECRETKEYM'), `${args.join(' ')} printed a secret`);
       }
       const refused = run(['--db', db, 'export', '--include-secrets']);
-      assert.equal(refused.code, 1);
+      assert.equal(refused.code, 2); // usage: --include-secrets needs the key in the environment
       assert.match(refused.stderr, /KEYLEDGER_STORE_KEY/);
 
       const out = join(root, 'export.ndjson');
@@ -278,7 +278,7 @@ describe('tools: keyledger CLI', function () {
       assert.equal(full.code, 0, full.stderr);
       assert.ok(full.stdout.includes('"session_key":"SECRETKEYMATERIAL"'), 'the sealed content is revealed');
       assert.ok(full.stdout.includes('"session_key\\":SECRETKEYMATERIAL'), 'the sealed raw text of the rejected input is revealed');
-      assert.equal(run(['--db', enc, 'export', '--include-secrets'], { env: { KEYLEDGER_STORE_KEY: 'wrong' } }).code, 1);
+      assert.equal(run(['--db', enc, 'export', '--include-secrets'], { env: { KEYLEDGER_STORE_KEY: 'wrong' } }).code, 3);
     });
 
     it('log prints one line per entry: seq, ISO time, kind, summary', () => {
@@ -410,14 +410,17 @@ describe('tools: keyledger CLI', function () {
       const db = join(root, 'does-not-exist');
       for (const c of ['state', 'decisions', 'log', 'verify', 'export', 'keys', 'ingest']) {
         const r = run(['--db', db, c], { input: '' });
-        assert.equal(r.code, 1, c);
-        assert.deepEqual(errLines(r), [`keyledger: no ledger at ${db} (create one with \`keyledger init\`)`], c);
+        assert.equal(r.code, 3, c); // could not run
+        // The CLI's own hint (the library's message names openLedger instead); a command that
+        // only reads could read an export instead.
+        const hint = ['keys', 'ingest'].includes(c) ? '' : ', or read an export with --source FILE';
+        assert.deepEqual(errLines(r), [`keyledger: no ledger at ${db} (create one with \`keyledger init\`${hint})`], c);
       }
     });
 
     it('an unknown subcommand is an error with a hint', () => {
       const r = run(['stat']);
-      assert.equal(r.code, 1);
+      assert.equal(r.code, 2); // usage
       const lines = errLines(r);
       assert.equal(lines.length, 1);
       assert.match(lines[0]!, /^keyledger: unknown command 'stat'.*did you mean state\?.*keyledger --help/);
@@ -427,7 +430,7 @@ describe('tools: keyledger CLI', function () {
       const db = freshDir();
       assert.equal(run(['--db', db, 'init', '--user', USER, '--device', DEVICE]).code, 0);
       const r = run(['--db', db, 'ingest', join(root, 'nope.ndjson')]);
-      assert.equal(r.code, 1);
+      assert.equal(r.code, 3); // could not run
       assert.deepEqual(errLines(r), [`keyledger: cannot read ${join(root, 'nope.ndjson')}: no such file`]);
     });
   });

@@ -88,7 +88,7 @@ describe('keyledger replay and bundle', () => {
     tampered.fingerprints.slices.megolm += 1;
     writeFileSync(join(dir.path, 'tampered.json'), JSON.stringify(tampered));
     const refused = await cli(['replay', join(dir.path, 'tampered.json')], 'next\n');
-    assert.equal(refused.code, 1);
+    assert.equal(refused.code, 3); // could not run: the bundle is refused
     assert.equal(refused.stdout, '');
     assert.match(refused.stderr, /^keyledger: bundle refused: slice versions differ: megolm \d+ in the bundle, \d+ here\n$/);
   });

@@ -68,7 +68,7 @@ describe('keyledger trust', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(r.stdout.trimEnd().split('\n').map((l) => (JSON.parse(l) as { user: string }).user), ['@me:example.org']);
     const bad = await cli(['--db', dir.path, 'trust', '--at', '9']);
-    assert.equal(bad.code, 1);
+    assert.equal(bad.code, 2); // usage: --at past the end
     assert.match(bad.stderr, /beyond the end of the log/);
   });
 });

@@ -1,5 +1,5 @@
 import { Level } from 'level';
-import { openLedger } from '../../src/index.js';
+import { openLedger, type RoomEventEnvelope } from '../../src/index.js';
 import { fmt, plainRoomEnvelope, roomEnvelope, scratch, seconds } from './util.js';
 
 const WINDOW = 500;
@@ -16,7 +16,7 @@ interface Measured {
  * batch), then writes the very entries they became with raw classic-level batch puts of
  * the same size, in the same process.
  */
-async function measure(envelopes: readonly Record<string, unknown>[]): Promise<Measured> {
+async function measure(envelopes: readonly RoomEventEnvelope[]): Promise<Measured> {
   const dir = scratch('ingest');
   const raw = scratch('raw');
   try {

@@ -120,7 +120,7 @@ export async function benchRoomEvents(n: number): Promise<string[]> {
       for (let start = 0; start < count; start += SESSION_MSGS) {
         const shared = await rustShare(alice, room, [ME, ERIN, CAROL, DAVE], settings);
         for (const [l, device] of [[bob, 'BOBPHONE'], [erin, 'ERINPHONE']] as const) {
-          const r = await l.ingest({ kind: 'to_device', event: shared.get(device) });
+          const r = await l.ingest({ kind: 'to_device', event: shared.get(device)! });
           if (!r.decisions.some((d) => d.code === 'room_key.accepted')) throw new Error(`room-events bench: ${device} did not accept the room key (${r.decisions.map((d) => d.code).join()})`);
         }
         await carol.receiveSyncChanges(JSON.stringify([shared.get('CAROLDEV')]), new RustSdk.DeviceLists(), new Map(), new Set());
@@ -174,7 +174,7 @@ export async function benchRoomEvents(n: number): Promise<string[]> {
     let logged = 0;
     const manyPhase = async (samples: Sample[]): Promise<Phase> => {
       let ok = 0;
-      const envelopes = samples.map(({ event }) => ({ kind: 'room_event', room_id: event.room_id, received_at: event.origin_server_ts + 150, event }));
+      const envelopes = samples.map(({ event }) => ({ kind: 'room_event' as const, room_id: event.room_id, received_at: event.origin_server_ts + 150, event }));
       const time = await seconds(async () => {
         for (let i = 0; i < envelopes.length; i += WINDOW) {
           const outcomes = await bob.ingestMany(envelopes.slice(i, i + WINDOW));

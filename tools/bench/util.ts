@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { RoomEventEnvelope } from '../../src/index.js';
 
 /** A scratch folder for one benchmark, removed afterwards. */
 export function scratch(name: string): { path: string; cleanup(): void } {
@@ -23,7 +24,7 @@ export function median(xs: number[]): number {
 export const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 /** A timeline event envelope as /sync delivers it; `type` and `content` vary by caller. */
-function timelineEnvelope(i: number, idTag: string, type: string, content: Record<string, unknown>): Record<string, unknown> {
+function timelineEnvelope(i: number, idTag: string, type: string, content: Record<string, unknown>): RoomEventEnvelope {
   const ts = 1_700_000_000_000 + i * 1000;
   return {
     kind: 'room_event',
@@ -34,7 +35,7 @@ function timelineEnvelope(i: number, idTag: string, type: string, content: Recor
 }
 
 /** A room-event envelope shaped like what /sync delivers for an encrypted room. */
-export function roomEnvelope(i: number): Record<string, unknown> {
+export function roomEnvelope(i: number): RoomEventEnvelope {
   return timelineEnvelope(i, 'evt', 'm.room.encrypted', {
     algorithm: 'm.megolm.v1.aes-sha2',
     sender_key: 'K2Lh3VOxE0Vw9+2J8sBwdvKFI3Vn3pXGlnUpeAWAbcQ',
@@ -47,6 +48,6 @@ export function roomEnvelope(i: number): Record<string, unknown> {
 }
 
 /** An unencrypted room message envelope: one entry, nothing derived. */
-export function plainRoomEnvelope(i: number): Record<string, unknown> {
+export function plainRoomEnvelope(i: number): RoomEventEnvelope {
   return timelineEnvelope(i, 'plain', 'm.room.message', { msgtype: 'm.text', body: `Message number ${i}: ${'lorem ipsum dolor sit amet '.repeat(12)}` });
 }

@@ -3,8 +3,8 @@ import { Command, Option } from 'commander';
 import { checkBundle, makeBundle, openLogSource, readBundleText, serializeBundle, type IncidentBundle } from '../../src/index.js';
 import { bundleTestSource, defaultImport } from '../bundle-as-test.js';
 import type { CommandModule } from '../command.js';
-import type { CliContext } from '../context.js';
-import { CliError } from '../errors.js';
+import { sourceOption, type CliContext } from '../context.js';
+import { CliError, EXIT } from '../errors.js';
 import { plural, prose } from '../format.js';
 import { OutFile } from '../outfile.js';
 import { parseCount, parseSeq } from '../parse.js';
@@ -31,14 +31,14 @@ async function write(ctx: CliContext, out: string | undefined, text: string): Pr
   }
 }
 
-/** A bundle of the --db ledger's entries `--from..--to`, with a note of what went in. */
+/** A bundle of the entries `--from..--to` of the --source export or the --db ledger, with a note of what went in. */
 async function bundleFromLedger(ctx: CliContext, cmd: Command, opts: BundleCliOptions): Promise<IncidentBundle> {
-  const source = await openLogSource(ctx.dbPath(cmd));
+  const source = await openLogSource(ctx.sourcePath(cmd));
   try {
     const head = source.headSeq();
     const [from, to] = [opts.from ?? 0, opts.to ?? head];
-    if (from > to) throw new CliError(`--from ${from} is after --to ${to}`);
-    if (to > head) throw new CliError(`--to ${to} is past the last entry (seq ${head})`);
+    if (from > to) throw new CliError(`--from ${from} is after --to ${to}`, EXIT.USAGE);
+    if (to > head) throw new CliError(`--to ${to} is past the last entry (seq ${head})`, EXIT.USAGE);
     const { bundle, warnings } = await makeBundle(source, { from, to, checkpointEvery: opts.checkpointEvery });
     const redacted = bundle.entries.filter((e) => e.redacted).length;
     await ctx.note(`bundled ${plural(bundle.entries.length, 'entry', 'entries')} (seqs ${from}..${to}), ${plural(bundle.checkpoints.length, 'checkpoint')}, ${redacted} with secrets redacted`);
@@ -81,10 +81,11 @@ export const bundleCommand: CommandModule = {
       .addOption(new Option('--checkpoint-every <n>', 'a state hash every N entries (default 100)').argParser(parseCount))
       .option('--out <file>', 'write to this file instead of stdout (written whole, then renamed into place)')
       .option('--as-test', 'write a mocha regression test instead of the bundle')
+      .addOption(sourceOption())
       .option('--import <specifier>', 'with --as-test: where the test imports keyledger from')
       .action(async (file: string | undefined, opts: BundleCliOptions, cmd: Command) => {
-        if (file !== undefined && !opts.asTest) throw new CliError('a bundle file is only read with --as-test (to make a bundle, give --from and --to)');
-        if (file !== undefined && (opts.from !== undefined || opts.to !== undefined)) throw new CliError('--from/--to make a new bundle; they do not apply to a bundle file');
+        if (file !== undefined && !opts.asTest) throw new CliError('a bundle file is only read with --as-test (to make a bundle, give --from and --to)', EXIT.USAGE);
+        if (file !== undefined && (opts.from !== undefined || opts.to !== undefined)) throw new CliError('--from/--to make a new bundle; they do not apply to a bundle file', EXIT.USAGE);
         const bundle = file !== undefined ? await bundleFromFile(file) : await bundleFromLedger(ctx, cmd, opts);
         const text = opts.asTest ? bundleTestSource(bundle, opts.import ?? defaultImport(opts.out)) : serializeBundle(bundle);
         await write(ctx, opts.out, text);

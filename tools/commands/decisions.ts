@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import type { Decision, DecisionFilter } from '../../src/index.js';
 import type { CommandModule } from '../command.js';
-import type { CliContext } from '../context.js';
+import { sourceOption, type CliContext } from '../context.js';
 import { compact, keyValues, prose, table } from '../format.js';
 import { oneOf, parseSeq } from '../parse.js';
 import { redactDecision } from '../redact.js';
@@ -35,8 +35,9 @@ export const decisionsCommand: CommandModule = {
       .option('--slice <name>', 'only decisions of this slice')
       .addOption(new Option('--from <seq>', 'only decisions caused by entries from this seq').argParser(parseSeq))
       .addOption(new Option('--to <seq>', 'only decisions caused by entries up to this seq').argParser(parseSeq))
-      .option('--json', 'JSON lines: seq, code, outcome, subject, because, slice, detail')
-      .addHelpText('after', '\nExamples:\n  keyledger decisions --outcome rejected\n  keyledger decisions --code input.rejected --json')
+      .addOption(sourceOption())
+      .option('--json', 'JSON lines: seq, code, outcome, subject, parts (its IDs as fields), because, slice, detail')
+      .addHelpText('after', '\nExamples:\n  keyledger decisions --outcome rejected\n  keyledger decisions --code input.rejected --json\n  keyledger decisions --source export.ndjson --code forwarded_key.')
       .action(async (opts: DecisionsOptions, cmd: Command) => {
         const filter: DecisionFilter = {};
         if (opts.code !== undefined) filter.code = opts.code;
@@ -45,11 +46,11 @@ export const decisionsCommand: CommandModule = {
         if (opts.slice !== undefined) filter.slice = opts.slice;
         if (opts.from !== undefined) filter.fromSeq = opts.from;
         if (opts.to !== undefined) filter.toSeq = opts.to;
-        const decisions = await ctx.withLedger(cmd, 'read', (ledger) => ledger.decisions(filter));
+        const decisions = await ctx.withSource(cmd, (source) => source.decisions(filter));
         const shown = decisions.map(redactDecision);
         if (opts.json) {
           for (const d of shown) {
-            await ctx.out.line(compact({ seq: d.seq, code: d.code, outcome: d.outcome, subject: d.subject, because: d.because, slice: d.slice, ...(d.detail ? { detail: d.detail } : {}) }));
+            await ctx.out.line(compact({ seq: d.seq, code: d.code, outcome: d.outcome, subject: d.subject, parts: d.parts, because: d.because, slice: d.slice, ...(d.detail ? { detail: d.detail } : {}) }));
           }
           return;
         }

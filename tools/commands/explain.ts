@@ -1,9 +1,9 @@
 import { Command, Option } from 'commander';
-import { explain, type CurrentAnswer, type Explanation } from '../../src/index.js';
+import { explain, knownDevices, knownUsers, ownDevice, type CurrentAnswer, type Explanation, type LogSource } from '../../src/index.js';
 import { decisionText, detailText, entryText, rulesSection } from '../analysis-text.js';
 import type { CommandModule } from '../command.js';
 import { sourceOption, type CliContext } from '../context.js';
-import { CliError } from '../errors.js';
+import { CliError, EXIT } from '../errors.js';
 import { compact, plural, prose } from '../format.js';
 import { parseCount } from '../parse.js';
 
@@ -54,6 +54,39 @@ export function explanationLines(x: Explanation): string[] {
   return out;
 }
 
+/** Subjects shown as examples when the one asked about is unknown. */
+const EXAMPLES = 5;
+
+/**
+ * Whether the log knows the subject of an explanation that found no decision: a listed
+ * device or user, a stored session, an event that arrived (the current answer of an
+ * unknown device is "unverified", which is no answer).
+ */
+function known(source: LogSource, c: CurrentAnswer | null): boolean {
+  if (c === null) return false;
+  const state = source.state();
+  const own = ownDevice(state);
+  switch (c.kind) {
+    case 'device':
+      return knownDevices(state, c.userId).includes(c.deviceId) || (own?.userId === c.userId && own.deviceId === c.deviceId);
+    case 'user':
+      return knownUsers(state).includes(c.userId) || own?.userId === c.userId;
+    case 'session':
+      return c.stored !== null;
+    case 'event':
+      return true;
+  }
+}
+
+/** "nothing is known about X", with how many subjects the log has and a few of them (of X's kind first). */
+async function unknownSubject(source: LogSource, query: string): Promise<string> {
+  const subjects = [...new Set((await source.decisions()).map((d) => d.subject))];
+  const kind = query.split(' ')[0];
+  const examples = [...subjects.filter((s) => s.split(' ')[0] === kind), ...subjects.filter((s) => s.split(' ')[0] !== kind)].slice(0, EXAMPLES);
+  const some = examples.length === 0 ? 'the log has no decisions yet' : `the log has decisions about ${plural(subjects.length, 'subject')}, e.g. ${examples.map((s) => `"${s}"`).join(', ')}`;
+  return `nothing is known about "${query}": ${some} (all of them: \`keyledger decisions\`; a seq works too: \`keyledger explain 9\`)`;
+}
+
 export const explainCommand: CommandModule = {
   name: 'explain',
   create(ctx: CliContext) {
@@ -67,7 +100,8 @@ export const explainCommand: CommandModule = {
             '(trust of a device, identity of a user, the stored session). SUBJECT is words as in\n' +
             '`keyledger decisions`: device USER DEVICE, user USER, session ROOM SENDER_KEY\n' +
             'SESSION_ID, event EVENT_ID, input SEQ, a prefix of one, or a bare SEQ (the decisions\n' +
-            'taken at that entry and its facts). Secrets are never shown.',
+            'taken at that entry and its facts). Secrets are never shown. Exits 1, naming a few\n' +
+            'subjects that exist, when the log knows nothing of SUBJECT.',
         ),
       )
       .argument('<subject...>', 'the subject, as words (or a seq)')
@@ -79,10 +113,11 @@ export const explainCommand: CommandModule = {
         '\nExamples:\n  keyledger explain device @alice:example.org ALICELAPTOP\n  keyledger explain session \'!room:example.org\' SENDERKEY SESSIONID\n  keyledger explain 9 --json\n  keyledger explain --source export.ndjson event \'$abc:example.org\'',
       )
       .action(async (subject: string[], opts: { depth: number; json?: boolean }, cmd: Command) => {
-        const x = await ctx.withSource(cmd, (source) => explain(source, subject, { depth: opts.depth }));
-        if (x.match === 'none' && x.current === null) {
-          throw new CliError(`nothing was decided about "${x.query}" (a subject is words like "device @alice:example.org ALICEDEV"; see \`keyledger decisions\`)`);
-        }
+        const x = await ctx.withSource(cmd, async (source) => {
+          const found = await explain(source, subject, { depth: opts.depth });
+          if (found.match === 'none' && !known(source, found.current)) throw new CliError(await unknownSubject(source, found.query), EXIT.FINDING);
+          return found;
+        });
         if (opts.json) return void (await ctx.out.line(compact(x)));
         for (const line of explanationLines(x)) await ctx.out.line(line);
       });

@@ -2,7 +2,7 @@ import { Command, Option } from 'commander';
 import type { IngestOutcome, Ledger } from '../../src/index.js';
 import type { CommandModule } from '../command.js';
 import type { CliContext } from '../context.js';
-import { CliError, describeError } from '../errors.js';
+import { CliError, describeError, EXIT } from '../errors.js';
 import { compact, prose } from '../format.js';
 import { inBatches, numberedLines, openSource, type NumberedLine } from '../ndjson.js';
 import { parseCount } from '../parse.js';
@@ -72,7 +72,7 @@ export const ingestCommand: CommandModule = {
         }
         if (interrupted) {
           await ctx.note('interrupted: the lines above were ingested, the rest of the input was not read');
-          ctx.exitCode = 130;
+          ctx.exitCode = EXIT.INTERRUPTED;
         }
       });
   },
@@ -84,7 +84,7 @@ async function ingestAll(ctx: CliContext, ledger: Ledger, lines: AsyncIterable<N
   for await (const batch of inBatches(lines, opts.batch)) {
     let outcomes: IngestOutcome[];
     try {
-      outcomes = await ledger.ingestMany(batch.map((l) => l.text));
+      outcomes = await ledger.ingestManyUnknown(batch.map((l) => l.text));
     } catch (err) {
       throw new CliError(`${describeError(err)} (stopped at line ${batch[0]!.line}; ${ingested + rejected} inputs before it were written)`);
     }

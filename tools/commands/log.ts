@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import type { CommandModule } from '../command.js';
-import type { CliContext } from '../context.js';
-import { CliError } from '../errors.js';
+import { sourceOption, type CliContext } from '../context.js';
+import { CliError, EXIT } from '../errors.js';
 import { compact, isoTime, prose } from '../format.js';
 import { parseSeq } from '../parse.js';
 import { redactEntry } from '../redact.js';
@@ -29,11 +29,12 @@ export const logCommand: CommandModule = {
       .addOption(new Option('--to <seq>', 'last seq to list').argParser(parseSeq))
       .option('--kind <kind>', 'only entries of this kind (e.g. to_device, rejected_input)')
       .option('--json', 'JSON lines: one whole (redacted) entry per line')
+      .addOption(sourceOption())
       .action(async (opts: LogOptions, cmd: Command) => {
-        if (opts.from !== undefined && opts.to !== undefined && opts.from > opts.to) throw new CliError(`--from ${opts.from} is after --to ${opts.to}`);
-        await ctx.withLedger(cmd, 'read', async (ledger) => {
-          const width = String(Math.max(0, ledger.headSeq())).length;
-          for await (const entry of ledger.entries({ from: opts.from, to: opts.to })) {
+        if (opts.from !== undefined && opts.to !== undefined && opts.from > opts.to) throw new CliError(`--from ${opts.from} is after --to ${opts.to}`, EXIT.USAGE);
+        await ctx.withSource(cmd, async (source) => {
+          const width = String(Math.max(0, source.headSeq())).length;
+          for await (const entry of source.entries({ from: opts.from, to: opts.to })) {
             if (opts.kind !== undefined && entry.kind !== opts.kind) continue;
             const shown = redactEntry(entry);
             if (opts.json) await ctx.out.line(compact(shown));

@@ -3,11 +3,11 @@ import { rejudge, type RejudgeResult } from '../../src/index.js';
 import { changeLines, rulesSection } from '../analysis-text.js';
 import type { CommandModule } from '../command.js';
 import { sourceOption, type CliContext } from '../context.js';
-import { CliError } from '../errors.js';
+import { CliError, EXIT } from '../errors.js';
 import { compact, plural, prose } from '../format.js';
 
 /** Exit code when the source has no recorded decisions to compare with (an export). */
-export const NOTHING_RECORDED = 2;
+export const NOTHING_RECORDED = EXIT.USAGE;
 
 /** The result as text: every decision today's rules take differently, with both codes. */
 export function rejudgeLines(r: RejudgeResult): string[] {

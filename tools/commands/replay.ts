@@ -3,8 +3,8 @@ import { createInterface } from 'node:readline';
 import { Command } from 'commander';
 import { BUNDLE_FORMAT, checkBundle, openLogSource, ReplaySession, type LogSource, type ReplayStep, type ScanProgress } from '../../src/index.js';
 import type { CommandModule } from '../command.js';
-import type { CliContext } from '../context.js';
-import { describeError } from '../errors.js';
+import { sourceOption, type CliContext } from '../context.js';
+import { CliError, describeError, EXIT } from '../errors.js';
 import { plural, pretty, prose } from '../format.js';
 import { decisionLine, diffLines, HELP, stepLines } from '../replay-format.js';
 
@@ -134,9 +134,17 @@ export const replayCommand: CommandModule = {
             '`printf "break forwarded_key.\\ndiff\\n" | keyledger replay`. Type help for the commands.',
         ),
       )
-      .argument('[bundle]', 'an incident bundle or NDJSON export (default: the --db ledger)')
-      .action(async (file: string | undefined, _opts: unknown, cmd: Command) => {
-        const source = file === undefined ? await openLogSource(ctx.dbPath(cmd)) : await openFile(file);
+      .argument('[file]', 'an incident bundle or NDJSON export (the same as --source FILE)')
+      .addOption(sourceOption())
+      .addHelpText('after', '\nExamples:\n  keyledger replay --source export.ndjson\n  keyledger replay incident.bundle.json\n  printf "break forwarded_key.\\ndiff\\n" | keyledger replay --source export.ndjson')
+      .action(async (file: string | undefined, opts: { source?: string }, cmd: Command) => {
+        // --source is how every read command names its log; the positional FILE is kept
+        // for the scripts written before it.
+        if (file !== undefined && opts.source !== undefined && file !== opts.source) {
+          throw new CliError(`give the log once: ${file} or --source ${opts.source}`, EXIT.USAGE);
+        }
+        const path = file ?? opts.source;
+        const source = path === undefined ? await openLogSource(ctx.dbPath(cmd)) : await openFile(path);
         try {
           await runSession(ctx, source);
         } finally {

@@ -1,8 +1,8 @@
 import { Command, Option } from 'commander';
 import { redactSecrets, type LedgerState } from '../../src/index.js';
 import type { CommandModule } from '../command.js';
-import type { CliContext } from '../context.js';
-import { CliError } from '../errors.js';
+import { sourceOption, type CliContext } from '../context.js';
+import { CliError, EXIT } from '../errors.js';
 import { compact, pretty, prose } from '../format.js';
 import { parseSeq } from '../parse.js';
 
@@ -30,16 +30,17 @@ export const stateCommand: CommandModule = {
       .option('--slice <name>', 'print only this slice (e.g. log, identities)')
       .option('--json', 'compact JSON of the selected part, without header')
       .option('--include-secrets', 'do not redact secrets (key material!)')
+      .addOption(sourceOption())
       .action(async (opts: StateOptions, cmd: Command) => {
-        await ctx.withLedger(cmd, 'read', async (ledger) => {
-          const head = ledger.headSeq();
-          if (opts.at !== undefined && opts.at > head) throw new CliError(`--at ${opts.at} is beyond the end of the log (the last seq is ${head})`);
+        await ctx.withSource(cmd, async (source) => {
+          const head = source.headSeq();
+          if (opts.at !== undefined && opts.at > head) throw new CliError(`--at ${opts.at} is beyond the end of the log (the last seq is ${head})`, EXIT.USAGE);
           const seq = opts.at ?? head;
-          const state: LedgerState = opts.at === undefined ? ledger.state() : await ledger.stateAt(opts.at);
+          const state: LedgerState = opts.at === undefined ? source.state() : await source.stateAt(opts.at);
           let selected: unknown = state;
           if (opts.slice !== undefined) {
             if (!Object.prototype.hasOwnProperty.call(state, opts.slice)) {
-              throw new CliError(`no slice named ${JSON.stringify(opts.slice)} (slices: ${Object.keys(state).join(', ')})`);
+              throw new CliError(`no slice named ${JSON.stringify(opts.slice)} (slices: ${Object.keys(state).join(', ')})`, EXIT.USAGE);
             }
             selected = state[opts.slice];
           }
@@ -49,7 +50,7 @@ export const stateCommand: CommandModule = {
             return;
           }
           const what = opts.slice === undefined ? 'state' : `slice ${opts.slice}`;
-          await ctx.out.line(`# ${what} at seq ${seq} · state hash ${ledger.stateHash(state)}${opts.includeSecrets ? ' · secrets included' : ''}`);
+          await ctx.out.line(`# ${what} at seq ${seq} · state hash ${source.stateHash(state)}${opts.includeSecrets ? ' · secrets included' : ''}`);
           await ctx.out.line(pretty(shown));
         });
       });

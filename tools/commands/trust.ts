@@ -3,8 +3,8 @@ import {
   deviceRecord, deviceTrust, identityDetail, knownDevices, knownUsers, ownDevice, type LedgerState,
 } from '../../src/index.js';
 import type { CommandModule } from '../command.js';
-import type { CliContext } from '../context.js';
-import { CliError } from '../errors.js';
+import { sourceOption, type CliContext } from '../context.js';
+import { CliError, EXIT } from '../errors.js';
 import { compact, table } from '../format.js';
 import { parseSeq, parseUserId } from '../parse.js';
 
@@ -27,7 +27,8 @@ answer rests on.
 
 Examples:
   keyledger trust
-  keyledger trust --user @bob:example.org --json`;
+  keyledger trust --user @bob:example.org --json
+  keyledger trust --source export.ndjson`;
 
 /** One user's identity and devices, as the JSON output shows them. */
 function userReport(state: LedgerState, userId: string) {
@@ -53,17 +54,18 @@ export const trustCommand: CommandModule = {
         'Show every user\'s identity state (verified, pinned, pin_violation, verification_violation,\n' +
           'unknown) and every device\'s trust (verified, cross_signed_tofu, unverified, blocked), with\n' +
           'the reason code and the seq each answer rests on. Users and devices are sorted. Opens\n' +
-          'the ledger read-only.',
+          'the ledger read-only, or reads an export (--source).',
       )
       .addOption(new Option('--user <user>', 'only this user').argParser(parseUserId))
       .addOption(new Option('--at <seq>', 'the answers right after this entry').argParser(parseSeq))
+      .addOption(sourceOption())
       .option('--json', 'JSON lines, one per user: {user, identity, devices:[…]}')
       .addHelpText('after', LEVELS)
       .action(async (opts: TrustOptions, cmd: Command) => {
-        await ctx.withLedger(cmd, 'read', async (ledger) => {
-          const head = ledger.headSeq();
-          if (opts.at !== undefined && opts.at > head) throw new CliError(`--at ${opts.at} is beyond the end of the log (the last seq is ${head})`);
-          const state = opts.at === undefined ? ledger.state() : await ledger.stateAt(opts.at);
+        await ctx.withSource(cmd, async (source) => {
+          const head = source.headSeq();
+          if (opts.at !== undefined && opts.at > head) throw new CliError(`--at ${opts.at} is beyond the end of the log (the last seq is ${head})`, EXIT.USAGE);
+          const state = opts.at === undefined ? source.state() : await source.stateAt(opts.at);
           const own = ownDevice(state);
           const users = opts.user !== undefined ? [opts.user] : [...new Set([...knownUsers(state), ...(own === null ? [] : [own.userId])])].sort();
           if (opts.json) {

@@ -2,7 +2,7 @@ import { statSync } from 'node:fs';
 import { Command } from 'commander';
 import type { VerifyReport } from '../../src/index.js';
 import type { CommandModule } from '../command.js';
-import type { CliContext } from '../context.js';
+import { sourceOption, type CliContext } from '../context.js';
 import { compact, plural, prose } from '../format.js';
 
 interface VerifyOptions {
@@ -53,10 +53,12 @@ export const verifyCommand: CommandModule = {
       .option('--device-key <ed25519>', "the device's ed25519 public key every checkpoint must be signed with (default: the key in the log's first entry; give it when the copy is untrusted)")
       .option('--no-replay', 'skip replaying the log (faster; snapshot states are not re-derived)')
       .option('--json', 'print the report as one JSON object')
+      .addOption(sourceOption())
       .action(async (opts: VerifyOptions, cmd: Command) => {
         const progress = ctx.err.isTTY && !opts.json;
+        const path = ctx.sourcePath(cmd);
         // An NDJSON export (a file) has a chain to check but no checkpoints or snapshots.
-        const report = isFile(ctx.dbPath(cmd))
+        const report = isFile(path)
           ? await ctx.withSource(cmd, (source) => source.verify())
           : await ctx.withLedger(cmd, 'read', (ledger) =>
               ledger.verify({
@@ -64,6 +66,7 @@ export const verifyCommand: CommandModule = {
                 replay: opts.replay,
                 onProgress: progress ? (seq) => void ctx.io.stderr.write(`\rverifying… seq ${seq}`) : undefined,
               }),
+              { path },
             );
         if (progress && report.entries >= 50_000) ctx.io.stderr.write('\r\x1b[K');
         if (opts.json) await ctx.out.line(compact(report));

@@ -3,7 +3,7 @@ import { whatIf, type WhatIfResult } from '../../src/index.js';
 import { changeLines } from '../analysis-text.js';
 import type { CommandModule } from '../command.js';
 import { sourceOption, type CliContext } from '../context.js';
-import { CliError } from '../errors.js';
+import { CliError, EXIT } from '../errors.js';
 import { compact, listSome, plural, prose } from '../format.js';
 import { parseSeq } from '../parse.js';
 
@@ -42,7 +42,7 @@ export const whatIfCommand: CommandModule = {
       .addHelpText('after', '\nExamples:\n  keyledger what-if --skip 1          (as if that /keys/query never came)\n  keyledger what-if --skip 8 12 --json')
       .action(async (opts: { skip: number[]; json?: boolean }, cmd: Command) => {
         const r = await ctx.withSource(cmd, (source) => whatIf(source, opts.skip));
-        if (r.skipped.length === 0) throw new CliError(`none of seq ${opts.skip.join(', ')} is in the log (see \`keyledger log\`)`);
+        if (r.skipped.length === 0) throw new CliError(`none of seq ${opts.skip.join(', ')} is in the log (see \`keyledger log\`)`, EXIT.FINDING);
         if (r.missing.length > 0) await ctx.note(`not in the log, ignored: seq ${r.missing.join(', ')}`);
         if (opts.json) return void (await ctx.out.line(compact(r)));
         for (const line of whatIfLines(r)) await ctx.out.line(line);

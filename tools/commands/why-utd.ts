@@ -1,13 +1,33 @@
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { whyUtd, type UtdReport } from '../../src/index.js';
 import { decisionText, detailText, entryText, rulesSection } from '../analysis-text.js';
 import type { CommandModule } from '../command.js';
 import { sourceOption, type CliContext } from '../context.js';
-import { CliError } from '../errors.js';
-import { compact, prose } from '../format.js';
+import { CliError, EXIT } from '../errors.js';
+import { compact, plural, prose } from '../format.js';
+import { parseLimit } from '../parse.js';
 
-/** The report as text: what happened to the event, why, and the session's timeline. */
-export function utdLines(r: UtdReport): string[] {
+/** Timeline lines shown by default: a session of 20,000 messages printed them all. */
+export const DEFAULT_TIMELINE_LIMIT = 20;
+
+/**
+ * The `limit` timeline items to show, `[from, to)`: a window around the event asked about
+ * (what happened to its session just before and after it), clipped to the timeline.
+ */
+export function timelineWindow(r: UtdReport, limit: number): { from: number; to: number } {
+  const n = r.timeline.length;
+  if (n <= limit) return { from: 0, to: n };
+  const next = r.timeline.findIndex((t) => t.seq >= r.input.seq);
+  const at = next < 0 ? n - 1 : next;
+  const from = Math.min(Math.max(0, at - Math.floor(limit / 2)), n - limit);
+  return { from, to: from + limit };
+}
+
+/**
+ * The report as text: what happened to the event, why, and the session's timeline, at
+ * most `limit` items of it (a window around the event), saying how many were left out.
+ */
+export function utdLines(r: UtdReport, limit = DEFAULT_TIMELINE_LIMIT): string[] {
   const flagged = r.eventDecisions.filter((d) => d.outcome !== 'accepted' && d.code !== 'megolm.undecryptable').map((d) => d.code);
   const verdict =
     r.status === 'decrypted'
@@ -33,11 +53,17 @@ export function utdLines(r: UtdReport): string[] {
   }
   const flags = r.eventDecisions.filter((d) => d.code !== 'megolm.undecryptable');
   if (flags.length > 0) out.push('', 'Decisions about this event:', ...flags.map((d) => `  seq ${d.seq}  ${decisionText(d)}  ${detailText(d)}`.trimEnd()));
-  if (r.timeline.length > 0) out.push('', `Timeline of session ${r.sessionId} in ${r.roomId}:`);
-  for (const t of r.timeline) {
+  const { from, to } = timelineWindow(r, limit);
+  const shown = r.timeline.slice(from, to);
+  const total = r.timeline.length;
+  if (total > 0) out.push('', `Timeline of session ${r.sessionId} in ${r.roomId}${shown.length < total ? ` (${shown.length} of ${total} items, around seq ${r.input.seq})` : ''}:`);
+  if (from > 0) out.push(`  … ${plural(from, 'earlier item')} left out (seq ${r.timeline[0]!.seq}–${r.timeline[from - 1]!.seq})`);
+  for (const t of shown) {
     if (t.event) out.push(`  seq ${t.seq}  event ${t.event.eventId} arrived${t.event.outcome ? ` → ${t.event.outcome}` : ''}  (${t.event.time})`);
     else if (t.decision) out.push(`  seq ${t.seq}  ${decisionText(t.decision)}`);
   }
+  if (to < total) out.push(`  … ${plural(total - to, 'later item')} left out (seq ${r.timeline[to]!.seq}–${r.timeline[total - 1]!.seq})`);
+  if (shown.length < total) out.push(`  (${total - shown.length} of ${total} timeline items left out: --limit N shows N, --limit 0 all, --json has them all)`);
   out.push(...rulesSection([...r.causeDecisions, ...r.eventDecisions]));
   return out;
 }
@@ -59,13 +85,14 @@ export const whyUtdCommand: CommandModule = {
       )
       .argument('<event_id>', 'the room event\'s event_id (quote it: it starts with $)')
       .addOption(sourceOption())
-      .option('--json', 'one JSON object: status, cause, now, causeDecisions, provenance, timeline')
+      .addOption(new Option('--limit <n>', `timeline items to show, around the event (0: all; --json has all)`).argParser(parseLimit).default(DEFAULT_TIMELINE_LIMIT))
+      .option('--json', 'one JSON object: status, cause, now, causeDecisions, provenance, timeline (all of it)')
       .addHelpText('after', '\nExamples:\n  keyledger why-utd \'$Kx8f1:example.org\'\n  keyledger why-utd --source export.ndjson \'$Kx8f1:example.org\' --json')
-      .action(async (eventId: string, opts: { json?: boolean }, cmd: Command) => {
+      .action(async (eventId: string, opts: { json?: boolean; limit: number }, cmd: Command) => {
         const r = await ctx.withSource(cmd, (source) => whyUtd(source, eventId));
-        if (r === null) throw new CliError(`no room event ${eventId} in the log (see \`keyledger log\`)`);
+        if (r === null) throw new CliError(`no room event ${eventId} in the log (see \`keyledger log\`)`, EXIT.FINDING);
         if (opts.json) return void (await ctx.out.line(compact(r)));
-        for (const line of utdLines(r)) await ctx.out.line(line);
+        for (const line of utdLines(r, opts.limit)) await ctx.out.line(line);
       });
   },
 };

@@ -47,7 +47,7 @@ export async function demoInputs(
     envelope: {
       kind: 'keys_query',
       received_at: at(),
-      response: keysQueryResponse({ users: [{ user: alice, devices: [laptop] }, { user: bob, devices: [tablet, keys as never], includeUserSigningKey: true }] }),
+      response: keysQueryResponse({ users: [{ user: alice, devices: [laptop] }, { user: bob, devices: [tablet, keys], includeUserSigningKey: true }] }),
     },
   });
   const outbound = laptop.createOutboundSession(DEMO_ROOM);
@@ -110,7 +110,7 @@ export async function feedDemo(ledger: Ledger, inputs: readonly DemoInput[], onE
       const room = await ledger.decryptRoomEvent(input.roomEvent.roomId, input.roomEvent.event, receivedAt === undefined ? {} : { receivedAt });
       await onEach?.({ input, room });
     } else {
-      const [outcome] = await ledger.ingestMany([input.envelope]);
+      const [outcome] = await ledger.ingestManyUnknown([input.envelope]);
       await onEach?.({ input, outcome: outcome! });
     }
   }

@@ -29,7 +29,7 @@ export class Scenario {
 
   /** Ingests one envelope and returns the decisions it caused. */
   async ingest(envelope: unknown): Promise<Decision[]> {
-    return (await this.ledger.ingest(envelope)).decisions;
+    return (await this.ledger.ingestUnknown(envelope)).decisions;
   }
 
   /** Ingests a `/keys/query` response. */

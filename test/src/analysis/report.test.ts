@@ -25,10 +25,10 @@ async function ledgerWithAnomalies(path: string): Promise<void> {
   let clock = T0; // stamps what carries no readable received_at (the garbled input)
   const ledger = await openLedger({ path, userId: '@me:example.org', deviceId: 'ME', now: () => clock, unencryptedVault: true });
   await ledger.ingest(plainRoomEnvelope(1, T0 + 1_000));
-  await ledger.ingest(plainRoomKey(T0 + 60_000, 'S1'));
-  await ledger.ingest(plainRoomKey(T0 + 61_000, 'S2'));
+  await ledger.ingestUnknown(plainRoomKey(T0 + 60_000, 'S1'));
+  await ledger.ingestUnknown(plainRoomKey(T0 + 61_000, 'S2'));
   clock = T0 + 300_000;
-  await ledger.ingest(`{"kind":"to_device","event":{"type":"m.room_key","content":{"session_key":"SECRET2","session_id":7}}}`).catch(() => undefined);
+  await ledger.ingestUnknown(`{"kind":"to_device","event":{"type":"m.room_key","content":{"session_key":"SECRET2","session_id":7}}}`).catch(() => undefined);
   await ledger.ingest(plainRoomEnvelope(2, T0 + 600_000));
   await ledger.close();
 }
@@ -128,7 +128,7 @@ describe('anomaly report', () => {
   });
 
   it('shows codes of slices it does not know unchanged, under a generic family title, and redacts details', async () => {
-    const decision: Decision = { seq: 1, slice: 'future', code: 'backup_v2.untrusted_auth_data', outcome: 'rejected', subject: 'backup 7', because: [0], detail: { session_key: 'SECRET', version: '7' } };
+    const decision: Decision = { seq: 1, slice: 'future', code: 'backup_v2.untrusted_auth_data', outcome: 'rejected', subject: 'backup 7', parts: { kind: 'backup', version: '7' } as unknown as Decision['parts'], because: [0], detail: { session_key: 'SECRET', version: '7' } };
     const entry = (seq: number) => ({ seq, receivedAt: T0 + seq, kind: 'x', payload: {}, prevHash: '', hash: '' });
     const source = {
       kind: 'export',
@@ -179,13 +179,13 @@ describe('anomaly report: the story', () => {
   it('times entries by their input, not by the clock that wrote the log: the timeline spans the inputs', async () => {
     const path = join(dir.path, 'ledger');
     const wallClock = Date.UTC(2026, 10, 30, 9, 0, 0); // a year after the inputs: a replayed capture
-    const ledger = await openLedger({ path, userId: '@me:example.org', deviceId: 'ME', now: () => wallClock });
+    const ledger = await openLedger({ path, userId: '@me:example.org', deviceId: 'ME', unencryptedVault: true, now: () => wallClock });
     await ledger.ingest(plainRoomEnvelope(1, T0));
-    await ledger.ingest(plainRoomKey(T0 + 10_000, 'S1'));
+    await ledger.ingestUnknown(plainRoomKey(T0 + 10_000, 'S1'));
     // Valid JSON with its own received_at, not a valid envelope: timed by that received_at.
-    await ledger.ingest(`{"kind":"to_device","received_at":${T0 + 20_000},"event":{"type":"m.room_key","content":{"session_id":7}}}`).catch(() => undefined);
+    await ledger.ingestUnknown(`{"kind":"to_device","received_at":${T0 + 20_000},"event":{"type":"m.room_key","content":{"session_id":7}}}`).catch(() => undefined);
     // Not JSON at all: only the clock of ingestion says when it came.
-    await ledger.ingest('{"kind":"to_device","event":').catch(() => undefined);
+    await ledger.ingestUnknown('{"kind":"to_device","event":').catch(() => undefined);
     await ledger.ingest(plainRoomEnvelope(2, T0 + 30_000));
     await ledger.close();
     const report = await reportOf(path);

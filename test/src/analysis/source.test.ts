@@ -13,7 +13,7 @@ describe('log sources', () => {
     const ledgerPath = join(dir.path, 'ledger');
     const ledger = await openLedger({ path: ledgerPath, userId: '@me:example.org', deviceId: 'ME', unencryptedVault: true });
     for (let i = 0; i < 5; i++) await ledger.ingest(plainRoomEnvelope(i));
-    await ledger.ingest('{"kind":"to_device","event":{"type":"m.room_key","sender":"@m:x","content":{"session_key":"SECRET"}}').catch(() => undefined);
+    await ledger.ingestUnknown('{"kind":"to_device","event":{"type":"m.room_key","sender":"@m:x","content":{"session_key":"SECRET"}}').catch(() => undefined);
     // A plaintext room key (refused by the rules, logged with its key taken out as "[sealed]").
     await ledger.ingest({ kind: 'to_device', event: { type: 'm.room_key', sender: '@m:x', content: { algorithm: 'm.megolm.v1.aes-sha2', room_id: '!r:x', session_id: 'S', session_key: 'SECRET' } } });
     const lines: string[] = [];

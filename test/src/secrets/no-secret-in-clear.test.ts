@@ -96,7 +96,7 @@ for (const withKey of [true, false]) {
       const eve = await SimDevice.create('@eve:example.org', 'EVE');
       const ingest = async (input: unknown) => {
         try {
-          await ledger.ingest(input);
+          await ledger.ingestUnknown(input);
         } catch (err) {
           errors.push(`${String(err)} ${JSON.stringify(err)} ${(err as Error).stack ?? ''}`);
         }
