@@ -31,9 +31,10 @@ export function replaceSecrets<T>(value: T, marker: string, rawText = false): T 
   if (value === null || typeof value !== 'object') return value;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-    if (SECRET_FIELDS.has(k) && v !== null && v !== undefined) out[k] = marker;
-    else if (rawText && k === 'raw' && typeof v === 'string') out[k] = redactRawText(v);
-    else out[k] = replaceSecrets(v, marker, rawText);
+    const copy = SECRET_FIELDS.has(k) && v !== null && v !== undefined ? marker : rawText && k === 'raw' && typeof v === 'string' ? redactRawText(v) : replaceSecrets(v, marker, rawText);
+    // An own "__proto__" key (JSON.parse makes one) stays a key, not the copy's prototype.
+    if (k === '__proto__') Object.defineProperty(out, k, { value: copy, enumerable: true, writable: true, configurable: true });
+    else out[k] = copy;
   }
   return out as T;
 }

@@ -1,5 +1,6 @@
 import type { LedgerEntry, RejectedInputPayload } from '../../events/entry.js';
 import type { Slice } from '../slice.js';
+import { logCodes } from './codes.js';
 
 /** Counts of what the log holds: entries by kind, and every rejected input. */
 export interface LogSummary {
@@ -26,8 +27,10 @@ export const logSlice: Slice<LogSummary> = {
     if (entry.kind === 'rejected_input') {
       const p = entry.payload as RejectedInputPayload;
       draft.rejectedInputs++;
+      // A rejection more specific than "not a valid envelope" carries its own listed code.
+      const code = p.code !== undefined && Object.prototype.hasOwnProperty.call(logCodes, p.code) ? p.code : 'input.rejected';
       ctx.decide({
-        code: 'input.rejected',
+        code,
         outcome: 'rejected',
         subject: `input ${entry.seq}`,
         because: [],

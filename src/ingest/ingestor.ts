@@ -21,6 +21,7 @@ import { replaceSecrets } from '../redact.js';
 import type { LedgerState } from '../runtime/projector.js';
 import type { Vault } from '../vault.js';
 import { MegolmKeys, megolmMessageIndex, megolmVaultKey } from './megolm-keys.js';
+import { scanJson } from './json-bounds.js';
 import { OlmSessions } from './olm-sessions.js';
 import { examineRoomKey, olmError } from './room-keys.js';
 
@@ -79,6 +80,11 @@ export class Ingestor {
     return null;
   }
 
+  /** Forgets what ingestion holds for entries after `seq` that were never written (a failed batch). */
+  forgetAfter(seq: number): void {
+    this.megolmKeys.forgetAfter(seq);
+  }
+
   /** Called once a batch is on disk. */
   written(keySeqs: readonly number[]): void {
     this.megolmKeys.written(keySeqs);
@@ -113,6 +119,14 @@ export class Ingestor {
       parsed = JSON.parse(decrypted.plaintext);
     } catch {
       plaintextError = { path: '', message: 'the Olm plaintext is not JSON' };
+    }
+    if (plaintextError === null) {
+      // Bounded before anything walks it (sealing, decoding, canonical JSON all recurse).
+      const problem = scanJson(decrypted.plaintext);
+      if (problem !== null) {
+        const path = problem.path === '' ? 'plaintext' : `plaintext.${problem.path}`;
+        plaintextError = { path, message: `${path}: ${problem.message}`, reason: problem.kind };
+      }
     }
     if (plaintextError === null) {
       const payload = decodeWith(OlmPlaintext, parsed, 'plaintext');

@@ -1,7 +1,9 @@
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { decodeEnvelope, type Envelope } from '../../events/envelope.js';
 import type { RejectedInputPayload } from '../../events/entry.js';
-import { canonicalJson } from '../canonical.js';
+import { createHash } from 'node:crypto';
+import { canonicalJson, sha256Hex } from '../canonical.js';
+import { MAX_QUOTE, scanJson } from './json-bounds.js';
 import { redactRawText, replaceSecrets } from '../redact.js';
 
 /**
@@ -25,36 +27,69 @@ export interface PreparedEntry {
   envelope?: Envelope;
 }
 
+/** The default bound on one input: 16 MiB of UTF-8 (`LedgerOptions.maxInputBytes`, CLI `--max-input`). */
+export const DEFAULT_MAX_INPUT_BYTES = 16 * 1024 * 1024;
+
+/** How many characters of an input too long to keep are logged (with its length and hash). */
+export const OVERSIZED_HEAD_CHARS = 256;
+
 /**
- * Decodes one input (an envelope object or its JSON text) into the entry it becomes.
- * Never throws: anything that is not a valid, encodable envelope becomes a
- * `rejected_input` entry with the raw text and the decoder's path.
+ * An input too long to be held whole, described by whoever read it (the CLI streams lines
+ * and hashes them as they come): it is logged as `input.too_large` with these facts.
  */
-export function prepareInput(input: unknown, now: () => number, seal: SecretSealer = () => null): PreparedEntry {
+export class OversizedInput {
+  constructor(
+    /** Its length in bytes. */
+    readonly length: number,
+    /** Lower-case hex SHA-256 of all its bytes. */
+    readonly sha256: string,
+    /** Its first bytes (any length; at most {@link OVERSIZED_HEAD_CHARS} characters are kept). */
+    readonly head: Uint8Array,
+  ) {}
+}
+
+/** Bounds on one input. */
+export interface InputLimits {
+  /** Longest input in UTF-8 bytes (default {@link DEFAULT_MAX_INPUT_BYTES}). */
+  maxBytes?: number;
+}
+
+/**
+ * Decodes one input (an envelope object, its JSON text, or that text's UTF-8 bytes) into
+ * the entry it becomes. Never throws: anything that is not a valid, encodable envelope
+ * becomes a `rejected_input` entry with the raw text and the decoder's path.
+ *
+ * Whatever the caller passes is first turned into text (a caller's object is serialised
+ * once, so a `toJSON` or getter cannot show the decoder one thing and the log another);
+ * the text is bounded (size, nesting, duplicate keys, integer range) before anything
+ * walks it; and the payload folded is parsed from text, as a replay will read it.
+ */
+export function prepareInput(input: unknown, now: () => number, seal: SecretSealer = () => null, limits: InputLimits = {}): PreparedEntry {
+  const maxBytes = limits.maxBytes ?? DEFAULT_MAX_INPUT_BYTES;
+  const text = inputText(input, maxBytes, now, seal);
+  if (typeof text !== 'string') return text;
   let value: unknown;
-  let raw: string | undefined;
   try {
-    if (typeof input === 'string') {
-      raw = input;
-      value = JSON.parse(input);
-    } else {
-      value = input;
-    }
+    value = JSON.parse(text);
   } catch (err) {
-    return rejected(raw ?? '', '', `invalid JSON${jsonErrorPosition(err)}`, now(), seal);
+    return rejected(text, '', `invalid JSON${jsonErrorPosition(err)}`, now(), seal);
+  }
+  const problem = scanJson(text);
+  if (problem !== null) {
+    return rejected(text, problem.path, problem.message, receivedAtOf(value) ?? now(), seal, { code: `input.${problem.kind}` });
   }
   const decoded = decodeEnvelope(value);
-  if (isLeft(decoded)) return rejected(raw ?? safeStringify(input), decoded.left.path, decoded.left.message, now(), seal);
+  if (isLeft(decoded)) return rejected(text, decoded.left.path, decoded.left.message, receivedAtOf(value) ?? now(), seal);
   let payloadText: string;
   let payload: Envelope;
   try {
     const withoutSecrets = sealSecrets(decoded.right, seal);
     payloadText = canonicalJson(withoutSecrets);
-    // A string input was parsed here, so its object is ours; a caller's object is cloned
-    // from the canonical text, so later changes by the caller cannot reach the state.
-    payload = raw !== undefined && withoutSecrets === decoded.right ? decoded.right : (JSON.parse(payloadText) as Envelope);
+    // The value was parsed here from text, so it is ours and reads as a replay will read
+    // the canonical text back; a copy with secrets taken out is read back from its text.
+    payload = withoutSecrets === decoded.right ? decoded.right : (JSON.parse(payloadText) as Envelope);
   } catch (err) {
-    return rejected(raw ?? safeStringify(input), '', `not encodable as canonical JSON: ${(err as Error).message}`, now(), seal);
+    return rejected(text, '', `not encodable as canonical JSON: ${truncate((err as Error).message)}`, receivedAtOf(value) ?? now(), seal);
   }
   const envelope = payload;
   const receivedAt = typeof envelope.received_at === 'number' ? envelope.received_at : now();
@@ -62,15 +97,114 @@ export function prepareInput(input: unknown, now: () => number, seal: SecretSeal
 }
 
 /**
+ * The input as text, or its `rejected_input` entry when it cannot be: too long, bytes
+ * that are not UTF-8, or a value whose serialisation throws (a getter, a Proxy, a cycle).
+ */
+function inputText(input: unknown, maxBytes: number, now: () => number, seal: SecretSealer): string | PreparedEntry {
+  let text: string;
+  try {
+    if (typeof input === 'string') {
+      text = input;
+    } else if (input instanceof OversizedInput) {
+      return oversized(input.length, input.sha256, new TextDecoder().decode(input.head.subarray(0, OVERSIZED_HEAD_CHARS * 4)), maxBytes, now(), seal);
+    } else if (ArrayBuffer.isView(input)) {
+      const bytes = new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
+      if (bytes.length > maxBytes) return oversized(bytes.length, sha256Bytes(bytes), new TextDecoder().decode(bytes.subarray(0, OVERSIZED_HEAD_CHARS * 4)), maxBytes, now(), seal);
+      try {
+        text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+      } catch {
+        const lossy = new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes);
+        return rejected(lossy, '', 'the input is not valid UTF-8 (its bytes are kept in raw_base64)', now(), seal, {
+          code: 'input.invalid_utf8',
+          raw_base64: Buffer.from(bytes).toString('base64'),
+        });
+      }
+    } else {
+      const serialised = JSON.stringify(input) as string | undefined;
+      if (serialised === undefined) return rejected('', '', `not a JSON value (${typeof input})`, now(), seal, { code: 'input.unserialisable' });
+      text = serialised;
+    }
+  } catch (err) {
+    return rejected(captured(input), '', `the input cannot be serialised: ${truncate(errorMessage(err))}`, now(), seal, { code: 'input.unserialisable' });
+  }
+  // A UTF-16 code unit is at most 3 UTF-8 bytes: most texts need no count.
+  if (text.length * 3 > maxBytes) {
+    const bytes = Buffer.byteLength(text, 'utf8');
+    if (bytes > maxBytes) return oversized(bytes, sha256Hex(text.toWellFormed()), text.slice(0, OVERSIZED_HEAD_CHARS), maxBytes, now(), seal);
+  }
+  return text;
+}
+
+function oversized(length: number, sha256: string, head: string, maxBytes: number, receivedAt: number, seal: SecretSealer): PreparedEntry {
+  return rejected(head.slice(0, OVERSIZED_HEAD_CHARS), '', `the input is ${length} bytes, over the ${maxBytes}-byte limit: only its length, SHA-256 and first characters are kept`, receivedAt, seal, {
+    code: 'input.too_large',
+    length,
+    sha256,
+  });
+}
+
+/** The envelope's own `received_at`, when the parsed value has a valid one. */
+function receivedAtOf(value: unknown): number | undefined {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
+  if (!Object.prototype.hasOwnProperty.call(value, 'received_at')) return undefined;
+  const at = (value as { received_at?: unknown }).received_at;
+  return typeof at === 'number' && Number.isSafeInteger(at) && at >= 0 ? at : undefined;
+}
+
+/** What can be told about a value that cannot be serialised, without trusting it. */
+function captured(input: unknown): string {
+  try {
+    if (input === null || (typeof input !== 'object' && typeof input !== 'function')) return String(input).slice(0, MAX_QUOTE);
+    const keys = Object.keys(input as object).slice(0, 20);
+    return `[unserialisable ${Array.isArray(input) ? 'array' : typeof input} with keys ${truncate(keys.join(', '))}]`;
+  } catch {
+    return `[unserialisable ${typeof input}]`;
+  }
+}
+
+function errorMessage(err: unknown): string {
+  try {
+    return String((err as Error)?.message ?? err);
+  } catch {
+    return 'an error that cannot be shown';
+  }
+}
+
+/** A message quoting at most {@link MAX_QUOTE} characters of something received. */
+function truncate(text: string): string {
+  return text.length <= MAX_QUOTE ? text : `${text.slice(0, MAX_QUOTE)}… (${text.length} characters)`;
+}
+
+function sha256Bytes(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/**
  * A `rejected_input` entry. Lone surrogates are replaced, so the raw text stays encodable;
  * a secret in the raw text is redacted there and the whole text kept sealed beside it
- * (`raw_sealed`, only with a store key).
+ * (`raw_sealed`, only with a store key; a `raw_base64` that may hold it is sealed too).
  */
-export function rejected(raw: string, path: string, message: string, receivedAt: number, seal: SecretSealer = () => null): PreparedEntry {
+export function rejected(
+  raw: string,
+  path: string,
+  message: string,
+  receivedAt: number,
+  seal: SecretSealer = () => null,
+  extra: { code?: string; raw_base64?: string; length?: number; sha256?: string } = {},
+): PreparedEntry {
   const text = raw.toWellFormed();
   const redacted = redactRawText(text);
-  const sealed = redacted === text ? null : seal(text);
-  const payload: RejectedInputPayload = { raw: redacted === text ? text : redacted, path, message: message.toWellFormed(), ...(sealed !== null ? { raw_sealed: sealed } : {}) };
+  const secret = redacted !== text;
+  const sealed = secret ? seal(extra.raw_base64 !== undefined ? `base64:${extra.raw_base64}` : text) : null;
+  const { raw_base64: base64, ...rest } = extra;
+  const payload: RejectedInputPayload = {
+    raw: secret ? redacted : text,
+    path: path.toWellFormed(),
+    message: message.toWellFormed(),
+    ...(sealed !== null ? { raw_sealed: sealed } : {}),
+    ...rest,
+    ...(base64 !== undefined && !secret ? { raw_base64: base64 } : {}),
+  };
   return { receivedAt, kind: 'rejected_input', payloadText: canonicalJson(payload), payload };
 }
 
@@ -88,14 +222,6 @@ function sealSecrets(envelope: Envelope, seal: SecretSealer): Envelope {
   if (canonicalJson(cleaned) === canonicalJson(content)) return envelope;
   const sealed = seal(canonicalJson(content));
   return { ...envelope, event: { ...envelope.event, content: cleaned }, ...(sealed !== null ? { sealed_content: sealed } : {}) } as Envelope;
-}
-
-function safeStringify(input: unknown): string {
-  try {
-    return JSON.stringify(input) ?? String(input);
-  } catch (err) {
-    return `[unserialisable input: ${(err as Error).message}]`;
-  }
 }
 
 /**

@@ -1,0 +1,183 @@
+/**
+ * The bound on received JSON, checked once at the edge before anything walks it.
+ *
+ * Everything received is attacker-controlled, and several walks over it recurse (secret
+ * sealing, canonical JSON, io-ts): a payload nested a few thousand levels deep overflows
+ * the stack inside the writer. Matrix canonical JSON also has no duplicate keys and no
+ * integer outside ±(2^53−1); `JSON.parse` silently keeps the last duplicate and rounds
+ * the integer, so two readers could see two different messages. This scanner checks all
+ * three in one iterative pass (no recursion, whatever the nesting) over text that
+ * `JSON.parse` has already accepted, so it only has to follow the structure.
+ */
+
+/** How deep received JSON may nest (objects and arrays); real Matrix events stay under 16. */
+export const MAX_JSON_DEPTH = 64;
+
+/** What is wrong with a JSON text, if anything. */
+export type JsonProblemKind = 'too_deep' | 'duplicate_key' | 'integer_out_of_range';
+
+export interface JsonProblem {
+  readonly kind: JsonProblemKind;
+  /** Dotted path of the offending place (array indexes as numbers). */
+  readonly path: string;
+  /** One readable line, quoting at most {@link MAX_QUOTE} characters of received text. */
+  readonly message: string;
+}
+
+/** At most this many characters of a received value are quoted in a message. */
+export const MAX_QUOTE = 200;
+
+/** A received value for a message: at most {@link MAX_QUOTE} characters, and says how long it was. */
+export function quote(text: string): string {
+  if (text.length <= MAX_QUOTE) return JSON.stringify(text);
+  return `${JSON.stringify(text.slice(0, MAX_QUOTE).toWellFormed())}… (${text.length} characters)`;
+}
+
+interface Frame {
+  readonly object: boolean;
+  /** Keys seen so far (objects), in order. */
+  keys: string[];
+  /** Built lazily once an object has many keys. */
+  set: Set<string> | null;
+  /** The current key (objects) or index (arrays). */
+  at: string | number;
+  expectKey: boolean;
+}
+
+const LINEAR_KEYS = 16;
+
+/**
+ * Checks a text that `JSON.parse` accepted: nesting at most `maxDepth`, no object with
+ * the same key twice, no integer outside ±(2^53−1) (nor a number that is not finite).
+ * Returns the first problem found, or null.
+ */
+export function scanJson(text: string, maxDepth: number = MAX_JSON_DEPTH): JsonProblem | null {
+  const stack: Frame[] = [];
+  const n = text.length;
+  let i = 0;
+  const where = (): string => pathOf(stack);
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    switch (c) {
+      case 0x7b: // {
+      case 0x5b: {
+        // [
+        const top = stack[stack.length - 1];
+        if (top && !top.object) top.at = (top.at as number) + 1;
+        if (stack.length >= maxDepth) {
+          return { kind: 'too_deep', path: where(), message: `JSON nests deeper than ${maxDepth} levels` };
+        }
+        stack.push({ object: c === 0x7b, keys: [], set: null, at: c === 0x7b ? '' : -1, expectKey: c === 0x7b });
+        i++;
+        break;
+      }
+      case 0x7d: // }
+      case 0x5d: // ]
+        stack.pop();
+        i++;
+        break;
+      case 0x2c: {
+        // ,
+        const top = stack[stack.length - 1];
+        if (top?.object) top.expectKey = true;
+        i++;
+        break;
+      }
+      case 0x22: {
+        // "
+        let j = i + 1;
+        let escaped = false;
+        for (;;) {
+          const d = text.charCodeAt(j);
+          if (d === 0x22) break;
+          if (d === 0x5c) {
+            escaped = true;
+            j += 2;
+          } else {
+            j++;
+          }
+        }
+        const top = stack[stack.length - 1];
+        if (top?.object && top.expectKey) {
+          const key = escaped ? (JSON.parse(text.slice(i, j + 1)) as string) : text.slice(i + 1, j);
+          top.expectKey = false;
+          if (seen(top, key)) {
+            top.at = key;
+            return { kind: 'duplicate_key', path: where(), message: `duplicate key ${quote(key)} (canonical JSON has each key once)` };
+          }
+          top.at = key;
+        } else if (top && !top.object) {
+          top.at = (top.at as number) + 1;
+        }
+        i = j + 1;
+        break;
+      }
+      case 0x74: // true
+      case 0x6e: // null
+      case 0x66: {
+        // false
+        const top = stack[stack.length - 1];
+        if (top && !top.object) top.at = (top.at as number) + 1;
+        i += c === 0x66 ? 5 : 4;
+        break;
+      }
+      default: {
+        if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
+          const top = stack[stack.length - 1];
+          if (top && !top.object) top.at = (top.at as number) + 1;
+          let j = i + 1;
+          let plain = true;
+          for (; j < n; j++) {
+            const d = text.charCodeAt(j);
+            if (d >= 0x30 && d <= 0x39) continue;
+            if (d === 0x2e || d === 0x65 || d === 0x45 || d === 0x2b || d === 0x2d) {
+              plain = false;
+              continue;
+            }
+            break;
+          }
+          // 15 digits are always safe; only longer or non-plain numbers need a look.
+          if (!plain || j - i > 15) {
+            const token = text.slice(i, j);
+            const value = Number(token);
+            if (!Number.isFinite(value) || (Number.isInteger(value) && Math.abs(value) > Number.MAX_SAFE_INTEGER)) {
+              return {
+                kind: 'integer_out_of_range',
+                path: where(),
+                message: `number ${quote(token).slice(1, -1)} is outside the canonical JSON range ±(2^53−1)`,
+              };
+            }
+          }
+          i = j;
+        } else {
+          i++; // whitespace, ':'
+        }
+      }
+    }
+  }
+  return null;
+}
+
+function seen(frame: Frame, key: string): boolean {
+  if (frame.set !== null) {
+    if (frame.set.has(key)) return true;
+    frame.set.add(key);
+    return false;
+  }
+  const keys = frame.keys;
+  for (let k = 0; k < keys.length; k++) if (keys[k] === key) return true;
+  keys.push(key);
+  if (keys.length > LINEAR_KEYS) frame.set = new Set(keys);
+  return false;
+}
+
+function pathOf(stack: readonly Frame[]): string {
+  let path = '';
+  for (const f of stack) {
+    if (f.object && f.at === '') continue;
+    const segment = String(f.at);
+    path += path === '' ? segment : `.${segment}`;
+    if (path.length > 200) return `${path.slice(0, 200)}…`;
+  }
+  return path;
+}
