@@ -86,14 +86,14 @@ export class CliContext {
    * opens read-only; `read-secrets` read-only with the store key (required); `write`
    * passes the store key from the environment.
    */
-  async withLedger<T>(cmd: Command, mode: OpenMode, fn: (ledger: Ledger) => Promise<T>, options: { durability?: Durability } = {}): Promise<T> {
+  async withLedger<T>(cmd: Command, mode: OpenMode, fn: (ledger: Ledger) => Promise<T>, options: { durability?: Durability; maxInputBytes?: number } = {}): Promise<T> {
     const path = this.dbPath(cmd);
     const ledger =
       mode === 'read'
         ? await openLedger({ path, readOnly: true })
         : mode === 'read-secrets'
           ? await openLedger({ path, readOnly: true, storeKey: this.requireStoreKey() })
-          : await openLedger({ path, storeKey: this.storeKey(), durability: options.durability ?? 'batched' });
+          : await openLedger({ path, storeKey: this.storeKey(), durability: options.durability ?? 'batched', ...(options.maxInputBytes !== undefined ? { maxInputBytes: options.maxInputBytes } : {}) });
     let result: T;
     try {
       result = await fn(ledger);
