@@ -51,8 +51,16 @@ export function redactRawText(raw: string): string {
   try {
     return JSON.stringify(redactSecrets(JSON.parse(raw)));
   } catch {
-    return raw.replace(FIELD, (match: string, prefix: string, name: string, value: string) =>
-      SECRET_FIELDS.has(name) && value !== `"${REDACTED}"` ? `${prefix}"${REDACTED}"` : match,
-    );
+    return redactRawPattern(raw);
   }
+}
+
+/**
+ * Redacts secret fields in text by pattern only, leaving every other byte as it is (text
+ * that does not parse, or that parsing would change: a duplicate key, a huge number).
+ */
+export function redactRawPattern(raw: string): string {
+  return raw.replace(FIELD, (match: string, prefix: string, name: string, value: string) =>
+    SECRET_FIELDS.has(name) && value !== `"${REDACTED}"` ? `${prefix}"${REDACTED}"` : match,
+  );
 }

@@ -4,7 +4,7 @@ import type { RejectedInputPayload } from '../../events/entry.js';
 import { createHash } from 'node:crypto';
 import { canonicalJson, sha256Hex } from '../canonical.js';
 import { MAX_QUOTE, scanJson } from './json-bounds.js';
-import { redactRawText, replaceSecrets } from '../redact.js';
+import { redactRawPattern, redactSecrets, replaceSecrets } from '../redact.js';
 
 /**
  * Seals a secret with the store key for the log, or returns null when the ledger has no
@@ -193,7 +193,7 @@ export function rejected(
   extra: { code?: string; raw_base64?: string; length?: number; sha256?: string } = {},
 ): PreparedEntry {
   const text = raw.toWellFormed();
-  const redacted = redactRawText(text);
+  const redacted = withoutSecrets(text);
   const secret = redacted !== text;
   const sealed = secret ? seal(extra.raw_base64 !== undefined ? `base64:${extra.raw_base64}` : text) : null;
   const { raw_base64: base64, ...rest } = extra;
@@ -206,6 +206,27 @@ export function rejected(
     ...(base64 !== undefined && !secret ? { raw_base64: base64 } : {}),
   };
   return { receivedAt, kind: 'rejected_input', payloadText: canonicalJson(payload), payload };
+}
+
+/**
+ * Raw text with its secret fields redacted, or the very same text when it holds none.
+ * Re-serialising parsed text changes it (spacing, a duplicate key, a rounded number), so
+ * text without a secret is kept exactly as received; a secret is found by pattern (a
+ * duplicate that parsing would drop included) and, in JSON within the bounds, by walking
+ * the parsed value (text over the bounds is never walked).
+ */
+function withoutSecrets(text: string): string {
+  const byPattern = redactRawPattern(text);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return byPattern;
+  }
+  if (scanJson(text) !== null) return byPattern;
+  const redacted = redactSecrets(value);
+  if (byPattern === text && canonicalJson(redacted) === canonicalJson(value)) return text;
+  return JSON.stringify(redacted);
 }
 
 /**
