@@ -271,4 +271,22 @@ describe('ingestion: hostile input at the edge', function () {
     assert.equal((await ledger.verify()).ok, true);
     await ledger.close();
   });
+
+  it('a store that fails batch after batch is broken: the ledger closes itself and every later call says why', async () => {
+    const ledger = await openLedger({ path: dir.path, ...me, now: () => NOW });
+    await ledger.ingest(dummy(0));
+    const store = (ledger as unknown as { store: { write: (ops: unknown[], sync: boolean) => Promise<void> } }).store;
+    store.write = async () => {
+      throw new Error('simulated dead disk');
+    };
+    for (let i = 1; i <= 3; i++) await assert.rejects(ledger.ingest(dummy(i)), LedgerWriteError);
+    await new Promise((r) => setTimeout(r, 50));
+    await assert.rejects(ledger.ingest(dummy(9)), (err: unknown) => err instanceof LedgerWriteError && /broken.*closed itself/.test(err.message));
+    assert.throws(() => ledger.state(), /closed itself/);
+    await ledger.close();
+    const reopened = await openLedger({ path: dir.path });
+    assert.equal(reopened.headSeq(), 1, 'what was written is there');
+    assert.equal((await reopened.verify()).ok, true);
+    await reopened.close();
+  });
 });
