@@ -9,6 +9,7 @@
  * three in one iterative pass (no recursion, whatever the nesting) over text that
  * `JSON.parse` has already accepted, so it only has to follow the structure.
  */
+import { MAX_QUOTED, quoted } from '../../events/decode.js';
 
 /** How deep received JSON may nest (objects and arrays); real Matrix events stay under 16. */
 export const MAX_JSON_DEPTH = 64;
@@ -20,17 +21,8 @@ export interface JsonProblem {
   readonly kind: JsonProblemKind;
   /** Dotted path of the offending place (array indexes as numbers). */
   readonly path: string;
-  /** One readable line, quoting at most {@link MAX_QUOTE} characters of received text. */
+  /** One readable line, quoting at most `MAX_QUOTED` characters of received text. */
   readonly message: string;
-}
-
-/** At most this many characters of a received value are quoted in a message. */
-export const MAX_QUOTE = 200;
-
-/** A received value for a message: at most {@link MAX_QUOTE} characters, and says how long it was. */
-export function quote(text: string): string {
-  if (text.length <= MAX_QUOTE) return JSON.stringify(text);
-  return `${JSON.stringify(text.slice(0, MAX_QUOTE).toWellFormed())}… (${text.length} characters)`;
 }
 
 interface Frame {
@@ -103,7 +95,7 @@ export function scanJson(text: string, maxDepth: number = MAX_JSON_DEPTH): JsonP
           top.expectKey = false;
           if (seen(top, key)) {
             top.at = key;
-            return { kind: 'duplicate_key', path: where(), message: `duplicate key ${quote(key)} (canonical JSON has each key once)` };
+            return { kind: 'duplicate_key', path: where(), message: `duplicate key ${quoted(key)} (canonical JSON has each key once)` };
           }
           top.at = key;
         } else if (top && !top.object) {
@@ -144,7 +136,7 @@ export function scanJson(text: string, maxDepth: number = MAX_JSON_DEPTH): JsonP
               return {
                 kind: 'integer_out_of_range',
                 path: where(),
-                message: `number ${quote(token).slice(1, -1)} is outside the canonical JSON range ±(2^53−1)`,
+                message: `number ${quoted(token).slice(1, -1)} is outside the canonical JSON range ±(2^53−1)`,
               };
             }
           }
@@ -177,7 +169,7 @@ function pathOf(stack: readonly Frame[]): string {
     if (f.object && f.at === '') continue;
     const segment = String(f.at);
     path += path === '' ? segment : `.${segment}`;
-    if (path.length > 200) return `${path.slice(0, 200)}…`;
+    if (path.length > MAX_QUOTED) return `${path.slice(0, MAX_QUOTED)}…`;
   }
   return path;
 }

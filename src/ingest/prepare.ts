@@ -1,9 +1,9 @@
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { decodeEnvelope, type Envelope } from '../../events/envelope.js';
 import type { RejectedInputPayload } from '../../events/entry.js';
-import { createHash } from 'node:crypto';
-import { canonicalJson, sha256Hex } from '../canonical.js';
-import { MAX_QUOTE, scanJson } from './json-bounds.js';
+import { canonicalJson } from '../canonical.js';
+import { DEFAULT_MAX_INPUT_BYTES, inputText, truncate, type InputLimits } from './input-text.js';
+import { scanJson } from './json-bounds.js';
 import { redactRawPattern, redactSecrets, replaceSecrets } from '../redact.js';
 
 /**
@@ -27,33 +27,6 @@ export interface PreparedEntry {
   envelope?: Envelope;
 }
 
-/** The default bound on one input: 16 MiB of UTF-8 (`LedgerOptions.maxInputBytes`, CLI `--max-input`). */
-export const DEFAULT_MAX_INPUT_BYTES = 16 * 1024 * 1024;
-
-/** How many characters of an input too long to keep are logged (with its length and hash). */
-export const OVERSIZED_HEAD_CHARS = 256;
-
-/**
- * An input too long to be held whole, described by whoever read it (the CLI streams lines
- * and hashes them as they come): it is logged as `input.too_large` with these facts.
- */
-export class OversizedInput {
-  constructor(
-    /** Its length in bytes. */
-    readonly length: number,
-    /** Lower-case hex SHA-256 of all its bytes. */
-    readonly sha256: string,
-    /** Its first bytes (any length; at most {@link OVERSIZED_HEAD_CHARS} characters are kept). */
-    readonly head: Uint8Array,
-  ) {}
-}
-
-/** Bounds on one input. */
-export interface InputLimits {
-  /** Longest input in UTF-8 bytes (default {@link DEFAULT_MAX_INPUT_BYTES}). */
-  maxBytes?: number;
-}
-
 /**
  * Decodes one input (an envelope object, its JSON text, or that text's UTF-8 bytes) into
  * the entry it becomes. Never throws: anything that is not a valid, encodable envelope
@@ -65,9 +38,9 @@ export interface InputLimits {
  * walks it; and the payload folded is parsed from text, as a replay will read it.
  */
 export function prepareInput(input: unknown, now: () => number, seal: SecretSealer = () => null, limits: InputLimits = {}): PreparedEntry {
-  const maxBytes = limits.maxBytes ?? DEFAULT_MAX_INPUT_BYTES;
-  const text = inputText(input, maxBytes, now, seal);
-  if (typeof text !== 'string') return text;
+  const read = inputText(input, limits.maxBytes ?? DEFAULT_MAX_INPUT_BYTES);
+  if (typeof read !== 'string') return rejected(read.raw, '', read.message, now(), seal, read.extra);
+  const text = read;
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -96,87 +69,12 @@ export function prepareInput(input: unknown, now: () => number, seal: SecretSeal
   return { receivedAt, kind: envelope.kind, payloadText, payload, envelope };
 }
 
-/**
- * The input as text, or its `rejected_input` entry when it cannot be: too long, bytes
- * that are not UTF-8, or a value whose serialisation throws (a getter, a Proxy, a cycle).
- */
-function inputText(input: unknown, maxBytes: number, now: () => number, seal: SecretSealer): string | PreparedEntry {
-  let text: string;
-  try {
-    if (typeof input === 'string') {
-      text = input;
-    } else if (input instanceof OversizedInput) {
-      return oversized(input.length, input.sha256, new TextDecoder().decode(input.head.subarray(0, OVERSIZED_HEAD_CHARS * 4)), maxBytes, now(), seal);
-    } else if (ArrayBuffer.isView(input)) {
-      const bytes = new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
-      if (bytes.length > maxBytes) return oversized(bytes.length, sha256Bytes(bytes), new TextDecoder().decode(bytes.subarray(0, OVERSIZED_HEAD_CHARS * 4)), maxBytes, now(), seal);
-      try {
-        text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
-      } catch {
-        const lossy = new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes);
-        return rejected(lossy, '', 'the input is not valid UTF-8 (its bytes are kept in raw_base64)', now(), seal, {
-          code: 'input.invalid_utf8',
-          raw_base64: Buffer.from(bytes).toString('base64'),
-        });
-      }
-    } else {
-      const serialised = JSON.stringify(input) as string | undefined;
-      if (serialised === undefined) return rejected('', '', `not a JSON value (${typeof input})`, now(), seal, { code: 'input.unserialisable' });
-      text = serialised;
-    }
-  } catch (err) {
-    return rejected(captured(input), '', `the input cannot be serialised: ${truncate(errorMessage(err))}`, now(), seal, { code: 'input.unserialisable' });
-  }
-  // A UTF-16 code unit is at most 3 UTF-8 bytes: most texts need no count.
-  if (text.length * 3 > maxBytes) {
-    const bytes = Buffer.byteLength(text, 'utf8');
-    if (bytes > maxBytes) return oversized(bytes, sha256Hex(text.toWellFormed()), text.slice(0, OVERSIZED_HEAD_CHARS), maxBytes, now(), seal);
-  }
-  return text;
-}
-
-function oversized(length: number, sha256: string, head: string, maxBytes: number, receivedAt: number, seal: SecretSealer): PreparedEntry {
-  return rejected(head.slice(0, OVERSIZED_HEAD_CHARS), '', `the input is ${length} bytes, over the ${maxBytes}-byte limit: only its length, SHA-256 and first characters are kept`, receivedAt, seal, {
-    code: 'input.too_large',
-    length,
-    sha256,
-  });
-}
-
 /** The envelope's own `received_at`, when the parsed value has a valid one. */
 function receivedAtOf(value: unknown): number | undefined {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
   if (!Object.prototype.hasOwnProperty.call(value, 'received_at')) return undefined;
   const at = (value as { received_at?: unknown }).received_at;
   return typeof at === 'number' && Number.isSafeInteger(at) && at >= 0 ? at : undefined;
-}
-
-/** What can be told about a value that cannot be serialised, without trusting it. */
-function captured(input: unknown): string {
-  try {
-    if (input === null || (typeof input !== 'object' && typeof input !== 'function')) return String(input).slice(0, MAX_QUOTE);
-    const keys = Object.keys(input as object).slice(0, 20);
-    return `[unserialisable ${Array.isArray(input) ? 'array' : typeof input} with keys ${truncate(keys.join(', '))}]`;
-  } catch {
-    return `[unserialisable ${typeof input}]`;
-  }
-}
-
-function errorMessage(err: unknown): string {
-  try {
-    return String((err as Error)?.message ?? err);
-  } catch {
-    return 'an error that cannot be shown';
-  }
-}
-
-/** A message quoting at most {@link MAX_QUOTE} characters of something received. */
-function truncate(text: string): string {
-  return text.length <= MAX_QUOTE ? text : `${text.slice(0, MAX_QUOTE)}… (${text.length} characters)`;
-}
-
-function sha256Bytes(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
 }
 
 /**
@@ -193,7 +91,7 @@ export function rejected(
   extra: { code?: string; raw_base64?: string; length?: number; sha256?: string } = {},
 ): PreparedEntry {
   const text = raw.toWellFormed();
-  const redacted = withoutSecrets(text);
+  const redacted = redactedRaw(text);
   const secret = redacted !== text;
   const sealed = secret ? seal(extra.raw_base64 !== undefined ? `base64:${extra.raw_base64}` : text) : null;
   const { raw_base64: base64, ...rest } = extra;
@@ -215,7 +113,7 @@ export function rejected(
  * duplicate that parsing would drop included) and, in JSON within the bounds, by walking
  * the parsed value (text over the bounds is never walked).
  */
-function withoutSecrets(text: string): string {
+function redactedRaw(text: string): string {
   const byPattern = redactRawPattern(text);
   let value: unknown;
   try {
