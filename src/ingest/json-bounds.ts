@@ -77,21 +77,21 @@ export function scanJson(text: string, maxDepth: number = MAX_JSON_DEPTH): JsonP
       }
       case 0x22: {
         // "
+        // The closing quote is the next one not escaped by an odd run of backslashes
+        // (indexOf is native: most of a text is long strings such as ciphertexts).
         let j = i + 1;
-        let escaped = false;
         for (;;) {
-          const d = text.charCodeAt(j);
-          if (d === 0x22) break;
-          if (d === 0x5c) {
-            escaped = true;
-            j += 2;
-          } else {
-            j++;
-          }
+          const q = text.indexOf('"', j);
+          let k = q - 1;
+          while (text.charCodeAt(k) === 0x5c) k--;
+          j = q;
+          if ((q - 1 - k) % 2 === 0) break;
+          j = q + 1;
         }
         const top = stack[stack.length - 1];
         if (top?.object && top.expectKey) {
-          const key = escaped ? (JSON.parse(text.slice(i, j + 1)) as string) : text.slice(i + 1, j);
+          const raw = text.slice(i + 1, j);
+          const key = raw.includes('\\') ? (JSON.parse(text.slice(i, j + 1)) as string) : raw;
           top.expectKey = false;
           if (seen(top, key)) {
             top.at = key;
