@@ -1,12 +1,18 @@
 /**
  * Turning whatever a caller passes to `ingest` into the text that is logged: a string as
- * it is, bytes decoded as strict UTF-8, anything else serialised once (so a `toJSON` or a
+ * it is, bytes decoded as strict UTF-8, anything else serialised once as canonical JSON (so a `toJSON` or a
  * getter cannot show the decoder one value and the log another), an input over the size
  * bound described by its length, hash and first characters instead.
  */
 import { createHash } from 'node:crypto';
 import { MAX_QUOTED } from '../../events/decode.js';
-import { sha256Hex } from '../canonical.js';
+import { canonicalJson, sha256Hex } from '../canonical.js';
+
+/** An input as text; `canonical` when the text is already canonical JSON (a serialised object). */
+export interface InputText {
+  text: string;
+  canonical: boolean;
+}
 
 /** Why an input could not be turned into text, and what of it is logged. */
 export interface InputRefusal {
@@ -50,8 +56,9 @@ export interface InputLimits {
  * The input as text, or why it cannot be: too long, bytes that are not UTF-8, or a value
  * whose serialisation throws (a getter, a Proxy, a cycle). Never throws.
  */
-export function inputText(input: unknown, maxBytes: number): string | InputRefusal {
+export function inputText(input: unknown, maxBytes: number): InputText | InputRefusal {
   let text: string;
+  let canonical = false;
   try {
     if (typeof input === 'string') {
       text = input;
@@ -70,9 +77,10 @@ export function inputText(input: unknown, maxBytes: number): string | InputRefus
         });
       }
     } else {
-      const serialised = JSON.stringify(input) as string | undefined;
-      if (serialised === undefined) return refusal('', `not a JSON value (${typeof input})`, { code: 'input.unserialisable' });
-      text = serialised;
+      // Canonical JSON, strict: NaN, a function or a BigInt is refused, not turned into null.
+      if (input === undefined || typeof input === 'function' || typeof input === 'symbol') return refusal('', `not a JSON value (${typeof input})`, { code: 'input.unserialisable' });
+      text = canonicalJson(input);
+      canonical = true;
     }
   } catch (err) {
     return refusal(captured(input), `the input cannot be serialised: ${truncate(errorMessage(err))}`, { code: 'input.unserialisable' });
@@ -82,7 +90,7 @@ export function inputText(input: unknown, maxBytes: number): string | InputRefus
     const bytes = Buffer.byteLength(text, 'utf8');
     if (bytes > maxBytes) return oversized(bytes, sha256Hex(text.toWellFormed()), text.slice(0, OVERSIZED_HEAD_CHARS), maxBytes);
   }
-  return text;
+  return { text, canonical };
 }
 
 function oversized(length: number, sha256: string, head: string, maxBytes: number): InputRefusal {

@@ -31,8 +31,11 @@ interface Frame {
   keys: string[];
   /** Built lazily once an object has many keys. */
   set: Set<string> | null;
-  /** The current key (objects) or index (arrays). */
-  at: string | number;
+  /** The current index (arrays). */
+  at: number;
+  /** Where the current key's quoted text starts and ends (objects; -1 before the first). */
+  keyStart: number;
+  keyEnd: number;
   expectKey: boolean;
 }
 
@@ -41,13 +44,14 @@ const LINEAR_KEYS = 16;
 /**
  * Checks a text that `JSON.parse` accepted: nesting at most `maxDepth`, no object with
  * the same key twice, no integer outside ±(2^53−1) (nor a number that is not finite).
- * Returns the first problem found, or null.
+ * Returns the first problem found, or null. `keys: false` skips the key check, for text
+ * that cannot repeat a key (canonical JSON made here from an object).
  */
-export function scanJson(text: string, maxDepth: number = MAX_JSON_DEPTH): JsonProblem | null {
+export function scanJson(text: string, maxDepth: number = MAX_JSON_DEPTH, keys = true): JsonProblem | null {
   const stack: Frame[] = [];
   const n = text.length;
   let i = 0;
-  const where = (): string => pathOf(stack);
+  const where = (): string => pathOf(stack, text);
   while (i < n) {
     const c = text.charCodeAt(i);
     switch (c) {
@@ -55,11 +59,11 @@ export function scanJson(text: string, maxDepth: number = MAX_JSON_DEPTH): JsonP
       case 0x5b: {
         // [
         const top = stack[stack.length - 1];
-        if (top && !top.object) top.at = (top.at as number) + 1;
+        if (top && !top.object) top.at++;
         if (stack.length >= maxDepth) {
           return { kind: 'too_deep', path: where(), message: `JSON nests deeper than ${maxDepth} levels` };
         }
-        stack.push({ object: c === 0x7b, keys: [], set: null, at: c === 0x7b ? '' : -1, expectKey: c === 0x7b });
+        stack.push({ object: c === 0x7b, keys: [], set: null, at: -1, keyStart: -1, keyEnd: -1, expectKey: c === 0x7b });
         i++;
         break;
       }
@@ -90,16 +94,15 @@ export function scanJson(text: string, maxDepth: number = MAX_JSON_DEPTH): JsonP
         }
         const top = stack[stack.length - 1];
         if (top?.object && top.expectKey) {
-          const raw = text.slice(i + 1, j);
-          const key = raw.includes('\\') ? (JSON.parse(text.slice(i, j + 1)) as string) : raw;
           top.expectKey = false;
-          if (seen(top, key)) {
-            top.at = key;
-            return { kind: 'duplicate_key', path: where(), message: `duplicate key ${quoted(key)} (canonical JSON has each key once)` };
+          top.keyStart = i;
+          top.keyEnd = j;
+          if (keys) {
+            const key = keyText(text, i, j);
+            if (seen(top, key)) return { kind: 'duplicate_key', path: where(), message: `duplicate key ${quoted(key)} (canonical JSON has each key once)` };
           }
-          top.at = key;
         } else if (top && !top.object) {
-          top.at = (top.at as number) + 1;
+          top.at++;
         }
         i = j + 1;
         break;
@@ -109,14 +112,14 @@ export function scanJson(text: string, maxDepth: number = MAX_JSON_DEPTH): JsonP
       case 0x66: {
         // false
         const top = stack[stack.length - 1];
-        if (top && !top.object) top.at = (top.at as number) + 1;
+        if (top && !top.object) top.at++;
         i += c === 0x66 ? 5 : 4;
         break;
       }
       default: {
         if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
           const top = stack[stack.length - 1];
-          if (top && !top.object) top.at = (top.at as number) + 1;
+          if (top && !top.object) top.at++;
           let j = i + 1;
           let plain = true;
           for (; j < n; j++) {
@@ -163,11 +166,17 @@ function seen(frame: Frame, key: string): boolean {
   return false;
 }
 
-function pathOf(stack: readonly Frame[]): string {
+/** The key whose quoted text is `text[start..end]`, unescaped. */
+function keyText(text: string, start: number, end: number): string {
+  const raw = text.slice(start + 1, end);
+  return raw.includes('\\') ? (JSON.parse(text.slice(start, end + 1)) as string) : raw;
+}
+
+function pathOf(stack: readonly Frame[], text: string): string {
   let path = '';
   for (const f of stack) {
-    if (f.object && f.at === '') continue;
-    const segment = String(f.at);
+    if (f.object && f.keyStart < 0) continue;
+    const segment = f.object ? keyText(text, f.keyStart, f.keyEnd) : String(f.at);
     path += path === '' ? segment : `.${segment}`;
     if (path.length > MAX_QUOTED) return `${path.slice(0, MAX_QUOTED)}…`;
   }

@@ -3,7 +3,7 @@ import { decodeEnvelope, type Envelope } from '../../events/envelope.js';
 import type { RejectedInputPayload } from '../../events/entry.js';
 import { canonicalJson } from '../canonical.js';
 import { DEFAULT_MAX_INPUT_BYTES, inputText, truncate, type InputLimits } from './input-text.js';
-import { scanJson } from './json-bounds.js';
+import { MAX_JSON_DEPTH, scanJson } from './json-bounds.js';
 import { redactRawPattern, redactSecrets, replaceSecrets } from '../redact.js';
 
 /**
@@ -39,15 +39,15 @@ export interface PreparedEntry {
  */
 export function prepareInput(input: unknown, now: () => number, seal: SecretSealer = () => null, limits: InputLimits = {}): PreparedEntry {
   const read = inputText(input, limits.maxBytes ?? DEFAULT_MAX_INPUT_BYTES);
-  if (typeof read !== 'string') return rejected(read.raw, '', read.message, now(), seal, read.extra);
-  const text = read;
+  if ('message' in read) return rejected(read.raw, '', read.message, now(), seal, read.extra);
+  const { text, canonical } = read;
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (err) {
     return rejected(text, '', `invalid JSON${jsonErrorPosition(err)}`, now(), seal);
   }
-  const problem = scanJson(text);
+  const problem = scanJson(text, MAX_JSON_DEPTH, !canonical);
   if (problem !== null) {
     return rejected(text, problem.path, problem.message, receivedAtOf(value) ?? now(), seal, { code: `input.${problem.kind}` });
   }
@@ -57,7 +57,8 @@ export function prepareInput(input: unknown, now: () => number, seal: SecretSeal
   let payload: Envelope;
   try {
     const withoutSecrets = sealSecrets(decoded.right, seal);
-    payloadText = canonicalJson(withoutSecrets);
+    // Canonical text parsed and encoded again is the same text: no need to encode it twice.
+    payloadText = canonical && withoutSecrets === decoded.right ? text : canonicalJson(withoutSecrets);
     // The value was parsed here from text, so it is ours and reads as a replay will read
     // the canonical text back; a copy with secrets taken out is read back from its text.
     payload = withoutSecrets === decoded.right ? decoded.right : (JSON.parse(payloadText) as Envelope);

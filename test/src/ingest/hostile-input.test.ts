@@ -254,6 +254,26 @@ describe('ingestion: hostile input at the edge', function () {
     await ledger.close();
   });
 
+  it('engine.ingest_failed: when ingestion itself fails on one input, only that input is rejected; the batch and the writer go on', async () => {
+    const ledger = await openLedger({ path: dir.path, ...me, now: () => NOW });
+    const ingestor = (ledger as unknown as { ingestor: { derive: (...args: unknown[]) => unknown } }).ingestor;
+    const derive = ingestor.derive.bind(ingestor);
+    ingestor.derive = (envelope: unknown, ...rest: unknown[]) => {
+      const e = envelope as { event?: { content?: { n?: number } } };
+      if (e.event?.content?.n === 2) throw new RangeError('Maximum call stack size exceeded');
+      return derive(envelope, ...rest);
+    };
+    const outcomes = await ledger.ingestMany([dummy(1), dummy(2), dummy(3)]);
+    assert.deepEqual(outcomes.map((o) => o.ok), [true, false, true]);
+    const failed = outcomes[1]!;
+    assert.ok(!failed.ok && failed.error.reason === 'engine.ingest_failed');
+    assert.deepEqual(await decisionCodes(ledger, failed.error.seq), ['engine.ingest_failed']);
+    assert.deepEqual(outcomes.map((o) => (o.ok ? o.seq : o.error.seq)), [1, 2, 3], 'no gap, nothing half-logged');
+    await ledger.ingest(dummy(4));
+    assert.equal((await ledger.verify()).ok, true);
+    await ledger.close();
+  });
+
   it('a batch whose write fails answers its callers with the error, and the next batch is written', async () => {
     const ledger = await openLedger({ path: dir.path, ...me, now: () => NOW });
     await ledger.ingest(dummy(0));
