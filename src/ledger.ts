@@ -300,7 +300,8 @@ export class Ledger {
   // ---- ingestion ----------------------------------------------------------------------
 
   /**
-   * Appends one input (an envelope object, or its JSON text) to the log and folds it.
+   * Appends one input (an envelope object, its JSON text, or that text's UTF-8 bytes) to
+   * the log and folds it. An object is serialised once, and what is logged is what is decoded.
    * Resolves once the input and every fact derived from it are written, in one batch.
    *
    * @throws InputDecodeError when the input is not a valid envelope; it is still logged,
@@ -496,7 +497,9 @@ export class Ledger {
       if (request.ops) ops.push(...request.ops);
       const mine: { first: number; last: number; plaintext?: RoomEventPlaintext }[] = [];
       for (const input of request.inputs) {
-        const mark: { head: { seq: number; hash: string }; state: LedgerState; unfolded: number; mustFold: boolean; entries: number; ops: number; decisions: number; keySeqs: number } = { head: this.head, state: this.state_, unfolded, mustFold, entries: entries.length, ops: ops.length, decisions: decisions.length, keySeqs: keySeqs.length };
+        // Where this input starts, to take back what it appended if ingestion fails on it.
+        const mark: { head: { seq: number; hash: string }; state: LedgerState; unfolded: number; mustFold: boolean } = { head: this.head, state: this.state_, unfolded, mustFold };
+        const lengths = { entries: entries.length, ops: ops.length, decisions: decisions.length, keySeqs: keySeqs.length };
         let p: ReturnType<typeof prepareInput> | undefined;
         try {
           p = prepareInput(input, now, this.sealSecret, { maxBytes: this.options.maxInputBytes });
@@ -521,10 +524,10 @@ export class Ledger {
           this.state_ = mark.state;
           unfolded = mark.unfolded;
           mustFold = mark.mustFold;
-          entries.length = mark.entries;
-          ops.length = mark.ops;
-          decisions.length = mark.decisions;
-          keySeqs.length = mark.keySeqs;
+          entries.length = lengths.entries;
+          ops.length = lengths.ops;
+          decisions.length = lengths.decisions;
+          keySeqs.length = lengths.keySeqs;
           this.ingestor?.forgetAfter(mark.head.seq);
           const failed = rejected(p?.payloadText ?? '', '', `the engine failed on this input: ${String((err as Error)?.message ?? err).slice(0, 200)}`, p?.receivedAt ?? now(), this.sealSecret, {
             code: 'engine.ingest_failed',
