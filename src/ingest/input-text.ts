@@ -1,8 +1,8 @@
 /**
  * Turning whatever a caller passes to `ingest` into the text that is logged: a string as
- * it is, bytes decoded as strict UTF-8, anything else serialised once as canonical JSON (so a `toJSON` or a
- * getter cannot show the decoder one value and the log another), an input over the size
- * bound described by its length, hash and first characters instead.
+ * it is, bytes decoded as strict UTF-8, anything else serialised once as canonical JSON
+ * (so a `toJSON` or a getter cannot show the decoder one value and the log another), and
+ * an input over the size bound described by its length, hash and first characters instead.
  */
 import { createHash } from 'node:crypto';
 import { MAX_QUOTED } from '../../events/decode.js';
@@ -78,7 +78,9 @@ export function inputText(input: unknown, maxBytes: number): InputText | InputRe
       }
     } else {
       // Canonical JSON, strict: NaN, a function or a BigInt is refused, not turned into null.
-      if (input === undefined || typeof input === 'function' || typeof input === 'symbol') return refusal('', `not a JSON value (${typeof input})`, { code: 'input.unserialisable' });
+      if (input === undefined || typeof input === 'function' || typeof input === 'symbol') {
+        return refusal('', `not a JSON value (${typeof input})`, { code: 'input.unserialisable' });
+      }
       text = canonicalJson(input);
       canonical = true;
     }
