@@ -3,6 +3,8 @@
  * bundles): Megolm session keys, private keys, secrets sent by `m.secret.send`,
  * recovery keys, pickles.
  */
+import { scanJson } from './ingest/json-bounds.js';
+
 const SECRET_FIELDS = new Set([
   'session_key',
   'secret',
@@ -49,7 +51,10 @@ const FIELD = /("((?:[^"\\]|\\.)*)"\s*:\s*)("(?:[^"\\]|\\.)*"?|[^"{}[\],\s][^,}\
  */
 export function redactRawText(raw: string): string {
   try {
-    return JSON.stringify(redactSecrets(JSON.parse(raw)));
+    const value: unknown = JSON.parse(raw);
+    // Raw text is whatever a sender made (a refused, too-deep input): walked only within the bound.
+    if (scanJson(raw) !== null) return redactRawPattern(raw);
+    return JSON.stringify(redactSecrets(value));
   } catch {
     return redactRawPattern(raw);
   }

@@ -5,7 +5,7 @@
  */
 import { strict as assert } from 'node:assert';
 import { createHash } from 'node:crypto';
-import { InputDecodeError, LedgerWriteError, OversizedInput, openLedger, type Ledger, type LedgerEntry } from '../../../src/index.js';
+import { InputDecodeError, LedgerWriteError, OversizedInput, openLedger, redactSecrets, type Ledger, type LedgerEntry } from '../../../src/index.js';
 import type { RejectedInputPayload } from '../../../events/entry.js';
 import type { OlmDecryptedPayload } from '../../../events/facts.js';
 import { SimDevice } from '../../../src/testkit/index.js';
@@ -100,6 +100,8 @@ describe('ingestion: hostile input at the edge', function () {
     assert.ok(error.path.length < 260, 'the path is cut');
     assert.equal(entry.receivedAt, 5, 'stamped with the envelope time');
     assert.deepEqual(await decisionCodes(ledger, error.seq), ['input.too_deep']);
+    // What leaves the engine is redacted without walking the deep raw text.
+    assert.equal((redactSecrets(entry).payload as RejectedInputPayload).raw, payload.raw);
     await ledger.ingest(dummy(1));
     assert.equal((await ledger.verify()).ok, true);
     await ledger.close();
