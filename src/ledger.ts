@@ -23,6 +23,7 @@ import {
 import { revealSecrets } from './reveal.js';
 import { encodeEntry, seqKey, toPlain } from './log/entry-codec.js';
 import { prepareInput, rejected } from './ingest/prepare.js';
+import { DEFAULT_MAX_INPUT_BYTES, serialiseInput } from './ingest/input-text.js';
 import { Ingestor, type RoomEventPlaintext } from './ingest/ingestor.js';
 import { LedgerStore, type BatchOp } from './log/store.js';
 import { Projector, stateHash, type LedgerState, type SliceVersions } from './runtime/projector.js';
@@ -325,8 +326,10 @@ export class Ledger {
 
   private submit(inputs: readonly unknown[], sync: boolean): Promise<IngestOutcome[]> {
     this.assertWritable();
+    // Serialised now: what is logged is what the caller passed, not what it became later.
+    const texts = inputs.map((input) => serialiseInput(input, this.options.maxInputBytes ?? DEFAULT_MAX_INPUT_BYTES));
     return new Promise<IngestOutcome[]>((resolve, reject) => {
-      this.queue.push({ inputs, sync, resolve, reject });
+      this.queue.push({ inputs: texts, sync, resolve, reject });
       this.writing ??= this.drain();
     });
   }

@@ -52,6 +52,20 @@ export interface InputLimits {
   maxBytes?: number;
 }
 
+/** A caller's value as it was turned into text when it was passed. */
+class Serialised {
+  constructor(readonly result: InputText | InputRefusal) {}
+}
+
+/**
+ * Turns a caller's value into text at once, when `ingest` is called: changes the caller
+ * makes to it afterwards, while it waits for its batch, cannot reach the log. Strings are
+ * immutable and stay as they are. Never throws.
+ */
+export function serialiseInput(input: unknown, maxBytes: number): unknown {
+  return typeof input === 'string' ? input : new Serialised(inputText(input, maxBytes));
+}
+
 /**
  * The input as text, or why it cannot be: too long, bytes that are not UTF-8, or a value
  * whose serialisation throws (a getter, a Proxy, a cycle). Never throws.
@@ -60,7 +74,9 @@ export function inputText(input: unknown, maxBytes: number): InputText | InputRe
   let text: string;
   let canonical = false;
   try {
-    if (typeof input === 'string') {
+    if (input instanceof Serialised) {
+      return input.result;
+    } else if (typeof input === 'string') {
       text = input;
     } else if (input instanceof OversizedInput) {
       return oversized(input.length, input.sha256, new TextDecoder().decode(input.head.subarray(0, OVERSIZED_HEAD_CHARS * 4)), maxBytes);

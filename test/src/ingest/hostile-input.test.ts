@@ -139,6 +139,17 @@ describe('ingestion: hostile input at the edge', function () {
     await ledger.close();
   });
 
+  it('logs a caller\'s object as it was when ingest was called, whatever the caller changes while it waits', async () => {
+    const ledger = await openLedger({ path: dir.path, ...me, now: () => NOW });
+    const envelope = dummy(1);
+    const pending = ledger.ingest(envelope);
+    envelope.event.content.n = 99;
+    const r = await pending;
+    const [entry] = await entriesOf(ledger, r.seq);
+    assert.deepEqual((entry!.payload as { event: { content: unknown } }).event.content, { n: 1 });
+    await ledger.close();
+  });
+
   it('input.duplicate_key: an input with a key twice is refused, raw text kept and its secret sealed', async () => {
     const ledger = await openLedger({ path: dir.path, ...me, storeKey: 'k', now: () => NOW });
     const marker = 'MARKERSECRET0123456789';
