@@ -56,7 +56,7 @@ describe('keyledger ingest: input bytes and the size cap', function () {
       const r = run(['--db', db, 'ingest', '--json', '--max-input', '1MiB', file], ['--max-old-space-size=64']);
       assert.equal(r.code, 0, r.stderr);
       const out = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-      assert.deepEqual(out.map((o) => [o['line'], o['ok']]), [[1, true], [2, false], [3, false], [4, true], [undefined, undefined]]);
+      assert.deepEqual(out.map((o) => [o['line'], o['ok'], o['reason']]), [[1, true, undefined], [2, false, 'input.too_large'], [3, false, 'input.invalid_utf8'], [4, true, undefined], [undefined, undefined, undefined]]);
       assert.deepEqual(out[4], { summary: { ingested: 2, rejected: 2, lastSeq: 4 } });
 
       const log = run(['--db', db, 'log', '--json']);

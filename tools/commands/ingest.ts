@@ -53,7 +53,7 @@ export const ingestCommand: CommandModule = {
       .summary('append NDJSON envelopes to the ledger')
       .description(prose('Append inputs (ingest envelopes, one JSON object per line) to the log, in order,\nand fold them into the state. Reads FILE, or stdin when FILE is - or absent.'))
       .argument('[file]', 'NDJSON file to read (- or absent: stdin)')
-      .option('--json', 'print results as JSON lines ({"line","ok","seq",…}; last line {"summary":…})')
+      .option('--json', 'print results as JSON lines ({"line","ok","seq",…, "reason" on a rejected line}; last line {"summary":…})')
       .option('-q, --quiet', 'print only rejected lines and the summary')
       .option('--sync', 'fsync every batch before going on (slower; survives a power cut)')
       .addOption(new Option('--batch <n>', 'inputs written per atomic batch').argParser(parseCount).default(500))
@@ -109,8 +109,8 @@ async function ingestAll(ctx: CliContext, ledger: Ledger, lines: AsyncIterable<N
         }
       } else {
         rejected++;
-        const { seq, path, detail } = outcome.error;
-        if (opts.json) await ctx.out.line(compact({ line, ok: false, seq, path, message: detail }));
+        const { seq, path, detail, reason } = outcome.error;
+        if (opts.json) await ctx.out.line(compact({ line, ok: false, seq, path, message: detail, reason }));
         else await ctx.out.line(`line ${line}: rejected (seq ${seq}): ${rejectionText(path, detail)}`);
       }
     }
