@@ -5,7 +5,7 @@
  * input object itself, so unknown fields survive and the value can be logged as is.
  */
 import * as t from 'io-ts';
-import { describeValue } from './decode.js';
+import { describeValue, quoted } from './decode.js';
 
 /** Any JSON object (not an array, not null); its fields are kept unchecked. */
 export const JsonObject = t.UnknownRecord;
@@ -46,7 +46,7 @@ export function knownAlgorithm<A extends string>(...names: [A, ...A[]]): t.Type<
     (u, c) => {
       if (is(u)) return t.success(u);
       const message = typeof u === 'string'
-        ? `unknown algorithm ${JSON.stringify(u)}`
+        ? `unknown algorithm ${quoted(u)}`
         : `expected ${names.map((n) => JSON.stringify(n)).join(' | ')}, got ${describeValue(u)}`;
       return t.failure(u, c, message);
     },
@@ -109,7 +109,7 @@ export function dispatchOn<B extends Record<string, t.Mixed>, F extends t.Mixed 
     if (codec !== undefined) return codec.validate(u, delegate(c, codec)) as t.Validation<DispatchResult<B, F>>;
     const tag = u[key];
     const message = typeof tag === 'string'
-      ? `unknown ${label} ${JSON.stringify(tag)}`
+      ? `unknown ${label} ${quoted(tag)}`
       : `expected ${known.map((k) => JSON.stringify(k)).join(' | ')}, got ${describeValue(tag)}`;
     return t.failure(tag, t.appendContext(c, key, t.string, tag), message);
   };

@@ -22,6 +22,23 @@ export function describeValue(value: unknown): string {
   return typeof value;
 }
 
+/** At most this many characters of a received value (or key) are quoted in a failure. */
+export const MAX_QUOTED = 200;
+
+/**
+ * A received string as a failure quotes it: JSON-quoted, cut to {@link MAX_QUOTED}
+ * characters. A failure is logged beside the raw input and shown to people, so quoting a
+ * 20 MB value whole would store it several times over.
+ */
+export function quoted(value: string): string {
+  return value.length <= MAX_QUOTED ? JSON.stringify(value) : `${JSON.stringify(value.slice(0, MAX_QUOTED).toWellFormed())}… (${value.length} characters)`;
+}
+
+/** A received key as a path segment, cut the same way. */
+function segment(key: string): string {
+  return key.length <= MAX_QUOTED ? key : `${key.slice(0, MAX_QUOTED)}…`;
+}
+
 /** What the user should read as "expected …": JSON words, not io-ts type names. */
 function describeType(type: t.Decoder<unknown, unknown>): string {
   const tagged = type as unknown as { _tag?: string; value?: unknown; keys?: object; types?: t.Decoder<unknown, unknown>[] };
@@ -62,7 +79,7 @@ function locate(context: t.Context): Located {
       if (parentTag === 'UnionType' && i === context.length - 1) expected = context[i - 1].type;
       continue;
     }
-    segments.push(context[i].key);
+    segments.push(segment(context[i].key));
   }
   return { segments, expected: describeType(expected) };
 }

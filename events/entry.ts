@@ -40,6 +40,20 @@ export interface RejectedInputPayload {
   readonly path: string;
   /** One readable line, e.g. `event.content.session_id: expected string, got number`. */
   readonly message: string;
-  /** The raw text sealed with the store key, when `raw` had a secret redacted. */
+  /**
+   * The raw text sealed with the store key, when `raw` had a secret redacted (for bytes
+   * that are not UTF-8: `base64:` and their base64).
+   */
   readonly raw_sealed?: string;
+  /**
+   * The reason code when it is more specific than `input.rejected` (`input.too_large`,
+   * `input.duplicate_key`, …); absent in logs written before such codes existed.
+   */
+  readonly code?: string;
+  /** The input's exact bytes in base64, when they are not valid UTF-8 (`raw` then shows them decoded, with U+FFFD). */
+  readonly raw_base64?: string;
+  /** For an input over the size limit, which is not kept whole: its length in bytes… */
+  readonly length?: number;
+  /** …and the SHA-256 (hex) of all its bytes (`raw` holds only its first bytes). */
+  readonly sha256?: string;
 }

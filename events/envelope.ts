@@ -16,7 +16,7 @@ import * as t from 'io-ts';
 import type { Either } from 'fp-ts/lib/Either.js';
 import { BackupVersionResponse } from './backup.js';
 import { NonNegativeInteger, delegate, dispatchOn } from './codec.js';
-import { decodeWith, type DecodeFailure } from './decode.js';
+import { decodeWith, quoted, type DecodeFailure } from './decode.js';
 import { RoomEvent, ToDeviceEvent } from './event.js';
 import { KeysQueryResponse } from './keys.js';
 import {
@@ -78,7 +78,7 @@ export const UserActionEnvelope = new t.Type<UserActionEnvelope, UserActionEnvel
     if (shape._tag === 'Left') return shape;
     const { action } = shape.right;
     if (!Object.prototype.hasOwnProperty.call(userActionCodecs, action)) {
-      return t.failure(action, t.appendContext(c, 'action', t.string, action), `unknown action ${JSON.stringify(action)}`);
+      return t.failure(action, t.appendContext(c, 'action', t.string, action), `unknown action ${quoted(action)}`);
     }
     const codec = userActionCodecs[action];
     const own = codec.validate(u, delegate(c, codec));

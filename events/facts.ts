@@ -49,11 +49,19 @@ export interface OlmDecryptedPayload {
    * not a valid Olm payload (then `plaintext_error` says why).
    */
   readonly plaintext: OlmPlaintextView | null;
-  readonly plaintext_error: DecodeFailure | null;
+  readonly plaintext_error: OlmPlaintextFailure | null;
   /** The full plaintext, sealed with the store key (null when the ledger has none: then no secret is logged). */
   readonly sealed_plaintext: string | null;
   /** Present when the payload is an `m.room_key` or `m.forwarded_room_key` whose content decoded. */
   readonly room_key: RoomKeyFacts | null;
+}
+
+/**
+ * Why a decrypted Olm plaintext was not taken: where and what, and for a plaintext refused
+ * before it was decoded, which bound it broke (absent when it is not JSON or not a payload).
+ */
+export interface OlmPlaintextFailure extends DecodeFailure {
+  readonly reason?: 'too_deep' | 'duplicate_key' | 'integer_out_of_range';
 }
 
 /** An Olm plaintext payload as logged: the spec's fields, secrets sealed. */

@@ -52,8 +52,9 @@ export class LedgerClosedError extends KeyledgerError {
 }
 
 /**
- * Writing to the log failed; the in-memory state may be ahead of the disk, so the ledger
- * refuses further work until it is reopened (reopening rebuilds from what was written).
+ * Writing to the log failed: the calls whose inputs were in that batch get it, and the
+ * ledger goes on from what is on disk. When the store itself is broken, the ledger
+ * closes itself and every later call gets this error (reopening rebuilds from what was written).
  */
 export class LedgerWriteError extends KeyledgerError {
   constructor(cause: unknown) {
@@ -63,13 +64,15 @@ export class LedgerWriteError extends KeyledgerError {
 
 /**
  * An input could not be decoded. It was still logged, as the `rejected_input` entry
- * `seq`; `path` is the decoder's dotted path (empty when the text was not JSON).
+ * `seq`; `path` is the decoder's dotted path (empty when the text was not JSON);
+ * `reason` is the decision's reason code (`input.rejected`, `input.too_large`, …).
  */
 export class InputDecodeError extends KeyledgerError {
   constructor(
     readonly seq: number,
     readonly path: string,
     readonly detail: string,
+    readonly reason: string = 'input.rejected',
   ) {
     super('input.decode_failed', `rejected input (logged as seq ${seq}): ${detail}`);
   }

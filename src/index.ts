@@ -7,6 +7,7 @@
 
 // ---- values ---------------------------------------------------------------------------
 export { openLedger, Ledger } from './ledger.js';
+export { OversizedInput, DEFAULT_MAX_INPUT_BYTES } from './ingest/input-text.js';
 export { openLogSource } from './analysis/source.js';
 export { anomalies, decisionsMatching } from './operators.js';
 export { ReplaySession } from './analysis/debugger.js';

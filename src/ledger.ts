@@ -23,7 +23,8 @@ import {
 } from './errors.js';
 import { revealSecrets } from './reveal.js';
 import { encodeEntry, seqKey, toPlain } from './log/entry-codec.js';
-import { prepareInput, type SecretSealer } from './ingest/prepare.js';
+import { prepareInput, rejected, type SecretSealer } from './ingest/prepare.js';
+import { DEFAULT_MAX_INPUT_BYTES, serialiseInput } from './ingest/input-text.js';
 import { Ingestor, type RoomEventPlaintext } from './ingest/ingestor.js';
 import { LedgerStore, type BatchOp } from './log/store.js';
 import { Projector, stateHash, type LedgerState, type SliceVersions } from './runtime/projector.js';
@@ -76,6 +77,11 @@ export interface LedgerOptions {
    * out its plaintext (default `untrusted`: everyone's); a call may override it.
    */
   trustRequirement?: TrustRequirement;
+  /**
+   * Longest input, in UTF-8 bytes (default 16 MiB): a longer one is logged as
+   * `input.too_large` with its length, SHA-256 and first bytes only.
+   */
+  maxInputBytes?: number;
 }
 
 /** Options of {@link Ledger.replay}. */
@@ -146,6 +152,9 @@ interface Built {
  */
 const INGESTION_NEUTRAL: ReadonlySet<string> = new Set(['room_event', 'megolm_decrypted', 'megolm_undecryptable', 'rejected_input', 'backup_version']);
 
+/** Batches in a row whose write failed before the store counts as broken (the ledger then closes itself). */
+const BROKEN_AFTER = 3;
+
 /** Inputs folded and written together at most (bounds latency and memory of one batch). */
 const MAX_BATCH = 4096;
 
@@ -202,7 +211,10 @@ export class Ledger {
   private lastSnapshotSeq: number;
   private queue: Request[] = [];
   private writing: Promise<void> | null = null;
+  /** Set once the store is known broken: every later call gets it (the ledger closed itself). */
   private failure: LedgerWriteError | null = null;
+  /** Batches in a row whose write failed. */
+  private failedWrites = 0;
   private closed = false;
   /**
    * Why the log could not be read to its end (read-only opens only), or null. The state
@@ -340,8 +352,9 @@ export class Ledger {
   }
 
   /**
-   * {@link Ledger.ingest} for untyped input: an object of unknown shape, or an envelope's
-   * JSON text (as a line of an NDJSON file). Everything is checked at run time; whatever
+   * {@link Ledger.ingest} for untyped input: an object of unknown shape, an envelope's
+   * JSON text (as a line of an NDJSON file), or that text's UTF-8 bytes. An object is
+   * serialised once, when this is called, and what is logged is what is decoded; whatever
    * fails is logged as a `rejected_input` entry.
    *
    * @throws InputDecodeError (the input is still logged), LedgerReadOnlyError,
@@ -361,8 +374,10 @@ export class Ledger {
 
   private submit(inputs: readonly unknown[], sync: boolean): Promise<IngestOutcome[]> {
     this.assertWritable();
+    // Serialised now: what is logged is what the caller passed, not what it became later.
+    const texts = inputs.map((input) => serialiseInput(input, this.options.maxInputBytes ?? DEFAULT_MAX_INPUT_BYTES));
     return new Promise<IngestOutcome[]>((resolve, reject) => {
-      this.queue.push({ inputs, sync, resolve, reject });
+      this.queue.push({ inputs: texts, sync, resolve, reject });
       this.writing ??= this.drain();
     });
   }
@@ -407,8 +422,12 @@ export class Ledger {
     await new Promise<void>((r) => setImmediate(r));
     let inflight: Built | null = null;
     for (;;) {
-      const next = this.queue.length > 0 ? await this.buildNext() : null;
-      if (inflight !== null) await this.finish(inflight);
+      let next = this.queue.length > 0 ? await this.buildNext() : null;
+      if (inflight !== null && !(await this.finish(inflight)) && next !== null) {
+        // `next` is chained on entries that never reached the disk: it cannot be written either.
+        this.abandon(next, new LedgerWriteError(new Error('an earlier batch, which this one follows, was not written')));
+        next = null;
+      }
       inflight = null;
       if (next !== null) {
         next.written = this.store.write(next.ops, next.sync).then(
@@ -421,30 +440,55 @@ export class Ledger {
       }
     }
     this.writing = null;
+    if (this.failure !== null) await this.shutDown();
   }
 
-  /** Takes the next batch off the queue and builds it; null if it failed (and was rejected). */
+  /**
+   * Takes the next batch off the queue and builds it; null if it failed (its callers get
+   * the error, the in-memory state goes back to before it, and the next batch goes on).
+   */
   private async buildNext(): Promise<Built | null> {
     const batch = this.takeBatch();
+    const before = { head: this.head, state: this.state_ };
     try {
       if (this.failure) throw this.failure;
       const built = await this.build(batch);
       return { batch, sync: batch.some((r) => r.sync), written: Promise.resolve(null), ...built, state: this.state_ };
     } catch (err) {
-      this.failure ??= err instanceof LedgerWriteError ? err : new LedgerWriteError(err);
-      for (const r of batch) r.reject(this.failure);
+      this.head = before.head;
+      this.state_ = before.state;
+      this.ingestor?.forgetAfter(before.head.seq);
+      const error = err instanceof LedgerWriteError ? err : new LedgerWriteError(err);
+      for (const r of batch) r.reject(error);
       return null;
     }
   }
 
-  /** Waits for a batch's write, then answers its callers and tells the streams. */
-  private async finish(built: Built): Promise<void> {
+  /** Answers a built batch's callers with `err` and takes the in-memory state back to the disk's. */
+  private abandon(built: Built, err: LedgerWriteError): void {
+    this.head = this.durableHead;
+    this.state_ = this.durableState;
+    this.ingestor?.forgetAfter(this.durableHead.seq);
+    for (const r of built.batch) r.reject(err);
+  }
+
+  /**
+   * Waits for a batch's write, then answers its callers and tells the streams. False when
+   * the write failed: its callers get the error, and the ledger goes on from what is on
+   * disk, unless the store is broken (closed under us, or failing batch after batch).
+   */
+  private async finish(built: Built): Promise<boolean> {
     const err = await built.written;
     if (err !== null || this.failure) {
-      this.failure ??= new LedgerWriteError(err);
-      for (const r of built.batch) r.reject(this.failure);
-      return;
+      const error = this.failure ?? new LedgerWriteError(err);
+      this.abandon(built, error);
+      this.failedWrites++;
+      if (this.failure === null && (this.failedWrites >= BROKEN_AFTER || this.store.db.status !== 'open')) {
+        this.failure = new LedgerWriteError(new Error(`the store is broken (${error.message}): the ledger closed itself; reopen it to go on from what was written`));
+      }
+      return false;
     }
+    this.failedWrites = 0;
     this.ingestor?.written(built.keySeqs);
     const last = built.entries[built.entries.length - 1];
     if (last !== undefined) this.durableHead = { seq: last.seq, hash: last.hash };
@@ -457,6 +501,7 @@ export class Ledger {
     if (this.durableHead.seq - this.lastSnapshotSeq >= every) {
       await this.writeSnapshot(this.durableState, this.durableHead).catch(() => undefined);
     }
+    return true;
   }
 
   private takeBatch(): Request[] {
@@ -512,16 +557,44 @@ export class Ledger {
       if (request.ops) ops.push(...request.ops);
       const mine: { first: number; last: number; plaintext?: RoomEventPlaintext }[] = [];
       for (const input of request.inputs) {
-        const p = prepareInput(input, now, this.sealSecret);
-        const entry = append(p.receivedAt, p.kind, p.payloadText, p.payload);
-        const pending = p.envelope && this.ingestor ? this.ingestor.derive(p.envelope, entry.seq, stateNow) : null;
-        const derived = pending instanceof Promise ? await pending : pending;
-        if (derived) {
-          for (const fact of derived.facts) append(p.receivedAt, fact.kind, canonicalJson(fact.payload), fact.payload);
-          ops.push(...derived.ops);
-          keySeqs.push(...derived.keySeqs);
+        // Where this input starts, to take back what it appended if ingestion fails on it.
+        const mark: { head: { seq: number; hash: string }; state: LedgerState; unfolded: number; mustFold: boolean } = { head: this.head, state: this.state_, unfolded, mustFold };
+        const lengths = { entries: entries.length, ops: ops.length, decisions: decisions.length, keySeqs: keySeqs.length };
+        let p: ReturnType<typeof prepareInput> | undefined;
+        try {
+          p = prepareInput(input, now, this.sealSecret, { maxBytes: this.options.maxInputBytes });
+          const entry = append(p.receivedAt, p.kind, p.payloadText, p.payload);
+          const pending = p.envelope && this.ingestor ? this.ingestor.derive(p.envelope, entry.seq, stateNow) : null;
+          const derived = pending instanceof Promise ? await pending : pending;
+          if (derived) {
+            for (const fact of derived.facts) {
+              // Folded as a replay reads it back: parsed from the text that is logged.
+              const text = canonicalJson(fact.payload);
+              append(p.receivedAt, fact.kind, text, JSON.parse(text));
+            }
+            ops.push(...derived.ops);
+            keySeqs.push(...derived.keySeqs);
+          }
+          mine.push({ first: entry.seq, last: this.head.seq, ...(derived?.plaintext ? { plaintext: derived.plaintext } : {}) });
+        } catch (err) {
+          // The engine failed on this input (a bug: bad input is rejected in prepareInput).
+          // What it appended is taken back, and it is logged on its own as rejected, so
+          // the other inputs of the batch, and the batches after it, go on.
+          this.head = mark.head;
+          this.state_ = mark.state;
+          unfolded = mark.unfolded;
+          mustFold = mark.mustFold;
+          entries.length = lengths.entries;
+          ops.length = lengths.ops;
+          decisions.length = lengths.decisions;
+          keySeqs.length = lengths.keySeqs;
+          this.ingestor?.forgetAfter(mark.head.seq);
+          const failed = rejected(p?.payloadText ?? '', '', `the engine failed on this input: ${String((err as Error)?.message ?? err).slice(0, 200)}`, p?.receivedAt ?? now(), this.sealSecret, {
+            code: 'engine.ingest_failed',
+          });
+          const entry = append(failed.receivedAt, failed.kind, failed.payloadText, failed.payload);
+          mine.push({ first: entry.seq, last: entry.seq });
         }
-        mine.push({ first: entry.seq, last: this.head.seq, ...(derived?.plaintext ? { plaintext: derived.plaintext } : {}) });
       }
       perInput.push(mine);
     }
@@ -542,7 +615,7 @@ export class Ledger {
         const entry = entries[first - firstSeq]!;
         if (entry.kind === 'rejected_input') {
           const p = entry.payload as RejectedInputPayload;
-          return { ok: false, error: new InputDecodeError(entry.seq, p.path, p.message) };
+          return { ok: false, error: new InputDecodeError(entry.seq, p.path, p.message, p.code) };
         }
         const seqs: number[] = [];
         const own: Decision[] = [];
@@ -763,7 +836,13 @@ export class Ledger {
   }
 
   private assertOpen(): void {
-    if (this.closed) throw new LedgerClosedError();
+    if (this.closed) throw this.failure ?? new LedgerClosedError();
+  }
+
+  /** Closes a ledger whose store is broken (after the writer stopped): later calls get why. */
+  private async shutDown(): Promise<void> {
+    for (const r of this.queue.splice(0)) r.reject(this.failure);
+    await this.close().catch(() => undefined);
   }
 
   private assertWritable(): void {

@@ -81,3 +81,11 @@ export function redactRawText(raw: string, marker: string = REDACTED): string {
   }
   return redactText(raw, marker);
 }
+
+/**
+ * Redacts secret fields in text by pattern only, leaving every other byte as it is (text
+ * that does not parse, or that parsing would change: a duplicate key, a huge number).
+ */
+export function redactRawPattern(raw: string): string {
+  return redactText(raw, REDACTED);
+}

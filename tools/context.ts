@@ -87,14 +87,14 @@ export class CliContext {
    * opens read-only; `read-secrets` read-only with the store key (required); `write`
    * passes the store key from the environment.
    */
-  async withLedger<T>(cmd: Command, mode: OpenMode, fn: (ledger: Ledger) => Promise<T>, options: { durability?: Durability; path?: string } = {}): Promise<T> {
+  async withLedger<T>(cmd: Command, mode: OpenMode, fn: (ledger: Ledger) => Promise<T>, options: { durability?: Durability; path?: string; maxInputBytes?: number } = {}): Promise<T> {
     const path = options.path ?? this.dbPath(cmd);
     const ledger =
       mode === 'read'
         ? await openLedger({ path, readOnly: true })
         : mode === 'read-secrets'
           ? await openLedger({ path, readOnly: true, storeKey: this.requireStoreKey() })
-          : await openLedger({ path, storeKey: this.storeKey(), durability: options.durability ?? 'batched' }).catch((err: unknown) => {
+          : await openLedger({ path, storeKey: this.storeKey(), durability: options.durability ?? 'batched', ...(options.maxInputBytes !== undefined ? { maxInputBytes: options.maxInputBytes } : {}) }).catch((err: unknown) => {
               // A command that writes has no export to fall back on: only `init` helps.
               if (err instanceof LedgerNotFoundError) throw new CliError(`no ledger at ${path} (create one with \`keyledger init\`)`, EXIT.FAILED);
               throw err;

@@ -32,6 +32,15 @@ export function parseLimit(text: string): number {
   return n === 0 ? Infinity : n;
 }
 
+/** A size in bytes: a whole number ≥ 1, optionally with a binary unit (`16MiB`, `512K`, `1G`). */
+export function parseBytes(text: string): number {
+  const m = /^(\d+)\s*(?:([KMG])(?:i?B)?|B)?$/i.exec(text.trim());
+  const unit = m?.[2]?.toUpperCase();
+  const n = m ? Number(m[1]) * (unit === 'K' ? 1024 : unit === 'M' ? 1024 ** 2 : unit === 'G' ? 1024 ** 3 : 1) : NaN;
+  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('expected a size in bytes ≥ 1, e.g. 16777216, 16MiB or 512K.');
+  return n;
+}
+
 /** Returns a parser that accepts one of `choices`. */
 export function oneOf<T extends string>(choices: readonly T[]): (text: string) => T {
   return (text) => {

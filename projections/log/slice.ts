@@ -1,6 +1,7 @@
 import type { LedgerEntry, RejectedInputPayload } from '../../events/entry.js';
 import { subject } from '../decision.js';
 import type { Slice } from '../slice.js';
+import { logCodes } from './codes.js';
 
 /** Counts of what the log holds: entries by kind, and every rejected input. */
 export interface LogSummary {
@@ -28,8 +29,10 @@ export const logSlice: Slice<LogSummary> = {
       const p = entry.payload as RejectedInputPayload;
       draft.rejectedInputs++;
       const about = subject('input', entry.seq);
+      // A rejection more specific than "not a valid envelope" carries its own listed code.
+      const code = p.code !== undefined && Object.prototype.hasOwnProperty.call(logCodes, p.code) ? p.code : 'input.rejected';
       ctx.decide({
-        code: 'input.rejected',
+        code,
         outcome: 'rejected',
         subject: about.text,
         parts: about.parts,

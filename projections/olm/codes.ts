@@ -33,6 +33,27 @@ export const olmCodes = defineCodes([
     section: VALIDATION,
   },
   {
+    code: 'olm.payload_too_deep',
+    outcome: 'rejected',
+    summary: 'The decrypted Olm plaintext nests deeper than the bound (64 levels): discarded before anything walks it; the ledger goes on.',
+    spec: 'beyond the spec: a remote sender must not be able to exhaust the stack of the writer (the design rule "every walk over received JSON is bounded in depth and size before it starts")',
+    section: VALIDATION,
+  },
+  {
+    code: 'olm.payload_duplicate_key',
+    outcome: 'rejected',
+    summary: 'The decrypted Olm plaintext has an object with the same key twice: discarded (the plaintext stays sealed), since two parsers may read different payloads.',
+    spec: 'beyond the spec: Matrix canonical JSON has each key once; the design rule "duplicate keys are refused rather than resolved"',
+    section: VALIDATION,
+  },
+  {
+    code: 'olm.payload_integer_out_of_range',
+    outcome: 'rejected',
+    summary: 'The decrypted Olm plaintext holds a number outside the canonical JSON range ±(2^53−1): discarded rather than rounded.',
+    spec: 'beyond the spec: Matrix canonical JSON allows only integers in [-(2**53)+1, (2**53)-1]',
+    section: VALIDATION,
+  },
+  {
     code: 'olm.sender_mismatch',
     outcome: 'rejected',
     summary: 'The payload\'s `sender` is not the event\'s outer `sender`: discarded.',

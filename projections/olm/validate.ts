@@ -17,13 +17,23 @@ export type PayloadCheck =
   | { ok: false; code: OlmCode; detail: Detail; because: number[] }
   | { ok: true; device: OlmSenderDevice | null };
 
+/** The code of each bound a plaintext can break before it is decoded. */
+const BOUND_CODES = {
+  too_deep: 'olm.payload_too_deep',
+  duplicate_key: 'olm.payload_duplicate_key',
+  integer_out_of_range: 'olm.payload_integer_out_of_range',
+} as const satisfies Record<NonNullable<NonNullable<OlmDecryptedPayload['plaintext_error']>['reason']>, OlmCode>;
+
 const own = (o: Record<string, unknown>, k: string): unknown => (Object.prototype.hasOwnProperty.call(o, k) ? o[k] : undefined);
 
 /** Checks an `olm_decrypted` fact's payload (fact at `seq`) against our identity and the sender's devices. */
 export function checkPayload(p: OlmDecryptedPayload, seq: number, ctx: ReduceContext): PayloadCheck {
   const fail = (code: OlmCode, detail: Detail, because: number[] = []): PayloadCheck => ({ ok: false, code, detail, because });
   const pt = p.plaintext;
-  if (pt === null) return fail('olm.plaintext_invalid', { path: p.plaintext_error?.path ?? '', message: p.plaintext_error?.message ?? 'no plaintext' });
+  if (pt === null) {
+    const error = p.plaintext_error;
+    return fail(error?.reason !== undefined ? BOUND_CODES[error.reason] : 'olm.plaintext_invalid', { path: error?.path ?? '', message: error?.message ?? 'no plaintext' });
+  }
   // 1. The payload's sender is the event's sender.
   if (pt.sender !== p.sender) return fail('olm.sender_mismatch', { sender: p.sender, payload_sender: pt.sender });
   // 3., 4. It was meant for us: our user, our device's ed25519 key.

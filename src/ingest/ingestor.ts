@@ -20,6 +20,7 @@ import type { BatchOp } from '../log/store.js';
 import type { LedgerState } from '../runtime/projector.js';
 import type { Vault } from '../vault.js';
 import { MegolmKeys, megolmMessageIndex, megolmVaultKey } from './megolm-keys.js';
+import { scanJson } from './json-bounds.js';
 import { OlmSessions } from './olm-sessions.js';
 import { examineRoomKey, olmError } from './room-keys.js';
 import { SEALED, takeOutSecrets } from '../secrets/walk.js';
@@ -81,6 +82,11 @@ export class Ingestor {
     return null;
   }
 
+  /** Forgets what ingestion holds for entries after `seq` that were never written (a failed batch). */
+  forgetAfter(seq: number): void {
+    this.megolmKeys.forgetAfter(seq);
+  }
+
   /** Called once a batch is on disk. */
   written(keySeqs: readonly number[]): void {
     this.megolmKeys.written(keySeqs);
@@ -115,6 +121,14 @@ export class Ingestor {
       parsed = JSON.parse(decrypted.plaintext);
     } catch {
       plaintextError = { path: '', message: 'the Olm plaintext is not JSON' };
+    }
+    if (plaintextError === null) {
+      // Bounded before anything walks it (sealing, decoding, canonical JSON all recurse).
+      const problem = scanJson(decrypted.plaintext);
+      if (problem !== null) {
+        const path = problem.path === '' ? 'plaintext' : `plaintext.${problem.path}`;
+        plaintextError = { path, message: `${path}: ${problem.message}`, reason: problem.kind };
+      }
     }
     if (plaintextError === null) {
       const payload = decodeWith(OlmPlaintext, parsed, 'plaintext');

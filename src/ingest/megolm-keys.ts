@@ -28,6 +28,17 @@ export class MegolmKeys {
     return this.vault.putOp(megolmVaultKey(seq), JSON.stringify({ exported }));
   }
 
+  /** Drops keys of facts after `seq` that were never written: their seqs will be used again. */
+  forgetAfter(seq: number): void {
+    for (const s of [...this.unwritten.keys()]) if (s > seq) this.unwritten.delete(s);
+    for (const [s, session] of [...this.live]) {
+      if (s > seq) {
+        session.free();
+        this.live.delete(s);
+      }
+    }
+  }
+
   /** Called once a batch is written: its keys are now readable from the vault. */
   written(seqs: readonly number[]): void {
     for (const s of seqs) this.unwritten.delete(s);

@@ -2,8 +2,10 @@ import { isLeft } from 'fp-ts/lib/Either.js';
 import { decodeEnvelope, type Envelope } from '../../events/envelope.js';
 import type { RejectedInputPayload } from '../../events/entry.js';
 import { canonicalJson } from '../canonical.js';
-import { redactRawText } from '../redact.js';
 import { SEALED, takeOutSecrets } from '../secrets/walk.js';
+import { DEFAULT_MAX_INPUT_BYTES, inputText, truncate, type InputLimits } from './input-text.js';
+import { MAX_JSON_DEPTH, scanJson } from './json-bounds.js';
+import { redactRawPattern, redactSecrets } from '../redact.js';
 
 /**
  * Seals a secret with the store key for a field of the log (bound to that field), or
@@ -27,52 +29,104 @@ export interface PreparedEntry {
 }
 
 /**
- * Decodes one input (an envelope object or its JSON text) into the entry it becomes.
- * Never throws: anything that is not a valid, encodable envelope becomes a
- * `rejected_input` entry with the raw text and the decoder's path.
+ * Decodes one input (an envelope object, its JSON text, or that text's UTF-8 bytes) into
+ * the entry it becomes. Never throws: anything that is not a valid, encodable envelope
+ * becomes a `rejected_input` entry with the raw text and the decoder's path.
+ *
+ * Whatever the caller passes is first turned into text (a caller's object is serialised
+ * once, so a `toJSON` or getter cannot show the decoder one thing and the log another);
+ * the text is bounded (size, nesting, duplicate keys, integer range) before anything
+ * walks it; and the payload folded is parsed from text, as a replay will read it.
  */
-export function prepareInput(input: unknown, now: () => number, seal: SecretSealer = () => null): PreparedEntry {
+export function prepareInput(input: unknown, now: () => number, seal: SecretSealer = () => null, limits: InputLimits = {}): PreparedEntry {
+  const read = inputText(input, limits.maxBytes ?? DEFAULT_MAX_INPUT_BYTES);
+  if ('message' in read) return rejected(read.raw, '', read.message, now(), seal, read.extra);
+  const { text, canonical } = read;
   let value: unknown;
-  let raw: string | undefined;
   try {
-    if (typeof input === 'string') {
-      raw = input;
-      value = JSON.parse(input);
-    } else {
-      value = input;
-    }
+    value = JSON.parse(text);
   } catch (err) {
-    return rejected(raw ?? '', '', `invalid JSON${jsonErrorPosition(err)}`, now(), seal);
+    return rejected(text, '', `invalid JSON${jsonErrorPosition(err)}`, now(), seal);
+  }
+  const problem = scanJson(text, MAX_JSON_DEPTH, !canonical);
+  if (problem !== null) {
+    return rejected(text, problem.path, problem.message, receivedAtOf(value) ?? now(), seal, { code: `input.${problem.kind}` });
   }
   const decoded = decodeEnvelope(value);
-  if (isLeft(decoded)) return rejected(raw ?? safeStringify(input), decoded.left.path, decoded.left.message, now(), seal);
+  if (isLeft(decoded)) return rejected(text, decoded.left.path, decoded.left.message, receivedAtOf(value) ?? now(), seal);
   let payloadText: string;
   let payload: Envelope;
   try {
     const withoutSecrets = sealSecrets(decoded.right, seal);
-    payloadText = canonicalJson(withoutSecrets);
-    // A string input was parsed here, so its object is ours; a caller's object is cloned
-    // from the canonical text, so later changes by the caller cannot reach the state.
-    payload = raw !== undefined && withoutSecrets === decoded.right ? decoded.right : (JSON.parse(payloadText) as Envelope);
+    // Canonical text parsed and encoded again is the same text: no need to encode it twice.
+    payloadText = canonical && withoutSecrets === decoded.right ? text : canonicalJson(withoutSecrets);
+    // The value was parsed here from text, so it is ours and reads as a replay will read
+    // the canonical text back; a copy with secrets taken out is read back from its text.
+    payload = withoutSecrets === decoded.right ? decoded.right : (JSON.parse(payloadText) as Envelope);
   } catch (err) {
-    return rejected(raw ?? safeStringify(input), '', `not encodable as canonical JSON: ${(err as Error).message}`, now(), seal);
+    return rejected(text, '', `not encodable as canonical JSON: ${truncate((err as Error).message)}`, receivedAtOf(value) ?? now(), seal);
   }
   const envelope = payload;
   const receivedAt = typeof envelope.received_at === 'number' ? envelope.received_at : now();
   return { receivedAt, kind: envelope.kind, payloadText, payload, envelope };
 }
 
+/** The envelope's own `received_at`, when the parsed value has a valid one. */
+function receivedAtOf(value: unknown): number | undefined {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
+  if (!Object.prototype.hasOwnProperty.call(value, 'received_at')) return undefined;
+  const at = (value as { received_at?: unknown }).received_at;
+  return typeof at === 'number' && Number.isSafeInteger(at) && at >= 0 ? at : undefined;
+}
+
 /**
  * A `rejected_input` entry. Lone surrogates are replaced, so the raw text stays encodable;
  * a secret in the raw text is redacted there and the whole text kept sealed beside it
- * (`raw_sealed`, only with a store key).
+ * (`raw_sealed`, only with a store key; a `raw_base64` that may hold it is sealed too).
  */
-export function rejected(raw: string, path: string, message: string, receivedAt: number, seal: SecretSealer = () => null): PreparedEntry {
+export function rejected(
+  raw: string,
+  path: string,
+  message: string,
+  receivedAt: number,
+  seal: SecretSealer = () => null,
+  extra: { code?: string; raw_base64?: string; length?: number; sha256?: string } = {},
+): PreparedEntry {
   const text = raw.toWellFormed();
-  const redacted = redactRawText(text);
-  const sealed = redacted === text ? null : seal(text, 'raw_sealed');
-  const payload: RejectedInputPayload = { raw: redacted === text ? text : redacted, path, message: message.toWellFormed(), ...(sealed !== null ? { raw_sealed: sealed } : {}) };
+  const redacted = redactedRaw(text);
+  const secret = redacted !== text;
+  const sealed = secret ? seal(extra.raw_base64 !== undefined ? `base64:${extra.raw_base64}` : text, 'raw_sealed') : null;
+  const { raw_base64: base64, ...rest } = extra;
+  const payload: RejectedInputPayload = {
+    raw: secret ? redacted : text,
+    path: path.toWellFormed(),
+    message: message.toWellFormed(),
+    ...(sealed !== null ? { raw_sealed: sealed } : {}),
+    ...rest,
+    ...(base64 !== undefined && !secret ? { raw_base64: base64 } : {}),
+  };
   return { receivedAt, kind: 'rejected_input', payloadText: canonicalJson(payload), payload };
+}
+
+/**
+ * Raw text with its secret fields redacted, or the very same text when it holds none.
+ * Re-serialising parsed text changes it (spacing, a duplicate key, a rounded number), so
+ * text without a secret is kept exactly as received; a secret is found by pattern (a
+ * duplicate that parsing would drop included) and, in JSON within the bounds, by walking
+ * the parsed value (text over the bounds is never walked).
+ */
+function redactedRaw(text: string): string {
+  const byPattern = redactRawPattern(text);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return byPattern;
+  }
+  if (scanJson(text) !== null) return byPattern;
+  const redacted = redactSecrets(value);
+  if (byPattern === text && canonicalJson(redacted) === canonicalJson(value)) return text;
+  return JSON.stringify(redacted);
 }
 
 /**
@@ -90,14 +144,6 @@ function sealSecrets(envelope: Envelope, seal: SecretSealer): Envelope {
   if (found === 0) return envelope;
   const sealed = seal(canonicalJson(envelope.event.content), 'sealed_content');
   return { ...envelope, event: cleaned, ...(sealed !== null ? { sealed_content: sealed } : {}) } as Envelope;
-}
-
-function safeStringify(input: unknown): string {
-  try {
-    return JSON.stringify(input) ?? String(input);
-  } catch (err) {
-    return `[unserialisable input: ${(err as Error).message}]`;
-  }
 }
 
 /**

@@ -1,11 +1,11 @@
 import { Command, Option } from 'commander';
-import type { IngestOutcome, Ledger } from '../../src/index.js';
+import { DEFAULT_MAX_INPUT_BYTES, type IngestOutcome, type Ledger } from '../../src/index.js';
 import type { CommandModule } from '../command.js';
 import type { CliContext } from '../context.js';
 import { CliError, describeError, EXIT } from '../errors.js';
 import { compact, prose } from '../format.js';
-import { inBatches, numberedLines, openSource, type NumberedLine } from '../ndjson.js';
-import { parseCount } from '../parse.js';
+import { inBatches, numberedInputs, openSource, type NumberedInput } from '../ndjson.js';
+import { parseBytes, parseCount } from '../parse.js';
 
 
 interface IngestOptions {
@@ -13,6 +13,7 @@ interface IngestOptions {
   quiet?: boolean;
   sync?: boolean;
   batch: number;
+  maxInput: number;
 }
 
 const ENVELOPES = `
@@ -24,6 +25,9 @@ Input: NDJSON, one ingest envelope per line (blank lines are skipped):
   {"kind":"user_action","action":"…", …}
 Any envelope may carry "received_at" (ms since the epoch); otherwise the time of
 ingestion is recorded. Event contents of known types are checked by their codec.
+A line longer than --max-input (default 16MiB) is not held in memory: it is logged
+as rejected (input.too_large) with its length, SHA-256 and first bytes. Lines are
+logged as the bytes read, so a line that is not UTF-8 is kept exactly (base64).
 
 Output: one line per input,
   seq 12 keys_query
@@ -49,15 +53,16 @@ export const ingestCommand: CommandModule = {
       .summary('append NDJSON envelopes to the ledger')
       .description(prose('Append inputs (ingest envelopes, one JSON object per line) to the log, in order,\nand fold them into the state. Reads FILE, or stdin when FILE is - or absent.'))
       .argument('[file]', 'NDJSON file to read (- or absent: stdin)')
-      .option('--json', 'print results as JSON lines ({"line","ok","seq",…}; last line {"summary":…})')
+      .option('--json', 'print results as JSON lines ({"line","ok","seq",…, "reason" on a rejected line}; last line {"summary":…})')
       .option('-q, --quiet', 'print only rejected lines and the summary')
       .option('--sync', 'fsync every batch before going on (slower; survives a power cut)')
       .addOption(new Option('--batch <n>', 'inputs written per atomic batch').argParser(parseCount).default(500))
+      .addOption(new Option('--max-input <bytes>', 'longest input line kept (e.g. 16MiB); a longer one is logged as too large').argParser(parseBytes).default(DEFAULT_MAX_INPUT_BYTES, '16MiB'))
       .addHelpText('after', ENVELOPES)
       .action(async (file: string | undefined, opts: IngestOptions, cmd: Command) => {
         const source = await openSource(file, ctx.io.stdin);
         if (source.name === 'stdin' && ctx.io.stdin.isTTY === true) await ctx.note('reading envelopes from stdin, one per line (Ctrl-D to end)');
-        const { lines, stop } = numberedLines(source.stream);
+        const { lines, stop } = numberedInputs(source.stream, opts.maxInput);
         let interrupted = false;
         const onSigint = () => {
           if (interrupted) process.exit(130);
@@ -66,7 +71,7 @@ export const ingestCommand: CommandModule = {
         };
         process.on('SIGINT', onSigint);
         try {
-          await ctx.withLedger(cmd, 'write', (ledger) => ingestAll(ctx, ledger, lines, opts), { durability: opts.sync ? 'sync' : 'batched' });
+          await ctx.withLedger(cmd, 'write', (ledger) => ingestAll(ctx, ledger, lines, opts), { durability: opts.sync ? 'sync' : 'batched', maxInputBytes: opts.maxInput });
         } finally {
           process.off('SIGINT', onSigint);
         }
@@ -78,13 +83,13 @@ export const ingestCommand: CommandModule = {
   },
 };
 
-async function ingestAll(ctx: CliContext, ledger: Ledger, lines: AsyncIterable<NumberedLine>, opts: IngestOptions): Promise<void> {
+async function ingestAll(ctx: CliContext, ledger: Ledger, lines: AsyncIterable<NumberedInput>, opts: IngestOptions): Promise<void> {
   let ingested = 0;
   let rejected = 0;
   for await (const batch of inBatches(lines, opts.batch)) {
     let outcomes: IngestOutcome[];
     try {
-      outcomes = await ledger.ingestManyUnknown(batch.map((l) => l.text));
+      outcomes = await ledger.ingestManyUnknown(batch.map((l) => l.input));
     } catch (err) {
       throw new CliError(`${describeError(err)} (stopped at line ${batch[0]!.line}; ${ingested + rejected} inputs before it were written)`);
     }
@@ -104,8 +109,8 @@ async function ingestAll(ctx: CliContext, ledger: Ledger, lines: AsyncIterable<N
         }
       } else {
         rejected++;
-        const { seq, path, detail } = outcome.error;
-        if (opts.json) await ctx.out.line(compact({ line, ok: false, seq, path, message: detail }));
+        const { seq, path, detail, reason } = outcome.error;
+        if (opts.json) await ctx.out.line(compact({ line, ok: false, seq, path, message: detail, reason }));
         else await ctx.out.line(`line ${line}: rejected (seq ${seq}): ${rejectionText(path, detail)}`);
       }
     }

@@ -47,6 +47,20 @@ describe('olm: validation of incoming decrypted events', () => {
     assert.equal(verdict().ok, false);
   });
 
+  it('discards a plaintext refused at the edge with the bound it broke (olm.payload_too_deep, olm.payload_duplicate_key, olm.payload_integer_out_of_range)', () => {
+    w.keysQuery({ user: alice });
+    const cases = [
+      ['too_deep', 'olm.payload_too_deep'],
+      ['duplicate_key', 'olm.payload_duplicate_key'],
+      ['integer_out_of_range', 'olm.payload_integer_out_of_range'],
+    ] as const;
+    for (const [reason, code] of cases) {
+      const d = only(w.sendOlm(a1, 'm.dummy', {}, {}, { plaintext: null, plaintext_error: { path: 'plaintext.content', message: 'refused', reason } }), code);
+      assert.equal(d.outcome, 'rejected');
+      assert.equal(verdict().ok, false);
+    }
+  });
+
   it('discards a payload whose sender is not the event sender (olm.sender_mismatch)', () => {
     w.keysQuery({ user: alice });
     const d = only(w.sendOlm(a1, 'm.dummy', {}, { sender: MALLORY }), 'olm.sender_mismatch');
