@@ -1,3 +1,8 @@
+import type {
+  BackupVersionEnvelope, KeysQueryEnvelope, RoomEventEnvelope, ToDeviceEnvelope, UserActionEnvelope,
+} from './envelope.js';
+import type { FactPayloads } from './facts.js';
+
 /**
  * The ledger's own entry: one record of the append-only log.
  *
@@ -57,3 +62,33 @@ export interface RejectedInputPayload {
   /** …and the SHA-256 (hex) of all its bytes (`raw` holds only its first bytes). */
   readonly sha256?: string;
 }
+
+/**
+ * Every entry kind and its payload: the five envelopes as the caller gave them (secrets
+ * sealed), the facts ingestion derives, and the ledger's own `ledger_created` and
+ * `rejected_input`. Add a kind here and every slice that does not handle it fails to compile.
+ */
+export interface EntryPayloads extends FactPayloads {
+  to_device: ToDeviceEnvelope;
+  room_event: RoomEventEnvelope;
+  keys_query: KeysQueryEnvelope;
+  backup_version: BackupVersionEnvelope;
+  user_action: UserActionEnvelope;
+  ledger_created: LedgerCreatedPayload;
+  rejected_input: RejectedInputPayload;
+}
+
+/** The name of an entry kind. */
+export type EntryKind = keyof EntryPayloads;
+
+/** The entry of one kind, its payload typed: `EntryOf<'keys_query'>['payload']` is a `KeysQueryEnvelope`. */
+export type EntryOf<K extends EntryKind> = LedgerEntry<K, EntryPayloads[K]>;
+
+/** Any entry of a known kind: a union discriminated by `kind`, which reducers `switch` on. */
+export type Entry = { [K in EntryKind]: EntryOf<K> }[EntryKind];
+
+/**
+ * The end of a `switch` over every entry kind: a kind left out is a compile error. At run
+ * time it does nothing, so a kind this version does not know (a newer log) is ignored.
+ */
+export function ignoreUnknownKind(_entry: never): void {}

@@ -1,5 +1,5 @@
 import type { Draft } from 'immer';
-import type { LedgerEntry } from '../events/entry.js';
+import type { Entry } from '../events/entry.js';
 import type { Decision } from './decision.js';
 import type { CryptoPort } from './port.js';
 
@@ -19,13 +19,15 @@ export interface ReduceContext {
 /**
  * A projection slice: `{ name, version, initial, reduce }`. `reduce` mutates an immer
  * draft; it must be pure (no clock, randomness or I/O: time is `entry.receivedAt`) and
- * must never throw. Bumping `version` rebuilds the slice from the log.
+ * must never throw. It switches on `entry.kind`, so each case sees its payload's own type,
+ * and ends with `ignoreUnknownKind(entry)`, so a kind left out does not compile. Bumping
+ * `version` rebuilds the slice from the log.
  */
 export interface Slice<S> {
   readonly name: string;
   readonly version: number;
   initial(): S;
-  reduce(draft: Draft<S>, entry: LedgerEntry, ctx: ReduceContext): void;
+  reduce(draft: Draft<S>, entry: Entry, ctx: ReduceContext): void;
 }
 
 /** A slice whose state type has been forgotten, for lists of slices. */

@@ -5,7 +5,7 @@
  * change undoes nothing silently, it surfaces as a violation.
  */
 import { isLeft } from 'fp-ts/lib/Either.js';
-import type { LedgerEntry } from '../../events/entry.js';
+import type { EntryOf } from '../../events/entry.js';
 import { decodeWith } from '../../events/decode.js';
 import {
   IdentityAction, identityActionCodecs, type ApproveIdentityAction, type VerifyDeviceAction, type VerifyIdentityAction,
@@ -18,8 +18,8 @@ import { earlier, getOwn, type IdentitiesState } from './state.js';
 import { standingCollision } from './trust.js';
 
 /** Folds one `user_action` entry; actions of other slices are left alone. */
-export function foldUserAction(state: IdentitiesState, entry: LedgerEntry, ctx: ReduceContext): void {
-  const action = (entry.payload as { action?: unknown }).action;
+export function foldUserAction(state: IdentitiesState, entry: EntryOf<'user_action'>, ctx: ReduceContext): void {
+  const action: unknown = entry.payload.action;
   if (typeof action !== 'string' || !Object.prototype.hasOwnProperty.call(identityActionCodecs, action)) return;
   const decoded = decodeWith(IdentityAction, entry.payload);
   if (isLeft(decoded)) return; // the envelope codec already refused such input
@@ -38,7 +38,7 @@ export function foldUserAction(state: IdentitiesState, entry: LedgerEntry, ctx: 
   }
 }
 
-function verifyDevice(state: IdentitiesState, a: VerifyDeviceAction, entry: LedgerEntry, ctx: ReduceContext): void {
+function verifyDevice(state: IdentitiesState, a: VerifyDeviceAction, entry: EntryOf<'user_action'>, ctx: ReduceContext): void {
   const about = subject('device', a.user_id, a.device_id);
   const refuse = (reason: string, because: readonly number[] = []) => record(ctx, 'device.verification_refused', about, because, { reason, ed25519: a.ed25519 });
   const own = state.own;
@@ -59,7 +59,7 @@ function verifyDevice(state: IdentitiesState, a: VerifyDeviceAction, entry: Ledg
   record(ctx, 'device.verified', about, earlier(entry.seq, device.addedSeq), { ed25519: a.ed25519 });
 }
 
-function verifyIdentity(state: IdentitiesState, a: VerifyIdentityAction, entry: LedgerEntry, ctx: ReduceContext): void {
+function verifyIdentity(state: IdentitiesState, a: VerifyIdentityAction, entry: EntryOf<'user_action'>, ctx: ReduceContext): void {
   const about = subject('user', a.user_id);
   const user = hmGet(state.users, a.user_id);
   const refuse = (reason: string, because: readonly number[] = []) => record(ctx, 'identity.verification_refused', about, because, { reason, master_key: a.master_key });
@@ -74,7 +74,7 @@ function verifyIdentity(state: IdentitiesState, a: VerifyIdentityAction, entry: 
   record(ctx, 'identity.verified', about, earlier(entry.seq, user.master.seq), { master_key: a.master_key, resolved_change: resolved });
 }
 
-function approveIdentity(state: IdentitiesState, a: ApproveIdentityAction, entry: LedgerEntry, ctx: ReduceContext): void {
+function approveIdentity(state: IdentitiesState, a: ApproveIdentityAction, entry: EntryOf<'user_action'>, ctx: ReduceContext): void {
   const about = subject('user', a.user_id);
   const user = hmGet(state.users, a.user_id);
   const refuse = (reason: string, because: readonly number[] = []) => record(ctx, 'identity.approval_refused', about, because, { reason, master_key: a.master_key });

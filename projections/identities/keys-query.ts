@@ -4,8 +4,7 @@
  * mean for cross-signing, deletions and key-ID collisions. `failures` and users missing
  * from the response change nothing.
  */
-import type { KeysQueryEnvelope } from '../../events/envelope.js';
-import type { LedgerEntry } from '../../events/entry.js';
+import type { EntryOf } from '../../events/entry.js';
 import { subject } from '../decision.js';
 import type { ReduceContext } from '../slice.js';
 import { flagCollisions } from './collisions.js';
@@ -22,8 +21,8 @@ function listedFor(map: ByUser | undefined, userId: string): unknown {
 }
 
 /** Folds one `keys_query` entry into the draft. */
-export function foldKeysQuery(state: IdentitiesState, entry: LedgerEntry, ctx: ReduceContext): void {
-  const response = (entry.payload as KeysQueryEnvelope).response;
+export function foldKeysQuery(state: IdentitiesState, entry: EntryOf<'keys_query'>, ctx: ReduceContext): void {
+  const response = entry.payload.response;
   const users = new Set<string>();
   for (const map of [response.device_keys, response.master_keys, response.self_signing_keys, response.user_signing_keys]) {
     for (const userId of Object.keys(map ?? {})) users.add(userId);
@@ -37,7 +36,7 @@ export function foldKeysQuery(state: IdentitiesState, entry: LedgerEntry, ctx: R
   }
 }
 
-function foldUser(state: IdentitiesState, userId: string, response: KeysQueryEnvelope['response'], entry: LedgerEntry, ctx: ReduceContext): void {
+function foldUser(state: IdentitiesState, userId: string, response: EntryOf<'keys_query'>['payload']['response'], entry: EntryOf<'keys_query'>, ctx: ReduceContext): void {
   const user = ensureUser(state, userId);
   const ownUserId = state.own?.userId;
   const isOwn = userId === ownUserId;

@@ -1,4 +1,4 @@
-import type { LedgerCreatedPayload, LedgerEntry } from '../../events/entry.js';
+import { ignoreUnknownKind } from '../../events/entry.js';
 import type { Slice } from '../slice.js';
 import { foldUserAction } from './actions.js';
 import { foldKeysQuery } from './keys-query.js';
@@ -17,11 +17,10 @@ export const identitiesSlice: Slice<IdentitiesState> = {
   name: 'identities',
   version: 3,
   initial: initialIdentities,
-  reduce(draft, entry: LedgerEntry, ctx) {
-    const state = draft as IdentitiesState;
+  reduce(state, entry, ctx) {
     switch (entry.kind) {
       case 'ledger_created': {
-        const p = entry.payload as LedgerCreatedPayload;
+        const p = entry.payload;
         state.own = { userId: p.user_id, deviceId: p.device_id, curve25519: p.keys.curve25519, ed25519: p.keys.ed25519, seq: entry.seq };
         return;
       }
@@ -29,8 +28,17 @@ export const identitiesSlice: Slice<IdentitiesState> = {
         return foldKeysQuery(state, entry, ctx);
       case 'user_action':
         return foldUserAction(state, entry, ctx);
-      default:
+      case 'to_device':
+      case 'room_event':
+      case 'backup_version':
+      case 'rejected_input':
+      case 'olm_decrypted':
+      case 'olm_undecryptable':
+      case 'megolm_decrypted':
+      case 'megolm_undecryptable':
         return;
+      default:
+        return ignoreUnknownKind(entry);
     }
   },
 };

@@ -1,4 +1,3 @@
-import type { LedgerEntry, RejectedInputPayload } from '../../events/entry.js';
 import { subject } from '../decision.js';
 import type { Slice } from '../slice.js';
 import { logCodes } from './codes.js';
@@ -20,13 +19,13 @@ export const logSlice: Slice<LogSummary> = {
   name: 'log',
   version: 1,
   initial: () => ({ entries: 0, byKind: {}, rejectedInputs: 0, lastSeq: -1, lastReceivedAt: 0 }),
-  reduce(draft, entry: LedgerEntry, ctx) {
+  reduce(draft, entry, ctx) {
     draft.entries++;
     draft.byKind[entry.kind] = (draft.byKind[entry.kind] ?? 0) + 1;
     draft.lastSeq = entry.seq;
     draft.lastReceivedAt = entry.receivedAt;
     if (entry.kind === 'rejected_input') {
-      const p = entry.payload as RejectedInputPayload;
+      const p = entry.payload;
       draft.rejectedInputs++;
       const about = subject('input', entry.seq);
       // A rejection more specific than "not a valid envelope" carries its own listed code.

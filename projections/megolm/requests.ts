@@ -4,7 +4,7 @@
  */
 import { isRight } from 'fp-ts/lib/Either.js';
 import { decodeWith } from '../../events/decode.js';
-import type { LedgerEntry } from '../../events/entry.js';
+import type { EntryOf } from '../../events/entry.js';
 import { RequestRoomKeyAction } from '../../events/user-actions.js';
 import { hmSet } from '../hashmap.js';
 import type { ReduceContext } from '../slice.js';
@@ -12,8 +12,8 @@ import { subject } from '../decision.js';
 import { record } from './decide.js';
 import { ANY_SENDER, sessionKey, type MegolmState } from './state.js';
 
-export function foldUserAction(state: MegolmState, entry: LedgerEntry, ctx: ReduceContext): void {
-  if ((entry.payload as { action?: unknown }).action !== 'request_room_key') return;
+export function foldUserAction(state: MegolmState, entry: EntryOf<'user_action'>, ctx: ReduceContext): void {
+  if (entry.payload.action !== 'request_room_key') return;
   const decoded = decodeWith(RequestRoomKeyAction, entry.payload);
   if (!isRight(decoded)) return; // the envelope codec refused such input already
   const a = decoded.right;

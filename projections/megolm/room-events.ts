@@ -3,9 +3,8 @@
  * key, the plaintext must name this room, a message index is decrypted for one event only,
  * and a failure says why.
  */
-import type { LedgerEntry } from '../../events/entry.js';
-import type { RoomEventEnvelope } from '../../events/envelope.js';
-import type { MegolmDecryptedPayload, MegolmUndecryptablePayload } from '../../events/facts.js';
+import type { EntryOf, LedgerEntry } from '../../events/entry.js';
+import type { MegolmDecryptedPayload } from '../../events/facts.js';
 import { MEGOLM_V1 } from '../../events/megolm.js';
 import { subject } from '../decision.js';
 import { hmPeek, hmSet } from '../hashmap.js';
@@ -16,8 +15,8 @@ import { roomEventKey, sessionKey, type MegolmState } from './state.js';
 import { utdCauseOf } from './utd.js';
 
 /** An `m.room.encrypted` room event that is not Megolm: ingestion derives nothing from it. */
-export function foldRoomEvent(entry: LedgerEntry, ctx: ReduceContext): void {
-  const { event, room_id: roomId } = entry.payload as RoomEventEnvelope;
+export function foldRoomEvent(entry: EntryOf<'room_event'>, ctx: ReduceContext): void {
+  const { event, room_id: roomId } = entry.payload;
   if (event.type !== 'm.room.encrypted') return;
   const algorithm = (event.content as { algorithm?: unknown }).algorithm;
   if (algorithm === MEGOLM_V1) return;
@@ -26,8 +25,8 @@ export function foldRoomEvent(entry: LedgerEntry, ctx: ReduceContext): void {
   });
 }
 
-export function foldMegolmDecrypted(state: MegolmState, entry: LedgerEntry, ctx: ReduceContext): void {
-  const p = entry.payload as MegolmDecryptedPayload;
+export function foldMegolmDecrypted(state: MegolmState, entry: EntryOf<'megolm_decrypted'>, ctx: ReduceContext): void {
+  const p = entry.payload;
   if (!judgeDecrypted(state, entry, p, ctx)) hmSet(state.uncleanEvents, roomEventKey(p.room_id, p.event_id), entry.seq);
 }
 
@@ -70,8 +69,8 @@ function judgeDecrypted(state: MegolmState, entry: LedgerEntry, p: MegolmDecrypt
   return false;
 }
 
-export function foldMegolmUndecryptable(state: MegolmState, entry: LedgerEntry, ctx: ReduceContext): void {
-  const p = entry.payload as MegolmUndecryptablePayload;
+export function foldMegolmUndecryptable(state: MegolmState, entry: EntryOf<'megolm_undecryptable'>, ctx: ReduceContext): void {
+  const p = entry.payload;
   hmSet(state.uncleanEvents, roomEventKey(p.room_id, p.event_id), entry.seq);
   const why = utdCauseOf(state, p.room_id, p.sender_key ?? undefined, p.session_id, p.message_index, p.reason);
   record(ctx, 'megolm.undecryptable', subject('event', p.event_id), earlier(entry.seq, p.input_seq, why.seq), {

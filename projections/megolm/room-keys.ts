@@ -3,7 +3,7 @@
  * `m.forwarded_room_key` (a session we asked our own verified devices for). Each passes
  * its intake checks here and is then offered to the store (`store.ts`).
  */
-import type { LedgerEntry } from '../../events/entry.js';
+import type { EntryOf } from '../../events/entry.js';
 import type { OlmDecryptedPayload, RoomKeyFacts } from '../../events/facts.js';
 import { hmGet } from '../hashmap.js';
 import { deviceTrust } from '../identities/selectors.js';
@@ -20,8 +20,8 @@ type Content = Readonly<Record<string, unknown>>;
 const str = (c: Content, k: string): string | null => (Object.prototype.hasOwnProperty.call(c, k) && typeof c[k] === 'string' ? (c[k] as string) : null);
 
 /** Folds the room key an `olm_decrypted` fact may carry. */
-export function foldOlmRoomKey(state: MegolmState, entry: LedgerEntry, ctx: ReduceContext): void {
-  const p = entry.payload as OlmDecryptedPayload;
+export function foldOlmRoomKey(state: MegolmState, entry: EntryOf<'olm_decrypted'>, ctx: ReduceContext): void {
+  const p = entry.payload;
   const type = p.plaintext?.type;
   if (type !== 'm.room_key' && type !== 'm.forwarded_room_key') return;
   const content = p.plaintext!.content;
@@ -56,7 +56,7 @@ export function foldOlmRoomKey(state: MegolmState, entry: LedgerEntry, ctx: Redu
  * whether or not we hold the session; otherwise offered to the store.
  */
 function foldForwardedKey(
-  state: MegolmState, entry: LedgerEntry, ctx: ReduceContext, p: OlmDecryptedPayload, verdict: OlmVerdict | undefined, ref: SessionRef, keyFacts: RoomKeyFacts | null,
+  state: MegolmState, entry: EntryOf<'olm_decrypted'>, ctx: ReduceContext, p: OlmDecryptedPayload, verdict: OlmVerdict | undefined, ref: SessionRef, keyFacts: RoomKeyFacts | null,
 ): void {
   const type = 'm.forwarded_room_key';
   const content = p.plaintext!.content;
@@ -120,7 +120,7 @@ function storedDetail(state: MegolmState, ref: SessionRef): Record<string, numbe
 }
 
 function offerRoomKey(
-  state: MegolmState, entry: LedgerEntry, ctx: ReduceContext, p: OlmDecryptedPayload, verdict: OlmVerdict,
+  state: MegolmState, entry: EntryOf<'olm_decrypted'>, ctx: ReduceContext, p: OlmDecryptedPayload, verdict: OlmVerdict,
   ref: SessionRef & { senderKey: string }, keyFacts: RoomKeyFacts,
 ): void {
   // Authenticated: the Olm key is a /keys/query device of the payload's sender (the olm

@@ -7,8 +7,7 @@
  * authenticated) or contradicts it (the session stays unauthenticated, for good).
  */
 import { subject } from '../decision.js';
-import type { KeysQueryEnvelope } from '../../events/envelope.js';
-import type { LedgerEntry } from '../../events/entry.js';
+import type { EntryOf } from '../../events/entry.js';
 import { hmDelete, hmGet, hmPeek, hmSet } from '../hashmap.js';
 import { deviceByCurveKey, deviceRecord, deviceTrust } from '../identities/selectors.js';
 import type { ReduceContext } from '../slice.js';
@@ -29,9 +28,9 @@ export function awaitSenderDevice(state: MegolmState, id: string, curveKey: stri
  * key has sessions waiting is judged against them. Only devices the identities slice
  * accepted count (read through its selectors); a rejected listing leaves them waiting.
  */
-export function foldKeysQueryForSessions(state: MegolmState, entry: LedgerEntry, ctx: ReduceContext): void {
+export function foldKeysQueryForSessions(state: MegolmState, entry: EntryOf<'keys_query'>, ctx: ReduceContext): void {
   if (state.awaitingDevice.count === 0) return;
-  const listed = (entry.payload as KeysQueryEnvelope).response.device_keys ?? {};
+  const listed = entry.payload.response.device_keys ?? {};
   for (const userId of Object.keys(listed).sort()) {
     const devices = Object.prototype.hasOwnProperty.call(listed, userId) ? listed[userId] : undefined;
     for (const deviceId of Object.keys(devices ?? {}).sort()) {
@@ -45,7 +44,7 @@ export function foldKeysQueryForSessions(state: MegolmState, entry: LedgerEntry,
   }
 }
 
-function judge(state: MegolmState, entry: LedgerEntry, ctx: ReduceContext, curveKey: string, device: { userId: string; deviceId: string; ed25519: string; addedSeq: number }): void {
+function judge(state: MegolmState, entry: EntryOf<'keys_query'>, ctx: ReduceContext, curveKey: string, device: { userId: string; deviceId: string; ed25519: string; addedSeq: number }): void {
   const waiting = hmGet(state.awaitingDevice, curveKey)!;
   // A device whose keys changed, or whose ID collides with a cross-signing key, vouches for nothing yet.
   if (deviceTrust(ctx.root, device.userId, device.deviceId).level === 'blocked') return;

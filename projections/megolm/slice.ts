@@ -1,4 +1,4 @@
-import type { LedgerEntry } from '../../events/entry.js';
+import { ignoreUnknownKind } from '../../events/entry.js';
 import type { Slice } from '../slice.js';
 import { foldMegolmDecrypted, foldMegolmUndecryptable, foldRoomEvent } from './room-events.js';
 import { foldUserAction } from './requests.js';
@@ -24,8 +24,7 @@ export const megolmSlice: Slice<MegolmState> = {
   name: 'megolm',
   version: 3,
   initial: initialMegolm,
-  reduce(draft, entry: LedgerEntry, ctx) {
-    const state = draft as MegolmState;
+  reduce(state, entry, ctx) {
     switch (entry.kind) {
       case 'olm_decrypted':
         foldOlmRoomKey(state, entry, ctx);
@@ -42,8 +41,13 @@ export const megolmSlice: Slice<MegolmState> = {
         return foldMegolmDecrypted(state, entry, ctx);
       case 'megolm_undecryptable':
         return foldMegolmUndecryptable(state, entry, ctx);
-      default:
+      case 'backup_version':
+      case 'ledger_created':
+      case 'rejected_input':
+      case 'olm_undecryptable':
         return;
+      default:
+        return ignoreUnknownKind(entry);
     }
   },
 };

@@ -3,9 +3,7 @@
  * refused ("trusted impersonation", Albrecht et al., IEEE S&P 2023); a withheld notice is
  * recorded.
  */
-import type { LedgerEntry } from '../../events/entry.js';
-import type { ToDeviceEnvelope } from '../../events/envelope.js';
-import type { OlmDecryptedPayload } from '../../events/facts.js';
+import type { EntryOf } from '../../events/entry.js';
 import { olmPayloadVerdict } from '../olm/selectors.js';
 import type { ReduceContext } from '../slice.js';
 import { refuse } from './store.js';
@@ -15,8 +13,8 @@ import { foldWithheld } from './withheld.js';
 /** Event types that carry Megolm keys (or the key to a file of them). */
 const KEY_TYPES = new Set(['m.room_key', 'm.forwarded_room_key', 'm.room_key_bundle']);
 
-export function foldPlaintextToDevice(state: MegolmState, entry: LedgerEntry, ctx: ReduceContext): void {
-  const { event } = entry.payload as ToDeviceEnvelope;
+export function foldPlaintextToDevice(state: MegolmState, entry: EntryOf<'to_device'>, ctx: ReduceContext): void {
+  const { event } = entry.payload;
   if (event.type === 'm.room_key.withheld') return foldWithheld(state, entry, ctx, event.sender, event.content, false, entry.seq);
   if (!KEY_TYPES.has(event.type)) return;
   const c = event.content as Record<string, unknown>;
@@ -30,8 +28,8 @@ export function foldPlaintextToDevice(state: MegolmState, entry: LedgerEntry, ct
 }
 
 /** A withheld notice inside an Olm payload that passed the olm slice's checks. */
-export function foldOlmWithheld(state: MegolmState, entry: LedgerEntry, ctx: ReduceContext): void {
-  const p = entry.payload as OlmDecryptedPayload;
+export function foldOlmWithheld(state: MegolmState, entry: EntryOf<'olm_decrypted'>, ctx: ReduceContext): void {
+  const p = entry.payload;
   if (p.plaintext?.type !== 'm.room_key.withheld' || olmPayloadVerdict(ctx.root, entry.seq)?.ok !== true) return;
   foldWithheld(state, entry, ctx, p.sender, p.plaintext.content, true, p.input_seq);
 }

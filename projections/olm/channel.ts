@@ -3,15 +3,14 @@
  * event, or a secret sent in plaintext ("trusted impersonation", Albrecht et al., IEEE S&P
  * 2023). Room keys sent in plaintext are refused by the megolm slice, which owns sessions.
  */
-import type { LedgerEntry } from '../../events/entry.js';
-import type { ToDeviceEnvelope } from '../../events/envelope.js';
+import type { EntryOf } from '../../events/entry.js';
 import { OLM_V1 } from '../../events/olm.js';
 import { subject } from '../decision.js';
 import type { ReduceContext } from '../slice.js';
 import { record } from './decide.js';
 
-export function foldToDevice(entry: LedgerEntry, ctx: ReduceContext): void {
-  const { event } = entry.payload as ToDeviceEnvelope;
+export function foldToDevice(entry: EntryOf<'to_device'>, ctx: ReduceContext): void {
+  const { event } = entry.payload;
   const about = subject('input', entry.seq);
   if (event.type === 'm.room.encrypted') {
     const algorithm = (event.content as { algorithm?: unknown }).algorithm;

@@ -2,8 +2,7 @@
  * Judging Olm facts: a decrypted payload is checked (or refused as a replay) and its
  * verdict kept for the slices after this one; an undecryptable message is put on record.
  */
-import type { LedgerEntry } from '../../events/entry.js';
-import type { OlmDecryptedPayload, OlmUndecryptablePayload } from '../../events/facts.js';
+import type { EntryOf } from '../../events/entry.js';
 import { subject } from '../decision.js';
 import { hmGet, hmSet , hmPeek} from '../hashmap.js';
 import { deviceTrust } from '../identities/selectors.js';
@@ -15,8 +14,8 @@ import { checkPayload } from './validate.js';
 /** Trust levels that prove a Curve25519 key belongs to its user (cross-signing, or explicit verification). */
 const PROVEN = new Set(['verified', 'cross_signed_tofu']);
 
-export function foldOlmDecrypted(state: OlmState, entry: LedgerEntry, ctx: ReduceContext): void {
-  const p = entry.payload as OlmDecryptedPayload;
+export function foldOlmDecrypted(state: OlmState, entry: EntryOf<'olm_decrypted'>, ctx: ReduceContext): void {
+  const p = entry.payload;
   const about = subject('input', p.input_seq);
   const verdict: OlmVerdict = {
     inputSeq: p.input_seq, ok: false, code: 'olm.replayed_message', type: p.plaintext?.type ?? null, sender: p.sender, senderKey: p.sender_key, device: null,
@@ -56,8 +55,8 @@ export function foldOlmDecrypted(state: OlmState, entry: LedgerEntry, ctx: Reduc
   });
 }
 
-export function foldOlmUndecryptable(state: OlmState, entry: LedgerEntry, ctx: ReduceContext): void {
-  const p = entry.payload as OlmUndecryptablePayload;
+export function foldOlmUndecryptable(state: OlmState, entry: EntryOf<'olm_undecryptable'>, ctx: ReduceContext): void {
+  const p = entry.payload;
   const about = subject('input', p.input_seq);
   if (p.reason === 'replayed') {
     const first = p.ciphertext_hash === null ? undefined : hmPeek(state.seenCiphertexts, p.ciphertext_hash);

@@ -1,4 +1,4 @@
-import type { LedgerEntry } from '../../events/entry.js';
+import { ignoreUnknownKind } from '../../events/entry.js';
 import type { Slice } from '../slice.js';
 import { foldToDevice } from './channel.js';
 import { foldOlmDecrypted, foldOlmUndecryptable } from './payloads.js';
@@ -14,8 +14,7 @@ export const olmSlice: Slice<OlmState> = {
   name: 'olm',
   version: 1,
   initial: initialOlm,
-  reduce(draft, entry: LedgerEntry, ctx) {
-    const state = draft as OlmState;
+  reduce(state, entry, ctx) {
     switch (entry.kind) {
       case 'olm_decrypted':
         return foldOlmDecrypted(state, entry, ctx);
@@ -23,8 +22,17 @@ export const olmSlice: Slice<OlmState> = {
         return foldOlmUndecryptable(state, entry, ctx);
       case 'to_device':
         return foldToDevice(entry, ctx);
-      default:
+      case 'room_event':
+      case 'keys_query':
+      case 'backup_version':
+      case 'user_action':
+      case 'ledger_created':
+      case 'rejected_input':
+      case 'megolm_decrypted':
+      case 'megolm_undecryptable':
         return;
+      default:
+        return ignoreUnknownKind(entry);
     }
   },
 };

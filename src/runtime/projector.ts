@@ -1,5 +1,5 @@
 import { Immer } from 'immer';
-import type { LedgerEntry } from '../../events/entry.js';
+import type { Entry, LedgerEntry } from '../../events/entry.js';
 import { DECISION_SHAPE, subject, type Decision } from '../../projections/decision.js';
 import type { CryptoPort } from '../../projections/port.js';
 import type { AnySlice, ReduceContext } from '../../projections/slice.js';
@@ -65,11 +65,15 @@ export class Projector {
         },
       }));
       for (entry of entries) {
+        // The log holds only what ingestion decoded and sealed into the chain, so each entry
+        // is the `Entry` of its kind; a kind this version does not know falls through every
+        // slice's switch untouched.
+        const known = entry as Entry;
         for (let i = 0; i < this.slices.length; i++) {
           const slice = this.slices[i]!;
           const ctx = contexts[i]!;
           try {
-            slice.reduce(draft[slice.name] as never, entry, ctx);
+            slice.reduce(draft[slice.name] as never, known, ctx);
           } catch (err) {
             const failed = subject('input', entry.seq);
             ctx.decide({
