@@ -8,15 +8,15 @@
 // ---- values ---------------------------------------------------------------------------
 export { openLedger, Ledger } from './ledger.js';
 export { OversizedInput, DEFAULT_MAX_INPUT_BYTES } from './ingest/input-text.js';
-export { openLogSource } from './analysis/source.js';
+export { openLogSource } from './analysis/sources/open.js';
 export { anomalies, decisionsMatching } from './operators.js';
 export { ReplaySession } from './analysis/debugger.js';
 export { diffStates } from './analysis/state-diff.js';
-export { makeBundle, bundleSource, replayBundle } from './analysis/bundle.js';
-export { serializeBundle, parseBundle, readBundleText, BundleRefusedError, BUNDLE_FORMAT, BUNDLE_FORMAT_VERSION } from './analysis/bundle-format.js';
-export { checkBundle, openBundle } from './analysis/bundle-check.js';
-export { BundleSource, BundleRangeError } from './analysis/bundle-source.js';
-export { codecFingerprint } from './analysis/codec-fingerprint.js';
+export { makeBundle, bundleSource, replayBundle } from './analysis/bundle/bundle.js';
+export { serializeBundle, parseBundle, readBundleText, BundleRefusedError, BUNDLE_FORMAT, BUNDLE_FORMAT_VERSION } from './analysis/bundle/format.js';
+export { checkBundle, openBundle } from './analysis/bundle/check.js';
+export { BundleSource, BundleRangeError } from './analysis/sources/bundle-source.js';
+export { codecFingerprint } from './analysis/bundle/codec-fingerprint.js';
 export { explain } from './analysis/explain.js';
 export { whyUtd } from './analysis/why-utd.js';
 export { sessionTimeline } from './analysis/session-timeline.js';
@@ -26,8 +26,8 @@ export { rejudge } from './analysis/rejudge.js';
 export { diffDecisions } from './analysis/decision-diff.js';
 export { describeEntry } from './analysis/entry-line.js';
 export { explainDecision, ruleOf } from './analysis/decision-view.js';
-export { anomalyReport } from './analysis/report.js';
-export { reportHtml } from './analysis/report-html.js';
+export { anomalyReport } from './analysis/report/report.js';
+export { reportHtml } from './analysis/report/html.js';
 export {
   KeyledgerError,
   LedgerLockedError,
@@ -80,13 +80,13 @@ export type { DecryptedRoomEvent, DecryptRoomEventOptions } from './room-event.j
 export type { Shield, ShieldCode, ShieldColor } from './shield.js';
 export type { TrustRequirement, TrustShortfall } from './trust-requirement.js';
 export type { RoomEventPlaintext } from './ingest/ingestor.js';
-export type { LogSource } from './analysis/source.js';
+export type { LogSource } from './analysis/sources/source.js';
 export type { ReplayStep, ScanProgress } from './analysis/debugger.js';
 export type { StateChange } from './analysis/state-diff.js';
-export type { BundleOptions } from './analysis/bundle.js';
-export type { IncidentBundle, BundleEntry } from './analysis/bundle-format.js';
-export type { Checkpoint } from './analysis/bundle-source.js';
-export type { CodecFingerprint } from './analysis/codec-fingerprint.js';
+export type { BundleOptions } from './analysis/bundle/bundle.js';
+export type { IncidentBundle, BundleEntry } from './analysis/bundle/format.js';
+export type { Checkpoint } from './analysis/sources/bundle-source.js';
+export type { CodecFingerprint } from './analysis/bundle/codec-fingerprint.js';
 export type { Explanation, ExplainOptions, Evidence } from './analysis/explain.js';
 export type { CurrentAnswer, SessionView } from './analysis/current.js';
 export type { UtdReport } from './analysis/why-utd.js';
@@ -96,7 +96,7 @@ export type { RejudgeResult, Rejudgeable } from './analysis/rejudge.js';
 export type { DecisionChange, DecisionField } from './analysis/decision-diff.js';
 export type { EntryLine } from './analysis/entry-line.js';
 export type { ExplainedDecision, Rule } from './analysis/decision-view.js';
-export type { AnomalyReport, Anomaly, AnomalyOutcome, CodeCount, FamilyCount, Incident, TimelineBucket } from './analysis/report.js';
+export type { AnomalyReport, Anomaly, AnomalyOutcome, CodeCount, FamilyCount, Incident, TimelineBucket } from './analysis/report/report.js';
 export type { SessionRecord, SessionAuthenticity, SessionSourceType } from '../projections/megolm/state.js';
 export type { SessionProvenance } from '../projections/megolm/selectors.js';
 export type { UtdCause, UtdCauseName } from '../projections/megolm/utd.js';

@@ -5,8 +5,8 @@ import { sessionProvenance, utdCause } from '../../projections/megolm/selectors.
 import type { SessionAuthenticity, SessionSourceType } from '../../projections/megolm/state.js';
 import type { UtdCause } from '../../projections/megolm/utd.js';
 import { ruleOf, type Rule } from './decision-view.js';
-import { locateRoomEvent } from './why-utd.js';
-import type { LogSource } from './source.js';
+import { locateRoomEvent } from './locate-event.js';
+import type { LogSource } from './sources/source.js';
 
 /** A stored Megolm session as `explain` shows it: where it came from and how far it is trusted now. */
 export interface SessionView {

@@ -2,7 +2,7 @@ import type { LedgerEntry } from '../../events/entry.js';
 import type { Decision } from '../../projections/decision.js';
 import { redactSecrets } from '../redact.js';
 import type { LedgerState } from '../runtime/projector.js';
-import type { LogSource } from './source.js';
+import type { LogSource } from './sources/source.js';
 import { diffStates, readable, type StateChange } from './state-diff.js';
 
 /** Where a session stands: the entry just applied (`entry` null at the start, before the first). */

@@ -3,7 +3,7 @@ import type { LedgerEntry } from '../../events/entry.js';
 import { explainDecision, subjectWords, type ExplainedDecision } from './decision-view.js';
 import { describeEntry, entryAt, inputSeqOf, type EntryLine } from './entry-line.js';
 import { currentAnswer, type CurrentAnswer } from './current.js';
-import type { LogSource } from './source.js';
+import type { LogSource } from './sources/source.js';
 
 /** Options of {@link explain}. */
 export interface ExplainOptions {

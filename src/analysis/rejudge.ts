@@ -1,7 +1,7 @@
 import type { Decision } from '../../projections/decision.js';
 import type { SliceVersions } from '../runtime/projector.js';
 import { diffDecisions, type DecisionChange } from './decision-diff.js';
-import type { LogSource } from './source.js';
+import type { LogSource } from './sources/source.js';
 
 /** Today's rules against the decisions recorded when the log was written. */
 export interface RejudgeResult {

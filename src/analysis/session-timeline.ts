@@ -1,7 +1,7 @@
 import type { LedgerEntry } from '../../events/entry.js';
 import { explainDecision, subjectWords, type ExplainedDecision } from './decision-view.js';
 import { describeEntry, inputSeqOf, type EntryLine } from './entry-line.js';
-import type { LogSource } from './source.js';
+import type { LogSource } from './sources/source.js';
 
 type Payload = Record<string, unknown>;
 const obj = (v: unknown): Payload => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Payload) : {});

@@ -2,7 +2,7 @@ import type { Decision } from '../../projections/decision.js';
 import { explainDecision, type ExplainedDecision } from './decision-view.js';
 import { diffDecisions, type DecisionChange } from './decision-diff.js';
 import { inputSeqOf } from './entry-line.js';
-import type { LogSource } from './source.js';
+import type { LogSource } from './sources/source.js';
 
 /** What leaving entries out of a log would change. */
 export interface WhatIfResult {

@@ -1,10 +1,10 @@
-import type { LedgerEntry } from '../../events/entry.js';
 import { redactSecrets } from '../redact.js';
 import { sessionProvenance, utdCause } from '../../projections/megolm/selectors.js';
 import type { UtdCause } from '../../projections/megolm/utd.js';
 import { explainDecision, ruleOf, subjectWords, type ExplainedDecision, type Rule } from './decision-view.js';
-import { describeEntry, inputSeqOf, type EntryLine } from './entry-line.js';
-import type { LogSource } from './source.js';
+import { describeEntry, type EntryLine } from './entry-line.js';
+import { locateRoomEvent } from './locate-event.js';
+import type { LogSource } from './sources/source.js';
 import type { SessionView } from './current.js';
 import { sessionTimeline, type TimelineItem } from './session-timeline.js';
 import { utdSentence } from './utd-sentence.js';
@@ -16,20 +16,6 @@ type Payload = Record<string, unknown>;
 const obj = (v: unknown): Payload => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Payload) : {});
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 const num = (v: unknown): number | null => (typeof v === 'number' ? v : null);
-
-/** The room event with this ID as logged: its input entry, its fact, and later inputs with the same ID. */
-export async function locateRoomEvent(source: LogSource, eventId: string): Promise<{ input: LedgerEntry; fact: LedgerEntry | null; alsoAt: number[] } | null> {
-  let input: LedgerEntry | undefined;
-  let fact: LedgerEntry | null = null;
-  const alsoAt: number[] = [];
-  for await (const e of source.entries()) {
-    if (e.kind === 'room_event' && str(obj(obj(e.payload).event).event_id) === eventId) {
-      if (input === undefined) input = e;
-      else alsoAt.push(e.seq);
-    } else if (input !== undefined && fact === null && inputSeqOf(e) === input.seq) fact = e;
-  }
-  return input === undefined ? null : { input, fact, alsoAt };
-}
 
 /** Why a room event could (not) be decrypted, and the story of its session. */
 export interface UtdReport {

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { join } from 'node:path';
 import { diffStates, openLogSource, ReplaySession, type LogSource } from '../../../src/index.js';
 import { emptyHashedMap, hmSet } from '../../../projections/hashmap.js';
-import { MemorySource } from '../../../src/analysis/memory-source.js';
+import { MemorySource } from '../../../src/analysis/sources/memory-source.js';
 import { PLAINTEXT_SECRET, plaintextRoomKey, writeDemoLedger } from '../../helpers/demo-ledger.js';
 import { tempDir } from '../../helpers/tmp.js';
 

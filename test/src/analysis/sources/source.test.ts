@@ -1,8 +1,8 @@
 import { strict as assert } from 'node:assert';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { openLedger, openLogSource, redactSecrets, type LedgerEntry } from '../../../src/index.js';
-import { plainRoomEnvelope, tempDir } from '../../helpers/tmp.js';
+import { openLedger, openLogSource, redactSecrets, type LedgerEntry } from '../../../../src/index.js';
+import { plainRoomEnvelope, tempDir } from '../../../helpers/tmp.js';
 
 describe('log sources', () => {
   let dir: ReturnType<typeof tempDir>;

@@ -1,6 +1,6 @@
-import * as events from '../../events/index.js';
-import { canonicalJson, sha256Hex } from '../canonical.js';
-import type { SliceVersions } from '../runtime/projector.js';
+import * as events from '../../../events/index.js';
+import { canonicalJson, sha256Hex } from '../../canonical.js';
+import type { SliceVersions } from '../../runtime/projector.js';
 
 /**
  * What the codecs of this engine accept, reduced to hashes: an incident bundle records

@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises';
-import type { Decision } from '../../projections/decision.js';
-import { stateHash, type SliceVersions } from '../runtime/projector.js';
-import { ENGINE_VERSION } from '../version.js';
+import type { Decision } from '../../../projections/decision.js';
+import { stateHash, type SliceVersions } from '../../runtime/projector.js';
+import { ENGINE_VERSION } from '../../version.js';
 import { bundleSource } from './bundle.js';
-import { BundleRefusedError, parseBundle, readBundleText, type IncidentBundle } from './bundle-format.js';
-import { engineSliceVersions, type BundleSource } from './bundle-source.js';
+import { BundleRefusedError, parseBundle, readBundleText, type IncidentBundle } from './format.js';
+import { engineSliceVersions, type BundleSource } from '../sources/bundle-source.js';
 import { codecDifferences, codecFingerprint } from './codec-fingerprint.js';
 
 const short = (hash: string) => `${hash.slice(0, 12)}…`;

@@ -1,5 +1,5 @@
 /** The SVG timeline of the HTML report, drawn here: no chart library, no fonts, nothing fetched. */
-import type { TimelineBucket } from './report-timeline.js';
+import type { TimelineBucket } from './timeline.js';
 
 /** Escapes text for HTML content and quoted attribute values alike. */
 export function esc(text: string): string {

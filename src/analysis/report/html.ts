@@ -1,4 +1,4 @@
-import { esc, inlineCode, timelineSvg } from './report-chart.js';
+import { esc, inlineCode, timelineSvg } from './chart.js';
 import type { Anomaly, AnomalyReport, CodeCount, FamilyCount, Incident } from './report.js';
 
 /**

@@ -1,14 +1,14 @@
-import type { Decision } from '../../projections/decision.js';
-import { reasonCodes } from '../../projections/index.js';
-import { redactSecrets } from '../redact.js';
-import type { VerifyReport } from '../verify.js';
-import { familyOf, familyTitle, integrityCode } from './report-families.js';
-import { deeperCommand, incidents } from './report-incidents.js';
-import { EntryTimer } from './report-times.js';
-import { timeline, type TimelineBucket } from './report-timeline.js';
-import type { LogSource } from './source.js';
+import type { Decision } from '../../../projections/decision.js';
+import { reasonCodes } from '../../../projections/index.js';
+import { redactSecrets } from '../../redact.js';
+import type { VerifyReport } from '../../verify.js';
+import { familyOf, familyTitle, integrityCode } from './families.js';
+import { deeperCommand, incidents } from './incidents.js';
+import { EntryTimer } from './times.js';
+import { timeline, type TimelineBucket } from './timeline.js';
+import type { LogSource } from '../sources/source.js';
 
-export type { TimelineBucket } from './report-timeline.js';
+export type { TimelineBucket } from './timeline.js';
 
 /** `rejected` / `flagged`: a decision's outcome; `integrity`: a problem `verify()` found. */
 export type AnomalyOutcome = 'rejected' | 'flagged' | 'integrity';

@@ -1,11 +1,9 @@
-import { statSync } from 'node:fs';
-import type { LedgerEntry } from '../../events/entry.js';
-import type { Decision } from '../../projections/decision.js';
-import type { DecisionFilter } from '../decision-store.js';
-import { openLedger, type ReplayOptions } from '../ledger.js';
-import type { LedgerState, SliceVersions } from '../runtime/projector.js';
-import type { VerifyReport } from '../verify.js';
-import { MemorySource } from './memory-source.js';
+import type { LedgerEntry } from '../../../events/entry.js';
+import type { Decision } from '../../../projections/decision.js';
+import type { DecisionFilter } from '../../decision-store.js';
+import type { ReplayOptions } from '../../ledger.js';
+import type { LedgerState, SliceVersions } from '../../runtime/projector.js';
+import type { VerifyReport } from '../../verify.js';
 
 /**
  * A log to analyse, wherever it is: a ledger folder (opened read-only) or an NDJSON export
@@ -36,37 +34,4 @@ export interface LogSource {
   stateHash(state?: LedgerState): string;
   sliceVersions(): SliceVersions;
   close(): Promise<void>;
-}
-
-/**
- * Opens a ledger folder (read-only) or an NDJSON export as a {@link LogSource}.
- *
- * @throws LedgerNotFoundError, LedgerLockedError (a ledger in use: analyse a copy),
- *   CorruptStoreError (an export line that is not an entry, with its line number).
- */
-export async function openLogSource(path: string): Promise<LogSource> {
-  let isFile = false;
-  try {
-    isFile = statSync(path).isFile();
-  } catch {
-    // Not there: openLedger says so in its own words.
-  }
-  if (isFile) return MemorySource.fromNdjsonFile(path);
-  const ledger = await openLedger({ path, readOnly: true });
-  return {
-    kind: 'ledger',
-    path,
-    owner: ledger.owner,
-    headSeq: () => ledger.headSeq(),
-    entries: (range) => ledger.entries(range),
-    state: () => ledger.state(),
-    stateAt: (seq) => ledger.stateAt(seq),
-    decisions: (filter) => ledger.decisions(filter),
-    recordedDecisions: (filter) => ledger.recordedDecisions(filter),
-    replay: (options) => ledger.replay(options),
-    verify: () => ledger.verify(),
-    stateHash: (state) => ledger.stateHash(state),
-    sliceVersions: () => ledger.sliceVersions(),
-    close: () => ledger.close(),
-  };
 }

@@ -1,10 +1,10 @@
-import type { LedgerEntry } from '../../events/entry.js';
-import type { Decision } from '../../projections/decision.js';
-import { KeyledgerError } from '../errors.js';
-import type { LedgerState, SliceVersions } from '../runtime/projector.js';
-import type { Checkpoint } from './bundle-source.js';
+import type { LedgerEntry } from '../../../events/entry.js';
+import type { Decision } from '../../../projections/decision.js';
+import { KeyledgerError } from '../../errors.js';
+import type { LedgerState, SliceVersions } from '../../runtime/projector.js';
+import type { Checkpoint } from '../sources/bundle-source.js';
 import type { CodecFingerprint } from './codec-fingerprint.js';
-import type { LogSource } from './source.js';
+import type { LogSource } from '../sources/source.js';
 
 /** The `format` of every bundle file. */
 export const BUNDLE_FORMAT = 'keyledger-bundle';

@@ -12,9 +12,9 @@ import {
   serializeBundle,
   type IncidentBundle,
   type LogSource,
-} from '../../../src/index.js';
-import { PLAINTEXT_SECRET, plaintextRoomKey, writeDemoLedger } from '../../helpers/demo-ledger.js';
-import { tempDir } from '../../helpers/tmp.js';
+} from '../../../../src/index.js';
+import { PLAINTEXT_SECRET, plaintextRoomKey, writeDemoLedger } from '../../../helpers/demo-ledger.js';
+import { tempDir } from '../../../helpers/tmp.js';
 
 type Mutable<T> = { -readonly [K in keyof T]: Mutable<T[K]> };
 

@@ -2,10 +2,10 @@ import { strict as assert } from 'node:assert';
 import { cpSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { inlineCode } from '../../../src/analysis/report-chart.js';
-import { anomalyReport, openLedger, openLogSource, reasonCodes, redactSecrets, type AnomalyReport, type Decision, type LogSource } from '../../../src/index.js';
-import { tamperLog } from '../../helpers/tamper.js';
-import { plainRoomEnvelope, tempDir } from '../../helpers/tmp.js';
+import { inlineCode } from '../../../../src/analysis/report/chart.js';
+import { anomalyReport, openLedger, openLogSource, reasonCodes, redactSecrets, type AnomalyReport, type Decision, type LogSource } from '../../../../src/index.js';
+import { tamperLog } from '../../../helpers/tamper.js';
+import { plainRoomEnvelope, tempDir } from '../../../helpers/tmp.js';
 
 const T0 = Date.UTC(2025, 10, 27, 8, 0, 0);
 
@@ -149,7 +149,7 @@ describe('anomaly report', () => {
   });
 });
 
-const SAMPLE = fileURLToPath(new URL('../../../../docs/samples/semi-trusted-impersonation.ndjson', import.meta.url));
+const SAMPLE = fileURLToPath(new URL('../../../../../docs/samples/semi-trusted-impersonation.ndjson', import.meta.url));
 
 describe('anomaly report: the story', () => {
   let dir: ReturnType<typeof tempDir>;

@@ -1,12 +1,12 @@
-import type { LedgerEntry } from '../../events/entry.js';
-import type { Decision } from '../../projections/decision.js';
-import { canonicalJson } from '../canonical.js';
-import { redactKeepingSealed, redactSecrets } from '../redact.js';
-import { ENGINE_VERSION } from '../version.js';
-import { BUNDLE_FORMAT, BUNDLE_FORMAT_VERSION, parseBundle, type BundleEntry, type IncidentBundle } from './bundle-format.js';
-import { BundleSource, type Checkpoint } from './bundle-source.js';
+import type { LedgerEntry } from '../../../events/entry.js';
+import type { Decision } from '../../../projections/decision.js';
+import { canonicalJson } from '../../canonical.js';
+import { redactKeepingSealed, redactSecrets } from '../../redact.js';
+import { ENGINE_VERSION } from '../../version.js';
+import { BUNDLE_FORMAT, BUNDLE_FORMAT_VERSION, parseBundle, type BundleEntry, type IncidentBundle } from './format.js';
+import { BundleSource, type Checkpoint } from '../sources/bundle-source.js';
 import { codecFingerprint } from './codec-fingerprint.js';
-import type { LogSource } from './source.js';
+import type { LogSource } from '../sources/source.js';
 
 /** Options of {@link makeBundle}. */
 export interface BundleOptions {

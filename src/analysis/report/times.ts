@@ -1,4 +1,4 @@
-import type { LedgerEntry } from '../../events/entry.js';
+import type { LedgerEntry } from '../../../events/entry.js';
 
 /**
  * When the input behind each entry was received, for the report.
