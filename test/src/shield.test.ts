@@ -6,7 +6,7 @@ import { strict as assert } from 'node:assert';
 import { sessionProvenance } from '../../projections/megolm/selectors.js';
 import { shieldOf } from '../../src/shield.js';
 import { SimDevice, type SimOutboundGroupSession, type SimUser } from '../../src/testkit/index.js';
-import { ALICE, ME, ROOM, World } from '../projections/olm/world.js';
+import { ALICE, ME, ROOM, World } from '../helpers/slices.js';
 
 describe('shield: what a UI shows beside a room event', () => {
   let w: World;

@@ -1,21 +1,21 @@
 import { strict as assert } from 'node:assert';
 import { identityDetail } from '../../../src/index.js';
 import { keysQueryResponse, type SimUser } from '../../../src/testkit/index.js';
-import { assertTrust, codes, freeAll, ME, only, Scenario, user } from './harness.js';
+import { assertTrust, codes, freeAll, ME, only, World, user } from '../../helpers/slices.js';
 
 const BOB = '@bob:example.org';
 const COLLIDES = 'device_id_collides_with_cross_signing_key';
 
 describe('identities: device IDs that collide with cross-signing keys (rule 6)', () => {
-  let s: Scenario;
-  beforeEach(async () => { s = await Scenario.start(); });
-  afterEach(async () => { await s.close(); freeAll(); });
+  let s: World;
+  beforeEach(async () => { s = await World.create(); });
+  afterEach(async () => { await s.free(); freeAll(); });
 
   it('given a device whose ID is its user\'s master public key, then it is flagged, blocked, and verifying the user is refused', async () => {
     const bob = await user(BOB, 'BOBDEV');
     const master = bob.publicKey('master');
     await bob.addDevice(master);
-    const d = await s.listUsers({ user: bob });
+    const d = await s.keysQuery({ user: bob });
     const flagged = only(d, COLLIDES);
     assert.equal(flagged.outcome, 'flagged');
     assert.equal(flagged.subject, `device ${BOB} ${master}`);
@@ -28,16 +28,16 @@ describe('identities: device IDs that collide with cross-signing keys (rule 6)',
     assert.equal(s.identity(BOB), 'pinned');
     only(await s.action('verify_device', { user_id: BOB, device_id: master, ed25519: bob.devices.get(master)!.ed25519 }), 'device.verification_refused');
     assertTrust(s.trust(BOB, master), 'blocked');
-    assert.deepEqual(codes(await s.listUsers({ user: bob })), [], 'flagged once');
+    assert.deepEqual(codes(await s.keysQuery({ user: bob })), [], 'flagged once');
   });
 
   it('given such a device listed first, when the cross-signing key arrives, then it is flagged then', async () => {
     const bob = await user(BOB);
     const ssk = bob.publicKey('self_signing');
     await bob.addDevice(ssk);
-    await s.listUsers({ userId: BOB, devices: [bob.devices.get(ssk)!] });
+    await s.keysQuery({ userId: BOB, devices: [bob.devices.get(ssk)!] });
     assertTrust(s.trust(BOB, ssk), 'unverified');
-    const flagged = only(await s.listUsers({ user: bob }), COLLIDES);
+    const flagged = only(await s.keysQuery({ user: bob }), COLLIDES);
     assert.equal(flagged.detail!['role'], 'self_signing');
     assert.deepEqual(flagged.because, [1]);
     assertTrust(s.trust(BOB, ssk), 'blocked', COLLIDES);
@@ -45,12 +45,12 @@ describe('identities: device IDs that collide with cross-signing keys (rule 6)',
 
   it('a device whose ID is a pinned (no longer current) master key is flagged too', async () => {
     const bob = await user(BOB, 'BOBDEV');
-    await s.listUsers({ user: bob });
+    await s.keysQuery({ user: bob });
     const pinned = bob.publicKey('master');
     bob.rotateMaster();
-    await s.listUsers({ user: bob });
+    await s.keysQuery({ user: bob });
     await bob.addDevice(pinned);
-    assert.equal(only(await s.listUsers({ user: bob }), COLLIDES).detail!['role'], 'pinned master');
+    assert.equal(only(await s.keysQuery({ user: bob }), COLLIDES).detail!['role'], 'pinned master');
   });
 
   describe('while a collision stands, nothing of the user is verified, by any path', () => {
@@ -62,7 +62,7 @@ describe('identities: device IDs that collide with cross-signing keys (rule 6)',
     });
 
     /** Our identity with its user-signing key and Bob's master key signed by it; `extra` devices of Bob listed too. */
-    const listBoth = () => s.keysQuery(keysQueryResponse({
+    const listBoth = () => s.keysQueryBody(keysQueryResponse({
       users: [
         { user: me, devices: [s.myDeviceKeys()], includeUserSigningKey: true },
         { user: bob, masterKey: me.signUser(bob) },
@@ -76,7 +76,7 @@ describe('identities: device IDs that collide with cross-signing keys (rule 6)',
       return { ssk, d: await listBoth() };
     };
     const assertNotVerified = (flagSeq: number) => {
-      const id = identityDetail(s.state(), BOB);
+      const id = identityDetail(s.state, BOB);
       assert.deepEqual([id.level, id.reason, id.seq], ['pinned', COLLIDES, flagSeq], 'the identity says why');
       assertTrust(s.trust(BOB, 'BOBDEV'), 'unverified', COLLIDES);
       assert.equal(s.trust(BOB, 'BOBDEV').seq, flagSeq);
@@ -95,13 +95,13 @@ describe('identities: device IDs that collide with cross-signing keys (rule 6)',
     });
 
     it('given Bob verified by the user, when a collision appears later, then the earlier verification no longer counts (device_id_collides_with_cross_signing_key)', async () => {
-      await s.listUsers({ user: bob });
+      await s.keysQuery({ user: bob });
       only(await s.action('verify_identity', { user_id: BOB, master_key: bob.publicKey('master') }), 'identity.verified');
       assert.equal(s.identity(BOB), 'verified');
       assertTrust(s.trust(BOB, 'BOBDEV'), 'verified', 'cross_signed.verified_identity');
       const ssk = bob.publicKey('self_signing');
       await bob.addDevice(ssk);
-      const d = await s.listUsers({ user: bob });
+      const d = await s.keysQuery({ user: bob });
       const flag = only(d, COLLIDES);
       assertNotVerified(flag.seq);
       // And verifying again is refused while the flag stands.
@@ -110,12 +110,12 @@ describe('identities: device IDs that collide with cross-signing keys (rule 6)',
     });
 
     it('given a device verified with verify_device, when its user gets a colliding device, then that device is no longer verified (device_id_collides_with_cross_signing_key)', async () => {
-      await s.listUsers({ user: bob, crossSigned: false });
+      await s.keysQuery({ user: bob, crossSigned: false });
       only(await s.action('verify_device', { user_id: BOB, device_id: 'BOBDEV', ed25519: bob.devices.get('BOBDEV')!.ed25519 }), 'device.verified');
       assertTrust(s.trust(BOB, 'BOBDEV'), 'verified', 'device.verified');
       const master = bob.publicKey('master');
       await bob.addDevice(master);
-      const flag = only(await s.listUsers({ user: bob, crossSigned: false }), COLLIDES);
+      const flag = only(await s.keysQuery({ user: bob, crossSigned: false }), COLLIDES);
       assertTrust(s.trust(BOB, 'BOBDEV'), 'unverified', COLLIDES);
       const refused = only(await s.action('verify_device', { user_id: BOB, device_id: 'BOBDEV', ed25519: bob.devices.get('BOBDEV')!.ed25519 }), 'device.verification_refused');
       assert.ok(refused.because.includes(flag.seq), 'the refusal rests on the flag');
@@ -137,7 +137,7 @@ describe('identities: device IDs that collide with cross-signing keys (rule 6)',
       assert.equal(s.identity(BOB), 'verified');
       const ours = me.publicKey('master');
       await me.addDevice(ours);
-      const d = await s.keysQuery(keysQueryResponse({
+      const d = await s.keysQueryBody(keysQueryResponse({
         users: [
           { user: me, devices: [s.myDeviceKeys(), me.devices.get(ours)!], includeUserSigningKey: true },
           { user: bob, masterKey: me.signUser(bob) },
@@ -146,8 +146,8 @@ describe('identities: device IDs that collide with cross-signing keys (rule 6)',
       const flag = only(d, COLLIDES);
       assert.equal(flag.subject, `device ${ME} ${ours}`);
       assert.deepEqual(codes(d), ['device.added', 'device.cross_signed', COLLIDES], 'nothing else');
-      assert.equal(identityDetail(s.state(), ME).reason, COLLIDES);
-      const id = identityDetail(s.state(), BOB);
+      assert.equal(identityDetail(s.state, ME).reason, COLLIDES);
+      const id = identityDetail(s.state, BOB);
       assert.deepEqual([id.level, id.reason, id.seq], ['pinned', COLLIDES, flag.seq], 'Bob is not verified, and the answer says why');
       // Bob's own keys are not in question: his devices are what a pinned identity's are.
       assertTrust(s.trust(BOB, 'BOBDEV'), 'cross_signed_tofu', 'cross_signed.pinned_identity');

@@ -2,14 +2,14 @@ import { strict as assert } from 'node:assert';
 import { identityDetail } from '../../../src/index.js';
 import { keysQueryResponse, type KeysQueryResponse } from '../../../src/testkit/index.js';
 import { createRustDevice, rustBootstrapCrossSigning, rustKeysQueryResponse, rustKeysUpload, type RustIdentity, type RustSdk } from '../../interop/rust.js';
-import { assertTrust, codes, freeAll, only, Scenario, user } from './harness.js';
+import { assertTrust, codes, freeAll, only, World, user } from '../../helpers/slices.js';
 
 const BOB = '@bob:example.org';
 
 describe('identities: cross-signing keys (rule 2)', () => {
-  let s: Scenario;
-  beforeEach(async () => { s = await Scenario.start(); });
-  afterEach(async () => { await s.close(); freeAll(); });
+  let s: World;
+  beforeEach(async () => { s = await World.create(); });
+  afterEach(async () => { await s.free(); freeAll(); });
 
   describe('with the Rust SDK\'s real identity', () => {
     const rustUser = '@rust:example.org';
@@ -23,7 +23,7 @@ describe('identities: cross-signing keys (rule 2)', () => {
     after(() => machine.close());
 
     it('given a bootstrapped Rust identity, when it is listed, then it is pinned and its device cross-signed (cross_signed_tofu)', async () => {
-      const d = await s.keysQuery(rustKeysQueryResponse([identity]));
+      const d = await s.keysQueryBody(rustKeysQueryResponse([identity]));
       assert.deepEqual(codes(d), ['identity.pinned', 'cross_signing.subkey_accepted', 'device.added', 'device.cross_signed']);
       const master = Object.values(identity.masterKey!.keys)[0]!;
       const ssk = Object.values(identity.selfSigningKey!.keys)[0]!;
@@ -31,7 +31,7 @@ describe('identities: cross-signing keys (rule 2)', () => {
       assert.equal(only(d, 'device.cross_signed').detail!['self_signing_key'], ssk);
       assert.equal(s.identity(rustUser), 'pinned');
       assertTrust(s.trust(rustUser, 'RUSTDEV'), 'cross_signed_tofu', 'cross_signed.pinned_identity');
-      assert.equal(identityDetail(s.state(), rustUser).masterKey, master);
+      assert.equal(identityDetail(s.state, rustUser).masterKey, master);
     });
 
     it('when the Rust device\'s self-signing signature is tampered with, then it is not cross-signed', async () => {
@@ -40,7 +40,7 @@ describe('identities: cross-signing keys (rule 2)', () => {
       const sigs = response.device_keys[rustUser]!['RUSTDEV']!.signatures![rustUser]!;
       const own = sigs['ed25519:RUSTDEV']!;
       sigs[`ed25519:${ssk}`] = own; // a valid signature, by the wrong key
-      const d = await s.keysQuery(response);
+      const d = await s.keysQueryBody(response);
       assert.ok(!codes(d).includes('device.cross_signed'));
       assertTrust(s.trust(rustUser, 'RUSTDEV'), 'unverified', 'device.not_cross_signed');
     });
@@ -51,7 +51,7 @@ describe('identities: cross-signing keys (rule 2)', () => {
     const bob = await user(BOB, 'BOBDEV');
     const response = keysQueryResponse({ users: [{ user: bob }] });
     tamper(response);
-    return { bob, decisions: await s.keysQuery(response) };
+    return { bob, decisions: await s.keysQueryBody(response) };
   }
 
   it('when a master key has another usage, then cross_signing.wrong_usage and nothing is pinned', async () => {
@@ -80,7 +80,7 @@ describe('identities: cross-signing keys (rule 2)', () => {
       r.master_keys[BOB]!.keys = { 'ed25519:BOBDEV': pub! };
     });
     only(decisions, 'cross_signing.malformed');
-    const garbage = await s.keysQuery({ master_keys: { [BOB]: { user_id: BOB, usage: 'master' } } });
+    const garbage = await s.keysQueryBody({ master_keys: { [BOB]: { user_id: BOB, usage: 'master' } } });
     only(garbage, 'cross_signing.malformed');
   });
 
@@ -94,25 +94,25 @@ describe('identities: cross-signing keys (rule 2)', () => {
 
   it('given a device listed before it was cross-signed, when the signature appears, then device.cross_signed', async () => {
     const bob = await user(BOB, 'BOBDEV');
-    await s.listUsers({ user: bob, crossSigned: false });
+    await s.keysQuery({ user: bob, crossSigned: false });
     assertTrust(s.trust(BOB, 'BOBDEV'), 'unverified', 'device.not_cross_signed');
-    const d = only(await s.listUsers({ user: bob }), 'device.cross_signed');
+    const d = only(await s.keysQuery({ user: bob }), 'device.cross_signed');
     assert.deepEqual(d.because, [1]);
     assertTrust(s.trust(BOB, 'BOBDEV'), 'cross_signed_tofu');
   });
 
   it('when the self-signing key is replaced, then cross_signing.subkey_accepted and devices are re-checked against the new key', async () => {
     const bob = await user(BOB, 'BOBDEV');
-    await s.listUsers({ user: bob });
+    await s.keysQuery({ user: bob });
     const next = await user(BOB);
     const response = keysQueryResponse({ users: [{ user: bob, crossSigned: false }] });
     response.self_signing_keys[BOB] = bob.signAs('master', next.selfSigningKey());
     response.device_keys[BOB]!['BOBDEV'] = bob.crossSign(response.device_keys[BOB]!['BOBDEV']!); // signed by the old key only
-    const d = await s.keysQuery(response);
+    const d = await s.keysQueryBody(response);
     assert.equal(only(d, 'cross_signing.subkey_accepted').detail!['previous'], bob.publicKey('self_signing'));
     assertTrust(s.trust(BOB, 'BOBDEV'), 'unverified', 'device.not_cross_signed');
     response.device_keys[BOB]!['BOBDEV'] = next.crossSign(response.device_keys[BOB]!['BOBDEV']!);
-    only(await s.keysQuery(response), 'device.cross_signed');
+    only(await s.keysQueryBody(response), 'device.cross_signed');
     assertTrust(s.trust(BOB, 'BOBDEV'), 'cross_signed_tofu');
   });
 });

@@ -8,7 +8,7 @@ import { FORWARD_REFUSALS } from '../../../projections/megolm/forwarded.js';
 import { keyRequest, megolmSession } from '../../../projections/megolm/selectors.js';
 import type { SimDevice, SimOutboundGroupSession } from '../../../src/testkit/index.js';
 import type { RoomKeyContent } from '../../../src/testkit/types.js';
-import { ALICE, BOB, codes, ME, ROOM, World } from '../olm/world.js';
+import { ALICE, BOB, codes, ME, ROOM, World } from '../../helpers/slices.js';
 
 /** Every way a forward can be refused, first to last: the forward's own rules, then the store's. */
 const ORDER = [...FORWARD_REFUSALS, 'session_update.not_lower_index', 'session_update.unconnected'] as const;

@@ -6,7 +6,7 @@
 import { strict as assert } from 'node:assert';
 import { keyRequest, megolmSession, utdCause } from '../../../projections/megolm/selectors.js';
 import type { SimDevice, SimOutboundGroupSession, SimUser } from '../../../src/testkit/index.js';
-import { ALICE, BOB, codes, ME, only, ROOM, World } from '../olm/world.js';
+import { ALICE, BOB, codes, ME, only, ROOM, World } from '../../helpers/slices.js';
 
 describe('megolm: forwarded keys and session updates', () => {
   let w: World;

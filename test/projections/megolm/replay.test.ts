@@ -7,7 +7,7 @@ import { strict as assert } from 'node:assert';
 import { isRight } from 'fp-ts/lib/Either.js';
 import { decodeEnvelope } from '../../../events/envelope.js';
 import type { Decision } from '../../../projections/decision.js';
-import { ALICE, ME, ROOM, World } from '../olm/world.js';
+import { ALICE, ME, ROOM, World } from '../../helpers/slices.js';
 
 describe('megolm + olm: replay', () => {
   it('folding the same log again gives the same state hash and decisions, however it is chunked', async () => {

@@ -6,7 +6,7 @@
 import { strict as assert } from 'node:assert';
 import { indexSighting, sessionProvenance } from '../../../projections/megolm/selectors.js';
 import type { SimDevice, SimOutboundGroupSession, SimUser } from '../../../src/testkit/index.js';
-import { ALICE, codes, only, ROOM, World } from '../olm/world.js';
+import { ALICE, codes, only, ROOM, World } from '../../helpers/slices.js';
 
 const MALLORY = '@mallory:example.org';
 

@@ -5,7 +5,7 @@
 import { strict as assert } from 'node:assert';
 import { megolmSession, utdCause } from '../../../projections/megolm/selectors.js';
 import type { SimDevice, SimUser } from '../../../src/testkit/index.js';
-import { ALICE, BOB, only, ROOM, World } from '../olm/world.js';
+import { ALICE, BOB, only, ROOM, World } from '../../helpers/slices.js';
 
 describe('megolm: m.room_key', () => {
   let w: World;

@@ -9,7 +9,7 @@ import { strict as assert } from 'node:assert';
 import { megolmSession } from '../../../projections/megolm/selectors.js';
 import { stateHash } from '../../../src/runtime/projector.js';
 import type { SimDevice, SimOutboundGroupSession, SimUser } from '../../../src/testkit/index.js';
-import { ALICE, codes, only, ROOM, World } from '../olm/world.js';
+import { ALICE, codes, only, ROOM, World } from '../../helpers/slices.js';
 
 const MALLORY = '@mallory:example.org';
 

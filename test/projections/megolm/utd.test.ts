@@ -6,7 +6,7 @@
 import { strict as assert } from 'node:assert';
 import { utdCause, withheldNotice } from '../../../projections/megolm/selectors.js';
 import type { SimDevice, SimOutboundGroupSession } from '../../../src/testkit/index.js';
-import { ALICE, only, ROOM, World } from '../olm/world.js';
+import { ALICE, only, ROOM, World } from '../../helpers/slices.js';
 
 describe('megolm: undecryptable events and withheld keys', () => {
   let w: World;

@@ -5,7 +5,7 @@
 import { strict as assert } from 'node:assert';
 import { olmCiphertextSeen, olmPayloadVerdict } from '../../../projections/olm/selectors.js';
 import type { OlmDecryptedPayload, OlmUndecryptablePayload } from '../../../events/facts.js';
-import { ALICE, only, World } from './world.js';
+import { ALICE, only, World } from '../../helpers/slices.js';
 
 describe('olm: replays, failures and the Olm channel', () => {
   let w: World;

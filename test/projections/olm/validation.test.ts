@@ -6,7 +6,7 @@
 import { strict as assert } from 'node:assert';
 import { olmPayloadVerdict } from '../../../projections/olm/selectors.js';
 import { signJson, type SimDevice, type SimUser } from '../../../src/testkit/index.js';
-import { ALICE, BOB, only, World } from './world.js';
+import { ALICE, BOB, only, World } from '../../helpers/slices.js';
 
 const MALLORY = '@mallory:example.org';
 

@@ -1,26 +1,36 @@
 /**
- * Given/when/then for the olm and megolm slices. Entries are folded with the real
- * projector and slices; Olm messages are really encrypted by testkit devices and really
- * decrypted by our own device, and room keys are examined with the real
- * `examineRoomKey`, so the facts are what ingestion would log. Facts cannot come in
- * through the public envelope, so this folds entries directly.
+ * Given/when/then for slices, in the shape of emmett's `DeciderSpecification`: given these
+ * entries, when this one is folded, then these decisions and this state.
+ *
+ * `World` folds entries with the real projector and slices, from seq 0 (`ledger_created`
+ * of our device `@me:example.org` / `MEDEV`). Olm messages are really encrypted by testkit
+ * devices and really decrypted by our own device, and room keys are examined with the real
+ * `examineRoomKey`, so facts are what ingestion would log (facts cannot come in through the
+ * public envelope, so this folds entries directly). `LedgerWorld` sends the same envelopes
+ * through a real ledger in a temporary folder, for tests of what the engine keeps
+ * (snapshots, `stateAt`, reopening).
  */
 import type Olm from '@matrix-org/olm';
 import { strict as assert } from 'node:assert';
-import type { LedgerEntry } from '../../../events/entry.js';
-import type { MegolmDecryptedPayload, MegolmUndecryptablePayload, OlmDecryptedPayload, RoomKeyFacts } from '../../../events/facts.js';
-import { defaultSlices } from '../../../projections/index.js';
-import type { Decision } from '../../../projections/decision.js';
-import { megolmSession, megolmSessionForEvent } from '../../../projections/megolm/selectors.js';
-import { sha256Hex } from '../../../src/canonical.js';
-import { loadOlm } from '../../../src/crypto/olm.js';
-import { OlmCryptoPort } from '../../../src/crypto/port.js';
-import { examineRoomKey } from '../../../src/ingest/room-keys.js';
-import { replaceSecrets } from '../../../src/redact.js';
-import { Projector, stateHash, type LedgerState } from '../../../src/runtime/projector.js';
+import { deviceTrust, identityState, openLedger, type DeviceTrust, type IdentityStateName, type Ledger, type LedgerOptions } from '../../src/index.js';
+import type { EntryKind, LedgerEntry } from '../../events/entry.js';
+import type { MegolmDecryptedPayload, MegolmUndecryptablePayload, OlmDecryptedPayload, RoomKeyFacts } from '../../events/facts.js';
+import { defaultSlices } from '../../projections/index.js';
+import type { Decision } from '../../projections/decision.js';
+import { megolmSession, megolmSessionForEvent } from '../../projections/megolm/selectors.js';
+import { sha256Hex } from '../../src/canonical.js';
+import { loadOlm } from '../../src/crypto/olm.js';
+import { OlmCryptoPort } from '../../src/crypto/port.js';
+import { examineRoomKey } from '../../src/ingest/room-keys.js';
+import { replaceSecrets } from '../../src/redact.js';
+import { Projector, stateHash, type LedgerState } from '../../src/runtime/projector.js';
 import {
-  keysQueryResponse, SimDevice, SimUser, type EncryptToDeviceOptions, type KeysQueryUser, type MegolmRoomEvent, type OlmToDeviceEvent,
-} from '../../../src/testkit/index.js';
+  keysQueryResponse, SimDevice, SimUser, type DeviceKeys, type EncryptToDeviceOptions, type KeysQueryResponse, type KeysQueryUser, type MegolmRoomEvent, type OlmToDeviceEvent,
+} from '../../src/testkit/index.js';
+import { codes } from './decisions.js';
+import { tempDir } from './tmp.js';
+
+export { assertTrust, codes, copy, none, only } from './decisions.js';
 
 export const ME = '@me:example.org';
 export const MY_DEVICE = 'MEDEV';
@@ -29,6 +39,55 @@ export const BOB = '@bob:example.org';
 export const ROOM = '!room:example.org';
 
 let port: OlmCryptoPort | undefined;
+
+/** An entry before it is folded: what a test gives and what it folds. */
+export interface Input {
+  readonly kind: EntryKind;
+  readonly payload: unknown;
+}
+
+/** A `keys_query` envelope listing testkit users. */
+export function listing(...users: KeysQueryUser[]): Input {
+  return keysQueryBody(keysQueryResponse({ users }));
+}
+
+/** A `keys_query` envelope with this response body (to tamper with). */
+export function keysQueryBody(response: KeysQueryResponse | Record<string, unknown>): Input {
+  return { kind: 'keys_query', payload: { kind: 'keys_query', response } };
+}
+
+/** A `user_action` envelope. */
+export function userAction(action: string, fields: Record<string, string>): Input {
+  return { kind: 'user_action', payload: { kind: 'user_action', action, ...fields } };
+}
+
+/** A plaintext `to_device` envelope. */
+export function plaintextToDevice(type: string, sender: string, content: Record<string, unknown>): Input {
+  return { kind: 'to_device', payload: { kind: 'to_device', event: { type, sender, content } } };
+}
+
+const made: SimUser[] = [];
+
+/** A testkit user with the given devices. Freed by `freeAll` (or by the world that made it). */
+export async function user(userId: string, ...deviceIds: string[]): Promise<SimUser> {
+  const u = await SimUser.create(userId);
+  for (const d of deviceIds) await u.addDevice(d);
+  made.push(u);
+  return u;
+}
+
+/** Frees every user made by `user`. */
+export function freeAll(): void {
+  for (const u of made.splice(0)) u.free();
+}
+
+/** What a `when` must have decided, and what must hold after it. */
+export interface Then {
+  /** Exactly these codes, in order: nothing else happened. */
+  readonly codes: readonly string[];
+  /** Checks of the state after the entry. */
+  readonly state?: (state: LedgerState, world: World) => void;
+}
 
 /** One fold of entries from seq 0: our device, the projector, the state and every decision. */
 export class World {
@@ -62,6 +121,29 @@ export class World {
     return u;
   }
 
+  /**
+   * Given these entries (folded in order), when this one is folded, then it decides exactly
+   * `then.codes` and `then.state` holds. Returns the decisions of the `when` entry.
+   */
+  given(...inputs: Input[]): { when(input: Input): { then(then: Then): Decision[] } } {
+    for (const i of inputs) this.fold(i);
+    return {
+      when: (input) => ({
+        then: (then) => {
+          const decided = this.fold(input);
+          assert.deepEqual(codes(decided), [...then.codes], `when ${input.kind}`);
+          then.state?.(this.state, this);
+          return decided;
+        },
+      }),
+    };
+  }
+
+  /** Folds one input and returns the decisions it caused. */
+  fold(input: Input): Decision[] {
+    return this.append(input.kind, input.payload);
+  }
+
   /** Folds one entry and returns the decisions it caused. */
   append(kind: string, payload: unknown): Decision[] {
     const entry: LedgerEntry = { seq: this.entries.length, receivedAt: 1_700_000_000_000 + this.entries.length, kind, payload, prevHash: '', hash: '' };
@@ -76,8 +158,27 @@ export class World {
     return this.entries.length - 1;
   }
 
+  /** Folds a `/keys/query` response listing testkit users. */
   keysQuery(...users: KeysQueryUser[]): Decision[] {
-    return this.append('keys_query', { kind: 'keys_query', response: keysQueryResponse({ users }) });
+    return this.fold(listing(...users));
+  }
+
+  /** Folds a `/keys/query` response body as given. */
+  keysQueryBody(response: KeysQueryResponse | Record<string, unknown>): Decision[] {
+    return this.fold(keysQueryBody(response));
+  }
+
+  /** Our own device keys, as the server would list them. */
+  myDeviceKeys(): DeviceKeys {
+    return { ...this.me.deviceKeys() };
+  }
+
+  trust(userId: string, deviceId: string): DeviceTrust {
+    return deviceTrust(this.state, userId, deviceId);
+  }
+
+  identity(userId: string): IdentityStateName {
+    return identityState(this.state, userId);
   }
 
   /** Lists our own user (our device included) with `others`, and verifies each of `verified`. */
@@ -87,7 +188,7 @@ export class World {
   }
 
   action(action: string, fields: Record<string, string>): Decision[] {
-    return this.append('user_action', { kind: 'user_action', action, ...fields });
+    return this.fold(userAction(action, fields));
   }
 
   requestKey(roomId: string, senderKey: string, sessionId: string, requestId = `req-${this.entries.length}`): Decision[] {
@@ -96,7 +197,7 @@ export class World {
 
   /** A plaintext to-device event. */
   toDevice(type: string, sender: string, content: Record<string, unknown>): Decision[] {
-    return this.append('to_device', { kind: 'to_device', event: { type, sender, content } });
+    return this.fold(plaintextToDevice(type, sender, content));
   }
 
   /**
@@ -191,20 +292,57 @@ export class World {
   }
 }
 
-/** The codes of some decisions, in order. */
-export function codes(decisions: readonly Decision[]): string[] {
-  return decisions.map((d) => d.code);
-}
+/**
+ * The same inputs through a real ledger of `@me:example.org` / `MEDEV` in a temporary
+ * folder (entries get consecutive fixed times), for what only the engine does: snapshots,
+ * `stateAt`, reopening. Facts come from the ledger's own ingestion.
+ */
+export class LedgerWorld {
+  private constructor(
+    readonly ledger: Ledger,
+    private readonly dir: { path: string; cleanup(): void },
+  ) {}
 
-/** Asserts that exactly one decision has `code`, and returns it. */
-export function only(decisions: readonly Decision[], code: string): Decision {
-  const hits = decisions.filter((d) => d.code === code);
-  assert.equal(hits.length, 1, `expected one ${code}, got [${codes(decisions).join(', ')}]`);
-  return hits[0]!;
-}
+  static async create(options: Partial<LedgerOptions> = {}): Promise<LedgerWorld> {
+    const dir = tempDir('keyledger-slices-');
+    let t = 1_700_000_000_000;
+    const ledger = await openLedger({ path: dir.path, userId: ME, deviceId: MY_DEVICE, now: () => t++, unencryptedVault: true, ...options });
+    return new LedgerWorld(ledger, dir);
+  }
 
-/** Asserts that no decision has any of `codes`. */
-export function none(decisions: readonly Decision[], ...unwanted: string[]): void {
-  const hits = decisions.filter((d) => unwanted.includes(d.code));
-  assert.deepEqual(codes(hits), [], `unexpected decisions`);
+  /** Ingests one input's envelope and returns the decisions it caused. */
+  async ingest(input: Input): Promise<Decision[]> {
+    return (await this.ledger.ingestUnknown(input.payload)).decisions;
+  }
+
+  keysQuery(...users: KeysQueryUser[]): Promise<Decision[]> {
+    return this.ingest(listing(...users));
+  }
+
+  keysQueryBody(response: KeysQueryResponse | Record<string, unknown>): Promise<Decision[]> {
+    return this.ingest(keysQueryBody(response));
+  }
+
+  action(action: string, fields: Record<string, string>): Promise<Decision[]> {
+    return this.ingest(userAction(action, fields));
+  }
+
+  get state(): LedgerState {
+    return this.ledger.state();
+  }
+
+  /** Our own device keys, as the server would list them. */
+  myDeviceKeys(): DeviceKeys {
+    return { ...this.ledger.deviceKeys() };
+  }
+
+  /** The ledger folder (to reopen it). */
+  get path(): string {
+    return this.dir.path;
+  }
+
+  async free(): Promise<void> {
+    await this.ledger.close();
+    this.dir.cleanup();
+  }
 }
