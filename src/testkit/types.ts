@@ -3,7 +3,7 @@
  * types (not the engine's io-ts codecs) so a test can tamper with anything it returns.
  * Each is assignable both ways with its engine counterpart: what a ledger returns
  * (`ledger.deviceKeys()`, `publishKeys()`) goes into the testkit, and what the testkit
- * makes goes into `ledger.ingest`, without casts (test/testkit/engine-types.test.ts).
+ * makes goes into `ledger.ingest`, without casts (test/src/testkit/engine-types.test.ts).
  */
 
 /** `signatures` of a signed JSON object: user id → key id → unpadded base64 signature. */

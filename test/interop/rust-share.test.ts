@@ -3,7 +3,7 @@ import { loadOlm } from '../../src/crypto/olm.js';
 import { SimUser, keysQueryResponse, mergeKeysQueryResponses, type SimDevice, type RoomKeyContent } from '../../src/testkit/index.js';
 import { createRustDevice, rustBootstrapCrossSigning, rustKeysQueryResponse, rustKeysUpload, type KeysUploadBody, type RustIdentity, RustSdk } from './rust.js';
 import { rustDecryptRoomEvent, rustEncryptRoomEvent, rustReceiveKeysClaim, rustReceiveKeysQuery, rustReceiveToDevice, rustShareRoomKey } from './rust-share.js';
-import { verifySigned } from '../testkit/verify.js';
+import { verifySigned } from '../src/testkit/verify.js';
 
 describe('interop: Olm and Megolm between the Rust SDK and testkit devices', () => {
   const roomId = '!room:example.org';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createRustDevice, rustBootstrapCrossSigning, rustKeysQueryResponse, rustKeysUpload, type KeysUploadBody, type RustIdentity, type RustSdk } from './rust.js';
-import { verifySigned } from '../testkit/verify.js';
+import { verifySigned } from '../src/testkit/verify.js';
 
 describe('interop: Rust SDK device keys and cross-signing', () => {
   const userId = '@rust:example.org';

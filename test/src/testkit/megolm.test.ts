@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { loadOlm } from '../../src/crypto/olm.js';
-import { SimDevice, exportSessionAt } from '../../src/testkit/index.js';
+import { loadOlm } from '../../../src/crypto/olm.js';
+import { SimDevice, exportSessionAt } from '../../../src/testkit/index.js';
 
 describe('testkit: Megolm', () => {
   const roomId = '!room:example.org';

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { canonicalJson, SimDevice, SimUser, keysQueryResponse } from '../../src/testkit/index.js';
+import { canonicalJson, SimDevice, SimUser, keysQueryResponse } from '../../../src/testkit/index.js';
 import { verifySigned } from './verify.js';
 
 describe('testkit: signing', () => {

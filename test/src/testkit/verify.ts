@@ -1,5 +1,5 @@
-import { loadOlm } from '../../src/crypto/olm.js';
-import { signingPayload } from '../../src/testkit/index.js';
+import { loadOlm } from '../../../src/crypto/olm.js';
+import { signingPayload } from '../../../src/testkit/index.js';
 
 /**
  * Checks `obj.signatures[userId][keyId]` with olm's own ed25519 verification over the

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { openLedger, type KeysUploadBody, type SignedDeviceKeys } from '../../src/index.js';
-import { SimUser, keysQueryResponse, type DeviceKeys, type KeysQueryResponse } from '../../src/testkit/index.js';
-import { tempDir } from '../helpers/tmp.js';
+import { openLedger, type KeysUploadBody, type SignedDeviceKeys } from '../../../src/index.js';
+import { SimUser, keysQueryResponse, type DeviceKeys, type KeysQueryResponse } from '../../../src/testkit/index.js';
+import { tempDir } from '../../helpers/tmp.js';
 
 /**
  * The testkit's JSON types and the engine's agree: what a ledger hands out goes into the

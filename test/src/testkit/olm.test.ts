@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { SimDevice } from '../../src/testkit/index.js';
+import { SimDevice } from '../../../src/testkit/index.js';
 import { verifySigned } from './verify.js';
 
 describe('testkit: Olm to-device', () => {
