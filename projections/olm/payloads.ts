@@ -4,7 +4,7 @@
  */
 import type { EntryOf } from '../../events/entry.js';
 import { subject } from '../decision.js';
-import { hmGet, hmSet , hmPeek} from '../hashmap.js';
+import { hmPeek, hmSet } from '../hashmap.js';
 import { deviceTrust } from '../identities/selectors.js';
 import type { ReduceContext } from '../slice.js';
 import { earlier, record } from './decide.js';
