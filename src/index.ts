@@ -38,7 +38,13 @@ export {
   InputDecodeError,
   VaultKeyError,
   CorruptStoreError,
+  LedgerDamagedError,
+  UnreadableEntriesError,
+  StoreMissingFileError,
+  StoreFullError,
+  StoreReadOnlyError,
 } from './errors.js';
+export { storeError } from './log/store-errors.js';
 export { redactSecrets, redactRawText, REDACTED } from './redact.js';
 export { canonicalJson } from './canonical.js';
 export { ENGINE_VERSION } from './version.js';
