@@ -688,7 +688,23 @@ export class Ledger {
     const to = Math.min(range.to ?? Number.MAX_SAFE_INTEGER, this.durableHead.seq);
     const store = this.store;
     async function* read(): AsyncGenerator<LedgerEntry> {
-      for await (const chunk of store.entries(range.from ?? 0, to, range.onUnreadable)) for (const e of chunk) yield toPlain(e);
+      for await (const chunk of store.entries(range.from ?? 0, to, range.onUnreadable)) {
+        for (const e of chunk) {
+          let plain: LedgerEntry;
+          try {
+            plain = toPlain(e);
+          } catch (err) {
+            // A payload that read back changed (LevelDB does not check block checksums on
+            // reads) is no longer JSON: the entry is unreadable.
+            if (!(err instanceof SyntaxError)) throw err;
+            const gap = { first: e.seq, last: e.seq, unreadable: true, cause: err };
+            if (range.onUnreadable === undefined) throw store.unreadable(gap);
+            range.onUnreadable(gap);
+            continue;
+          }
+          yield plain;
+        }
+      }
     }
     return {
       [Symbol.asyncIterator]: read,

@@ -1,5 +1,5 @@
 import { CommanderError } from 'commander';
-import { KeyledgerError } from '../src/index.js';
+import { KeyledgerError, storeError } from '../src/index.js';
 import { OutputClosedError } from './io.js';
 
 /** An error the CLI itself raises (bad usage, unreadable file): its message is for the user. */
@@ -18,14 +18,23 @@ export function oneLine(text: string): string {
   return text.replace(/\s*\n\s*/g, ' ').trim();
 }
 
+/** What the CLI adds to a library error: the command that helps next. */
+const CLI_HINTS: Readonly<Record<string, string>> = {
+  'ledger.damaged': ' — `keyledger verify` names the entries that can still be read, when the folder opens',
+  'store.corrupt': ' — `keyledger verify` names what can still be read; restore the folder from a backup',
+};
+
 /**
  * What the user reads for an error: one line, never a stack trace. Engine errors and
  * our own carry human messages; anything else is an unexpected failure, named as such
  * (set KEYLEDGER_DEBUG=1 for the stack).
  */
 export function describeError(err: unknown): string {
-  if (err instanceof KeyledgerError || err instanceof CliError) return oneLine(err.message);
+  if (err instanceof KeyledgerError) return oneLine(`${err.message}${CLI_HINTS[err.code] ?? ''}`);
+  if (err instanceof CliError) return oneLine(err.message);
   const e = err as NodeJS.ErrnoException | undefined;
+  // A LevelDB error that reached us unnamed: name it as the library does.
+  if (typeof e?.code === 'string' && e.code.startsWith('LEVEL_')) return describeError(storeError(err, 'the --db folder'));
   if (e && typeof e === 'object' && typeof e.code === 'string' && typeof e.syscall === 'string') {
     // A Node system error: "ENOENT: no such file or directory, open 'x'" is readable as is.
     return oneLine(e.message);

@@ -16,7 +16,7 @@ export const DEVICE = 'ALICEDEV';
 export async function ledgerWithTables(path: string, count: number, tail = 20): Promise<void> {
   const ledger = await openLedger({ path, userId: USER, deviceId: DEVICE, snapshotEvery: Math.max(1000, Math.floor(count / 4)) });
   for (let i = 0; i < count; i += 1000) {
-    await ledger.ingestMany(Array.from({ length: Math.min(1000, count - i) }, (_, j) => plainRoomEnvelope(i + j)));
+    await ledger.ingestMany(Array.from({ length: Math.min(1000, count - i) }, (_, j) => bulkyEnvelope(i + j)));
   }
   await ledger.close();
   // Into sorted tables of level 1 and up, as a long-lived ledger's are.
@@ -25,8 +25,20 @@ export async function ledgerWithTables(path: string, count: number, tail = 20): 
   await db.compactRange('\x00', '\xff');
   await db.close();
   const again = await openLedger({ path, userId: USER, deviceId: DEVICE });
-  await again.ingestMany(Array.from({ length: tail }, (_, j) => plainRoomEnvelope(count + j)));
+  await again.ingestMany(Array.from({ length: tail }, (_, j) => bulkyEnvelope(count + j)));
   await again.close();
+}
+
+/**
+ * A plain room message of about 2 KB that compresses to a fifth: LevelDB cuts its tables
+ * at 2 MB, so a few thousand make several tables, and every block is compressed (flipped
+ * bytes then fail to decompress, as LevelDB reports a damaged disk, instead of reading
+ * back silently changed).
+ */
+function bulkyEnvelope(i: number): Record<string, unknown> {
+  const envelope = plainRoomEnvelope(i) as { event: { content: { body: string } } };
+  envelope.event.content.body = Array.from({ length: 3 }, (_, k) => createHash('sha512').update(`${i}.${k}`).digest('base64').repeat(8)).join('');
+  return envelope;
 }
 
 /** Every file of a LevelDB folder but LevelDB's lock and info logs, with its SHA-256. */

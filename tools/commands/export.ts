@@ -12,6 +12,12 @@ interface ExportOptions {
   out?: string;
   from?: number;
   to?: number;
+  skipDamaged?: boolean;
+}
+
+/** `entry 7`, `entries 7–12`, `entries from 7 on`. */
+function range(first: number, last: number | null): string {
+  return last === null ? `entries from ${first} on` : first === last ? `entry ${first}` : `entries ${first}–${last}`;
 }
 
 export const exportCommand: CommandModule = {
@@ -24,31 +30,55 @@ export const exportCommand: CommandModule = {
           'Write the log entries as NDJSON, one whole entry per line, in order: nothing else,\n' +
             'so the output is a plain list of entries. Secrets (Megolm session keys, private\n' +
             'keys) are redacted unless --include-secrets; a redacted entry no longer matches its\n' +
-            'hash, so verify the ledger itself, not a redacted export.',
+            'hash, so verify the ledger itself, not a redacted export.\n\n' +
+            'An export is the whole range or it fails: at the first entry that is missing or\n' +
+            'cannot be read (a damaged table) it stops with exit code 1, naming the entries\n' +
+            '(and --out leaves no file). With --skip-damaged it goes on past them and lists\n' +
+            'on stderr every range it skipped.',
         ),
       )
       .option('--include-secrets', 'keep secrets (the export then holds key material!)')
       .option('--out <file>', 'write to this file instead of stdout (written whole, then renamed into place)')
       .addOption(new Option('--from <seq>', 'first seq to export').argParser(parseSeq))
       .addOption(new Option('--to <seq>', 'last seq to export').argParser(parseSeq))
+      .option('--skip-damaged', 'export what can be read, past missing or unreadable entries, and list what was skipped')
       .action(async (opts: ExportOptions, cmd: Command) => {
         if (opts.from !== undefined && opts.to !== undefined && opts.from > opts.to) throw new CliError(`--from ${opts.from} is after --to ${opts.to}`);
         const file = opts.out === undefined ? undefined : await OutFile.create(opts.out);
         const out = file?.writer ?? ctx.out;
         let count = 0;
+        const skipped: string[] = [];
+        // A gap stops the export (or, with --skip-damaged, is listed and stepped over).
+        const gap = (first: number, last: number | null, why: 'missing' | 'unreadable') => {
+          const what = `${range(first, last)} ${first === last ? 'is' : 'are'} ${why === 'missing' ? 'missing' : 'unreadable (a damaged table)'}`;
+          if (!opts.skipDamaged) {
+            throw new CliError(`${what}: the export stops there, after ${plural(count, 'entry', 'entries')} (--skip-damaged exports the rest and lists what it skipped)`);
+          }
+          skipped.push(what);
+        };
         try {
           await ctx.withLedger(cmd, opts.includeSecrets ? 'read-secrets' : 'read', async (ledger) => {
-            for await (const entry of ledger.entries({ from: opts.from, to: opts.to })) {
+            let expected = opts.from ?? 0;
+            const onUnreadable = (g: { first: number; last: number | null }) => {
+              gap(g.first, g.last, 'unreadable');
+              expected = g.last === null ? Infinity : g.last + 1;
+            };
+            for await (const entry of ledger.entries({ from: opts.from, to: opts.to, onUnreadable })) {
+              if (entry.seq > expected) gap(expected, entry.seq - 1, 'missing');
+              expected = entry.seq + 1;
               file?.check();
               await out.line(compact(opts.includeSecrets ? ledger.revealSecrets(entry) : redactEntry(entry)));
               count++;
             }
+            const last = Math.min(opts.to ?? Number.MAX_SAFE_INTEGER, ledger.headSeq());
+            if (expected <= last) gap(expected, last, 'missing');
           });
           await file?.commit();
         } catch (err) {
           await file?.abort();
           throw err;
         }
+        for (const s of skipped) await ctx.note(`skipped: ${s}`);
         if (!opts.includeSecrets) await ctx.note('secrets were redacted (use --include-secrets to keep them)');
         else await ctx.note('warning: the export includes secrets (Megolm session keys); keep it safe');
         if (opts.out !== undefined) await ctx.note(`exported ${plural(count, 'entry', 'entries')} to ${opts.out}`);
