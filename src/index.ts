@@ -97,7 +97,8 @@ export type { RejudgeResult, Rejudgeable } from './analysis/rejudge.js';
 export type { DecisionChange, DecisionField } from './analysis/decision-diff.js';
 export type { EntryLine } from './analysis/entry-line.js';
 export type { ExplainedDecision, Rule } from './analysis/decision-view.js';
-export type { AnomalyReport, Anomaly, AnomalyOutcome, CodeCount, FamilyCount, TimelineBucket } from './analysis/report.js';
+export type { AnomalyReport,
+  AnomalyReportOptions, Anomaly, AnomalyOutcome, CodeCount, FamilyCount, TimelineBucket } from './analysis/report.js';
 export type { SessionRecord, SessionAuthenticity, SessionSourceType } from '../projections/megolm/state.js';
 export type { SessionProvenance } from '../projections/megolm/selectors.js';
 export type { UtdCause, UtdCauseName } from '../projections/megolm/utd.js';

@@ -9,7 +9,7 @@ import type { AnySlice } from '../projections/slice.js';
 import { OwnAccount, type KeysUploadBody, type SignedDeviceKeys } from './account.js';
 import { OlmCryptoPort } from './crypto/port.js';
 import { loadOlm } from './crypto/olm.js';
-import { decisionPuts, matches, readDecisions, type DecisionFilter } from './decision-store.js';
+import { decisionPuts, iterateDecisions, matches, readDecisions, type DecisionFilter } from './decision-store.js';
 import {
   CorruptStoreError,
   InputDecodeError,
@@ -651,6 +651,19 @@ export class Ledger {
     this.assertOpen();
     if (this.memoryDecisions !== null) return this.memoryDecisions.filter((d) => matches(d, filter));
     return readDecisions(this.store, filter);
+  }
+
+  /**
+   * Decisions in log order, narrowed by `filter`, one at a time (for `for await`): memory
+   * stays bounded whatever their number, where {@link decisions} collects them.
+   */
+  async *streamDecisions(filter: DecisionFilter = {}): AsyncGenerator<Decision> {
+    this.assertOpen();
+    if (this.memoryDecisions !== null) {
+      for (const d of this.memoryDecisions) if (matches(d, filter)) yield d;
+      return;
+    }
+    yield* iterateDecisions(this.store, filter);
   }
 
   /**

@@ -74,6 +74,12 @@ export interface AnomalyReport {
 
 const byCode = new Map(reasonCodes.map((c) => [c.code, c]));
 
+/** Options of {@link anomalyReport}. */
+export interface AnomalyReportOptions {
+  /** Called as the log is read: about `done` of `total` entries' worth of work. */
+  onProgress?: (done: number, total: number) => void;
+}
+
 /**
  * Lists every anomaly in a log: each decision whose outcome is `rejected` or `flagged`
  * (under the current rules) and each problem `verify()` finds, with the time of its entry,
@@ -83,9 +89,13 @@ const byCode = new Map(reasonCodes.map((c) => [c.code, c]));
  *
  * @throws whatever the source throws while reading (a `CorruptStoreError`, a closed ledger).
  */
-export async function anomalyReport(source: LogSource): Promise<AnomalyReport> {
-  const verify = await source.verify();
+export async function anomalyReport(source: LogSource, options: AnomalyReportOptions = {}): Promise<AnomalyReport> {
+  const total = source.headSeq() + 1;
+  const progress = options.onProgress;
+  // Three passes over the log (verify, decisions, times): progress counts them as one.
+  const verify = await source.verify(progress ? { onProgress: (seq) => progress((seq + 1) / 3, total) } : undefined);
   const decisions = mergeBySeq(await source.decisions({ outcome: 'rejected' }), await source.decisions({ outcome: 'flagged' }));
+  progress?.((2 * total) / 3, total);
   const seqs = new Set<number>([...decisions.map((d) => d.seq), ...verify.problems.map((p) => p.seq)]);
   const times = new Map<number, number>();
   let entries = 0;
@@ -93,6 +103,7 @@ export async function anomalyReport(source: LogSource): Promise<AnomalyReport> {
   let last = -Infinity;
   for await (const e of source.entries()) {
     entries++;
+    if (progress && (entries & 4095) === 0) progress(((2 * total) + e.seq + 1) / 3, total);
     if (!Number.isFinite(e.receivedAt)) continue;
     first = Math.min(first, e.receivedAt);
     last = Math.max(last, e.receivedAt);

@@ -31,8 +31,8 @@ export interface LogSource {
   recordedDecisions(filter?: DecisionFilter): Promise<Decision[] | null>;
   /** Replays with the current rules, without changing anything (`skip` leaves entries out). */
   replay(options?: ReplayOptions): Promise<{ state: LedgerState; entries: number; headSeq: number }>;
-  /** Checks the chain (and, for a ledger, the signed checkpoints). */
-  verify(): Promise<VerifyReport>;
+  /** Checks the chain (and, for a ledger, the signed checkpoints); `onProgress` gets the seq reached. */
+  verify(options?: { onProgress?: (seq: number) => void }): Promise<VerifyReport>;
   stateHash(state?: LedgerState): string;
   sliceVersions(): SliceVersions;
   close(): Promise<void>;
@@ -64,7 +64,7 @@ export async function openLogSource(path: string): Promise<LogSource> {
     decisions: (filter) => ledger.decisions(filter),
     recordedDecisions: (filter) => ledger.recordedDecisions(filter),
     replay: (options) => ledger.replay(options),
-    verify: () => ledger.verify(),
+    verify: (options) => ledger.verify(options),
     stateHash: (state) => ledger.stateHash(state),
     sliceVersions: () => ledger.sliceVersions(),
     close: () => ledger.close(),

@@ -4,6 +4,7 @@ import type { CliContext } from '../context.js';
 import { CliError } from '../errors.js';
 import { compact, plural, prose } from '../format.js';
 import { OutFile } from '../outfile.js';
+import { Progress } from '../progress.js';
 import { parseSeq } from '../parse.js';
 import { redactEntry } from '../redact.js';
 
@@ -13,6 +14,7 @@ interface ExportOptions {
   from?: number;
   to?: number;
   skipDamaged?: boolean;
+  quiet?: boolean;
 }
 
 /** `entry 7`, `entries 7–12`, `entries from 7 on`. */
@@ -41,6 +43,7 @@ export const exportCommand: CommandModule = {
       .option('--out <file>', 'write to this file instead of stdout (written whole, then renamed into place)')
       .addOption(new Option('--from <seq>', 'first seq to export').argParser(parseSeq))
       .addOption(new Option('--to <seq>', 'last seq to export').argParser(parseSeq))
+      .option('-q, --quiet', 'no progress bar on stderr (there is none when stderr is not a terminal)')
       .option('--skip-damaged', 'export what can be read, past missing or unreadable entries, and list what was skipped')
       .action(async (opts: ExportOptions, cmd: Command) => {
         if (opts.from !== undefined && opts.to !== undefined && opts.from > opts.to) throw new CliError(`--from ${opts.from} is after --to ${opts.to}`);
@@ -58,6 +61,8 @@ export const exportCommand: CommandModule = {
         };
         try {
           await ctx.withLedger(cmd, opts.includeSecrets ? 'read-secrets' : 'read', async (ledger) => {
+            const progress = new Progress(ctx.io.stderr, { label: 'exporting', unit: 'entries', quiet: opts.quiet });
+            const total = Math.min(opts.to ?? Number.MAX_SAFE_INTEGER, ledger.headSeq()) + 1;
             let expected = opts.from ?? 0;
             const onUnreadable = (g: { first: number; last: number | null }) => {
               gap(g.first, g.last, 'unreadable');
@@ -69,7 +74,9 @@ export const exportCommand: CommandModule = {
               file?.check();
               await out.line(compact(opts.includeSecrets ? ledger.revealSecrets(entry) : redactEntry(entry)));
               count++;
+              progress.update(entry.seq + 1, total);
             }
+            progress.done();
             const last = Math.min(opts.to ?? Number.MAX_SAFE_INTEGER, ledger.headSeq());
             if (expected <= last) gap(expected, last, 'missing');
           });

@@ -4,10 +4,12 @@ import type { CommandModule } from '../command.js';
 import { sourceOption, type CliContext } from '../context.js';
 import { compact, keyValues, plural, prose, table } from '../format.js';
 import { OutFile } from '../outfile.js';
+import { Progress } from '../progress.js';
 
 interface ReportOptions {
   html?: string;
   json?: boolean;
+  quiet?: boolean;
 }
 
 /**
@@ -79,9 +81,12 @@ export const reportCommand: CommandModule = {
       .addOption(sourceOption())
       .option('--html <file>', 'also write the report as one self-contained HTML file')
       .option('--json', 'print the report as one JSON document: {log, totals, anomalies, timeline}')
+      .option('-q, --quiet', 'no progress bar on stderr (there is none when stderr is not a terminal)')
       .addHelpText('after', '\nExamples:\n  keyledger report --source copy-of-ledger/\n  keyledger report --source export.ndjson --html report.html')
       .action(async (opts: ReportOptions, cmd: Command) => {
-        const report = await ctx.withSource(cmd, (source) => anomalyReport(source));
+        const progress = new Progress(ctx.io.stderr, { label: 'reading the log', unit: 'entries', quiet: opts.quiet });
+        const report = await ctx.withSource(cmd, (source) => anomalyReport(source, progress.active ? { onProgress: (done, total) => progress.update(Math.round(done), total) } : {}));
+        progress.done();
         if (opts.html !== undefined) {
           const file = await OutFile.create(opts.html);
           try {

@@ -4,11 +4,13 @@ import type { VerifyReport } from '../../src/index.js';
 import type { CommandModule } from '../command.js';
 import type { CliContext } from '../context.js';
 import { compact, plural, prose } from '../format.js';
+import { Progress } from '../progress.js';
 
 interface VerifyOptions {
   deviceKey?: string;
   replay: boolean;
   json?: boolean;
+  quiet?: boolean;
 }
 
 /** Problems listed in the human report; --json has them all. */
@@ -53,8 +55,9 @@ export const verifyCommand: CommandModule = {
       .option('--device-key <ed25519>', "the device's ed25519 public key every checkpoint must be signed with (default: the key in the log's first entry; give it when the copy is untrusted)")
       .option('--no-replay', 'skip replaying the log (faster; snapshot states are not re-derived)')
       .option('--json', 'print the report as one JSON object')
+      .option('-q, --quiet', 'no progress bar on stderr (there is none when stderr is not a terminal)')
       .action(async (opts: VerifyOptions, cmd: Command) => {
-        const progress = ctx.err.isTTY && !opts.json;
+        const progress = new Progress(ctx.io.stderr, { label: 'verifying', unit: 'entries', quiet: opts.quiet });
         // An NDJSON export (a file) has a chain to check but no checkpoints or snapshots.
         const report = isFile(ctx.dbPath(cmd))
           ? await ctx.withSource(cmd, (source) => source.verify())
@@ -62,10 +65,10 @@ export const verifyCommand: CommandModule = {
               ledger.verify({
                 expectedSigner: opts.deviceKey,
                 replay: opts.replay,
-                onProgress: progress ? (seq) => void ctx.io.stderr.write(`\rverifying… seq ${seq}`) : undefined,
+                onProgress: progress.active ? (seq) => progress.update(seq + 1, ledger.headSeq() + 1) : undefined,
               }),
             );
-        if (progress && report.entries >= 50_000) ctx.io.stderr.write('\r\x1b[K');
+        progress.done();
         if (opts.json) await ctx.out.line(compact(report));
         else for (const line of reportLines(report)) await ctx.out.line(line);
         if (!report.ok) ctx.exitCode = 1;
