@@ -62,6 +62,26 @@ export function reportLines(r: AnomalyReport): string[] {
   return lines;
 }
 
+/**
+ * `JSON.stringify(report)` and a newline, in pieces: one string of a million anomalies
+ * would take gigabytes, or pass V8's limit on a string's length.
+ */
+export function* reportJson(report: AnomalyReport): Generator<string> {
+  const { log, totals, anomalies, timeline } = report;
+  const head = compact({ log, totals, anomalies: [], timeline });
+  const at = head.indexOf('"anomalies":[]') + '"anomalies":['.length;
+  yield head.slice(0, at);
+  let piece = '';
+  for (let i = 0; i < anomalies.length; i++) {
+    piece += (i === 0 ? '' : ',') + compact(anomalies[i]);
+    if (piece.length >= 1 << 16) {
+      yield piece;
+      piece = '';
+    }
+  }
+  yield `${piece}${head.slice(at)}\n`;
+}
+
 export const reportCommand: CommandModule = {
   name: 'report',
   create(ctx: CliContext) {
@@ -98,7 +118,7 @@ export const reportCommand: CommandModule = {
           }
           await ctx.note(`wrote the HTML report to ${opts.html}`);
         }
-        if (opts.json) await ctx.out.line(compact(report));
+        if (opts.json) for (const piece of reportJson(report)) await ctx.out.write(piece);
         else for (const line of reportLines(report)) await ctx.out.line(line);
       });
   },
