@@ -45,6 +45,9 @@ function inspectOnce(path: string): FolderState {
   const files = names.filter((n) => !INCIDENTAL.has(n)).sort();
   if (files.length === 0) return 'empty';
   if (!files.includes('CURRENT')) {
+    // LevelDB writes the first manifest, then CURRENT: a creation stopped between the two
+    // leaves a manifest of nothing, and no data.
+    if (files.every((f) => /^MANIFEST-\d+$/.test(f) && readManifest(join(path, f), path).liveTables.length === 0)) return 'empty';
     const leveldb = files.filter((f) => /^(\d+\.(ldb|sst|log)|MANIFEST-\d+)$/.test(f));
     if (leveldb.length > 0) throw new LedgerDamagedError(path, 'LevelDB files without CURRENT: the ledger is damaged, not absent; nothing was created or changed there', files);
     throw new LedgerDamagedError(path, 'the folder is not empty and holds no ledger: refusing to create one there', files);

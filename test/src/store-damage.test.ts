@@ -131,6 +131,15 @@ describe('store damage', function () {
       assert.equal(await openForCreation(join(dir.path, 'absent', 'ledger')), undefined);
     });
 
+    it('a creation stopped before CURRENT was written (a manifest of nothing) is not damage', async () => {
+      const path = join(dir.path, 'half-made');
+      const db = new Level(path);
+      await db.open();
+      await db.close();
+      for (const f of readdirSync(path)) if (!f.startsWith('MANIFEST-')) unlinkSync(join(path, f));
+      assert.equal(await openForCreation(path), undefined);
+    });
+
     it('a LevelDB that holds data but no ledger is not made into one', async () => {
       const path = join(dir.path, 'foreign');
       const db = new Level(path);
