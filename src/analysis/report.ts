@@ -94,9 +94,18 @@ export async function anomalyReport(source: LogSource, options: AnomalyReportOpt
   const progress = options.onProgress;
   // Three passes over the log (verify, decisions, times): progress counts them as one.
   const verify = await source.verify(progress ? { onProgress: (seq) => progress((seq + 1) / 3, total) } : undefined);
-  const decisions = mergeBySeq(await source.decisions({ outcome: 'rejected' }), await source.decisions({ outcome: 'flagged' }));
+  // Each decision becomes its anomaly as it is read (time filled in below): a million
+  // decisions are never held twice.
+  const fromDecisions: { -readonly [K in keyof Anomaly]: Anomaly[K] }[] = [];
+  if (source.streamDecisions) {
+    for await (const d of source.streamDecisions()) if (d.outcome === 'rejected' || d.outcome === 'flagged') fromDecisions.push(fromDecision(d, null));
+    // As the two lists merged below: at one seq, rejected before flagged (the sort is stable).
+    fromDecisions.sort((a, b) => a.seq - b.seq || (a.outcome === b.outcome ? 0 : a.outcome === 'rejected' ? -1 : 1));
+  } else {
+    for (const d of mergeBySeq(await source.decisions({ outcome: 'rejected' }), await source.decisions({ outcome: 'flagged' }))) fromDecisions.push(fromDecision(d, null));
+  }
   progress?.((2 * total) / 3, total);
-  const seqs = new Set<number>([...decisions.map((d) => d.seq), ...verify.problems.map((p) => p.seq)]);
+  const seqs = new Set<number>([...fromDecisions.map((a) => a.seq), ...verify.problems.map((p) => p.seq)]);
   const times = new Map<number, number>();
   let entries = 0;
   let first = Infinity;
@@ -110,8 +119,9 @@ export async function anomalyReport(source: LogSource, options: AnomalyReportOpt
     if (seqs.has(e.seq)) times.set(e.seq, e.receivedAt);
   }
   const iso = (seq: number) => (times.has(seq) ? new Date(times.get(seq)!).toISOString() : null);
+  for (const a of fromDecisions) a.time = iso(a.seq);
   const anomalies: Anomaly[] = [
-    ...decisions.map((d) => fromDecision(d, iso(d.seq))),
+    ...fromDecisions,
     ...verify.problems.map((p): Anomaly => ({
       seq: p.seq,
       time: iso(p.seq),

@@ -27,6 +27,8 @@ export interface LogSource {
   stateAt(seq: number): Promise<LedgerState>;
   /** Decisions under the current rules, in log order. */
   decisions(filter?: DecisionFilter): Promise<Decision[]>;
+  /** The same one at a time, where the source can read them so (memory stays bounded). */
+  streamDecisions?(filter?: DecisionFilter): AsyncIterable<Decision>;
   /** Decisions as recorded when the log was written, or null when the source has none (an export). */
   recordedDecisions(filter?: DecisionFilter): Promise<Decision[] | null>;
   /** Replays with the current rules, without changing anything (`skip` leaves entries out). */
@@ -62,6 +64,7 @@ export async function openLogSource(path: string): Promise<LogSource> {
     state: () => ledger.state(),
     stateAt: (seq) => ledger.stateAt(seq),
     decisions: (filter) => ledger.decisions(filter),
+    streamDecisions: (filter) => ledger.streamDecisions(filter),
     recordedDecisions: (filter) => ledger.recordedDecisions(filter),
     replay: (options) => ledger.replay(options),
     verify: (options) => ledger.verify(options),
