@@ -41,7 +41,13 @@ export {
   VaultRecordError,
   StoreKeyRequiredError,
   CorruptStoreError,
+  LedgerDamagedError,
+  UnreadableEntriesError,
+  StoreMissingFileError,
+  StoreFullError,
+  StoreReadOnlyError,
 } from './errors.js';
+export { storeError } from './log/store-errors.js';
 export { redactSecrets, redactRawText, REDACTED } from './redact.js';
 export { canonicalJson } from './canonical.js';
 export { ENGINE_VERSION } from './version.js';
@@ -96,7 +102,7 @@ export type { RejudgeResult, Rejudgeable } from './analysis/rejudge.js';
 export type { DecisionChange, DecisionField } from './analysis/decision-diff.js';
 export type { EntryLine } from './analysis/entry-line.js';
 export type { ExplainedDecision, Rule } from './analysis/decision-view.js';
-export type { AnomalyReport, Anomaly, AnomalyOutcome, CodeCount, FamilyCount, Incident, TimelineBucket } from './analysis/report.js';
+export type { AnomalyReport, AnomalyReportOptions, Anomaly, AnomalyOutcome, CodeCount, FamilyCount, Incident, TimelineBucket } from './analysis/report.js';
 export type { SessionRecord, SessionAuthenticity, SessionSourceType } from '../projections/megolm/state.js';
 export type { SessionProvenance } from '../projections/megolm/selectors.js';
 export type { UtdCause, UtdCauseName } from '../projections/megolm/utd.js';

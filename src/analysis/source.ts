@@ -27,12 +27,14 @@ export interface LogSource {
   stateAt(seq: number): Promise<LedgerState>;
   /** Decisions under the current rules, in log order. */
   decisions(filter?: DecisionFilter): Promise<Decision[]>;
+  /** The same one at a time, where the source can read them so (memory stays bounded). */
+  streamDecisions?(filter?: DecisionFilter): AsyncIterable<Decision>;
   /** Decisions as recorded when the log was written, or null when the source has none (an export). */
   recordedDecisions(filter?: DecisionFilter): Promise<Decision[] | null>;
   /** Replays with the current rules, without changing anything (`skip` leaves entries out). */
   replay(options?: ReplayOptions): Promise<{ state: LedgerState; entries: number; headSeq: number }>;
-  /** Checks the chain (and, for a ledger, the signed checkpoints). */
-  verify(): Promise<VerifyReport>;
+  /** Checks the chain (and, for a ledger, the signed checkpoints); `onProgress` gets the seq reached. */
+  verify(options?: { onProgress?: (seq: number) => void }): Promise<VerifyReport>;
   stateHash(state?: LedgerState): string;
   sliceVersions(): SliceVersions;
   close(): Promise<void>;
@@ -62,9 +64,10 @@ export async function openLogSource(path: string): Promise<LogSource> {
     state: () => ledger.state(),
     stateAt: (seq) => ledger.stateAt(seq),
     decisions: (filter) => ledger.decisions(filter),
+    streamDecisions: (filter) => ledger.streamDecisions(filter),
     recordedDecisions: (filter) => ledger.recordedDecisions(filter),
     replay: (options) => ledger.replay(options),
-    verify: () => ledger.verify(),
+    verify: (options) => ledger.verify(options),
     stateHash: (state) => ledger.stateHash(state),
     sliceVersions: () => ledger.sliceVersions(),
     close: () => ledger.close(),

@@ -4,10 +4,12 @@ import type { CommandModule } from '../command.js';
 import { sourceOption, type CliContext } from '../context.js';
 import { compact, keyValues, plural, prose, table } from '../format.js';
 import { OutFile } from '../outfile.js';
+import { Progress } from '../progress.js';
 
 interface ReportOptions {
   html?: string;
   json?: boolean;
+  quiet?: boolean;
 }
 
 /**
@@ -67,6 +69,26 @@ export function reportLines(r: AnomalyReport): string[] {
   return lines;
 }
 
+/**
+ * `JSON.stringify(report)` and a newline, in pieces: one string of a million anomalies
+ * would take gigabytes, or pass V8's limit on a string's length.
+ */
+export function* reportJson(report: AnomalyReport): Generator<string> {
+  const { log, totals, anomalies, timeline } = report;
+  const head = compact({ log, totals, anomalies: [], timeline });
+  const at = head.indexOf('"anomalies":[]') + '"anomalies":['.length;
+  yield head.slice(0, at);
+  let piece = '';
+  for (let i = 0; i < anomalies.length; i++) {
+    piece += (i === 0 ? '' : ',') + compact(anomalies[i]);
+    if (piece.length >= 1 << 16) {
+      yield piece;
+      piece = '';
+    }
+  }
+  yield `${piece}${head.slice(at)}\n`;
+}
+
 export const reportCommand: CommandModule = {
   name: 'report',
   create(ctx: CliContext) {
@@ -86,9 +108,12 @@ export const reportCommand: CommandModule = {
       .addOption(sourceOption())
       .option('--html <file>', 'also write the report as one self-contained HTML file')
       .option('--json', 'print the report as one JSON document: {log, totals, anomalies, timeline}')
+      .option('-q, --quiet', 'no progress bar on stderr (there is none when stderr is not a terminal)')
       .addHelpText('after', '\nExamples:\n  keyledger report --source copy-of-ledger/\n  keyledger report --source export.ndjson --html report.html')
       .action(async (opts: ReportOptions, cmd: Command) => {
-        const report = await ctx.withSource(cmd, (source) => anomalyReport(source));
+        const progress = new Progress(ctx.io.stderr, { label: 'reading the log', unit: 'entries', quiet: opts.quiet });
+        const report = await ctx.withSource(cmd, (source) => anomalyReport(source, progress.active ? { onProgress: (done, total) => progress.update(Math.round(done), total) } : {}));
+        progress.done();
         if (opts.html !== undefined) {
           const file = await OutFile.create(opts.html);
           try {
@@ -100,7 +125,7 @@ export const reportCommand: CommandModule = {
           }
           await ctx.note(`wrote the HTML report to ${opts.html}`);
         }
-        if (opts.json) await ctx.out.line(compact(report));
+        if (opts.json) for (const piece of reportJson(report)) await ctx.out.write(piece);
         else for (const line of reportLines(report)) await ctx.out.line(line);
       });
   },
