@@ -7,6 +7,7 @@ import { openLedger } from '../../src/ledger.js';
 import { fingerprint, ledgerWithTables, tables } from '../helpers/damage.js';
 import { tamperLog } from '../helpers/tamper.js';
 import { tempDir } from '../helpers/tmp.js';
+import { EXIT } from '../../tools/errors.js';
 
 const CLI = fileURLToPath(new URL('../../tools/cli.js', import.meta.url));
 
@@ -61,12 +62,12 @@ describe('keyledger on a damaged store', function () {
   it('export stops at the first gap, names it, exits non-zero, and --out leaves no file', () => {
     assert.ok(first > 0, 'verify ran first');
     const r = run(['--db', damaged, 'export']);
-    assert.equal(r.code, 1);
+    assert.equal(r.code, EXIT.FAILED);
     assert.match(r.stderr, new RegExp(`entries ${first}–${last} are unreadable \\(a damaged table\\): the export stops there, after ${first} entries`));
     assert.equal(r.stdout.trim().split('\n').length, first);
     const out = join(dir.path, 'stopped.ndjson');
     const o = run(['--db', damaged, 'export', '--out', out]);
-    assert.equal(o.code, 1);
+    assert.equal(o.code, EXIT.FAILED);
     assert.deepEqual(readdirSync(dir.path).filter((f) => f.startsWith('stopped')), []);
   });
 
@@ -85,7 +86,7 @@ describe('keyledger on a damaged store', function () {
     cpSync(pristine, path, { recursive: true });
     await tamperLog(path, (log) => log.del(7));
     const r = run(['--db', path, 'export', '--to', '20']);
-    assert.equal(r.code, 1);
+    assert.equal(r.code, EXIT.FAILED);
     assert.match(r.stderr, /entry 7 is missing: the export stops there, after 7 entries/);
     const s = run(['--db', path, 'export', '--to', '20', '--skip-damaged']);
     assert.equal(s.code, 0);
@@ -97,7 +98,7 @@ describe('keyledger on a damaged store', function () {
     const before = fingerprint(damaged);
     const line = JSON.stringify({ kind: 'room_event', room_id: '!r:example.org', received_at: 1, event: { event_id: '$x', sender: '@b:example.org', origin_server_ts: 1, type: 'm.room.message', content: { body: 'x' } } });
     const r = run(['--db', damaged, 'ingest'], `${line}\n`);
-    assert.equal(r.code, 1);
+    assert.equal(r.code, EXIT.FAILED);
     assert.match(r.stderr, new RegExp(`entries ${first}–${last} of the log cannot be read.*refusing to append to a damaged log: nothing was ingested`));
     const ledger = await openLedger({ path: damaged, readOnly: true });
     assert.equal(ledger.headSeq(), head);
@@ -112,10 +113,10 @@ describe('keyledger on a damaged store', function () {
     unlinkSync(join(path, 'CURRENT'));
     const before = fingerprint(path);
     const init = run(['--db', path, 'init', '--user', '@alice:example.org', '--device', 'ALICEDEV']);
-    assert.equal(init.code, 1);
+    assert.equal(init.code, EXIT.FAILED);
     assert.match(init.stderr, /LevelDB files without CURRENT: the ledger is damaged, not absent/);
     const verify = run(['--db', path, 'verify']);
-    assert.equal(verify.code, 1);
+    assert.equal(verify.code, EXIT.FAILED);
     assert.match(verify.stderr, /LevelDB files without CURRENT/);
     assert.deepEqual(fingerprint(path), before);
   });

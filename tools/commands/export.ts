@@ -36,7 +36,7 @@ export const exportCommand: CommandModule = {
             'keys) are redacted unless --include-secrets; a redacted entry no longer matches its\n' +
             'hash, so verify the ledger itself, not a redacted export.\n\n' +
             'An export is the whole range or it fails: at the first entry that is missing or\n' +
-            'cannot be read (a damaged table) it stops with exit code 1, naming the entries\n' +
+            'cannot be read (a damaged table) it stops with exit code 3, naming the entries\n' +
             '(and --out leaves no file). With --skip-damaged it goes on past them and lists\n' +
             'on stderr every range it skipped.',
         ),

@@ -74,8 +74,9 @@ export function reportLines(r: AnomalyReport): string[] {
  * would take gigabytes, or pass V8's limit on a string's length.
  */
 export function* reportJson(report: AnomalyReport): Generator<string> {
-  const { log, totals, anomalies, timeline } = report;
-  const head = compact({ log, totals, anomalies: [], timeline });
+  const { anomalies } = report;
+  // Every field in the report's own order (incidents, outsideTimeline…), anomalies spliced in.
+  const head = compact({ ...report, anomalies: [] });
   const at = head.indexOf('"anomalies":[]') + '"anomalies":['.length;
   yield head.slice(0, at);
   let piece = '';
