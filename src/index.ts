@@ -27,6 +27,7 @@ export { diffDecisions } from './analysis/decision-diff.js';
 export { describeEntry } from './analysis/entry-line.js';
 export { explainDecision, ruleOf } from './analysis/decision-view.js';
 export { anomalyReport } from './analysis/report.js';
+export { anomalyReportJson } from './analysis/report-stream.js';
 export { reportHtml } from './analysis/report-html.js';
 export {
   KeyledgerError,

@@ -139,8 +139,8 @@ export async function anomalyReport(source: LogSource, options: AnomalyReportOpt
     if (progress && (entries & 4095) === 0) progress(((2 * total) + e.seq + 1) / 3, total);
     timer.add(e);
   }
-  const { bySeq, first, last } = timer.result();
-  const times = new Map([...seqs].filter((s) => bySeq.has(s)).map((s) => [s, bySeq.get(s)!]));
+  const { timeOf, first, last } = timer.result();
+  const times = new Map([...seqs].filter((s) => timeOf(s) !== undefined).map((s) => [s, timeOf(s)!]));
   const iso = (seq: number) => (times.has(seq) ? new Date(times.get(seq)!).toISOString() : null);
   for (const a of fromDecisions) a.time = iso(a.seq);
   const found: Found[] = [
@@ -186,12 +186,13 @@ export async function anomalyReport(source: LogSource, options: AnomalyReportOpt
     totals: { anomalies: anomalies.length, byFamily: familyCounts(anomalies), byCode: codeCounts(anomalies) },
     anomalies,
     incidents: grouped.map((g) => ({ cause: complete.get(g.cause)!, effects: g.effects.map((e) => complete.get(e)!) })),
-    timeline: hasTime ? timeline(inSpan, times, first, last) : [],
+    timeline: hasTime ? timeline(inSpan, (seq) => times.get(seq), first, last) : [],
     outsideTimeline: anomalies.length - (hasTime ? inSpan.length : 0),
   };
 }
 
-function fromDecision(d: Decision, time: string | null): Omit<Anomaly, 'command' | 'causedBy'> {
+/** A decision's anomaly, before its deeper command and its cause are known (secrets redacted). */
+export function fromDecision(d: Decision, time: string | null): Omit<Anomaly, 'command' | 'causedBy'> {
   return {
     seq: d.seq,
     time,
@@ -206,7 +207,7 @@ function fromDecision(d: Decision, time: string | null): Omit<Anomaly, 'command'
 }
 
 /** Two lists in log order, merged into one in log order. */
-function mergeBySeq(a: readonly Decision[], b: readonly Decision[]): Decision[] {
+export function mergeBySeq(a: readonly Decision[], b: readonly Decision[]): Decision[] {
   const out: Decision[] = [];
   let i = 0;
   let j = 0;
@@ -215,7 +216,7 @@ function mergeBySeq(a: readonly Decision[], b: readonly Decision[]): Decision[] 
 }
 
 /** Counts in descending order, ties by name, so the output is stable. */
-function ranked<T extends { count: number }>(items: Iterable<T>, name: (t: T) => string): T[] {
+export function ranked<T extends { count: number }>(items: Iterable<T>, name: (t: T) => string): T[] {
   return [...items].sort((x, y) => y.count - x.count || name(x).localeCompare(name(y)));
 }
 
@@ -232,17 +233,19 @@ function codeCounts(anomalies: readonly Anomaly[]): CodeCount[] {
     if (c) c.count++;
     else counts.set(a.code, { first: a, count: 1 });
   }
-  const rows = [...counts.values()].map(({ first, count }): CodeCount => {
-    const reason = first.outcome === 'integrity' ? integrityCode(first.code, String(first.detail.message ?? '')) : byCode.get(first.code);
-    return {
-      code: first.code,
-      family: first.family,
-      outcome: first.outcome,
-      count,
-      summary: reason?.summary ?? '(a code no slice lists)',
-      spec: reason?.spec ?? '',
-      section: reason?.section ?? '',
-    };
-  });
-  return ranked(rows, (r) => r.code);
+  return ranked([...counts.values()].map(({ first, count }) => codeCount(first, count)), (r) => r.code);
+}
+
+/** The row of one code, described by the first anomaly that has it. */
+export function codeCount(first: Pick<Anomaly, 'code' | 'family' | 'outcome' | 'detail'>, count: number): CodeCount {
+  const reason = first.outcome === 'integrity' ? integrityCode(first.code, String(first.detail.message ?? '')) : byCode.get(first.code);
+  return {
+    code: first.code,
+    family: first.family,
+    outcome: first.outcome,
+    count,
+    summary: reason?.summary ?? '(a code no slice lists)',
+    spec: reason?.spec ?? '',
+    section: reason?.section ?? '',
+  };
 }
