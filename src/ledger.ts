@@ -37,7 +37,7 @@ import { inspectFolder } from './log/leveldb-files.js';
 import { Vault } from './vault.js';
 import { recoverState } from './recover.js';
 import { describeRoomEvent, roomEventArguments, type DecryptedRoomEvent, type DecryptRoomEventOptions } from './room-event.js';
-import { RoomEventRepeats } from './room-event-repeat.js';
+import { RoomEventRepeats, uncleanEventPuts } from './room-event-repeat.js';
 import type { TrustRequirement } from './trust-requirement.js';
 import { verifyLedger, type VerifyOptions, type VerifyReport } from './verify.js';
 import { ENGINE_VERSION } from './version.js';
@@ -430,7 +430,7 @@ export class Ledger {
     const how = { trustRequirement: options.trustRequirement ?? this.options.trustRequirement ?? 'untrusted', forensic: options.forensic === true };
     this.assertWritable();
     const state = this.durableState;
-    this.repeats ??= new RoomEventRepeats(this.store.log, this.ingestor!, (fromSeq, toSeq) => this.decisions({ fromSeq, toSeq }));
+    this.repeats ??= new RoomEventRepeats(this.store.log, this.store.unclean, this.ingestor!, (fromSeq, toSeq) => this.decisions({ fromSeq, toSeq }));
     const repeat = await this.repeats.answer(state, roomId, event);
     if (repeat !== null) return describeRoomEvent(state, roomId, event, { result: repeat, ...how, repeated: true });
     const result = await this.ingestUnknown({ kind: 'room_event', room_id: roomId, event, ...(receivedAt !== undefined ? { received_at: receivedAt } : {}) });
@@ -629,6 +629,7 @@ export class Ledger {
       unfolded = entries.length;
     }
     ops.push(...decisionPuts(this.store, decisions));
+    ops.push(...uncleanEventPuts(entries, decisions));
     const bySeq = new Map<number, Decision[]>();
     for (const d of decisions) {
       const list = bySeq.get(d.seq);

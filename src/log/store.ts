@@ -34,7 +34,10 @@ export type BatchOp = AbstractBatchOperation<Db, string, string>;
  * - `recorded`: the same as decided when the entry was written, never rewritten;
  * - `snap`: seq → signed snapshot / checkpoint;
  * - `meta`: small facts about the ledger (format, owner);
- * - `vault`: secrets (pickled Olm account and sessions), never in the log.
+ * - `vault`: secrets (pickled Olm account and sessions), never in the log;
+ * - `unclean`: `room event_id` → the last fact of a room event that did not decrypt cleanly
+ *   (derived, written in the same batch; lets a repeated `decryptRoomEvent` be answered
+ *   from the log without the projected state growing with every undecryptable event).
  */
 export class LedgerStore {
   readonly log: Sub;
@@ -43,6 +46,7 @@ export class LedgerStore {
   readonly snap: Sub;
   readonly meta: Sub;
   readonly vault: Sub;
+  readonly unclean: Sub;
 
   private constructor(readonly path: string, readonly db: Db) {
     const sub = (name: string) => db.sublevel<string, string>(name, { valueEncoding: 'utf8' }) as unknown as Sub;
@@ -52,6 +56,7 @@ export class LedgerStore {
     this.snap = sub('snap');
     this.meta = sub('meta');
     this.vault = sub('vault');
+    this.unclean = sub('unclean');
   }
 
   /** True when a LevelDB exists at `path`. */
