@@ -48,13 +48,18 @@ export function decisionPuts(store: LedgerStore, decisions: readonly Decision[],
 
 /** Reads persisted decisions in log order: the current view, or as recorded when written. */
 export async function readDecisions(store: LedgerStore, f: DecisionFilter, which: 'current' | 'recorded' = 'current'): Promise<Decision[]> {
+  const out: Decision[] = [];
+  for await (const d of iterateDecisions(store, f, which)) out.push(d);
+  return out;
+}
+
+/** The same, one at a time: memory stays bounded whatever the number of decisions. */
+export async function* iterateDecisions(store: LedgerStore, f: DecisionFilter, which: 'current' | 'recorded' = 'current'): AsyncGenerator<Decision> {
   const range: { gte?: string; lt?: string } = {};
   if (f.fromSeq !== undefined) range.gte = seqKey(f.fromSeq);
   if (f.toSeq !== undefined) range.lt = seqKey(f.toSeq + 1);
-  const out: Decision[] = [];
   for await (const value of (which === 'current' ? store.decisions : store.recorded).values(range)) {
     const d = JSON.parse(value) as Decision;
-    if (matches(d, f)) out.push(d);
+    if (matches(d, f)) yield d;
   }
-  return out;
 }

@@ -13,10 +13,37 @@ export class KeyledgerError extends Error {
   }
 }
 
-/** Another process (or another open handle) holds the ledger's write lock. */
+/**
+ * Another process (or another open handle) holds the ledger's write lock. LevelDB allows
+ * one process at a time, readers included.
+ */
 export class LedgerLockedError extends KeyledgerError {
   constructor(readonly path: string, cause?: unknown) {
-    super('ledger.locked', `the ledger at ${path} is open in another process (one writer at a time; open it read-only from a copy)`, { cause });
+    super(
+      'ledger.locked',
+      `the ledger at ${path} is open in another process (LevelDB allows one at a time). To analyse it while it runs, ` +
+        'have that process write a consistent copy with `ledger.copyTo(dir)` and analyse the copy; or stop the writer first. ' +
+        'Do not copy the folder with cp: a copy taken during a write can be inconsistent',
+      { cause },
+    );
+  }
+}
+
+/**
+ * The folder is not a ledger and not empty (LevelDB files without `CURRENT`, files of
+ * something else, a LevelDB without a ledger in it), or the ledger's log is known to be
+ * damaged and nothing more may be appended to it. Nothing is created or written there;
+ * `found` lists the files seen, when that is the reason.
+ */
+export class LedgerDamagedError extends KeyledgerError {
+  constructor(
+    readonly path: string,
+    detail: string,
+    readonly found: readonly string[] = [],
+    cause?: unknown,
+  ) {
+    const seen = found.length === 0 ? '' : `; found ${found.slice(0, 8).join(', ')}${found.length > 8 ? `, +${found.length - 8} more` : ''}`;
+    super('ledger.damaged', `${detail} (at ${path}${seen})`, { cause });
   }
 }
 
@@ -108,9 +135,59 @@ export class StoreKeyRequiredError extends KeyledgerError {
   }
 }
 
-/** A stored record (snapshot, vault, entry) is not what this engine can read. */
+/** A stored record (snapshot, vault, entry) or a LevelDB file is not what this engine can read. */
 export class CorruptStoreError extends KeyledgerError {
-  constructor(message: string, cause?: unknown) {
-    super('store.corrupt', message, { cause });
+  constructor(message: string, cause?: unknown, code = 'store.corrupt') {
+    super(code, message, { cause });
   }
+}
+
+/**
+ * Entries `first`–`last` of the log cannot be read (a damaged table block); `last` is null
+ * when nothing after `first` could be read. Whatever was readable before them was.
+ */
+export class UnreadableEntriesError extends CorruptStoreError {
+  constructor(
+    readonly first: number,
+    readonly last: number | null,
+    cause?: unknown,
+  ) {
+    super(`${last === null ? `the log cannot be read from entry ${first} on` : first === last ? `entry ${first} of the log cannot be read` : `entries ${first}–${last} of the log cannot be read`}: a table of the ledger is damaged (${causeText(cause)})`, cause);
+  }
+}
+
+/** A file LevelDB needs is gone (`file`: its name in the ledger folder). */
+export class StoreMissingFileError extends CorruptStoreError {
+  constructor(
+    readonly path: string,
+    readonly file: string,
+    cause?: unknown,
+  ) {
+    super(`the ledger at ${path} is damaged: its file ${file} is missing (restore the folder from a backup; nothing was created or changed there)`, cause, 'store.missing_file');
+  }
+}
+
+/** The disk holding the ledger is full. Nothing acknowledged was lost. */
+export class StoreFullError extends KeyledgerError {
+  constructor(readonly path: string, cause?: unknown) {
+    super('store.full', `the disk holding the ledger at ${path} is full: free some space and retry (nothing acknowledged was lost)`, { cause });
+  }
+}
+
+/** The ledger's folder cannot be written: a read-only file system, or no permission. */
+export class StoreReadOnlyError extends KeyledgerError {
+  constructor(readonly path: string, why: string, cause?: unknown) {
+    super('store.read_only', `the ledger at ${path} cannot be written: ${why} (LevelDB writes even to open a ledger: copy the folder to a writable place, or remount it read-write)`, { cause });
+  }
+}
+
+/** The innermost message of an error chain (LevelDB hides its reason under `cause`). */
+export function causeText(err: unknown): string {
+  let e = err as { message?: unknown; cause?: unknown } | undefined;
+  let text = String(e?.message ?? err);
+  for (let depth = 0; depth < 5 && e?.cause !== undefined; depth++) {
+    e = e.cause as { message?: unknown; cause?: unknown };
+    if (typeof e?.message === 'string') text = e.message;
+  }
+  return text;
 }

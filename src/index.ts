@@ -27,6 +27,7 @@ export { diffDecisions } from './analysis/decision-diff.js';
 export { describeEntry } from './analysis/entry-line.js';
 export { explainDecision, ruleOf } from './analysis/decision-view.js';
 export { anomalyReport } from './analysis/report/report.js';
+export { anomalyReportJson } from './analysis/report/stream.js';
 export { reportHtml } from './analysis/report/html.js';
 export {
   KeyledgerError,
@@ -41,7 +42,13 @@ export {
   VaultRecordError,
   StoreKeyRequiredError,
   CorruptStoreError,
+  LedgerDamagedError,
+  UnreadableEntriesError,
+  StoreMissingFileError,
+  StoreFullError,
+  StoreReadOnlyError,
 } from './errors.js';
+export { storeError } from './log/store-errors.js';
 export { redactSecrets, redactRawText, REDACTED } from './redact.js';
 export { canonicalJson } from './canonical.js';
 export { ENGINE_VERSION } from './version.js';
@@ -96,7 +103,7 @@ export type { RejudgeResult, Rejudgeable } from './analysis/rejudge.js';
 export type { DecisionChange, DecisionField } from './analysis/decision-diff.js';
 export type { EntryLine } from './analysis/entry-line.js';
 export type { ExplainedDecision, Rule } from './analysis/decision-view.js';
-export type { AnomalyReport, Anomaly, AnomalyOutcome, CodeCount, FamilyCount, Incident, TimelineBucket } from './analysis/report/report.js';
+export type { AnomalyReport, AnomalyReportOptions, Anomaly, AnomalyOutcome, CodeCount, FamilyCount, Incident, TimelineBucket } from './analysis/report/report.js';
 export type { SessionRecord, SessionAuthenticity, SessionSourceType } from '../projections/megolm/state.js';
 export type { SessionProvenance } from '../projections/megolm/selectors.js';
 export type { UtdCause, UtdCauseName } from '../projections/megolm/utd.js';

@@ -9,16 +9,18 @@ import type { AnySlice } from '../projections/slice.js';
 import { OwnAccount, type KeysUploadBody, type SignedDeviceKeys } from './account.js';
 import { OlmCryptoPort } from './crypto/port.js';
 import { loadOlm } from './crypto/olm.js';
-import { decisionPuts, matches, readDecisions, type DecisionFilter } from './decision-store.js';
+import { decisionPuts, iterateDecisions, matches, readDecisions, type DecisionFilter } from './decision-store.js';
 import {
   CorruptStoreError,
   InputDecodeError,
   StoreKeyRequiredError,
   LedgerClosedError,
+  LedgerDamagedError,
   LedgerIdentityMismatchError,
   LedgerNotFoundError,
   LedgerReadOnlyError,
   LedgerWriteError,
+  UnreadableEntriesError,
   VaultKeyError,
 } from './errors.js';
 import { revealSecrets } from './reveal.js';
@@ -29,11 +31,13 @@ import { Ingestor, type RoomEventPlaintext } from './ingest/ingestor.js';
 import { LedgerStore, type BatchOp } from './log/store.js';
 import { Projector, stateHash, type LedgerState, type SliceVersions } from './runtime/projector.js';
 import { canonicalJson } from './canonical.js';
-import { checkpointMessage, latestSnapshot, snapshotPut, type Snapshot } from './snapshots.js';
+import { checkpointMessage, latestSnapshot, snapshotPut, snapshotsToPrune, type Snapshot } from './snapshots.js';
+import { copyStore } from './log/copy.js';
+import { inspectFolder } from './log/leveldb-files.js';
 import { Vault } from './vault.js';
 import { recoverState } from './recover.js';
 import { describeRoomEvent, roomEventArguments, type DecryptedRoomEvent, type DecryptRoomEventOptions } from './room-event.js';
-import { RoomEventRepeats } from './room-event-repeat.js';
+import { RoomEventRepeats, uncleanEventPuts } from './room-event-repeat.js';
 import type { TrustRequirement } from './trust-requirement.js';
 import { verifyLedger, type VerifyOptions, type VerifyReport } from './verify.js';
 import { ENGINE_VERSION } from './version.js';
@@ -68,6 +72,11 @@ export interface LedgerOptions {
   unencryptedVault?: boolean;
   /** Write a signed snapshot every this many entries (default 10,000) and on close. */
   snapshotEvery?: number;
+  /**
+   * Snapshots kept: the newest this many (default 3); older ones are deleted when a new
+   * one is written. Each holds a whole state, and only the newest is read on opening.
+   */
+  keepSnapshots?: number;
   /** The clock that stamps entries without `received_at` (tests pass a fixed one). */
   now?: () => number;
   /** Slices to fold, in order (default: every slice keyledger ships). */
@@ -173,7 +182,14 @@ interface LedgerMeta {
  * On creation the engine makes our device's olm Account, keeps it pickled in the vault
  * and writes the log's first entry (`ledger_created`, our public keys).
  *
+ * A ledger is created only in an absent or empty folder; anything else is refused before
+ * LevelDB touches it, so a damaged ledger is never replaced by a new one.
+ *
  * @throws LedgerNotFoundError when there is no ledger and not enough to create one.
+ * @throws LedgerDamagedError when the folder holds something that is not a whole ledger
+ *   (LevelDB files without `CURRENT`, other files), or a writable open finds its log unreadable.
+ * @throws StoreMissingFileError, StoreFullError, StoreReadOnlyError, CorruptStoreError:
+ *   what is wrong with the LevelDB folder, by name.
  * @throws LedgerLockedError when another process has it open.
  * @throws LedgerIdentityMismatchError when it belongs to another user or device.
  * @throws VaultKeyError when the store key is missing or wrong.
@@ -181,9 +197,8 @@ interface LedgerMeta {
 export async function openLedger(options: LedgerOptions): Promise<Ledger> {
   const readOnly = options.readOnly ?? false;
   const canCreate = !readOnly && options.userId !== undefined && options.deviceId !== undefined;
-  const exists = LedgerStore.exists(options.path);
-  if (!exists && !canCreate) throw new LedgerNotFoundError(options.path);
-  if (!exists) assertVaultChoice(options);
+  // A ledger about to be created: its vault's protection is a choice made before anything is written.
+  if (canCreate && (await inspectFolder(options.path)) !== 'leveldb') assertVaultChoice(options);
   const olm = await loadOlm();
   const store = await LedgerStore.open(options.path, canCreate);
   try {
@@ -267,7 +282,12 @@ export class Ledger {
     const projector = new Projector(options.slices ?? defaultSlices, crypto);
     const meta = await store.getJson<LedgerMeta>(store.meta, 'ledger');
     try {
-      if (meta === undefined) return await Ledger.create(store, olm, crypto, projector, options);
+      if (meta === undefined) {
+        // A LevelDB with keys but no ledger record is not ours to write into.
+        if (!(await store.isEmpty())) throw new LedgerDamagedError(store.path, 'a LevelDB that holds data but no ledger record: refusing to create a ledger in it');
+        if (readOnly || options.userId === undefined || options.deviceId === undefined) throw new LedgerNotFoundError(store.path);
+        return await Ledger.create(store, olm, crypto, projector, options);
+      }
       const who = `${meta.user_id} ${meta.device_id}`;
       if (options.userId !== undefined && options.userId !== meta.user_id) throw new LedgerIdentityMismatchError(store.path, `${options.userId} ${options.deviceId ?? ''}`.trim(), who);
       if (options.deviceId !== undefined && options.deviceId !== meta.device_id) throw new LedgerIdentityMismatchError(store.path, `${options.userId ?? meta.user_id} ${options.deviceId}`, who);
@@ -285,7 +305,13 @@ export class Ledger {
       const genesis = (await store.entries(0, 0).next().catch(() => ({ value: undefined }))).value?.[0] as LedgerEntry<string, LedgerCreatedPayload> | undefined;
       const keys = genesis?.kind === 'ledger_created' ? genesis.payload.keys : account?.identityKeys() ?? { ed25519: '', curve25519: '' };
       const owner = { userId: meta.user_id, deviceId: meta.device_id, ...keys };
-      const init = await recoverState(store, projector, readOnly);
+      let init: Awaited<ReturnType<typeof recoverState>>;
+      try {
+        init = await recoverState(store, projector, readOnly);
+      } catch (err) {
+        if (err instanceof UnreadableEntriesError) throw new LedgerDamagedError(store.path, `${err.message}: nothing may be appended to it (open it read-only, or run \`keyledger verify\`)`, [], err);
+        throw err;
+      }
       const ingestor = account && vault ? await Ingestor.load(olm, account, vault) : null;
       const ledger = new Ledger(store, crypto, projector, account, vault, ingestor, options, readOnly, owner, init.init);
       ledger.memoryDecisions = init.memoryDecisions;
@@ -404,7 +430,7 @@ export class Ledger {
     const how = { trustRequirement: options.trustRequirement ?? this.options.trustRequirement ?? 'untrusted', forensic: options.forensic === true };
     this.assertWritable();
     const state = this.durableState;
-    this.repeats ??= new RoomEventRepeats(this.store.log, this.ingestor!, (fromSeq, toSeq) => this.decisions({ fromSeq, toSeq }));
+    this.repeats ??= new RoomEventRepeats(this.store.log, this.store.unclean, this.ingestor!, (fromSeq, toSeq) => this.decisions({ fromSeq, toSeq }));
     const repeat = await this.repeats.answer(state, roomId, event);
     if (repeat !== null) return describeRoomEvent(state, roomId, event, { result: repeat, ...how, repeated: true });
     const result = await this.ingestUnknown({ kind: 'room_event', room_id: roomId, event, ...(receivedAt !== undefined ? { received_at: receivedAt } : {}) });
@@ -603,6 +629,7 @@ export class Ledger {
       unfolded = entries.length;
     }
     ops.push(...decisionPuts(this.store, decisions));
+    ops.push(...uncleanEventPuts(entries, decisions));
     const bySeq = new Map<number, Decision[]>();
     for (const d of decisions) {
       const list = bySeq.get(d.seq);
@@ -647,7 +674,7 @@ export class Ledger {
       signature: this.account.sign(checkpointMessage(header)),
       state,
     };
-    await this.store.write([snapshotPut(this.store, snapshot)], false);
+    await this.store.write([snapshotPut(this.store, snapshot), ...(await snapshotsToPrune(this.store, head.seq, this.options.keepSnapshots ?? 3))], false);
     this.lastSnapshotSeq = head.seq;
   }
 
@@ -760,6 +787,19 @@ export class Ledger {
   }
 
   /**
+   * Decisions in log order, narrowed by `filter`, one at a time (for `for await`): memory
+   * stays bounded whatever their number, where {@link decisions} collects them.
+   */
+  async *streamDecisions(filter: DecisionFilter = {}): AsyncGenerator<Decision> {
+    this.assertOpen();
+    if (this.memoryDecisions !== null) {
+      for (const d of this.memoryDecisions) if (matches(d, filter)) yield d;
+      return;
+    }
+    yield* iterateDecisions(this.store, filter);
+  }
+
+  /**
    * Decisions as they were taken when each entry was written, whatever the rules since
    * (`decisions` follows the current rules). Empty for ledgers written before they were kept.
    */
@@ -785,13 +825,32 @@ export class Ledger {
   /**
    * Written entries with `from <= seq <= to`, in order: iterate them with `for await`
    * (read in chunks, for logs of any size), or `await` the call for an array.
+   *
+   * @throws UnreadableEntriesError at entries that cannot be read (a damaged table), naming
+   *   them; with `onUnreadable`, they are reported to it and skipped instead.
    */
-  entries(range: { from?: number; to?: number } = {}): EntryRange {
+  entries(range: { from?: number; to?: number; onUnreadable?: (gap: { first: number; last: number | null }) => void } = {}): EntryRange {
     this.assertOpen();
     const to = Math.min(range.to ?? Number.MAX_SAFE_INTEGER, this.durableHead.seq);
     const store = this.store;
     async function* read(): AsyncGenerator<LedgerEntry> {
-      for await (const chunk of store.entries(range.from ?? 0, to)) for (const e of chunk) yield toPlain(e);
+      for await (const chunk of store.entries(range.from ?? 0, to, range.onUnreadable)) {
+        for (const e of chunk) {
+          let plain: LedgerEntry;
+          try {
+            plain = toPlain(e);
+          } catch (err) {
+            // A payload that read back changed (LevelDB does not check block checksums on
+            // reads) is no longer JSON: the entry is unreadable.
+            if (!(err instanceof SyntaxError)) throw err;
+            const gap = { first: e.seq, last: e.seq, unreadable: true, cause: err };
+            if (range.onUnreadable === undefined) throw store.unreadable(gap);
+            range.onUnreadable(gap);
+            continue;
+          }
+          yield plain;
+        }
+      }
     }
     return {
       [Symbol.asyncIterator]: read,
@@ -805,11 +864,40 @@ export class Ledger {
     };
   }
 
+  /**
+   * Reads every record of the log, without decoding it, to find a damaged table before
+   * anything is appended after it (0.9 s for 200,000 entries here: linear in the log).
+   *
+   * @throws UnreadableEntriesError naming the first entries that cannot be read; the
+   *   ledger then refuses to append ({@link LedgerDamagedError}).
+   */
+  async checkLogReadable(onProgress?: (seq: number) => void): Promise<void> {
+    this.assertOpen();
+    await this.writing;
+    await this.store.checkReadable(onProgress);
+  }
+
+  /**
+   * Writes a consistent copy of the ledger into `dir` (absent or empty) from the process
+   * that holds it, while ingestion goes on: everything is read from one LevelDB snapshot,
+   * so the copy holds whole batches only and `verify` passes on it. The copy is for
+   * analysis (open it read-only): the vault (our Olm account and sessions) is left out
+   * unless `vault: true`, which makes a backup that can be opened for writing.
+   *
+   * @throws LedgerDamagedError when `dir` is not absent or empty; the store errors when
+   *   it cannot be written.
+   */
+  async copyTo(dir: string, options: { vault?: boolean } = {}): Promise<{ entries: number; headSeq: number }> {
+    this.assertOpen();
+    return copyStore(this.store, dir, { vault: options.vault ?? false });
+  }
+
   /** Checks the hash chain, the signed checkpoints and the snapshot state hashes. */
   async verify(options: VerifyOptions = {}): Promise<VerifyReport> {
     this.assertOpen();
     await this.writing;
-    return verifyLedger(this.store, this.projector, this.crypto, { ...options, expectedSigner: options.expectedSigner ?? this.owner.ed25519 });
+    // (No key when the genesis entry could not be read: the checkpoints then name it.)
+    return verifyLedger(this.store, this.projector, this.crypto, { ...options, expectedSigner: options.expectedSigner ?? (this.owner.ed25519 || undefined) });
   }
 
   /**
@@ -849,5 +937,7 @@ export class Ledger {
     this.assertOpen();
     if (this.readOnly) throw new LedgerReadOnlyError();
     if (this.failure) throw this.failure;
+    const damage = this.store.damage;
+    if (damage) throw new LedgerDamagedError(this.store.path, `the log is damaged (${damage.message}): nothing more is appended to it`, [], damage);
   }
 }

@@ -11,14 +11,14 @@ import type { LedgerEntry } from '../events/entry.js';
 import type { RoomEventEnvelope } from '../events/envelope.js';
 import type { MegolmDecryptedPayload, MegolmUndecryptablePayload } from '../events/facts.js';
 import { MEGOLM_V1 } from '../events/megolm.js';
-import { indexSighting, megolmSessionForEvent, uncleanEventFact, utdCause } from '../projections/megolm/selectors.js';
+import { indexSighting, megolmSessionForEvent, utdCause } from '../projections/megolm/selectors.js';
 import type { Decision } from '../projections/decision.js';
 import { canonicalJson } from './canonical.js';
 import type { Ingestor, RoomEventPlaintext } from './ingest/ingestor.js';
 import type { IngestResult } from './ledger.js';
 import { megolmMessageIndex } from './ingest/megolm-keys.js';
 import { decodeEntryText, seqKey } from './log/entry-codec.js';
-import type { Sub } from './log/store.js';
+import type { BatchOp, Sub } from './log/store.js';
 import type { LedgerState } from './runtime/projector.js';
 
 /** The logged input of an earlier call for the same event, the fact ingestion derived from it, and how it went. */
@@ -33,6 +33,36 @@ export interface LoggedRoomEvent {
 /** Reads logged entries by seq (undefined for a seq not in the log). */
 type Reader = (seqs: readonly number[]) => Promise<readonly (LedgerEntry | undefined)[]>;
 
+/** Finds the last fact of a room event that did not decrypt cleanly, by room and event ID. */
+type UncleanLookup = (roomId: string, eventId: string) => Promise<number | undefined>;
+
+/** The key of a room event in the store's `unclean` index. */
+function uncleanKey(roomId: string, eventId: string): string {
+  return `${roomId} ${eventId}`;
+}
+
+/**
+ * The index puts for a batch: each room-event fact that did not decrypt cleanly (an
+ * undecryptable one, or a decrypted one the megolm slice decided on: a clean decryption
+ * gets no decision) under its room and event ID. Kept beside the log, not in the projected
+ * state: a log of a million undecryptable events must not make every snapshot, replay and
+ * start-up carry a million records. Root-level keys with the sublevel's prefix, as decisions.
+ */
+export function uncleanEventPuts(entries: readonly LedgerEntry[], decisions: readonly Decision[]): BatchOp[] {
+  let decided: Set<number> | undefined;
+  const ops: BatchOp[] = [];
+  for (const e of entries) {
+    if (e.kind !== 'megolm_undecryptable' && e.kind !== 'megolm_decrypted') continue;
+    if (e.kind === 'megolm_decrypted') {
+      decided ??= new Set(decisions.filter((d) => d.parts.kind === 'event').map((d) => d.seq));
+      if (!decided.has(e.seq)) continue;
+    }
+    const p = e.payload as MegolmDecryptedPayload | MegolmUndecryptablePayload;
+    ops.push({ type: 'put', key: `!unclean!${uncleanKey(p.room_id, p.event_id)}`, value: String(e.seq) } as BatchOp);
+  }
+  return ops;
+}
+
 /**
  * The earlier logging of `event` in `roomId` when the logged event is the same, key for
  * key, and logging it again could not change what the ledger says: found as the first
@@ -40,7 +70,7 @@ type Reader = (seqs: readonly number[]) => Promise<readonly (LedgerEntry | undef
  * decrypt cleanly (refused, or undecryptable while no key for it has come since). Else null.
  * Costs a few map lookups when there is none, and one read of two entries when there is.
  */
-export async function loggedRepeat(state: LedgerState, roomId: string, event: unknown, read: Reader): Promise<LoggedRoomEvent | null> {
+export async function loggedRepeat(state: LedgerState, roomId: string, event: unknown, read: Reader, unclean: UncleanLookup): Promise<LoggedRoomEvent | null> {
   if (event === null || typeof event !== 'object') return null;
   const e = event as { type?: unknown; event_id?: unknown; origin_server_ts?: unknown; content?: unknown };
   const content = (e.content ?? null) as { algorithm?: unknown; sender_key?: unknown; session_id?: unknown; ciphertext?: unknown } | null;
@@ -51,7 +81,7 @@ export async function loggedRepeat(state: LedgerState, roomId: string, event: un
   const session = megolmSessionForEvent(state, roomId, senderKey, content.session_id);
   const sighting = session === undefined || index === null ? undefined : indexSighting(state, roomId, session.senderKey, content.session_id, index);
   const clean = sighting !== undefined && sighting.eventId === e.event_id && sighting.originServerTs === e.origin_server_ts;
-  const factSeq = clean ? sighting.seq : uncleanEventFact(state, roomId, e.event_id);
+  const factSeq = clean ? sighting.seq : await unclean(roomId, e.event_id);
   if (factSeq === undefined) return null;
   // Ingestion writes an input's facts right after it.
   const [input, fact] = await read([factSeq - 1, factSeq]);
@@ -87,13 +117,14 @@ export class RoomEventRepeats {
 
   constructor(
     private readonly log: Sub,
+    private readonly uncleanIndex: Sub,
     private readonly ingestor: Ingestor,
     private readonly decisionsBetween: (fromSeq: number, toSeq: number) => Promise<Decision[]>,
   ) {}
 
   /** The answer of the earlier logging of this very event, or null when it must be logged. */
   async answer(state: LedgerState, roomId: string, event: unknown): Promise<RepeatedResult | null> {
-    const logged = await loggedRepeat(state, roomId, event, this.read);
+    const logged = await loggedRepeat(state, roomId, event, this.read, this.unclean);
     if (logged === null) return null;
     // Megolm decryption is reproducible from the logged key: the plaintext was never logged.
     let plaintext: RoomEventPlaintext | undefined;
@@ -104,6 +135,11 @@ export class RoomEventRepeats {
     const decisions = logged.outcome === 'clean' ? [] : await this.decisionsBetween(logged.inputSeq, logged.factSeq);
     return { seq: logged.inputSeq, decisions, ...(plaintext !== undefined ? { plaintext } : {}) };
   }
+
+  private readonly unclean: UncleanLookup = async (roomId, eventId) => {
+    const seq = await this.uncleanIndex.get(uncleanKey(roomId, eventId));
+    return seq === undefined ? undefined : Number(seq);
+  };
 
   private readonly read: Reader = (seqs) =>
     new Promise((resolve, reject) => {

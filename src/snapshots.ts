@@ -72,3 +72,14 @@ export async function snapshotHeaders(snap: Sub): Promise<(Omit<Snapshot, 'state
   }
   return out;
 }
+
+/**
+ * Deletions that leave the newest `keep` snapshots once one at `newSeq` is written (each
+ * holds a whole state: 25 of a 50k-device state were a gigabyte).
+ */
+export async function snapshotsToPrune(store: LedgerStore, newSeq: number, keep: number): Promise<BatchOp[]> {
+  const older: string[] = [];
+  for await (const key of store.snap.keys({ lt: seqKey(newSeq) })) older.push(key);
+  const drop = older.slice(0, Math.max(0, older.length - Math.max(1, keep) + 1));
+  return drop.map((key) => ({ type: 'del', sublevel: store.snap, key }) as BatchOp);
+}

@@ -1,6 +1,6 @@
 import { GENESIS_PREV_HASH, type LedgerCreatedPayload, type LedgerEntry } from '../events/entry.js';
 import type { CryptoPort } from '../projections/port.js';
-import { entryHash } from './log/entry-codec.js';
+import { entryHash, seqKey } from './log/entry-codec.js';
 import type { LedgerStore } from './log/store.js';
 import { stateHash, type LedgerState, type Projector } from './runtime/projector.js';
 import { checkpointMessage, sameVersions, type Snapshot } from './snapshots.js';
@@ -46,14 +46,17 @@ export async function verifyLedger(store: LedgerStore, projector: Projector, cry
   const problems: VerifyProblem[] = [];
   const warnings: string[] = [];
   const problem = (seq: number, code: string, message: string) => problems.push({ seq, code, message });
-  const snapshots = new Map<number, Snapshot | null>();
-  for await (const [key, value] of store.snap.iterator()) {
+  // Only the seqs up front: a snapshot holds a whole state, so each is read when the
+  // replay reaches it and dropped after (25 states of 50k devices are gigabytes).
+  const snapshotSeqs = new Set<number>();
+  for await (const key of store.snap.keys()) snapshotSeqs.add(Number(key));
+  const readSnapshot = async (seq: number): Promise<Snapshot | null> => {
     try {
-      snapshots.set(Number(key), JSON.parse(value) as Snapshot);
+      return JSON.parse((await store.snap.get(seqKey(seq)))!) as Snapshot;
     } catch {
-      snapshots.set(Number(key), null);
+      return null;
     }
-  }
+  };
   let signer = options.expectedSigner ?? null;
   const replay = options.replay ?? true;
   let state: LedgerState = projector.initial();
@@ -69,8 +72,20 @@ export async function verifyLedger(store: LedgerStore, projector: Projector, cry
   let count = 0;
   let head: LedgerEntry | null = null;
   const validCheckpoints: number[] = [];
-  for await (const chunk of store.rawLog()) {
-    for (const [key, value] of chunk) {
+  let lastProgress = 0;
+  for await (const read of store.scan()) {
+    if ('gap' in read) {
+      const { first, last, unreadable } = read.gap;
+      if (unreadable) {
+        const range = last === null ? `entries from ${first} on` : first === last ? `entry ${first}` : `entries ${first}–${last}`;
+        problem(first, 'chain.unreadable', `${range} cannot be read: a table of the ledger is damaged (first unreadable seq ${first}, last ${last ?? 'unknown: nothing after it could be read'})`);
+        replayBroken = true;
+        prevHash = '';
+        if (last !== null) expected = last + 1;
+      }
+      continue;
+    }
+    for (const [key, value] of read.records) {
       const keySeq = Number(key);
       count++;
       if (keySeq !== expected) {
@@ -118,13 +133,16 @@ export async function verifyLedger(store: LedgerStore, projector: Projector, cry
       expected = keySeq + 1;
       head = entry;
       pending.push(entry);
-      if (snapshots.has(keySeq)) {
+      if (snapshotSeqs.has(keySeq)) {
         flush();
-        if (checkCheckpoint(keySeq, entry, snapshots.get(keySeq) ?? null)) validCheckpoints.push(keySeq);
+        if (checkCheckpoint(keySeq, entry, await readSnapshot(keySeq))) validCheckpoints.push(keySeq);
       } else if (pending.length >= 2048) {
         flush();
       }
-      if (count % 50_000 === 0) options.onProgress?.(keySeq);
+      if (count - lastProgress >= 4096) {
+        lastProgress = count;
+        options.onProgress?.(keySeq);
+      }
     }
   }
   flush();
@@ -158,7 +176,7 @@ export async function verifyLedger(store: LedgerStore, projector: Projector, cry
   }
 
   const headSeq = head?.seq ?? -1;
-  for (const seq of snapshots.keys()) {
+  for (const seq of snapshotSeqs) {
     if (seq > headSeq) problem(headSeq + 1, 'checkpoint.beyond_head', `a checkpoint signs entry ${seq} but the log ends at ${headSeq} (entries were removed)`);
   }
   if (count === 0) problem(0, 'chain.empty', 'the log is empty');
@@ -175,7 +193,7 @@ export async function verifyLedger(store: LedgerStore, projector: Projector, cry
     headHash: head?.hash ?? null,
     firstBadSeq: problems[0]?.seq ?? null,
     problems,
-    checkpoints: { count: snapshots.size, valid: validCheckpoints.length, lastValidSeq: lastValid, signer },
+    checkpoints: { count: snapshotSeqs.size, valid: validCheckpoints.length, lastValidSeq: lastValid, signer },
     uncoveredTail,
     warnings,
   };

@@ -1,5 +1,5 @@
 import { CommanderError } from 'commander';
-import { KeyledgerError, LedgerNotFoundError } from '../src/index.js';
+import { KeyledgerError, LedgerNotFoundError, storeError } from '../src/index.js';
 import { OutputClosedError } from './io.js';
 
 /**
@@ -37,6 +37,12 @@ export function oneLine(text: string): string {
   return text.replace(/\s*\n\s*/g, ' ').trim();
 }
 
+/** What the CLI adds to a library error: the command that helps next. */
+const CLI_HINTS: Readonly<Record<string, string>> = {
+  'ledger.damaged': ' — `keyledger verify` names the entries that can still be read, when the folder opens',
+  'store.corrupt': ' — `keyledger verify` names what can still be read; restore the folder from a backup',
+};
+
 /**
  * What the user reads for an error: one line, never a stack trace. Engine errors and
  * our own carry human messages; anything else is an unexpected failure, named as such
@@ -46,8 +52,11 @@ export function describeError(err: unknown): string {
   // The library names its own call; on the command line the way to a ledger is `init`,
   // or an export to read instead.
   if (err instanceof LedgerNotFoundError) return `no ledger at ${err.path} (create one with \`keyledger init\`, or read an export with --source FILE)`;
-  if (err instanceof KeyledgerError || err instanceof CliError) return oneLine(err.message);
+  if (err instanceof KeyledgerError) return oneLine(`${err.message}${CLI_HINTS[err.code] ?? ''}`);
+  if (err instanceof CliError) return oneLine(err.message);
   const e = err as NodeJS.ErrnoException | undefined;
+  // A LevelDB error that reached us unnamed: name it as the library does.
+  if (typeof e?.code === 'string' && e.code.startsWith('LEVEL_')) return describeError(storeError(err, 'the --db folder'));
   if (e && typeof e === 'object' && typeof e.code === 'string' && typeof e.syscall === 'string') {
     // A Node system error: "ENOENT: no such file or directory, open 'x'" is readable as is.
     return oneLine(e.message);

@@ -1,4 +1,4 @@
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream, rmSync, type WriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
@@ -21,9 +21,42 @@ function reason(err: NodeJS.ErrnoException): string {
   }
 }
 
+/** Partial files not yet committed or aborted, removed if the process is stopped. */
+const pending = new Set<string>();
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+const EXIT_CODES: Record<(typeof SIGNALS)[number], number> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
+
+function removePending(): void {
+  for (const tmp of pending) rmSync(tmp, { force: true });
+  pending.clear();
+}
+
+function onSignal(signal: (typeof SIGNALS)[number]): void {
+  removePending();
+  // Another handler (ingest's Ctrl-C) decides for itself; alone, we stop as the signal would.
+  if (process.listenerCount(signal) <= 1) process.exit(EXIT_CODES[signal]);
+}
+
+function track(tmp: string): void {
+  if (pending.size === 0) {
+    for (const s of SIGNALS) process.on(s, onSignal);
+    process.on('exit', removePending);
+  }
+  pending.add(tmp);
+}
+
+function untrack(tmp: string): void {
+  pending.delete(tmp);
+  if (pending.size === 0) {
+    for (const s of SIGNALS) process.off(s, onSignal);
+    process.off('exit', removePending);
+  }
+}
+
 /**
  * An output file written whole or not at all: lines go to `FILE.partial-PID`, which is
- * renamed to FILE on `commit()` and removed on `abort()`.
+ * renamed to FILE on `commit()` and removed on `abort()`, on Ctrl-C or a kill signal, and
+ * when the process exits without committing (only SIGKILL can leave it behind).
  */
 export class OutFile {
   private failure: NodeJS.ErrnoException | undefined;
@@ -42,9 +75,11 @@ export class OutFile {
   static async create(path: string): Promise<OutFile> {
     const tmp = `${path}.partial-${process.pid}`;
     const stream = createWriteStream(tmp, { flags: 'wx' });
+    track(tmp); // before the file exists: a signal from now on removes it
     try {
       await once(stream, 'open');
     } catch (err) {
+      untrack(tmp);
       throw new CliError(`cannot write ${path}: ${reason(err as NodeJS.ErrnoException)}`);
     }
     return new OutFile(path, tmp, stream);
@@ -62,6 +97,7 @@ export class OutFile {
       await finished(this.stream);
       this.check();
       await rename(this.tmp, this.path);
+      untrack(this.tmp);
     } catch (err) {
       await this.abort();
       throw err instanceof CliError ? err : new CliError(`cannot write ${this.path}: ${reason(err as NodeJS.ErrnoException)}`);
@@ -71,5 +107,6 @@ export class OutFile {
   async abort(): Promise<void> {
     this.stream.destroy();
     await rm(this.tmp, { force: true });
+    untrack(this.tmp);
   }
 }

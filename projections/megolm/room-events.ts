@@ -11,7 +11,7 @@ import { hmPeek, hmSet } from '../hashmap.js';
 import { deviceByCurveKey, deviceRecord } from '../identities/selectors.js';
 import type { ReduceContext } from '../slice.js';
 import { earlier, record } from './decide.js';
-import { roomEventKey, sessionKey, type MegolmState } from './state.js';
+import { sessionKey, type MegolmState } from './state.js';
 import { utdCauseOf } from './utd.js';
 
 /** An `m.room.encrypted` room event that is not Megolm: ingestion derives nothing from it. */
@@ -27,7 +27,7 @@ export function foldRoomEvent(entry: EntryOf<'room_event'>, ctx: ReduceContext):
 
 export function foldMegolmDecrypted(state: MegolmState, entry: EntryOf<'megolm_decrypted'>, ctx: ReduceContext): void {
   const p = entry.payload;
-  if (!judgeDecrypted(state, entry, p, ctx)) hmSet(state.uncleanEvents, roomEventKey(p.room_id, p.event_id), entry.seq);
+  judgeDecrypted(state, entry, p, ctx);
 }
 
 /** The rules on a decrypted room event; false when one refused it. */
@@ -71,7 +71,6 @@ function judgeDecrypted(state: MegolmState, entry: LedgerEntry, p: MegolmDecrypt
 
 export function foldMegolmUndecryptable(state: MegolmState, entry: EntryOf<'megolm_undecryptable'>, ctx: ReduceContext): void {
   const p = entry.payload;
-  hmSet(state.uncleanEvents, roomEventKey(p.room_id, p.event_id), entry.seq);
   const why = utdCauseOf(state, p.room_id, p.sender_key ?? undefined, p.session_id, p.message_index, p.reason);
   record(ctx, 'megolm.undecryptable', subject('event', p.event_id), earlier(entry.seq, p.input_seq, why.seq), {
     cause: why.cause, reason: p.reason, room_id: p.room_id, session_id: p.session_id, sender_key: p.sender_key, message_index: p.message_index, ...why.detail,

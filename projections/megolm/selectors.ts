@@ -7,7 +7,7 @@ import { deviceByCurveKey, deviceTrust } from '../identities/selectors.js';
 import type { DeviceRef } from '../identities/state.js';
 import type { DeviceTrust } from '../identities/trust.js';
 import {
-  roomEventKey, roomSessionKey, sessionKey, type IndexSighting, type KeyRequestRecord, type MegolmState, type SessionRecord, type SessionRejection, type WithheldNotice,
+  roomSessionKey, sessionKey, type IndexSighting, type KeyRequestRecord, type MegolmState, type SessionRecord, type SessionRejection, type WithheldNotice,
   ANY_SENDER,
 } from './state.js';
 import { rejectionFor, sessionForEvent, utdCauseOf, type UtdCause } from './utd.js';
@@ -92,10 +92,4 @@ export function sessionRejection(root: Root, roomId: string, sessionId: string, 
 export function indexSighting(root: Root, roomId: string, senderKey: string, sessionId: string, messageIndex: number): IndexSighting | undefined {
   const state = megolm(root);
   return state === undefined ? undefined : hmPeek(state.sightings, `${sessionKey(roomId, senderKey, sessionId)} ${messageIndex}`);
-}
-
-/** The last fact about a room event that did not decrypt cleanly (undecryptable, or refused by a rule), by event ID. */
-export function uncleanEventFact(root: Root, roomId: string, eventId: string): number | undefined {
-  const state = megolm(root);
-  return state === undefined ? undefined : hmPeek(state.uncleanEvents, roomEventKey(roomId, eventId));
 }

@@ -19,10 +19,13 @@ import { foldOlmWithheld, foldPlaintextToDevice } from './to-device.js';
  * is not noted at all; the creator's key at a stored copy's index authenticates it.
  * Version 3: a session whose room key came before its sender's device was listed is
  * authenticated (or not) when a `/keys/query` lists that device.
+ * Version 4: room events that did not decrypt cleanly are no longer indexed in the state
+ * (one record per undecryptable event grew it without bound); the ledger keeps that index
+ * beside the log (`src/room-event-repeat.ts`).
  */
 export const megolmSlice: Slice<MegolmState> = {
   name: 'megolm',
-  version: 3,
+  version: 4,
   initial: initialMegolm,
   reduce(state, entry, ctx) {
     switch (entry.kind) {

@@ -132,12 +132,6 @@ export interface MegolmState {
   sightings: HashedMap<IndexSighting>;
   /** Key: a sender's Curve25519 key no /keys/query has listed → the sessions it delivered, until one does. */
   awaitingDevice: HashedMap<AwaitedDevice[]>;
-  /**
-   * Key: `${roomId} ${eventId}` → the last fact about that event when it did not decrypt
-   * cleanly (undecryptable, or refused), so the same event given again is answered from the
-   * log; a clean one is found through `sightings`. Nothing is added on the clean path.
-   */
-  uncleanEvents: HashedMap<number>;
 }
 
 export function initialMegolm(): MegolmState {
@@ -151,7 +145,6 @@ export function initialMegolm(): MegolmState {
     requests: emptyHashedMap(),
     sightings: emptyHashedMap(),
     awaitingDevice: emptyHashedMap(),
-    uncleanEvents: emptyHashedMap(),
   };
 }
 
@@ -165,11 +158,6 @@ export function roomSessionKey(roomId: string, sessionId: string): string {
 
 /** The sender key a request without one is filed under: it covers every sender key. */
 export const ANY_SENDER = '*';
-
-/** The key of a room event in `uncleanEvents`. */
-export function roomEventKey(roomId: string, eventId: string): string {
-  return `${roomId} ${eventId}`;
-}
 
 /** The key of a session in `sessions`. */
 export function sessionKey(roomId: string, senderKey: string, sessionId: string): string {

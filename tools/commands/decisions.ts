@@ -2,7 +2,8 @@ import { Command, Option } from 'commander';
 import type { Decision, DecisionFilter } from '../../src/index.js';
 import type { CommandModule } from '../command.js';
 import { sourceOption, type CliContext } from '../context.js';
-import { compact, keyValues, prose, table } from '../format.js';
+import { compact, keyValues, outputWidth, prose, tableLines } from '../format.js';
+import { Progress } from '../progress.js';
 import { oneOf, parseSeq } from '../parse.js';
 import { redactDecision } from '../redact.js';
 
@@ -16,6 +17,7 @@ interface DecisionsOptions {
   from?: number;
   to?: number;
   json?: boolean;
+  quiet?: boolean;
 }
 
 export const decisionsCommand: CommandModule = {
@@ -36,7 +38,8 @@ export const decisionsCommand: CommandModule = {
       .addOption(new Option('--from <seq>', 'only decisions caused by entries from this seq').argParser(parseSeq))
       .addOption(new Option('--to <seq>', 'only decisions caused by entries up to this seq').argParser(parseSeq))
       .addOption(sourceOption())
-      .option('--json', 'JSON lines: seq, code, outcome, subject, parts (its IDs as fields), because, slice, detail')
+      .option('--json', 'JSON lines: seq, code, outcome, subject, parts (its IDs as fields), because, slice, detail (values whole; the table cuts them to the terminal width)')
+      .option('-q, --quiet', 'no progress bar on stderr (there is none when stderr is not a terminal)')
       .addHelpText('after', '\nExamples:\n  keyledger decisions --outcome rejected\n  keyledger decisions --code input.rejected --json\n  keyledger decisions --source export.ndjson --code forwarded_key.')
       .action(async (opts: DecisionsOptions, cmd: Command) => {
         const filter: DecisionFilter = {};
@@ -46,29 +49,41 @@ export const decisionsCommand: CommandModule = {
         if (opts.slice !== undefined) filter.slice = opts.slice;
         if (opts.from !== undefined) filter.fromSeq = opts.from;
         if (opts.to !== undefined) filter.toSeq = opts.to;
-        const decisions = await ctx.withSource(cmd, (source) => source.decisions(filter));
-        const shown = decisions.map(redactDecision);
-        if (opts.json) {
-          for (const d of shown) {
-            await ctx.out.line(compact({ seq: d.seq, code: d.code, outcome: d.outcome, subject: d.subject, parts: d.parts, because: d.because, slice: d.slice, ...(d.detail ? { detail: d.detail } : {}) }));
+        // Streamed: a million decisions are never in memory at once.
+        await ctx.withSource(cmd, async (source) => {
+          const progress = new Progress(ctx.io.stderr, { label: 'reading decisions', unit: 'entries', quiet: opts.quiet });
+          const total = source.headSeq() + 1;
+          const decisions = async function* () {
+            for await (const d of source.streamDecisions ? source.streamDecisions(filter) : await source.decisions(filter)) {
+              progress.update(d.seq + 1, total);
+              yield redactDecision(d);
+            }
+          };
+          try {
+            if (opts.json) {
+              for await (const d of decisions()) {
+                await ctx.out.line(compact({ seq: d.seq, code: d.code, outcome: d.outcome, subject: d.subject, parts: d.parts, because: d.because, slice: d.slice, ...(d.detail ? { detail: d.detail } : {}) }));
+              }
+              return;
+            }
+            let shown = 0;
+            const rows = async function* () {
+              for await (const d of decisions()) {
+                shown++;
+                yield [String(d.seq), d.outcome, d.code, d.subject, d.because.length === 0 ? '-' : d.because.join(','), keyValues(d.detail)];
+              }
+            };
+            const width = outputWidth(ctx.io.stdout, ctx.io.env);
+            // SUBJECT, BECAUSE and DETAIL give up width first; --json has every value whole.
+            for await (const line of tableLines(['SEQ', 'OUTCOME', 'CODE', 'SUBJECT', 'BECAUSE', 'DETAIL'], rows(), { width, flexible: [3, 4, 5, 2], minWidth: 12 })) {
+              if (shown === 0) break; // the header alone: nothing matched
+              await ctx.out.line(line);
+            }
+            if (shown === 0) await ctx.out.line('no decisions match');
+          } finally {
+            progress.done();
           }
-          return;
-        }
-        if (shown.length === 0) {
-          await ctx.out.line('no decisions match');
-          return;
-        }
-        const withDetail = shown.some((d) => d.detail !== undefined && Object.keys(d.detail).length > 0);
-        const header = ['SEQ', 'OUTCOME', 'CODE', 'SUBJECT', 'BECAUSE', ...(withDetail ? ['DETAIL'] : [])];
-        const rows = shown.map((d) => [
-          String(d.seq),
-          d.outcome,
-          d.code,
-          d.subject,
-          d.because.length === 0 ? '-' : d.because.join(','),
-          ...(withDetail ? [keyValues(d.detail)] : []),
-        ]);
-        for (const line of table(header, rows)) await ctx.out.line(line);
+        });
       });
   },
 };

@@ -84,6 +84,10 @@ export const ingestCommand: CommandModule = {
 };
 
 async function ingestAll(ctx: CliContext, ledger: Ledger, lines: AsyncIterable<NumberedInput>, opts: IngestOptions): Promise<void> {
+  // Nothing is appended after a damaged table: the whole log is read (not decoded) first.
+  await ledger.checkLogReadable().catch((err: unknown) => {
+    throw new CliError(`${describeError(err)}; refusing to append to a damaged log: nothing was ingested`);
+  });
   let ingested = 0;
   let rejected = 0;
   for await (const batch of inBatches(lines, opts.batch)) {

@@ -1,13 +1,15 @@
 import { Command } from 'commander';
-import { anomalyReport, reportHtml, type AnomalyReport } from '../../src/index.js';
+import { anomalyReport, anomalyReportJson, reportHtml, type AnomalyReport } from '../../src/index.js';
 import type { CommandModule } from '../command.js';
 import { sourceOption, type CliContext } from '../context.js';
 import { compact, keyValues, plural, prose, table } from '../format.js';
 import { OutFile } from '../outfile.js';
+import { Progress } from '../progress.js';
 
 interface ReportOptions {
   html?: string;
   json?: boolean;
+  quiet?: boolean;
 }
 
 /**
@@ -67,6 +69,34 @@ export function reportLines(r: AnomalyReport): string[] {
   return lines;
 }
 
+/**
+ * `JSON.stringify(report)` and a newline, in pieces: one string of a million anomalies
+ * would take gigabytes, or pass V8's limit on a string's length. For a report already in
+ * memory (with `--html`); `--json` alone streams it with `anomalyReportJson`.
+ */
+export function* reportJson(report: AnomalyReport): Generator<string> {
+  let piece = '{';
+  let key = 0;
+  for (const [name, value] of Object.entries(report)) {
+    if (value === undefined) continue; // as JSON.stringify leaves it out
+    piece += `${key++ === 0 ? '' : ','}${compact(name)}:`;
+    if (!Array.isArray(value)) {
+      piece += compact(value);
+      continue;
+    }
+    piece += '[';
+    for (let i = 0; i < value.length; i++) {
+      piece += (i === 0 ? '' : ',') + compact(value[i]);
+      if (piece.length >= 1 << 16) {
+        yield piece;
+        piece = '';
+      }
+    }
+    piece += ']';
+  }
+  yield `${piece}}\n`;
+}
+
 export const reportCommand: CommandModule = {
   name: 'report',
   create(ctx: CliContext) {
@@ -85,10 +115,30 @@ export const reportCommand: CommandModule = {
       )
       .addOption(sourceOption())
       .option('--html <file>', 'also write the report as one self-contained HTML file')
-      .option('--json', 'print the report as one JSON document: {log, totals, anomalies, timeline}')
+      .option('--json', 'print the report as one JSON document: {log, totals, anomalies, incidents, timeline, outsideTimeline}')
+      .option('-q, --quiet', 'no progress bar on stderr (there is none when stderr is not a terminal)')
       .addHelpText('after', '\nExamples:\n  keyledger report --source copy-of-ledger/\n  keyledger report --source export.ndjson --html report.html')
       .action(async (opts: ReportOptions, cmd: Command) => {
-        const report = await ctx.withSource(cmd, (source) => anomalyReport(source));
+        const progress = new Progress(ctx.io.stderr, { label: 'reading the log', unit: 'entries', quiet: opts.quiet });
+        const onProgress = (done: number, total: number) => progress.update(Math.round(done), total);
+        if (opts.json && opts.html === undefined) {
+          // Written as it is made: the whole report of a million anomalies took gigabytes.
+          // On one terminal the bar would land inside the JSON: it stops where the output starts.
+          const sameScreen = (ctx.io.stdout as { isTTY?: boolean }).isTTY === true;
+          let writing = false;
+          await ctx.withSource(cmd, async (source) => {
+            const options = progress.active ? { onProgress: (done: number, total: number) => writing || onProgress(done, total) } : {};
+            for await (const piece of anomalyReportJson(source, options)) {
+              if (sameScreen && !writing) progress.done();
+              writing = sameScreen;
+              await ctx.out.write(piece);
+            }
+          });
+          progress.done();
+          return;
+        }
+        const report = await ctx.withSource(cmd, (source) => anomalyReport(source, progress.active ? { onProgress } : {}));
+        progress.done();
         if (opts.html !== undefined) {
           const file = await OutFile.create(opts.html);
           try {
@@ -100,7 +150,7 @@ export const reportCommand: CommandModule = {
           }
           await ctx.note(`wrote the HTML report to ${opts.html}`);
         }
-        if (opts.json) await ctx.out.line(compact(report));
+        if (opts.json) for (const piece of reportJson(report)) await ctx.out.write(piece);
         else for (const line of reportLines(report)) await ctx.out.line(line);
       });
   },

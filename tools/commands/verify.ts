@@ -4,11 +4,13 @@ import type { VerifyReport } from '../../src/index.js';
 import type { CommandModule } from '../command.js';
 import { sourceOption, type CliContext } from '../context.js';
 import { compact, plural, prose } from '../format.js';
+import { Progress } from '../progress.js';
 
 interface VerifyOptions {
   deviceKey?: string;
   replay: boolean;
   json?: boolean;
+  quiet?: boolean;
 }
 
 /** Problems listed in the human report; --json has them all. */
@@ -54,8 +56,9 @@ export const verifyCommand: CommandModule = {
       .option('--no-replay', 'skip replaying the log (faster; snapshot states are not re-derived)')
       .option('--json', 'print the report as one JSON object')
       .addOption(sourceOption())
+      .option('-q, --quiet', 'no progress bar on stderr (there is none when stderr is not a terminal)')
       .action(async (opts: VerifyOptions, cmd: Command) => {
-        const progress = ctx.err.isTTY && !opts.json;
+        const progress = new Progress(ctx.io.stderr, { label: 'verifying', unit: 'entries', quiet: opts.quiet });
         const path = ctx.sourcePath(cmd);
         // An NDJSON export (a file) has a chain to check but no checkpoints or snapshots.
         const report = isFile(path)
@@ -64,11 +67,11 @@ export const verifyCommand: CommandModule = {
               ledger.verify({
                 expectedSigner: opts.deviceKey,
                 replay: opts.replay,
-                onProgress: progress ? (seq) => void ctx.io.stderr.write(`\rverifying… seq ${seq}`) : undefined,
+                onProgress: progress.active ? (seq) => progress.update(seq + 1, ledger.headSeq() + 1) : undefined,
               }),
               { path },
             );
-        if (progress && report.entries >= 50_000) ctx.io.stderr.write('\r\x1b[K');
+        progress.done();
         if (opts.json) await ctx.out.line(compact(report));
         else for (const line of reportLines(report)) await ctx.out.line(line);
         if (!report.ok) ctx.exitCode = 1;

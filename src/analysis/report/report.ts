@@ -97,6 +97,15 @@ export interface AnomalyReport {
 
 const byCode = new Map(reasonCodes.map((c) => [c.code, c]));
 
+/** An anomaly before its deeper command and its cause are known. */
+type Found = Omit<Anomaly, 'command' | 'causedBy'>;
+
+/** Options of {@link anomalyReport}. */
+export interface AnomalyReportOptions {
+  /** Called as the log is read: about `done` of `total` entries' worth of work. */
+  onProgress?: (done: number, total: number) => void;
+}
+
 /**
  * Lists every anomaly in a log: each decision whose outcome is `rejected` or `flagged`
  * (under the current rules) and each problem `verify()` finds, with the time of its entry,
@@ -106,22 +115,37 @@ const byCode = new Map(reasonCodes.map((c) => [c.code, c]));
  *
  * @throws whatever the source throws while reading (a `CorruptStoreError`, a closed ledger).
  */
-export async function anomalyReport(source: LogSource): Promise<AnomalyReport> {
-  const verify = await source.verify();
-  const decisions = mergeBySeq(await source.decisions({ outcome: 'rejected' }), await source.decisions({ outcome: 'flagged' }));
-  const seqs = new Set<number>([...decisions.map((d) => d.seq), ...verify.problems.map((p) => p.seq)]);
+export async function anomalyReport(source: LogSource, options: AnomalyReportOptions = {}): Promise<AnomalyReport> {
+  const total = source.headSeq() + 1;
+  const progress = options.onProgress;
+  // Three passes over the log (verify, decisions, times): progress counts them as one.
+  const verify = await source.verify(progress ? { onProgress: (seq) => progress((seq + 1) / 3, total) } : undefined);
+  // Each decision becomes its anomaly as it is read (time filled in below): a million
+  // decisions are never held twice.
+  const fromDecisions: { -readonly [K in keyof Found]: Found[K] }[] = [];
+  if (source.streamDecisions) {
+    for await (const d of source.streamDecisions()) if (d.outcome === 'rejected' || d.outcome === 'flagged') fromDecisions.push(fromDecision(d, null));
+    // As the two lists merged below: at one seq, rejected before flagged (the sort is stable).
+    fromDecisions.sort((a, b) => a.seq - b.seq || (a.outcome === b.outcome ? 0 : a.outcome === 'rejected' ? -1 : 1));
+  } else {
+    for (const d of mergeBySeq(await source.decisions({ outcome: 'rejected' }), await source.decisions({ outcome: 'flagged' }))) fromDecisions.push(fromDecision(d, null));
+  }
+  progress?.((2 * total) / 3, total);
+  const seqs = new Set<number>([...fromDecisions.map((a) => a.seq), ...verify.problems.map((p) => p.seq)]);
   const timer = new EntryTimer();
   let entries = 0;
   for await (const e of source.entries()) {
     entries++;
+    if (progress && (entries & 4095) === 0) progress(((2 * total) + e.seq + 1) / 3, total);
     timer.add(e);
   }
-  const { bySeq, first, last } = timer.result();
-  const times = new Map([...seqs].filter((s) => bySeq.has(s)).map((s) => [s, bySeq.get(s)!]));
+  const { timeOf, first, last } = timer.result();
+  const times = new Map([...seqs].filter((s) => timeOf(s) !== undefined).map((s) => [s, timeOf(s)!]));
   const iso = (seq: number) => (times.has(seq) ? new Date(times.get(seq)!).toISOString() : null);
-  const found: Omit<Anomaly, 'command' | 'causedBy'>[] = [
-    ...decisions.map((d) => fromDecision(d, iso(d.seq))),
-    ...verify.problems.map((p): Omit<Anomaly, 'command' | 'causedBy'> => ({
+  for (const a of fromDecisions) a.time = iso(a.seq);
+  const found: Found[] = [
+    ...fromDecisions,
+    ...verify.problems.map((p): Found => ({
       seq: p.seq,
       time: iso(p.seq),
       family: familyOf(p.code),
@@ -162,12 +186,13 @@ export async function anomalyReport(source: LogSource): Promise<AnomalyReport> {
     totals: { anomalies: anomalies.length, byFamily: familyCounts(anomalies), byCode: codeCounts(anomalies) },
     anomalies,
     incidents: grouped.map((g) => ({ cause: complete.get(g.cause)!, effects: g.effects.map((e) => complete.get(e)!) })),
-    timeline: hasTime ? timeline(inSpan, times, first, last) : [],
+    timeline: hasTime ? timeline(inSpan, (seq) => times.get(seq), first, last) : [],
     outsideTimeline: anomalies.length - (hasTime ? inSpan.length : 0),
   };
 }
 
-function fromDecision(d: Decision, time: string | null): Omit<Anomaly, 'command' | 'causedBy'> {
+/** A decision's anomaly, before its deeper command and its cause are known (secrets redacted). */
+export function fromDecision(d: Decision, time: string | null): Omit<Anomaly, 'command' | 'causedBy'> {
   return {
     seq: d.seq,
     time,
@@ -182,7 +207,7 @@ function fromDecision(d: Decision, time: string | null): Omit<Anomaly, 'command'
 }
 
 /** Two lists in log order, merged into one in log order. */
-function mergeBySeq(a: readonly Decision[], b: readonly Decision[]): Decision[] {
+export function mergeBySeq(a: readonly Decision[], b: readonly Decision[]): Decision[] {
   const out: Decision[] = [];
   let i = 0;
   let j = 0;
@@ -191,7 +216,7 @@ function mergeBySeq(a: readonly Decision[], b: readonly Decision[]): Decision[] 
 }
 
 /** Counts in descending order, ties by name, so the output is stable. */
-function ranked<T extends { count: number }>(items: Iterable<T>, name: (t: T) => string): T[] {
+export function ranked<T extends { count: number }>(items: Iterable<T>, name: (t: T) => string): T[] {
   return [...items].sort((x, y) => y.count - x.count || name(x).localeCompare(name(y)));
 }
 
@@ -208,17 +233,19 @@ function codeCounts(anomalies: readonly Anomaly[]): CodeCount[] {
     if (c) c.count++;
     else counts.set(a.code, { first: a, count: 1 });
   }
-  const rows = [...counts.values()].map(({ first, count }): CodeCount => {
-    const reason = first.outcome === 'integrity' ? integrityCode(first.code, String(first.detail.message ?? '')) : byCode.get(first.code);
-    return {
-      code: first.code,
-      family: first.family,
-      outcome: first.outcome,
-      count,
-      summary: reason?.summary ?? '(a code no slice lists)',
-      spec: reason?.spec ?? '',
-      section: reason?.section ?? '',
-    };
-  });
-  return ranked(rows, (r) => r.code);
+  return ranked([...counts.values()].map(({ first, count }) => codeCount(first, count)), (r) => r.code);
+}
+
+/** The row of one code, described by the first anomaly that has it. */
+export function codeCount(first: Pick<Anomaly, 'code' | 'family' | 'outcome' | 'detail'>, count: number): CodeCount {
+  const reason = first.outcome === 'integrity' ? integrityCode(first.code, String(first.detail.message ?? '')) : byCode.get(first.code);
+  return {
+    code: first.code,
+    family: first.family,
+    outcome: first.outcome,
+    count,
+    summary: reason?.summary ?? '(a code no slice lists)',
+    spec: reason?.spec ?? '',
+    section: reason?.section ?? '',
+  };
 }

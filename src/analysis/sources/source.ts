@@ -25,12 +25,14 @@ export interface LogSource {
   stateAt(seq: number): Promise<LedgerState>;
   /** Decisions under the current rules, in log order. */
   decisions(filter?: DecisionFilter): Promise<Decision[]>;
+  /** The same one at a time, where the source can read them so (memory stays bounded). */
+  streamDecisions?(filter?: DecisionFilter): AsyncIterable<Decision>;
   /** Decisions as recorded when the log was written, or null when the source has none (an export). */
   recordedDecisions(filter?: DecisionFilter): Promise<Decision[] | null>;
   /** Replays with the current rules, without changing anything (`skip` leaves entries out). */
   replay(options?: ReplayOptions): Promise<{ state: LedgerState; entries: number; headSeq: number }>;
-  /** Checks the chain (and, for a ledger, the signed checkpoints). */
-  verify(): Promise<VerifyReport>;
+  /** Checks the chain (and, for a ledger, the signed checkpoints); `onProgress` gets the seq reached. */
+  verify(options?: { onProgress?: (seq: number) => void }): Promise<VerifyReport>;
   stateHash(state?: LedgerState): string;
   sliceVersions(): SliceVersions;
   close(): Promise<void>;

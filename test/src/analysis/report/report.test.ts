@@ -3,7 +3,7 @@ import { cpSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inlineCode } from '../../../../src/analysis/report/chart.js';
-import { anomalyReport, openLedger, openLogSource, reasonCodes, redactSecrets, type AnomalyReport, type Decision, type LogSource } from '../../../../src/index.js';
+import { anomalyReport, anomalyReportJson, openLedger, openLogSource, reasonCodes, redactSecrets, type AnomalyReport, type Decision, type LogSource } from '../../../../src/index.js';
 import { tamperLog } from '../../../helpers/tamper.js';
 import { plainRoomEnvelope, tempDir } from '../../../helpers/tmp.js';
 
@@ -33,13 +33,22 @@ async function ledgerWithAnomalies(path: string): Promise<void> {
   await ledger.close();
 }
 
+/** The report, checked against the streamed `--json` of the same source: byte for byte. */
 async function reportOf(path: string): Promise<AnomalyReport> {
   const source = await openLogSource(path);
   try {
-    return await anomalyReport(source);
+    return await reportStreamedAlike(source);
   } finally {
     await source.close();
   }
+}
+
+async function reportStreamedAlike(source: LogSource): Promise<AnomalyReport> {
+  const report = await anomalyReport(source);
+  let json = '';
+  for await (const piece of anomalyReportJson(source)) json += piece;
+  assert.equal(json, `${JSON.stringify(report)}\n`, 'anomalyReportJson is JSON.stringify(anomalyReport)');
+  return report;
 }
 
 async function exportOf(ledgerPath: string, out: string): Promise<void> {
@@ -142,7 +151,7 @@ describe('anomaly report', () => {
       decisions: async (f: { outcome?: string } = {}) => [decision].filter((d) => f.outcome === undefined || d.outcome === f.outcome),
       verify: async () => ({ ok: true, entries: 2, headSeq: 1, headHash: null, firstBadSeq: null, problems: [], checkpoints: { count: 0, valid: 0, lastValidSeq: null, signer: null }, uncoveredTail: 0, warnings: [] }),
     } as unknown as LogSource;
-    const report = await anomalyReport(source);
+    const report = await reportStreamedAlike(source);
     assert.deepEqual(report.totals.byFamily, [{ family: 'backup_v2', title: 'Other: backup_v2', count: 1 }]);
     assert.equal(report.totals.byCode[0]!.code, 'backup_v2.untrusted_auth_data');
     assert.deepEqual(report.anomalies[0]!.detail, { session_key: '[redacted]', version: '7' });
