@@ -136,10 +136,23 @@ export class RoomEventRepeats {
     return { seq: logged.inputSeq, decisions, ...(plaintext !== undefined ? { plaintext } : {}) };
   }
 
-  private readonly unclean: UncleanLookup = async (roomId, eventId) => {
-    const seq = await this.uncleanIndex.get(uncleanKey(roomId, eventId));
-    return seq === undefined ? undefined : Number(seq);
-  };
+  private lookups: { key: string; resolve(seq: number | undefined): void; reject(err: unknown): void }[] = [];
+
+  /** Index lookups asked for in one tick go to LevelDB as one `getMany`, as entry reads do. */
+  private readonly unclean: UncleanLookup = (roomId, eventId) =>
+    new Promise((resolve, reject) => {
+      if (this.lookups.length === 0) setImmediate(() => this.flushLookups());
+      this.lookups.push({ key: uncleanKey(roomId, eventId), resolve, reject });
+    });
+
+  private flushLookups(): void {
+    const batch = this.lookups;
+    this.lookups = [];
+    this.uncleanIndex.getMany(batch.map((l) => l.key)).then(
+      (seqs) => batch.forEach((l, i) => l.resolve(seqs[i] === undefined ? undefined : Number(seqs[i]))),
+      (err: unknown) => { for (const l of batch) l.reject(err); },
+    );
+  }
 
   private readonly read: Reader = (seqs) =>
     new Promise((resolve, reject) => {

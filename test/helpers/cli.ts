@@ -8,14 +8,14 @@ export interface CliRun {
   stderr: string;
 }
 
-/** Runs the CLI in-process (no store key, no KEYLEDGER_DB) on `args`, with `input` on stdin. */
-export async function cli(args: readonly string[], input = ''): Promise<CliRun> {
+/** Runs the CLI in-process on `args`, with `input` on stdin and `env` as its environment (default: none, so no store key and no KEYLEDGER_DB). */
+export async function cli(args: readonly string[], input = '', env: Record<string, string> = {}): Promise<CliRun> {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   const out: string[] = [];
   const err: string[] = [];
   stdout.on('data', (c: Buffer) => out.push(c.toString('utf8')));
   stderr.on('data', (c: Buffer) => err.push(c.toString('utf8')));
-  const code = await main([...args], { stdin: Readable.from([input]), stdout, stderr, env: {} });
+  const code = await main([...args], { stdin: Readable.from([input]), stdout, stderr, env });
   return { code, stdout: out.join(''), stderr: err.join('') };
 }

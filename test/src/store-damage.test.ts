@@ -218,7 +218,7 @@ describe('store damage', function () {
 
     it('a full disk is store.full', async function () {
       const mnt = tmpfs(1024);
-      if (mnt === null) this.skip();
+      if (mnt === null) this.skip(); // mount not permitted here (not root, or no tmpfs): nothing to fill
       try {
         // Fill the file system, then create a ledger there.
         const filler = openSync(join(mnt!.path, 'filler'), 'w');

@@ -1,21 +1,9 @@
 import { strict as assert } from 'node:assert';
-import { PassThrough, Readable } from 'node:stream';
 import { openLedger } from '../../src/index.js';
-import { main } from '../../tools/main.js';
+import { cli } from '../helpers/cli.js';
 import { createRustDevice, rustBootstrapCrossSigning, rustKeysQueryResponse, rustKeysUpload } from '../interop/rust.js';
 import { tempDir } from '../helpers/tmp.js';
 
-/** Runs the CLI in-process and returns its exit code and output. */
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const out: string[] = [];
-  const err: string[] = [];
-  stdout.on('data', (c: Buffer) => out.push(c.toString('utf8')));
-  stderr.on('data', (c: Buffer) => err.push(c.toString('utf8')));
-  const code = await main(args, { stdin: Readable.from([]), stdout, stderr, env: {} });
-  return { code, stdout: out.join(''), stderr: err.join('') };
-}
 
 describe('keyledger trust', () => {
   const dir = tempDir('keyledger-trust-cli-');

@@ -166,23 +166,7 @@ export async function anomalyReport(source: LogSource, options: AnomalyReportOpt
   const hasTime = Number.isFinite(first);
   const inSpan = anomalies.filter((a) => times.has(a.seq) && times.get(a.seq)! >= first && times.get(a.seq)! <= last);
   return {
-    log: {
-      path: source.path,
-      kind: source.kind,
-      entries,
-      headSeq: source.headSeq(),
-      owner: source.owner,
-      firstTime: hasTime ? new Date(first).toISOString() : null,
-      lastTime: hasTime ? new Date(last).toISOString() : null,
-      verify: {
-        ok: verify.ok,
-        firstBadSeq: verify.firstBadSeq,
-        problems: verify.problems.length,
-        checkpoints: verify.checkpoints,
-        uncoveredTail: verify.uncoveredTail,
-        warnings: verify.warnings,
-      },
-    },
+    log: reportLog(source, entries, first, last, verify),
     totals: { anomalies: anomalies.length, byFamily: familyCounts(anomalies), byCode: codeCounts(anomalies) },
     anomalies,
     incidents: grouped.map((g) => ({ cause: complete.get(g.cause)!, effects: g.effects.map((e) => complete.get(e)!) })),
@@ -247,5 +231,27 @@ export function codeCount(first: Pick<Anomaly, 'code' | 'family' | 'outcome' | '
     summary: reason?.summary ?? '(a code no slice lists)',
     spec: reason?.spec ?? '',
     section: reason?.section ?? '',
+  };
+}
+
+/** The report's `log` part: what was read, its span of input times, and what `verify` found. */
+export function reportLog(source: LogSource, entries: number, first: number, last: number, verify: VerifyReport): AnomalyReport['log'] {
+  const hasTime = Number.isFinite(first);
+  return {
+    path: source.path,
+    kind: source.kind,
+    entries,
+    headSeq: source.headSeq(),
+    owner: source.owner,
+    firstTime: hasTime ? new Date(first).toISOString() : null,
+    lastTime: hasTime ? new Date(last).toISOString() : null,
+    verify: {
+      ok: verify.ok,
+      firstBadSeq: verify.firstBadSeq,
+      problems: verify.problems.length,
+      checkpoints: verify.checkpoints,
+      uncoveredTail: verify.uncoveredTail,
+      warnings: verify.warnings,
+    },
   };
 }

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Decision } from '../../../projections/decision.js';
 import type { VerifyProblem } from '../../verify.js';
-import { fromDecision, mergeBySeq, type Anomaly, type AnomalyReport, type AnomalyReportOptions } from './report.js';
+import { fromDecision, mergeBySeq, reportLog, type Anomaly, type AnomalyReport, type AnomalyReportOptions } from './report.js';
 import { familyOf } from './families.js';
 import { AnomalyIndex, Column, type AnomalyInput } from './index-pass.js';
 import { deeperCommand } from './incidents.js';
@@ -70,23 +70,7 @@ export async function* anomalyReportJson(source: LogSource, options: AnomalyRepo
   const spanned = function* () {
     for (let i = 0; i < index.length; i++) if (inSpan(index.seqs.at(i))) yield { seq: index.seqs.at(i), family: index.codes[index.codeOf.at(i)]!.family };
   };
-  const log: AnomalyReport['log'] = {
-    path: source.path,
-    kind: source.kind,
-    entries,
-    headSeq: source.headSeq(),
-    owner: source.owner,
-    firstTime: hasTime ? new Date(first).toISOString() : null,
-    lastTime: hasTime ? new Date(last).toISOString() : null,
-    verify: {
-      ok: verify.ok,
-      firstBadSeq: verify.firstBadSeq,
-      problems: verify.problems.length,
-      checkpoints: verify.checkpoints,
-      uncoveredTail: verify.uncoveredTail,
-      warnings: verify.warnings,
-    },
-  };
+  const log = reportLog(source, entries, first, last, verify);
   const totals: AnomalyReport['totals'] = { anomalies: index.length, byFamily: index.familyCounts(), byCode: index.codeCounts() };
   const tail = `],"timeline":${JSON.stringify(hasTime ? timeline(spanned(), timeOf, first, last) : [])},"outsideTimeline":${outside}}\n`;
   yield `{"log":${JSON.stringify(log)},"totals":${JSON.stringify(totals)},"anomalies":[`;

@@ -2,11 +2,10 @@ import { strict as assert } from 'node:assert';
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
 import { Level } from 'level';
 import { openLedger, type Ledger } from '../../../src/index.js';
 import { SimDevice } from '../../../src/testkit/index.js';
-import { main } from '../../../tools/main.js';
+import { cli as runCli } from '../../helpers/cli.js';
 import { readSpecYaml } from '../../events/reference.js';
 import { ledgerRecipient } from '../../helpers/peers.js';
 import { tempDir } from '../../helpers/tmp.js';
@@ -15,17 +14,8 @@ const ME = { userId: '@me:example.org', deviceId: 'ME' };
 const ROOM = '!room:example.org';
 const STORE_KEY = 'no-secret-in-clear store key';
 
-/** Runs the CLI in-process and returns its exit code and output. */
-async function cli(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const out: string[] = [];
-  const err: string[] = [];
-  stdout.on('data', (c: Buffer) => out.push(c.toString('utf8')));
-  stderr.on('data', (c: Buffer) => err.push(c.toString('utf8')));
-  const code = await main(args, { stdin: Readable.from([]), stdout, stderr, env });
-  return { code, stdout: out.join(''), stderr: err.join('') };
-}
+/** Runs the CLI in-process with `env`, nothing on stdin. */
+const cli = (args: string[], env: Record<string, string>) => runCli(args, '', env);
 
 /** Every file under `dir`, read raw. */
 function folderBytes(dir: string): { file: string; text: string }[] {
