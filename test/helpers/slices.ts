@@ -25,7 +25,7 @@ import { examineRoomKey } from '../../src/ingest/room-keys.js';
 import { replaceSecrets } from '../../src/redact.js';
 import { Projector, stateHash, type LedgerState } from '../../src/runtime/projector.js';
 import {
-  keysQueryResponse, SimDevice, SimUser, type DeviceKeys, type EncryptToDeviceOptions, type KeysQueryResponse, type KeysQueryUser, type MegolmRoomEvent, type OlmToDeviceEvent,
+  keysQueryResponse, SimDevice, SimUser, type DeviceKeys, type EncryptToDeviceOptions, type KeysQueryResponse, type KeysQueryUser, type MegolmRoomEvent, type OlmToDeviceEvent, type SimOutboundGroupSession,
 } from '../../src/testkit/index.js';
 import { codes } from './decisions.js';
 import { tempDir } from './tmp.js';
@@ -119,6 +119,13 @@ export class World {
     for (const d of deviceIds) await u.addDevice(d);
     this.users.push(u);
     return u;
+  }
+
+  /** A sender for Megolm tests: `userId` with one device, and a new outbound session of that device in `roomId`. */
+  async sender(userId: string, deviceId: string, roomId: string): Promise<{ user: SimUser; device: SimDevice; out: SimOutboundGroupSession }> {
+    const user = await this.user(userId, deviceId);
+    const device = user.devices.get(deviceId)!;
+    return { user, device, out: device.createOutboundSession(roomId) };
   }
 
   /**

@@ -16,9 +16,7 @@ describe('shield: what a UI shows beside a room event', () => {
 
   beforeEach(async () => {
     w = await World.create();
-    alice = await w.user(ALICE, 'A1');
-    a1 = alice.devices.get('A1')!;
-    out = a1.createOutboundSession(ROOM);
+    ({ user: alice, device: a1, out } = await w.sender(ALICE, 'A1', ROOM));
   });
   afterEach(() => w.free());
 

@@ -18,10 +18,8 @@ describe('megolm: room events', () => {
 
   beforeEach(async () => {
     w = await World.create();
-    alice = await w.user(ALICE, 'A1');
-    a1 = alice.devices.get('A1')!;
+    ({ user: alice, device: a1, out } = await w.sender(ALICE, 'A1', ROOM));
     w.keysQuery({ user: alice });
-    out = a1.createOutboundSession(ROOM);
     w.sendOlm(a1, 'm.room_key', out.roomKeyContent());
   });
   afterEach(() => w.free());

@@ -21,9 +21,7 @@ describe('megolm: a session whose sender device is listed later', () => {
 
   beforeEach(async () => {
     w = await World.create();
-    alice = await w.user(ALICE, 'A1');
-    a1 = alice.devices.get('A1')!;
-    out = a1.createOutboundSession(ROOM);
+    ({ user: alice, device: a1, out } = await w.sender(ALICE, 'A1', ROOM));
   });
   afterEach(() => w.free());
 
