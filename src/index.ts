@@ -6,7 +6,8 @@
  */
 
 // ---- values ---------------------------------------------------------------------------
-export { openLedger, Ledger } from './ledger.js';
+export { openLedger } from './open.js';
+export { Ledger } from './ledger.js';
 export { OversizedInput, DEFAULT_MAX_INPUT_BYTES } from './ingest/input-text.js';
 export { openLogSource } from './analysis/sources/open.js';
 export { anomalies, decisionsMatching } from './operators.js';

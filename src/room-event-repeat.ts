@@ -15,7 +15,7 @@ import { indexSighting, megolmSessionForEvent, utdCause } from '../projections/m
 import type { Decision } from '../projections/decision.js';
 import { canonicalJson } from './canonical.js';
 import type { Ingestor, RoomEventPlaintext } from './ingest/ingestor.js';
-import type { IngestResult } from './ledger.js';
+import type { IngestResult } from './api-types.js';
 import { megolmMessageIndex } from './ingest/megolm-keys.js';
 import { decodeEntryText, seqKey } from './log/entry-codec.js';
 import type { BatchOp, Sub } from './log/store.js';

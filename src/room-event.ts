@@ -5,7 +5,7 @@ import type { SessionAuthenticity } from '../projections/megolm/state.js';
 import type { UtdCause, UtdCauseName } from '../projections/megolm/utd.js';
 import type { RoomEventPlaintext } from './ingest/ingestor.js';
 import { megolmMessageIndex } from './ingest/megolm-keys.js';
-import type { IngestResult } from './ledger.js';
+import type { IngestResult } from './api-types.js';
 import type { LedgerState } from './runtime/projector.js';
 import { shieldOf, type Shield } from './shield.js';
 import { trustShortfall, type TrustRequirement } from './trust-requirement.js';

@@ -35,8 +35,19 @@ export function checkpointMessage(s: Pick<Snapshot, 'seq' | 'headHash' | 'stateH
   });
 }
 
-export function snapshotPut(store: LedgerStore, snapshot: Snapshot): BatchOp {
-  return { type: 'put', sublevel: store.snap, key: seqKey(snapshot.seq), value: JSON.stringify(snapshot) } as BatchOp;
+/**
+ * The put that stores a snapshot. `stateText`, the state's canonical JSON when the caller
+ * already has it (it hashed it), is stored as is: a large state is encoded once, not twice.
+ */
+export function snapshotPut(store: LedgerStore, snapshot: Snapshot, stateText?: string): BatchOp {
+  let value: string;
+  if (stateText === undefined) {
+    value = JSON.stringify(snapshot);
+  } else {
+    const { state: _state, ...header } = snapshot;
+    value = `${JSON.stringify(header).slice(0, -1)},"state":${stateText}}`;
+  }
+  return { type: 'put', sublevel: store.snap, key: seqKey(snapshot.seq), value } as BatchOp;
 }
 
 export function sameVersions(a: SliceVersions, b: SliceVersions): boolean {

@@ -1,3 +1,4 @@
+import { LOG_PREFIX } from './keys.js';
 import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Level } from 'level';
@@ -7,7 +8,7 @@ import { storeError } from './store-errors.js';
 import type { LedgerStore } from './store.js';
 
 /** Root-level key prefixes of sublevels (see {@link LedgerStore}). */
-const LOG = Buffer.from('!log!');
+const LOG = Buffer.from(LOG_PREFIX);
 const VAULT = Buffer.from('!vault!');
 
 /**

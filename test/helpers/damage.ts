@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Level } from 'level';
-import { openLedger } from '../../src/ledger.js';
+import { openLedger } from '../../src/open.js';
 import { plainRoomEnvelope } from './tmp.js';
 
 export const USER = '@alice:example.org';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LedgerDamagedError, LedgerLockedError } from '../../src/errors.js';
-import { openLedger } from '../../src/ledger.js';
+import { openLedger } from '../../src/open.js';
 import { DEVICE, USER } from '../helpers/damage.js';
 import { plainRoomEnvelope, tempDir } from '../helpers/tmp.js';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { Level } from 'level';
-import { openLedger } from '../../src/ledger.js';
+import { openLedger } from '../../src/open.js';
 import { DEVICE, USER } from '../helpers/damage.js';
 import { plainRoomEnvelope, tempDir } from '../helpers/tmp.js';
 

@@ -11,7 +11,7 @@ import {
   StoreReadOnlyError,
   UnreadableEntriesError,
 } from '../../src/errors.js';
-import { openLedger } from '../../src/ledger.js';
+import { openLedger } from '../../src/open.js';
 import { storeError } from '../../src/log/store-errors.js';
 import { DEVICE, USER, fingerprint, ledgerWithTables, tables } from '../helpers/damage.js';
 import { plainRoomEnvelope, tempDir } from '../helpers/tmp.js';

@@ -3,7 +3,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { openLedger } from '../../src/ledger.js';
+import { openLedger } from '../../src/open.js';
 import { fingerprint, ledgerWithTables, tables } from '../helpers/damage.js';
 import { tamperLog } from '../helpers/tamper.js';
 import { tempDir } from '../helpers/tmp.js';

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { Writable } from 'node:stream';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { openLedger } from '../../src/ledger.js';
+import { openLedger } from '../../src/open.js';
 import type { AnomalyReport } from '../../src/index.js';
 import { reportJson } from '../../tools/commands/report.js';
 import { fitWidths, table, tableLines } from '../../tools/format.js';

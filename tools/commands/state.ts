@@ -1,9 +1,9 @@
 import { Command, Option } from 'commander';
-import { redactSecrets, type LedgerState } from '../../src/index.js';
+import { canonicalJson, redactSecrets, type LedgerState } from '../../src/index.js';
 import type { CommandModule } from '../command.js';
 import { sourceOption, type CliContext } from '../context.js';
 import { CliError, EXIT } from '../errors.js';
-import { compact, pretty, prose } from '../format.js';
+import { pretty, prose } from '../format.js';
 import { parseSeq } from '../parse.js';
 
 interface StateOptions {
@@ -23,12 +23,12 @@ export const stateCommand: CommandModule = {
         'Print the ledger state: every slice (log, identities, …) folded from the log, or one\n' +
           'slice with --slice. --at SEQ prints the state right after entry SEQ (time travel,\n' +
           'from the nearest snapshot). Human output: a header line with the seq and the state\n' +
-          'hash, then pretty JSON. --json: the selected part only, as compact JSON.\n' +
+          'hash, then pretty JSON. --json: the selected part only, as canonical JSON (compact, keys sorted).\n' +
           'Secrets are redacted unless --include-secrets.'),
       )
       .addOption(new Option('--at <seq>', 'the state right after this entry').argParser(parseSeq))
       .option('--slice <name>', 'print only this slice (e.g. log, identities)')
-      .option('--json', 'compact JSON of the selected part, without header')
+      .option('--json', 'canonical JSON (compact, keys sorted) of the selected part, without header')
       .option('--include-secrets', 'do not redact secrets (key material!)')
       .addOption(sourceOption())
       .action(async (opts: StateOptions, cmd: Command) => {
@@ -44,14 +44,16 @@ export const stateCommand: CommandModule = {
             }
             selected = state[opts.slice];
           }
-          const shown = opts.includeSecrets ? selected : redactSecrets(selected);
+          // Keys sorted (canonical JSON): the same state prints the same text, whether it was
+          // folded here or read from a snapshot.
+          const shownText = canonicalJson(opts.includeSecrets ? selected : redactSecrets(selected));
           if (opts.json) {
-            await ctx.out.line(compact(shown));
+            await ctx.out.line(shownText);
             return;
           }
           const what = opts.slice === undefined ? 'state' : `slice ${opts.slice}`;
           await ctx.out.line(`# ${what} at seq ${seq} · state hash ${source.stateHash(state)}${opts.includeSecrets ? ' · secrets included' : ''}`);
-          await ctx.out.line(pretty(shown));
+          await ctx.out.line(pretty(JSON.parse(shownText)));
         });
       });
   },

@@ -5,7 +5,7 @@ import { loadOlm } from '../../crypto/olm.js';
 import { OlmCryptoPort } from '../../crypto/port.js';
 import { matches, type DecisionFilter } from '../../decision-store.js';
 import { KeyledgerError } from '../../errors.js';
-import type { ReplayOptions } from '../../ledger.js';
+import type { ReplayOptions } from '../../api-types.js';
 import { entryHash } from '../../log/entry-codec.js';
 import type { CryptoPort } from '../../../projections/port.js';
 import { Projector, stateHash, type LedgerState, type SliceVersions } from '../../runtime/projector.js';

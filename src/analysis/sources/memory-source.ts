@@ -7,7 +7,7 @@ import { loadOlm } from '../../crypto/olm.js';
 import { OlmCryptoPort } from '../../crypto/port.js';
 import { matches, type DecisionFilter } from '../../decision-store.js';
 import { CorruptStoreError } from '../../errors.js';
-import type { ReplayOptions } from '../../ledger.js';
+import type { ReplayOptions } from '../../api-types.js';
 import { entryHash } from '../../log/entry-codec.js';
 import { REDACTED } from '../../redact.js';
 import { Projector, stateHash, type LedgerState } from '../../runtime/projector.js';

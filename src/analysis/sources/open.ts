@@ -1,5 +1,5 @@
 import { statSync } from 'node:fs';
-import { openLedger } from '../../ledger.js';
+import { openLedger } from '../../open.js';
 import { ledgerSource } from './ledger-source.js';
 import { MemorySource } from './memory-source.js';
 import type { LogSource } from './source.js';

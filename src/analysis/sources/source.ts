@@ -1,7 +1,7 @@
 import type { LedgerEntry } from '../../../events/entry.js';
 import type { Decision } from '../../../projections/decision.js';
 import type { DecisionFilter } from '../../decision-store.js';
-import type { ReplayOptions } from '../../ledger.js';
+import type { ReplayOptions } from '../../api-types.js';
 import type { LedgerState, SliceVersions } from '../../runtime/projector.js';
 import type { VerifyReport } from '../../verify.js';
 

@@ -1,0 +1,100 @@
+/**
+ * The public option and result types of a ledger: what `openLedger`, `ingest`, `replay`
+ * and `entries` take and give. Kept apart from the `Ledger` facade, so the modules that
+ * produce these values (the writer, the room-event answer, the log reader) depend on the
+ * types only, never on the facade.
+ */
+import type { LedgerEntry } from '../events/entry.js';
+import type { Decision } from '../projections/decision.js';
+import type { AnySlice } from '../projections/slice.js';
+import type { InputDecodeError } from './errors.js';
+import type { RoomEventPlaintext } from './ingest/ingestor.js';
+import type { TrustRequirement } from './trust-requirement.js';
+
+/** How an ingest call reaches the disk. */
+export type Durability = 'sync' | 'batched';
+
+/** Options of {@link openLedger}. */
+export interface LedgerOptions {
+  /** The LevelDB folder. */
+  path: string;
+  /** Our user: required to create a ledger, checked against an existing one. */
+  userId?: string;
+  /** Our device ID: required to create a ledger, checked against an existing one. */
+  deviceId?: string;
+  /**
+   * `batched` (default): concurrent ingest calls share one LevelDB batch, written without
+   * fsync (an acknowledged entry survives a process crash, not a power cut).
+   * `sync`: each ingest call is its own batch, fsynced before it resolves.
+   */
+  durability?: Durability;
+  /** Open for analysis: no writes, no vault, no store key needed. */
+  readOnly?: boolean;
+  /** Key (or passphrase) that encrypts the vault at rest. Without one the vault is plain. */
+  storeKey?: string | Uint8Array;
+  /**
+   * Create the ledger with its vault (Olm account and sessions, Megolm keys) unencrypted at
+   * rest. Creating a ledger without `storeKey` needs this, so an unencrypted vault is a
+   * choice, never the result of an unset variable. Ignored when `storeKey` is given or the
+   * ledger exists.
+   */
+  unencryptedVault?: boolean;
+  /** Write a signed snapshot every this many entries (default 10,000) and on close. */
+  snapshotEvery?: number;
+  /**
+   * Snapshots kept: the newest this many (default 3); older ones are deleted when a new
+   * one is written. Each holds a whole state, and only the newest is read on opening.
+   */
+  keepSnapshots?: number;
+  /** The clock that stamps entries without `received_at` (tests pass a fixed one). */
+  now?: () => number;
+  /** Slices to fold, in order (default: every slice keyledger ships). */
+  slices?: readonly AnySlice[];
+  /**
+   * How far a room event's sender device must be trusted for `decryptRoomEvent` to hand
+   * out its plaintext (default `untrusted`: everyone's); a call may override it.
+   */
+  trustRequirement?: TrustRequirement;
+  /**
+   * Longest input, in UTF-8 bytes (default 16 MiB): a longer one is logged as
+   * `input.too_large` with its length, SHA-256 and first bytes only.
+   */
+  maxInputBytes?: number;
+}
+
+/** Options of {@link Ledger.replay}. */
+export interface ReplayOptions {
+  /** Last seq to fold (default: the head). */
+  to?: number;
+  /** Seqs to leave out. */
+  skip?: ReadonlySet<number>;
+  /** Start from the newest snapshot instead of from zero (ignored with `skip`). */
+  fromSnapshot?: boolean;
+  /** Receives every decision the replay takes, in order. */
+  onDecision?: (decision: Decision) => void;
+  /** Called after each chunk of entries with the last seq folded. */
+  onProgress?: (seq: number) => void;
+}
+
+/** The result of one accepted input. */
+export interface IngestResult {
+  /** The seq of the input's own entry. */
+  seq: number;
+  /** Every entry the input produced (the input and the facts derived from it). */
+  seqs: number[];
+  kind: string;
+  /** Decisions the entries caused. */
+  decisions: Decision[];
+  /**
+   * For a Megolm room event that decrypted: its plaintext, for the caller only (never
+   * logged), whatever the rules decided about it (see `decisions`); `decryptRoomEvent`
+   * withholds what a client must not show.
+   */
+  plaintext?: RoomEventPlaintext;
+}
+
+/** Entries of a range: async-iterable (streamed), or awaited as an array. */
+export interface EntryRange extends AsyncIterable<LedgerEntry>, PromiseLike<LedgerEntry[]> {}
+
+/** One input's outcome in {@link Ledger.ingestMany}. */
+export type IngestOutcome = ({ ok: true } & IngestResult) | { ok: false; error: InputDecodeError };

@@ -1,0 +1,430 @@
+/**
+ * The single writer of the log. Every input, and every vault-only write, goes through one
+ * queue; the inputs queued in the same tick become one batch, built in steps
+ * (prepare → derive facts → append → fold → write → answer) and written as one LevelDB
+ * batch, so after a crash either a whole batch is in the log or none of it.
+ */
+import type { LedgerEntry, RejectedInputPayload } from '../../events/entry.js';
+import type { Decision } from '../../projections/decision.js';
+import type { IngestOutcome } from '../api-types.js';
+import { canonicalJson } from '../canonical.js';
+import { decisionPuts } from '../decision-store.js';
+import { InputDecodeError, LedgerWriteError } from '../errors.js';
+import type { Checkpointer } from '../log/checkpointer.js';
+import { encodeEntry, seqKey } from '../log/entry-codec.js';
+import { LOG_PREFIX } from '../log/keys.js';
+import type { BatchOp, LedgerStore } from '../log/store.js';
+import { uncleanEventPuts } from '../room-event-repeat.js';
+import type { LedgerState, Projector } from '../runtime/projector.js';
+import type { Ingestor, RoomEventPlaintext } from './ingestor.js';
+import { prepareInput, rejected, type PreparedEntry, type SecretSealer } from './prepare.js';
+
+/** The last entry of a chain: its seq and hash. */
+export interface Head {
+  seq: number;
+  hash: string;
+}
+
+/** What the writer needs besides the store. */
+export interface WriterOptions {
+  /** Stamps entries without `received_at`. */
+  now: () => number;
+  /** Longest input in UTF-8 bytes. */
+  maxInputBytes?: number;
+  /** A checkpoint every this many entries. */
+  snapshotEvery: number;
+}
+
+/** What the ledger hears from its writer. */
+export interface WriterHooks {
+  /** A batch is on disk and its callers are answered. */
+  written(entries: readonly LedgerEntry[], decisions: readonly Decision[], state: LedgerState): void;
+  /** The store is broken: the writer stopped, and the ledger closes itself. */
+  broken(): Promise<void>;
+}
+
+/** One call waiting for the writer: inputs to log, or vault operations alone. */
+interface Request {
+  inputs: readonly unknown[];
+  ops?: BatchOp[];
+  sync: boolean;
+  resolve(outcomes: IngestOutcome[]): void;
+  reject(err: unknown): void;
+}
+
+/** Where one input's entries start and end, and the plaintext the caller gets. */
+interface Answer {
+  first: number;
+  last: number;
+  plaintext?: RoomEventPlaintext;
+}
+
+/** A batch encoded and folded, on its way to the disk. */
+interface Built {
+  batch: Request[];
+  sync: boolean;
+  ops: BatchOp[];
+  entries: LedgerEntry[];
+  decisions: Decision[];
+  outcomes: IngestOutcome[][];
+  /** Megolm keys this batch puts in the vault. */
+  keySeqs: number[];
+  head: Head;
+  /** The state after this batch. */
+  state: LedgerState;
+  /** Resolves to null once written, or to the write's error. */
+  written: Promise<unknown>;
+}
+
+/**
+ * Entry kinds that cannot change what ingestion reads from the state (Olm sessions seen,
+ * Megolm sessions stored): they may wait to be folded until the end of their batch.
+ */
+const INGESTION_NEUTRAL: ReadonlySet<string> = new Set(['room_event', 'megolm_decrypted', 'megolm_undecryptable', 'rejected_input', 'backup_version']);
+
+/** Batches in a row whose write failed before the store counts as broken (the ledger then closes itself). */
+const BROKEN_AFTER = 3;
+
+/** Inputs folded and written together at most (bounds latency and memory of one batch). */
+const MAX_BATCH = 4096;
+
+/**
+ * One batch being built: the entries appended so far, chained on the head before them,
+ * and the state they are folded into. Ingestion reads Olm and Megolm session state; room
+ * events and their facts never change it, so a run of them is folded once, at the end of
+ * the batch, instead of one immer produce per event (a third of the cost of decrypting a
+ * room event).
+ */
+class BatchBuild {
+  readonly ops: BatchOp[] = [];
+  readonly entries: LedgerEntry[] = [];
+  readonly decisions: Decision[] = [];
+  readonly keySeqs: number[] = [];
+  private unfolded = 0;
+  private mustFold = false;
+
+  constructor(
+    public head: Head,
+    private state: LedgerState,
+    private readonly projector: Projector,
+  ) {}
+
+  /** Chains an entry on the head and queues its put. */
+  append(receivedAt: number, kind: string, payloadText: string, payload: unknown): LedgerEntry {
+    const { entry, text } = encodeEntry(this.head.seq + 1, receivedAt, kind, payloadText, payload, this.head.hash);
+    this.head = { seq: entry.seq, hash: entry.hash };
+    this.entries.push(entry);
+    this.mustFold ||= !INGESTION_NEUTRAL.has(kind);
+    this.ops.push({ type: 'put', key: LOG_PREFIX + seqKey(entry.seq), value: text } as BatchOp);
+    return entry;
+  }
+
+  /** The state as ingestion must read it: everything appended so far that it depends on, folded. */
+  readonly stateNow = (): LedgerState => {
+    if (this.mustFold) this.fold();
+    return this.state;
+  };
+
+  /** Folds every entry not folded yet; the state after the whole batch. */
+  fold(): LedgerState {
+    if (this.unfolded < this.entries.length) {
+      this.state = this.projector.fold(this.state, this.entries.slice(this.unfolded), this.decisions);
+      this.unfolded = this.entries.length;
+    }
+    this.mustFold = false;
+    return this.state;
+  }
+
+  /** Where the next input starts, to take back what it appended if the engine fails on it. */
+  mark() {
+    return {
+      head: this.head,
+      state: this.state,
+      unfolded: this.unfolded,
+      mustFold: this.mustFold,
+      lengths: { entries: this.entries.length, ops: this.ops.length, decisions: this.decisions.length, keySeqs: this.keySeqs.length },
+    };
+  }
+
+  rollback(mark: ReturnType<BatchBuild['mark']>): void {
+    this.head = mark.head;
+    this.state = mark.state;
+    this.unfolded = mark.unfolded;
+    this.mustFold = mark.mustFold;
+    this.entries.length = mark.lengths.entries;
+    this.ops.length = mark.lengths.ops;
+    this.decisions.length = mark.lengths.decisions;
+    this.keySeqs.length = mark.lengths.keySeqs;
+  }
+}
+
+/**
+ * Batches are written one at a time, in order, so a later batch is never on disk without
+ * an earlier one; the next batch is built while the previous one is being written (LevelDB
+ * writes on libuv's thread pool), which keeps both cores busy. One failed batch never
+ * poisons the writer: its callers get the error, the in-memory state goes back to the
+ * disk's, and the next batch goes on; after {@link BROKEN_AFTER} failed writes in a row
+ * (or a store closed under it) the store counts as broken and the ledger closes itself.
+ */
+export class BatchWriter {
+  private queue: Request[] = [];
+  private writing: Promise<void> | null = null;
+  /** The head and state of everything built, written or not. */
+  private head: Head;
+  private state: LedgerState;
+  /** The head and state of what is on disk. */
+  private durable: { head: Head; state: LedgerState };
+  /** Set once the store is known broken: every later call gets it. */
+  private failure_: LedgerWriteError | null = null;
+  /** Batches in a row whose write failed. */
+  private failedWrites = 0;
+
+  constructor(
+    private readonly store: LedgerStore,
+    private readonly projector: Projector,
+    private readonly ingestor: Ingestor | null,
+    private readonly seal: SecretSealer,
+    private readonly checkpoints: Checkpointer | null,
+    private readonly options: WriterOptions,
+    private readonly hooks: WriterHooks,
+    init: { state: LedgerState; head: Head },
+  ) {
+    this.head = init.head;
+    this.state = init.state;
+    this.durable = { head: init.head, state: init.state };
+  }
+
+  /** The state after the last written entry. */
+  get durableState(): LedgerState {
+    return this.durable.state;
+  }
+
+  /** The last written entry. */
+  get durableHead(): Head {
+    return this.durable.head;
+  }
+
+  /** Why the store counts as broken, or null. */
+  get failure(): LedgerWriteError | null {
+    return this.failure_;
+  }
+
+  /** Queues inputs (already turned into text or refusals) as one request; resolves once they are written. */
+  submit(inputs: readonly unknown[], sync: boolean): Promise<IngestOutcome[]> {
+    return this.enqueue({ inputs, sync });
+  }
+
+  /** Writes vault operations alone, as a batch of their own, fsynced. */
+  async writeOps(ops: BatchOp[]): Promise<void> {
+    await this.enqueue({ inputs: [], ops, sync: true });
+  }
+
+  /** Resolves once nothing is queued or being written. */
+  async idle(): Promise<void> {
+    while (this.writing) await this.writing;
+  }
+
+  /** Answers every queued call with `err` (the ledger is closing under them). */
+  rejectQueued(err: unknown): void {
+    for (const r of this.queue.splice(0)) r.reject(err);
+  }
+
+  private enqueue(request: Omit<Request, 'resolve' | 'reject'>): Promise<IngestOutcome[]> {
+    return new Promise<IngestOutcome[]>((resolve, reject) => {
+      this.queue.push({ ...request, resolve, reject });
+      this.writing ??= this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    await new Promise<void>((r) => setImmediate(r));
+    let inflight: Built | null = null;
+    for (;;) {
+      let next = this.queue.length > 0 ? await this.buildNext() : null;
+      if (inflight !== null && !(await this.finish(inflight)) && next !== null) {
+        // `next` is chained on entries that never reached the disk: it cannot be written either.
+        this.abandon(next, new LedgerWriteError(new Error('an earlier batch, which this one follows, was not written')));
+        next = null;
+      }
+      inflight = null;
+      if (next !== null) {
+        next.written = this.store.write(next.ops, next.sync).then(
+          () => null,
+          (err: unknown) => err,
+        );
+        inflight = next;
+      } else if (this.queue.length === 0) {
+        break;
+      }
+    }
+    this.writing = null;
+    if (this.failure_ !== null) await this.hooks.broken();
+  }
+
+  /**
+   * Takes the next batch off the queue and builds it; null if it failed (its callers get
+   * the error, the in-memory state stays as before it, and the next batch goes on).
+   */
+  private async buildNext(): Promise<Built | null> {
+    const batch = this.takeBatch();
+    try {
+      if (this.failure_) throw this.failure_;
+      const built = await this.build(batch);
+      this.head = built.head;
+      this.state = built.state;
+      return built;
+    } catch (err) {
+      this.ingestor?.forgetAfter(this.head.seq);
+      const error = err instanceof LedgerWriteError ? err : new LedgerWriteError(err);
+      for (const r of batch) r.reject(error);
+      return null;
+    }
+  }
+
+  private takeBatch(): Request[] {
+    const first = this.queue.shift()!;
+    if (first.sync || first.ops) return [first];
+    const batch = [first];
+    let size = first.inputs.length;
+    while (this.queue.length > 0 && !this.queue[0]!.sync && !this.queue[0]!.ops && size < MAX_BATCH) {
+      const next = this.queue.shift()!;
+      size += next.inputs.length;
+      batch.push(next);
+    }
+    return batch;
+  }
+
+  /**
+   * Builds a batch: each input is prepared, its facts derived and both appended (an
+   * input's facts follow it directly, and the state an ingestion step reads has
+   * everything before that input folded in); then the rest is folded, the decision and
+   * index puts join the batch, and each caller's answer is made ready.
+   */
+  private async build(batch: Request[]): Promise<Built> {
+    const b = new BatchBuild(this.head, this.state, this.projector);
+    const answers: Answer[][] = [];
+    for (const request of batch) {
+      if (request.ops) b.ops.push(...request.ops);
+      const mine: Answer[] = [];
+      for (const input of request.inputs) mine.push(await this.ingestOne(b, input));
+      answers.push(mine);
+    }
+    const state = b.fold();
+    b.ops.push(...decisionPuts(this.store, b.decisions), ...uncleanEventPuts(b.entries, b.decisions));
+    return {
+      batch,
+      sync: batch.some((r) => r.sync),
+      ops: b.ops,
+      entries: b.entries,
+      decisions: b.decisions,
+      keySeqs: b.keySeqs,
+      outcomes: outcomesOf(b, answers),
+      head: b.head,
+      state,
+      written: Promise.resolve(null),
+    };
+  }
+
+  /**
+   * One input: prepared (bad input becomes a `rejected_input` entry there), appended, and
+   * followed by the facts the ingestor derives from it. When the engine itself fails on it
+   * (a bug), what it appended is taken back and it is logged on its own as rejected, so the
+   * other inputs of the batch, and the batches after it, go on.
+   */
+  private async ingestOne(b: BatchBuild, input: unknown): Promise<Answer> {
+    const mark = b.mark();
+    let p: PreparedEntry | undefined;
+    try {
+      p = prepareInput(input, this.options.now, this.seal, { maxBytes: this.options.maxInputBytes });
+      const entry = b.append(p.receivedAt, p.kind, p.payloadText, p.payload);
+      const pending = p.envelope && this.ingestor ? this.ingestor.derive(p.envelope, entry.seq, b.stateNow) : null;
+      const derived = pending instanceof Promise ? await pending : pending;
+      if (derived) {
+        for (const fact of derived.facts) {
+          // Folded as a replay reads it back: parsed from the text that is logged.
+          const text = canonicalJson(fact.payload);
+          b.append(p.receivedAt, fact.kind, text, JSON.parse(text));
+        }
+        b.ops.push(...derived.ops);
+        b.keySeqs.push(...derived.keySeqs);
+      }
+      return { first: entry.seq, last: b.head.seq, ...(derived?.plaintext ? { plaintext: derived.plaintext } : {}) };
+    } catch (err) {
+      b.rollback(mark);
+      this.ingestor?.forgetAfter(mark.head.seq);
+      const failed = rejected(
+        p?.payloadText ?? '',
+        '',
+        `the engine failed on this input: ${String((err as Error)?.message ?? err).slice(0, 200)}`,
+        p?.receivedAt ?? this.options.now(),
+        this.seal,
+        { code: 'engine.ingest_failed' },
+      );
+      const entry = b.append(failed.receivedAt, failed.kind, failed.payloadText, failed.payload);
+      return { first: entry.seq, last: entry.seq };
+    }
+  }
+
+  /** Answers a built batch's callers with `err` and takes the in-memory state back to the disk's. */
+  private abandon(built: Built, err: LedgerWriteError): void {
+    this.head = this.durable.head;
+    this.state = this.durable.state;
+    this.ingestor?.forgetAfter(this.durable.head.seq);
+    for (const r of built.batch) r.reject(err);
+  }
+
+  /**
+   * Waits for a batch's write, then answers its callers and tells the ledger. False when
+   * the write failed: its callers get the error, and the writer goes on from what is on
+   * disk, unless the store is broken (closed under us, or failing batch after batch).
+   */
+  private async finish(built: Built): Promise<boolean> {
+    const err = await built.written;
+    if (err !== null || this.failure_) {
+      const error = this.failure_ ?? new LedgerWriteError(err);
+      this.abandon(built, error);
+      this.failedWrites++;
+      if (this.failure_ === null && (this.failedWrites >= BROKEN_AFTER || this.store.db.status !== 'open')) {
+        this.failure_ = new LedgerWriteError(new Error(`the store is broken (${error.message}): the ledger closed itself; reopen it to go on from what was written`));
+      }
+      return false;
+    }
+    this.failedWrites = 0;
+    this.ingestor?.written(built.keySeqs);
+    this.durable = { head: built.entries.length > 0 ? built.head : this.durable.head, state: built.state };
+    built.batch.forEach((r, i) => r.resolve(built.outcomes[i]!));
+    this.hooks.written(built.entries, built.decisions, built.state);
+    if (this.checkpoints !== null && this.durable.head.seq - this.checkpoints.lastSeq >= this.options.snapshotEvery) {
+      // Not awaited: the next batch is built while the checkpoint is written (a lost one is only a lost shortcut).
+      this.checkpoints.write(this.durable.state, this.durable.head).catch(() => undefined);
+    }
+    return true;
+  }
+}
+
+/** Each caller's outcomes: the entries and decisions of each of its inputs, or the input's rejection. */
+function outcomesOf(b: BatchBuild, answers: Answer[][]): IngestOutcome[][] {
+  const bySeq = new Map<number, Decision[]>();
+  for (const d of b.decisions) {
+    const list = bySeq.get(d.seq);
+    if (list) list.push(d);
+    else bySeq.set(d.seq, [d]);
+  }
+  const firstSeq = b.entries[0]?.seq ?? 0;
+  return answers.map((inputs) =>
+    inputs.map(({ first, last, plaintext }): IngestOutcome => {
+      const entry = b.entries[first - firstSeq]!;
+      if (entry.kind === 'rejected_input') {
+        const p = entry.payload as RejectedInputPayload;
+        return { ok: false, error: new InputDecodeError(entry.seq, p.path, p.message, p.code) };
+      }
+      const seqs: number[] = [];
+      const own: Decision[] = [];
+      for (let s = first; s <= last; s++) {
+        seqs.push(s);
+        own.push(...(bySeq.get(s) ?? []));
+      }
+      return { ok: true, seq: first, seqs, kind: entry.kind, decisions: own, ...(plaintext ? { plaintext } : {}) };
+    }),
+  );
+}
