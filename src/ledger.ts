@@ -1,45 +1,26 @@
-import { BehaviorSubject, Subject, type Observable } from 'rxjs';
+import type { Observable } from 'rxjs';
 import type { Envelope } from '../events/envelope.js';
 import type { LedgerEntry } from '../events/entry.js';
 import type { Decision } from '../projections/decision.js';
 import type { OwnAccount, KeysUploadBody, SignedDeviceKeys } from './account.js';
+import type { LedgerParts } from './ledger-parts.js';
 import type { EntryRange, IngestOutcome, IngestResult, LedgerOptions, ReplayOptions } from './api-types.js';
-import type { OlmCryptoPort } from './crypto/port.js';
-import { iterateDecisions, matches, readDecisions, type DecisionFilter } from './decision-store.js';
+import type { DecisionFilter } from './decision-store.js';
 import { LedgerClosedError, LedgerDamagedError, LedgerReadOnlyError, VaultKeyError } from './errors.js';
 import { BatchWriter } from './ingest/batch-writer.js';
-import type { Ingestor } from './ingest/ingestor.js';
+import type { SecretSealer } from './ingest/prepare.js';
 import { DEFAULT_MAX_INPUT_BYTES, serialiseInput } from './ingest/input-text.js';
-import type { Checkpointer } from './log/checkpointer.js';
 import { copyStore } from './log/copy.js';
 import { LogReader } from './log/reader.js';
 import type { LedgerStore } from './log/store.js';
 import { revealSecrets } from './reveal.js';
 import { describeRoomEvent, roomEventArguments, type DecryptedRoomEvent, type DecryptRoomEventOptions } from './room-event.js';
 import { RoomEventRepeats } from './room-event-repeat.js';
-import { stateHash, type LedgerState, type Projector, type SliceVersions } from './runtime/projector.js';
-import type { Vault } from './vault.js';
+import { LedgerStreams } from './streams.js';
+import { stateHash, type LedgerState, type SliceVersions } from './runtime/projector.js';
 import { verifyLedger, type VerifyOptions, type VerifyReport } from './verify.js';
 
 export type { Durability, EntryRange, IngestOutcome, IngestResult, LedgerOptions, ReplayOptions } from './api-types.js';
-
-/** What `openLedger` hands the facade: the open store, the engine's parts and the recovered state. @internal */
-export interface LedgerParts {
-  store: LedgerStore;
-  crypto: OlmCryptoPort;
-  projector: Projector;
-  account: OwnAccount | null;
-  vault: Vault | null;
-  ingestor: Ingestor | null;
-  checkpoints: Checkpointer | null;
-  options: LedgerOptions;
-  readOnly: boolean;
-  owner: { userId: string; deviceId: string; ed25519: string; curve25519: string };
-  state: LedgerState;
-  head: { seq: number; hash: string };
-  memoryDecisions: Decision[] | null;
-  damaged: string | null;
-}
 
 /**
  * An open ledger: the append-only log of everything a client received, the projected
@@ -51,34 +32,22 @@ export interface LedgerParts {
  */
 export class Ledger {
   private readonly store: LedgerStore;
-  private readonly crypto: OlmCryptoPort;
-  private readonly projector: Projector;
-  private readonly account: OwnAccount | null;
-  private readonly vault: Vault | null;
-  private readonly ingestor: Ingestor | null;
-  private readonly checkpoints: Checkpointer | null;
   private readonly options: LedgerOptions;
   private readonly writer: BatchWriter;
   private readonly reader: LogReader;
+  private readonly streams: LedgerStreams;
   private closed = false;
-  /** Decisions of a read-only ledger rebuilt under newer slice versions (not persisted). */
-  private readonly memoryDecisions: Decision[] | null;
   /** Answers room events given again from the log. */
   private repeats: RoomEventRepeats | null = null;
   /** True when opened for analysis: nothing is written. */
   readonly readOnly: boolean;
   /** The user and device that own this ledger. */
-  readonly owner: { userId: string; deviceId: string; ed25519: string; curve25519: string };
+  readonly owner: LedgerParts['owner'];
   /**
    * Why the log could not be read to its end (read-only opens only), or null. The state
    * is as of the last readable entry; `verify()` says what is wrong.
    */
   readonly damaged: string | null;
-
-  private readonly entriesSubject = new Subject<LedgerEntry>();
-  private readonly decisionsSubject = new Subject<Decision>();
-  private readonly stateSubject: BehaviorSubject<LedgerState>;
-
   /** Every entry, once it is written (hot; completes on close). */
   readonly entries$: Observable<LedgerEntry>;
   /** Every decision, once its entry is written (hot; completes on close). */
@@ -87,38 +56,22 @@ export class Ledger {
   readonly state$: Observable<LedgerState>;
 
   /** @internal Use `openLedger`. */
-  constructor(parts: LedgerParts) {
-    ({ store: this.store, crypto: this.crypto, projector: this.projector, account: this.account, vault: this.vault } = parts);
-    ({ ingestor: this.ingestor, checkpoints: this.checkpoints, options: this.options, readOnly: this.readOnly, owner: this.owner } = parts);
-    this.memoryDecisions = parts.memoryDecisions;
-    this.damaged = parts.damaged;
-    const vault = this.vault;
-    this.writer = new BatchWriter(
-      this.store,
-      this.projector,
-      this.ingestor,
-      // A secret for the log is sealed with the store key; without one it is not logged at all.
-      (plaintext, field) => (vault?.encrypted ? vault.sealForLog(plaintext, field) : null),
-      this.checkpoints,
-      { now: this.options.now ?? Date.now, maxInputBytes: this.options.maxInputBytes, snapshotEvery: this.options.snapshotEvery ?? 10_000 },
-      {
-        written: (entries, decisions, state) => {
-          for (const e of entries) this.entriesSubject.next(e);
-          for (const d of decisions) this.decisionsSubject.next(d);
-          this.stateSubject.next(state);
-        },
-        broken: async () => {
-          this.writer.rejectQueued(this.writer.failure);
-          await this.close().catch(() => undefined);
-        },
+  constructor(private readonly parts: LedgerParts) {
+    ({ store: this.store, options: this.options, readOnly: this.readOnly, owner: this.owner, damaged: this.damaged } = parts);
+    this.streams = new LedgerStreams(parts.state);
+    ({ entries$: this.entries$, decisions$: this.decisions$, state$: this.state$ } = this.streams);
+    const { vault, options } = parts;
+    // A secret for the log is sealed with the store key; without one it is not logged at all.
+    const seal: SecretSealer = (plaintext, field) => (vault?.encrypted ? vault.sealForLog(plaintext, field) : null);
+    const writerOptions = { now: options.now ?? Date.now, maxInputBytes: options.maxInputBytes, snapshotEvery: options.snapshotEvery ?? 10_000 };
+    this.writer = new BatchWriter(parts.store, parts.projector, parts.ingestor, seal, parts.checkpoints, writerOptions, {
+      written: (entries, decisions, state) => this.streams.written(entries, decisions, state),
+      broken: async () => {
+        this.writer.rejectQueued(this.writer.failure);
+        await this.close().catch(() => undefined);
       },
-      { state: parts.state, head: parts.head },
-    );
-    this.reader = new LogReader(this.store, this.projector, () => ({ seq: this.writer.durableHead.seq, state: this.writer.durableState }));
-    this.stateSubject = new BehaviorSubject(parts.state);
-    this.entries$ = this.entriesSubject.asObservable();
-    this.decisions$ = this.decisionsSubject.asObservable();
-    this.state$ = this.stateSubject.asObservable();
+    }, parts);
+    this.reader = new LogReader(parts.store, parts.projector, parts.memoryDecisions, () => ({ seq: this.writer.durableHead.seq, state: this.writer.durableState }));
   }
 
   // ---- ingestion ----------------------------------------------------------------------
@@ -156,7 +109,7 @@ export class Ledger {
    *   LedgerClosedError, LedgerWriteError.
    */
   async ingestUnknown(input: unknown): Promise<IngestResult> {
-    const [outcome] = await this.submit([input], this.options.durability === 'sync');
+    const [outcome] = await this.submit([input]);
     if (!outcome!.ok) throw outcome!.error;
     const { ok: _ok, ...result } = outcome!;
     return result;
@@ -164,14 +117,14 @@ export class Ledger {
 
   /** {@link Ledger.ingestMany} for untyped inputs (objects or JSON text): one atomic batch, one outcome each. */
   async ingestManyUnknown(inputs: readonly unknown[]): Promise<IngestOutcome[]> {
-    return this.submit(inputs, this.options.durability === 'sync');
+    return this.submit(inputs);
   }
 
-  private submit(inputs: readonly unknown[], sync: boolean): Promise<IngestOutcome[]> {
+  private submit(inputs: readonly unknown[]): Promise<IngestOutcome[]> {
     this.assertWritable();
     // Serialised now: what is logged is what the caller passed, not what it became later.
     const texts = inputs.map((input) => serialiseInput(input, this.options.maxInputBytes ?? DEFAULT_MAX_INPUT_BYTES));
-    return this.writer.submit(texts, this.options.durability === 'sync' || sync);
+    return this.writer.submit(texts, this.options.durability === 'sync');
   }
 
   /**
@@ -196,7 +149,7 @@ export class Ledger {
     const how = { trustRequirement: options.trustRequirement ?? this.options.trustRequirement ?? 'untrusted', forensic: options.forensic === true };
     this.assertWritable();
     const state = this.writer.durableState;
-    this.repeats ??= new RoomEventRepeats(this.store.log, this.store.unclean, this.ingestor!, (fromSeq, toSeq) => this.decisions({ fromSeq, toSeq }));
+    this.repeats ??= new RoomEventRepeats(this.store.log, this.store.unclean, this.parts.ingestor!, (fromSeq, toSeq) => this.decisions({ fromSeq, toSeq }));
     const repeat = await this.repeats.answer(state, roomId, event);
     if (repeat !== null) return describeRoomEvent(state, roomId, event, { result: repeat, ...how, repeated: true });
     const result = await this.ingestUnknown({ kind: 'room_event', room_id: roomId, event, ...(receivedAt !== undefined ? { received_at: receivedAt } : {}) });
@@ -218,13 +171,13 @@ export class Ledger {
   async publishKeys(options: { count?: number; withDeviceKeys?: boolean } = {}): Promise<KeysUploadBody> {
     const account = this.requireAccount();
     const body = account.publishKeys(options.count, options.withDeviceKeys ?? false);
-    await this.writer.writeOps([this.vault!.putOp('account', account.pickle())]);
+    await this.writer.writeOps([this.parts.vault!.putOp('account', account.pickle())]);
     return body;
   }
 
   private requireAccount(): OwnAccount {
     this.assertWritable();
-    return this.account!;
+    return this.parts.account!;
   }
 
   // ---- reading ------------------------------------------------------------------------
@@ -247,7 +200,7 @@ export class Ledger {
 
   /** The slice versions this engine folds with. */
   sliceVersions(): SliceVersions {
-    return this.projector.versions;
+    return this.parts.projector.versions;
   }
 
   /**
@@ -271,19 +224,18 @@ export class Ledger {
 
   /** Re-folds entries from a given state without touching the ledger (what-if analysis). */
   fold(state: LedgerState, entries: readonly LedgerEntry[], decisions?: Decision[]): LedgerState {
-    return this.projector.fold(state, entries, decisions);
+    return this.parts.projector.fold(state, entries, decisions);
   }
 
   /** The initial (empty) state of every slice. */
   initialState(): LedgerState {
-    return this.projector.initial();
+    return this.parts.projector.initial();
   }
 
   /** Decisions in log order, narrowed by `filter`. */
   async decisions(filter: DecisionFilter = {}): Promise<Decision[]> {
     this.assertOpen();
-    if (this.memoryDecisions !== null) return this.memoryDecisions.filter((d) => matches(d, filter));
-    return readDecisions(this.store, filter);
+    return this.reader.decisions(filter);
   }
 
   /**
@@ -292,11 +244,7 @@ export class Ledger {
    */
   async *streamDecisions(filter: DecisionFilter = {}): AsyncGenerator<Decision> {
     this.assertOpen();
-    if (this.memoryDecisions !== null) {
-      for (const d of this.memoryDecisions) if (matches(d, filter)) yield d;
-      return;
-    }
-    yield* iterateDecisions(this.store, filter);
+    yield* this.reader.streamDecisions(filter);
   }
 
   /**
@@ -305,7 +253,7 @@ export class Ledger {
    */
   async recordedDecisions(filter: DecisionFilter = {}): Promise<Decision[]> {
     this.assertOpen();
-    return readDecisions(this.store, filter, 'recorded');
+    return this.reader.decisions(filter, 'recorded');
   }
 
   /**
@@ -315,7 +263,7 @@ export class Ledger {
    * @throws VaultKeyError without the store key, or with a wrong one.
    */
   revealSecrets(entry: LedgerEntry): LedgerEntry {
-    const vault = this.vault;
+    const vault = this.parts.vault;
     if (vault === null || !vault.encrypted) {
       throw new VaultKeyError('secrets in the log are sealed with the store key: open the ledger with it to reveal them (KEYLEDGER_STORE_KEY for the CLI)');
     }
@@ -367,7 +315,7 @@ export class Ledger {
     this.assertOpen();
     await this.writer.idle();
     // (No key when the genesis entry could not be read: the checkpoints then name it.)
-    return verifyLedger(this.store, this.projector, this.crypto, { ...options, expectedSigner: options.expectedSigner ?? (this.owner.ed25519 || undefined) });
+    return verifyLedger(this.store, this.parts.projector, this.parts.crypto, { ...options, expectedSigner: options.expectedSigner ?? (this.owner.ed25519 || undefined) });
   }
 
   /**
@@ -379,18 +327,16 @@ export class Ledger {
     await this.writer.idle();
     this.closed = true;
     try {
-      await this.checkpoints?.settled();
-      if (!this.readOnly && this.writer.failure === null && this.checkpoints !== null && this.writer.durableHead.seq > this.checkpoints.lastSeq) {
-        await this.checkpoints.write(this.writer.durableState, this.writer.durableHead);
+      await this.parts.checkpoints?.settled();
+      if (!this.readOnly && this.writer.failure === null && this.parts.checkpoints !== null && this.writer.durableHead.seq > this.parts.checkpoints.lastSeq) {
+        await this.parts.checkpoints.write(this.writer.durableState, this.writer.durableHead);
       }
     } finally {
-      this.ingestor?.free();
-      this.account?.free();
-      this.crypto.free();
+      this.parts.ingestor?.free();
+      this.parts.account?.free();
+      this.parts.crypto.free();
       await this.store.close();
-      this.entriesSubject.complete();
-      this.decisionsSubject.complete();
-      this.stateSubject.complete();
+      this.streams.complete();
     }
   }
 

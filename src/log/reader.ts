@@ -6,6 +6,7 @@ import type { LedgerEntry } from '../../events/entry.js';
 import type { Decision } from '../../projections/decision.js';
 import type { EntryRange, ReplayOptions } from '../api-types.js';
 import type { LedgerState, Projector } from '../runtime/projector.js';
+import { iterateDecisions, matches, readDecisions, type DecisionFilter } from '../decision-store.js';
 import { latestSnapshot } from '../snapshots.js';
 import { toPlain } from './entry-codec.js';
 import type { LedgerStore } from './store.js';
@@ -14,6 +15,8 @@ export class LogReader {
   constructor(
     private readonly store: LedgerStore,
     private readonly projector: Projector,
+    /** Decisions of a read-only ledger rebuilt under newer slice versions (not persisted), or null. */
+    private readonly memoryDecisions: readonly Decision[] | null,
     /** What is on disk now: the last written entry and the state after it. */
     private readonly durable: () => { seq: number; state: LedgerState },
   ) {}
@@ -87,5 +90,20 @@ export class LogReader {
         })().then(onFulfilled, onRejected);
       },
     };
+  }
+
+  /** Decisions in log order, narrowed by `filter`: under today's rules, or as `recorded` when their entries were written. */
+  async decisions(filter: DecisionFilter, which: 'current' | 'recorded' = 'current'): Promise<Decision[]> {
+    if (which === 'current' && this.memoryDecisions !== null) return this.memoryDecisions.filter((d) => matches(d, filter));
+    return readDecisions(this.store, filter, which);
+  }
+
+  /** Decisions in log order, narrowed by `filter`, one at a time. */
+  async *streamDecisions(filter: DecisionFilter): AsyncGenerator<Decision> {
+    if (this.memoryDecisions !== null) {
+      for (const d of this.memoryDecisions) if (matches(d, filter)) yield d;
+      return;
+    }
+    yield* iterateDecisions(this.store, filter);
   }
 }
