@@ -341,9 +341,8 @@ export class BatchWriter {
       const derived = pending instanceof Promise ? await pending : pending;
       if (derived) {
         for (const fact of derived.facts) {
-          // Folded as a replay reads it back: parsed from the text that is logged.
           const text = canonicalJson(fact.payload);
-          b.append(p.receivedAt, fact.kind, text, JSON.parse(text));
+          b.append(p.receivedAt, fact.kind, text, asReadBack(fact.payload, text));
         }
         b.ops.push(...derived.ops);
         b.keySeqs.push(...derived.keySeqs);
@@ -400,6 +399,23 @@ export class BatchWriter {
     }
     return true;
   }
+}
+
+/**
+ * A fact's payload as a replay reads it back: its logged text, parsed. A flat payload
+ * (every value a string, a boolean, null, or a finite number other than -0: what a room
+ * event's fact holds) parses back to the same values, so it is folded as it is and the
+ * parse is saved; anything nested may hold received JSON and is parsed back.
+ */
+function asReadBack(payload: unknown, text: string): unknown {
+  if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) return JSON.parse(text);
+  for (const key of Object.keys(payload)) {
+    const v = (payload as Record<string, unknown>)[key];
+    if (v === null || typeof v === 'string' || typeof v === 'boolean') continue;
+    if (typeof v === 'number' && Number.isFinite(v) && !Object.is(v, -0)) continue;
+    return JSON.parse(text);
+  }
+  return Object.getPrototypeOf(payload) === Object.prototype ? payload : JSON.parse(text);
 }
 
 /** Each caller's outcomes: the entries and decisions of each of its inputs, or the input's rejection. */
