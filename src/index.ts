@@ -28,8 +28,9 @@ export { diffDecisions } from './analysis/decision-diff.js';
 export { describeEntry } from './analysis/entry-line.js';
 export { explainDecision, ruleOf } from './analysis/decision-view.js';
 export { anomalyReport } from './analysis/report/report.js';
-export { anomalyReportJson } from './analysis/report/stream.js';
+export { anomalyReportJson, openStreamedReport } from './analysis/report/stream.js';
 export { reportHtml } from './analysis/report/html.js';
+export { reportView } from './analysis/report/view.js';
 export {
   KeyledgerError,
   LedgerLockedError,
@@ -105,6 +106,8 @@ export type { DecisionChange, DecisionField } from './analysis/decision-diff.js'
 export type { EntryLine } from './analysis/entry-line.js';
 export type { ExplainedDecision, Rule } from './analysis/decision-view.js';
 export type { AnomalyReport, AnomalyReportOptions, Anomaly, AnomalyOutcome, CodeCount, FamilyCount, Incident, TimelineBucket } from './analysis/report/report.js';
+export type { StreamedReport } from './analysis/report/stream.js';
+export type { ReportView, IncidentView } from './analysis/report/view.js';
 export type { SessionRecord, SessionAuthenticity, SessionSourceType } from '../projections/megolm/state.js';
 export type { SessionProvenance } from '../projections/megolm/selectors.js';
 export type { UtdCause, UtdCauseName } from '../projections/megolm/utd.js';

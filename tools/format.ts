@@ -41,7 +41,12 @@ export function table(header: readonly string[], rows: readonly (readonly string
   const widths = header.map((h) => h.length);
   // A loop, not Math.max(...cells): a spread of 125k arguments overflows the stack.
   for (const row of rows) for (let i = 0; i < widths.length; i++) widths[i] = Math.max(widths[i]!, (row[i] ?? '').length);
-  return [header, ...rows].map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ').trimEnd());
+  return [header, ...rows].map((row) => tableLine(row, widths));
+}
+
+/** One line of {@link table}, its columns' widths known beforehand (a table streamed row by row). */
+export function tableLine(row: readonly string[], widths: readonly number[]): string {
+  return row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ').trimEnd();
 }
 
 /** Options of {@link tableLines}. */

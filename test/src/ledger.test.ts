@@ -12,6 +12,7 @@ import {
   type LedgerEntry,
 } from '../../src/index.js';
 import { plainRoomEnvelope as roomEnvelope, tempDir } from '../helpers/tmp.js';
+import { collect } from '../helpers/collect.js';
 
 /** Our device, its ledger created without a store key on purpose (tests that want one pass it). */
 const me = { userId: '@me:example.org', deviceId: 'ME', unencryptedVault: true };
@@ -174,9 +175,3 @@ describe('ledger', () => {
     });
   });
 });
-
-async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const x of it) out.push(x);
-  return out;
-}

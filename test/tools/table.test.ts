@@ -4,8 +4,6 @@ import { Writable } from 'node:stream';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openLedger } from '../../src/open.js';
-import type { AnomalyReport } from '../../src/index.js';
-import { reportJson } from '../../tools/commands/report.js';
 import { fitWidths, table, tableLines } from '../../tools/format.js';
 import { Progress } from '../../tools/progress.js';
 import { DEVICE, USER } from '../helpers/damage.js';
@@ -53,14 +51,6 @@ describe('tables at a million rows', function () {
     }
     assert.equal(count, 1_000_001);
     assert.ok(widest <= 100, `a line of ${widest} characters`);
-  });
-
-  it('report --json is written in pieces that join to the one JSON document', () => {
-    const anomalies = Array.from({ length: 30_000 }, (_, i) => ({ seq: i, time: null, family: 'megolm', code: 'megolm.undecryptable', outcome: 'flagged' as const, slice: 'megolm', subject: `event $e${i} "anomalies":[]`, because: [i - 1], detail: { n: i } }));
-    const report = { log: { path: 'x "anomalies":[]' }, totals: { anomalies: anomalies.length }, anomalies, timeline: [{ start: 'a', end: 'b', count: 1 }] } as unknown as AnomalyReport;
-    const pieces = [...reportJson(report)];
-    assert.ok(pieces.length > 10);
-    assert.equal(pieces.join(''), `${JSON.stringify(report)}\n`);
   });
 
   it('fitWidths() narrows the widest flexible column first, never below the minimum', () => {

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openLedger } from '../../src/index.js';
 import { fmt, roomEnvelope, scratch, seconds } from './util.js';
@@ -7,12 +8,13 @@ const child = fileURLToPath(new URL('./cli-child.js', import.meta.url));
 const replayChild = fileURLToPath(new URL('./replay-child.js', import.meta.url));
 
 /**
- * The commands that read a whole log (`verify`, `report --json`, `decisions`) on an
- * n-entry log, each in a fresh process: time and peak RSS, beside a raw classic-level
- * read-and-parse of the same log.
+ * The commands that read a whole log (`verify`, `report` as text, JSON and HTML,
+ * `decisions`) on an n-entry log, each in a fresh process: time and peak RSS, beside a raw
+ * classic-level read-and-parse of the same log.
  */
 export async function benchCli(n: number): Promise<string[]> {
   const dir = scratch('cli');
+  const out = scratch('cli-out'); // the HTML report, beside the log rather than in its folder
   try {
     const ledger = await openLedger({ path: dir.path, userId: '@bench:example.org', deviceId: 'BENCH', unencryptedVault: true, snapshotEvery: 100_000 });
     const CHUNK = 2_000;
@@ -30,7 +32,9 @@ export async function benchCli(n: number): Promise<string[]> {
     const command = (...args: string[]) => JSON.parse(execFileSync(process.execPath, [child, '--db', dir.path, ...args], { encoding: 'utf8', maxBuffer: 16 << 20 })) as { code: number; seconds: number; maxRss: number };
     const rows: [string, { code: number; seconds: number; maxRss: number }][] = [
       ['`verify`', command('verify')],
+      ['`report`', command('report')],
       ['`report --json`', command('report', '--json')],
+      ['`report --html`', command('report', '--html', join(out.path, 'report.html'))],
       ['`decisions`', command('decisions')],
       ['`decisions --json`', command('decisions', '--json')],
     ];
@@ -45,5 +49,6 @@ export async function benchCli(n: number): Promise<string[]> {
     ];
   } finally {
     dir.cleanup();
+    out.cleanup();
   }
 }

@@ -1,8 +1,8 @@
 import { Command } from 'commander';
-import { anomalyReport, anomalyReportJson, reportHtml, type AnomalyReport } from '../../src/index.js';
+import { openStreamedReport, reportHtml, type Anomaly, type ReportView } from '../../src/index.js';
 import type { CommandModule } from '../command.js';
 import { sourceOption, type CliContext } from '../context.js';
-import { compact, keyValues, plural, prose, table } from '../format.js';
+import { keyValues, plural, prose, table, tableLine } from '../format.js';
 import { OutFile } from '../outfile.js';
 import { Progress } from '../progress.js';
 
@@ -26,75 +26,71 @@ function duration(ms: number): string {
   return `${ms / 1000} s`;
 }
 
-/** The human report: summary, the incidents cause first, then one table per family, then the busy time buckets. */
-export function reportLines(r: AnomalyReport): string[] {
+const ROW_HEADER = ['seq', 'time', 'code', 'subject', 'detail'] as const;
+
+/** An anomaly's row in its family's table. */
+function anomalyRow(a: Anomaly): string[] {
+  return [String(a.seq), a.time ?? '-', a.code, printable(a.subject), printable(keyValues(a.detail))];
+}
+
+/**
+ * The human report: summary, the incidents cause first, then one table per family, then the
+ * busy time buckets. Line by line, holding one anomaly at a time.
+ */
+export async function* reportLines(r: ReportView): AsyncGenerator<string> {
   const { log, totals } = r;
   const v = log.verify;
   const owner = log.owner ? `${log.owner.userId} ${log.owner.deviceId}` : 'an unknown device';
-  const lines = [`${printable(log.path)} (${log.kind}): ${plural(log.entries, 'entry', 'entries')}, seq 0–${log.headSeq}, written by ${printable(owner)}`];
-  if (log.firstTime) lines.push(`received ${log.firstTime} to ${log.lastTime}`);
-  lines.push(
-    v.ok
-      ? `integrity: hash chain intact; ${v.checkpoints.count === 0 ? 'no signed checkpoints to check' : `${v.checkpoints.valid} of ${v.checkpoints.count} signed checkpoints valid`}`
-      : `integrity: BROKEN, ${plural(v.problems, 'problem')}, first bad entry seq ${v.firstBadSeq ?? '?'} (listed below)`,
-  );
-  for (const w of v.warnings) lines.push(`  warning: ${w}`);
-  lines.push('', `${plural(totals.anomalies, 'anomaly', 'anomalies')} in ${plural(totals.byFamily.length, 'family', 'families')}`);
-  if (totals.anomalies === 0) return lines;
-  lines.push(...table(['family', '', 'count'], totals.byFamily.map((f) => [f.title, f.family, String(f.count)])).map((l) => `  ${l}`));
-  lines.push('', 'What happened (each cause, then what followed from it; the command goes deeper):');
-  for (const { cause, effects } of r.incidents) {
-    lines.push(`  seq ${cause.seq}  ${cause.code}  ${printable(cause.subject)}`, `      $ ${printable(cause.command)}`);
-    for (const e of effects) lines.push(`    → seq ${e.seq}  ${e.code}  ${printable(e.subject)}`, `        $ ${printable(e.command)}`);
+  yield `${printable(log.path)} (${log.kind}): ${plural(log.entries, 'entry', 'entries')}, seq 0–${log.headSeq}, written by ${printable(owner)}`;
+  if (log.firstTime) yield `received ${log.firstTime} to ${log.lastTime}`;
+  yield v.ok
+    ? `integrity: hash chain intact; ${v.checkpoints.count === 0 ? 'no signed checkpoints to check' : `${v.checkpoints.valid} of ${v.checkpoints.count} signed checkpoints valid`}`
+    : `integrity: BROKEN, ${plural(v.problems, 'problem')}, first bad entry seq ${v.firstBadSeq ?? '?'} (listed below)`;
+  for (const w of v.warnings) yield `  warning: ${w}`;
+  yield '';
+  yield `${plural(totals.anomalies, 'anomaly', 'anomalies')} in ${plural(totals.byFamily.length, 'family', 'families')}`;
+  if (totals.anomalies === 0) return;
+  for (const l of table(['family', '', 'count'], totals.byFamily.map((f) => [f.title, f.family, String(f.count)]))) yield `  ${l}`;
+  yield '';
+  yield 'What happened (each cause, then what followed from it; the command goes deeper):';
+  // Each family's table is aligned to its widest cells, which must be known before its
+  // first row: measured here, where every anomaly passes once.
+  const widths = new Map<string, number[]>();
+  const measure = (a: Anomaly) => {
+    let w = widths.get(a.family);
+    if (w === undefined) widths.set(a.family, (w = ROW_HEADER.map((h) => h.length)));
+    anomalyRow(a).forEach((cell, i) => (w[i] = Math.max(w[i]!, cell.length)));
+  };
+  for await (const incident of r.incidents()) {
+    const { cause } = incident;
+    measure(cause);
+    yield `  seq ${cause.seq}  ${cause.code}  ${printable(cause.subject)}`;
+    yield `      $ ${printable(cause.command)}`;
+    for await (const e of incident.effects()) {
+      measure(e);
+      yield `    → seq ${e.seq}  ${e.code}  ${printable(e.subject)}`;
+      yield `        $ ${printable(e.command)}`;
+    }
   }
   // The families in the order the story meets them, as in the HTML: the cause's before its effects'.
-  const storyOrder = r.incidents.flatMap((i) => [i.cause, ...i.effects]).map((a) => a.family);
-  for (const f of [...totals.byFamily].sort((x, y) => storyOrder.indexOf(x.family) - storyOrder.indexOf(y.family))) {
-    lines.push('', `${f.title} (${f.family}): ${f.count}`);
+  for (const f of r.familiesInStoryOrder) {
+    yield '';
+    yield `${f.title} (${f.family}): ${f.count}`;
     for (const c of totals.byCode.filter((c) => c.family === f.family)) {
-      lines.push(`  ${c.code}  ${c.outcome}  ×${c.count}: ${c.summary}`);
-      if (c.spec) lines.push(`    spec (${c.section}): ${c.spec}`);
+      yield `  ${c.code}  ${c.outcome}  ×${c.count}: ${c.summary}`;
+      if (c.spec) yield `    spec (${c.section}): ${c.spec}`;
     }
-    const rows = r.anomalies
-      .filter((a) => a.family === f.family)
-      .map((a) => [String(a.seq), a.time ?? '-', a.code, printable(a.subject), printable(keyValues(a.detail))]);
-    lines.push(...table(['seq', 'time', 'code', 'subject', 'detail'], rows).map((l) => `  ${l}`));
+    const w = widths.get(f.family) ?? ROW_HEADER.map((h) => h.length);
+    yield `  ${tableLine(ROW_HEADER, w)}`;
+    for await (const a of r.anomalies(f.family)) yield `  ${tableLine(anomalyRow(a), w)}`;
   }
   const busy = r.timeline.filter((b) => b.count > 0);
   if (busy.length > 0) {
     const max = Math.max(...busy.map((b) => b.count));
-    lines.push('', `timeline (${duration(Date.parse(r.timeline[0]!.end) - Date.parse(r.timeline[0]!.start))} buckets, UTC; the ${busy.length} of ${r.timeline.length} with anomalies):`);
-    for (const b of busy) lines.push(`  ${b.start}  ${'█'.repeat(Math.max(1, Math.round((b.count / max) * 40)))} ${b.count}`);
+    yield '';
+    yield `timeline (${duration(Date.parse(r.timeline[0]!.end) - Date.parse(r.timeline[0]!.start))} buckets, UTC; the ${busy.length} of ${r.timeline.length} with anomalies):`;
+    for (const b of busy) yield `  ${b.start}  ${'█'.repeat(Math.max(1, Math.round((b.count / max) * 40)))} ${b.count}`;
   }
-  return lines;
-}
-
-/**
- * `JSON.stringify(report)` and a newline, in pieces: one string of a million anomalies
- * would take gigabytes, or pass V8's limit on a string's length. For a report already in
- * memory (with `--html`); `--json` alone streams it with `anomalyReportJson`.
- */
-export function* reportJson(report: AnomalyReport): Generator<string> {
-  let piece = '{';
-  let key = 0;
-  for (const [name, value] of Object.entries(report)) {
-    if (value === undefined) continue; // as JSON.stringify leaves it out
-    piece += `${key++ === 0 ? '' : ','}${compact(name)}:`;
-    if (!Array.isArray(value)) {
-      piece += compact(value);
-      continue;
-    }
-    piece += '[';
-    for (let i = 0; i < value.length; i++) {
-      piece += (i === 0 ? '' : ',') + compact(value[i]);
-      if (piece.length >= 1 << 16) {
-        yield piece;
-        piece = '';
-      }
-    }
-    piece += ']';
-  }
-  yield `${piece}}\n`;
 }
 
 export const reportCommand: CommandModule = {
@@ -119,39 +115,48 @@ export const reportCommand: CommandModule = {
       .option('-q, --quiet', 'no progress bar on stderr (there is none when stderr is not a terminal)')
       .addHelpText('after', '\nExamples:\n  keyledger report --source copy-of-ledger/\n  keyledger report --source export.ndjson --html report.html')
       .action(async (opts: ReportOptions, cmd: Command) => {
-        const progress = new Progress(ctx.io.stderr, { label: 'reading the log', unit: 'entries', quiet: opts.quiet });
-        const onProgress = (done: number, total: number) => progress.update(Math.round(done), total);
-        if (opts.json && opts.html === undefined) {
-          // Written as it is made: the whole report of a million anomalies took gigabytes.
-          // On one terminal the bar would land inside the JSON: it stops where the output starts.
-          const sameScreen = (ctx.io.stdout as { isTTY?: boolean }).isTTY === true;
-          let writing = false;
-          await ctx.withSource(cmd, async (source) => {
-            const options = progress.active ? { onProgress: (done: number, total: number) => writing || onProgress(done, total) } : {};
-            for await (const piece of anomalyReportJson(source, options)) {
-              if (sameScreen && !writing) progress.done();
-              writing = sameScreen;
-              await ctx.out.write(piece);
+        // Every output is drawn from the report on disk, in bounded memory: the report of a
+        // million anomalies, held whole, took gigabytes.
+        const reading = new Progress(ctx.io.stderr, { label: 'reading the log', unit: 'entries', quiet: opts.quiet });
+        const report = await ctx.withSource(cmd, (source) => openStreamedReport(source, reading.active ? { onProgress: (done, total) => reading.update(Math.round(done), total) } : {}));
+        reading.done();
+        try {
+          // Writing reads every anomaly back, once for the HTML, twice for the text or the JSON.
+          const writing = new Progress(ctx.io.stderr, { label: 'writing the report', unit: 'anomalies', quiet: opts.quiet });
+          const reads = report.totals.anomalies * ((opts.html === undefined ? 0 : 1) + 2);
+          const tick = () => writing.update(report.readBack, reads);
+          if (opts.html !== undefined) {
+            const file = await OutFile.create(opts.html);
+            try {
+              for await (const piece of reportHtml(report)) {
+                await file.writer.write(piece);
+                tick();
+              }
+              await file.commit();
+            } catch (err) {
+              await file.abort();
+              throw err;
             }
-          });
-          progress.done();
-          return;
-        }
-        const report = await ctx.withSource(cmd, (source) => anomalyReport(source, progress.active ? { onProgress } : {}));
-        progress.done();
-        if (opts.html !== undefined) {
-          const file = await OutFile.create(opts.html);
-          try {
-            await file.writer.write(reportHtml(report));
-            await file.commit();
-          } catch (err) {
-            await file.abort();
-            throw err;
+            await ctx.note(`wrote the HTML report to ${opts.html}`);
           }
-          await ctx.note(`wrote the HTML report to ${opts.html}`);
+          // On one terminal the bar would land inside the output, which shows its own progress.
+          if (ctx.out.isTTY) writing.done();
+          const shown = ctx.out.isTTY ? () => undefined : tick;
+          if (opts.json) {
+            for await (const piece of report.json()) {
+              await ctx.out.write(piece);
+              shown();
+            }
+          } else {
+            for await (const line of reportLines(report)) {
+              await ctx.out.line(line);
+              shown();
+            }
+          }
+          writing.done();
+        } finally {
+          await report.close();
         }
-        if (opts.json) for (const piece of reportJson(report)) await ctx.out.write(piece);
-        else for (const line of reportLines(report)) await ctx.out.line(line);
       });
   },
 };

@@ -54,6 +54,16 @@ export class AnomalyIndex {
     this.rootOf.push(cause === undefined ? i : this.rootOf.at(cause));
   }
 
+  /** The code of the anomaly at `i`. */
+  codeAt(i: number): string {
+    return this.codes[this.codeOf.at(i)]!.code;
+  }
+
+  /** The family of the anomaly at `i`. */
+  familyOf(i: number): string {
+    return this.codes[this.codeOf.at(i)]!.family;
+  }
+
   familyCounts(): FamilyCount[] {
     const counts = new Map<string, number>();
     for (const c of this.codes) counts.set(c.family, (counts.get(c.family) ?? 0) + c.count);
@@ -86,7 +96,7 @@ export class AnomalyIndex {
     for (const s of d.because) {
       if (!(s < seq)) continue;
       for (let j = this.firstAt(s); j < this.length && this.seqs.at(j) === s; j++) {
-        if (this.codes[this.codeOf.at(j)]!.code === named) return j;
+        if (this.codeAt(j) === named) return j;
         first ??= j;
       }
     }

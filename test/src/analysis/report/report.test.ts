@@ -3,9 +3,10 @@ import { cpSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inlineCode } from '../../../../src/analysis/report/chart.js';
-import { anomalyReport, anomalyReportJson, openLedger, openLogSource, reasonCodes, redactSecrets, type AnomalyReport, type Decision, type LogSource } from '../../../../src/index.js';
+import { anomalyReport, anomalyReportJson, openLedger, openLogSource, openStreamedReport, reasonCodes, redactSecrets, reportHtml, reportView, type AnomalyReport, type Decision, type LogSource } from '../../../../src/index.js';
 import { tamperLog } from '../../../helpers/tamper.js';
 import { plainRoomEnvelope, tempDir } from '../../../helpers/tmp.js';
+import { collect } from '../../../helpers/collect.js';
 
 const T0 = Date.UTC(2025, 10, 27, 8, 0, 0);
 
@@ -43,12 +44,21 @@ async function reportOf(path: string): Promise<AnomalyReport> {
   }
 }
 
+/** The report in memory, checked against the streamed one: its JSON and its HTML, byte for byte. */
 async function reportStreamedAlike(source: LogSource): Promise<AnomalyReport> {
   const report = await anomalyReport(source);
-  let json = '';
-  for await (const piece of anomalyReportJson(source)) json += piece;
-  assert.equal(json, `${JSON.stringify(report)}\n`, 'anomalyReportJson is JSON.stringify(anomalyReport)');
+  assert.equal(await joined(anomalyReportJson(source)), `${JSON.stringify(report)}\n`, 'anomalyReportJson is JSON.stringify(anomalyReport)');
+  const streamed = await openStreamedReport(source);
+  try {
+    assert.equal(await joined(reportHtml(streamed)), await joined(reportHtml(reportView(report))), 'the HTML drawn from disk is the one drawn from memory');
+  } finally {
+    await streamed.close();
+  }
   return report;
+}
+
+async function joined(pieces: AsyncIterable<string>): Promise<string> {
+  return (await collect(pieces)).join('');
 }
 
 async function exportOf(ledgerPath: string, out: string): Promise<void> {
@@ -155,6 +165,47 @@ describe('anomaly report', () => {
     assert.deepEqual(report.totals.byFamily, [{ family: 'backup_v2', title: 'Other: backup_v2', count: 1 }]);
     assert.equal(report.totals.byCode[0]!.code, 'backup_v2.untrusted_auth_data');
     assert.deepEqual(report.anomalies[0]!.detail, { session_key: '[redacted]', version: '7' });
+  });
+});
+
+/** A source of these decisions alone, over `head + 1` entries, its chain intact. */
+function decisionSource(decisions: readonly Decision[], head: number): LogSource {
+  const entry = (seq: number) => ({ seq, receivedAt: T0 + seq, kind: 'x', payload: {}, prevHash: '', hash: '' });
+  return {
+    kind: 'export',
+    path: 'fake',
+    owner: null,
+    headSeq: () => head,
+    entries: async function* () {
+      for (let seq = 0; seq <= head; seq++) yield entry(seq);
+    },
+    decisions: async (f: { outcome?: string } = {}) => decisions.filter((d) => f.outcome === undefined || d.outcome === f.outcome),
+    verify: async () => ({ ok: true, entries: head + 1, headSeq: head, headHash: null, firstBadSeq: null, problems: [], checkpoints: { count: 0, valid: 0, lastValidSeq: null, signer: null }, uncoveredTail: 0, warnings: [] }),
+  } as unknown as LogSource;
+}
+
+describe('anomaly report, streamed from disk', () => {
+  it('reads the effects of several incidents side by side, each the right one', async () => {
+    // Ten refused keys, each followed by forty messages it left undecryptable.
+    const decisions: Decision[] = [];
+    for (let k = 0; k < 10; k++) {
+      const cause = k * 41 + 1;
+      decisions.push({ seq: cause, slice: 'megolm', code: 'room_key.not_over_olm', outcome: 'rejected', subject: `input ${cause}`, parts: {} as Decision['parts'], because: [], detail: {} });
+      for (let e = 1; e <= 40; e++) decisions.push({ seq: cause + e, slice: 'megolm', code: 'megolm.undecryptable', outcome: 'flagged', subject: `event $e${cause + e}`, parts: {} as Decision['parts'], because: [cause], detail: { cause: 'session_rejected', code: 'room_key.not_over_olm', pad: 'x'.repeat(e * 100) } });
+    }
+    const source = decisionSource(decisions, 420);
+    const report = await reportStreamedAlike(source);
+    assert.equal(report.incidents.length, 10);
+    const streamed = await openStreamedReport(source);
+    try {
+      const incidents = [];
+      for await (const i of streamed.incidents()) incidents.push(i);
+      const effects = await Promise.all(incidents.map(async (i) => collect(i.effects())));
+      assert.deepEqual(effects, report.incidents.map((i) => i.effects));
+      assert.deepEqual(incidents.map((i) => [i.effectCount, i.effectCodes]), report.incidents.map(() => [40, [{ code: 'megolm.undecryptable', count: 40 }]]));
+    } finally {
+      await streamed.close();
+    }
   });
 });
 
