@@ -9,7 +9,7 @@ import type { AnySlice } from '../projections/slice.js';
 import { OwnAccount, type KeysUploadBody, type SignedDeviceKeys } from './account.js';
 import { OlmCryptoPort } from './crypto/port.js';
 import { loadOlm } from './crypto/olm.js';
-import { decisionPuts, iterateDecisions, matches, readDecisions, type DecisionFilter } from './decision-store.js';
+import { decisionPuts, iterateDecisions, matches, readDecisions, type DecisionFilter } from './log/decisions.js';
 import {
   CorruptStoreError,
   InputDecodeError,
@@ -31,15 +31,15 @@ import { Ingestor, type RoomEventPlaintext } from './ingest/ingestor.js';
 import { LedgerStore, type BatchOp } from './log/store.js';
 import { Projector, stateHash, type LedgerState, type SliceVersions } from './runtime/projector.js';
 import { canonicalJson } from './canonical.js';
-import { checkpointMessage, latestSnapshot, snapshotPut, snapshotsToPrune, type Snapshot } from './snapshots.js';
+import { checkpointMessage, latestSnapshot, snapshotPut, snapshotsToPrune, type Snapshot } from './log/snapshots.js';
 import { copyStore } from './log/copy.js';
 import { inspectFolder } from './log/leveldb-files.js';
-import { Vault } from './vault.js';
-import { recoverState } from './recover.js';
+import { Vault } from './crypto/vault.js';
+import { recoverState } from './log/recover.js';
 import { describeRoomEvent, roomEventArguments, type DecryptedRoomEvent, type DecryptRoomEventOptions } from './room-event.js';
 import { RoomEventRepeats, uncleanEventPuts } from './room-event-repeat.js';
 import type { TrustRequirement } from './trust-requirement.js';
-import { verifyLedger, type VerifyOptions, type VerifyReport } from './verify.js';
+import { verifyLedger, type VerifyOptions, type VerifyReport } from './log/verify.js';
 import { ENGINE_VERSION } from './version.js';
 
 /** How an ingest call reaches the disk. */

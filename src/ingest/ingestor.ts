@@ -18,7 +18,7 @@ import type { OwnAccount } from '../account.js';
 import { sha256Hex } from '../canonical.js';
 import type { BatchOp } from '../log/store.js';
 import type { LedgerState } from '../runtime/projector.js';
-import type { Vault } from '../vault.js';
+import type { Vault } from '../crypto/vault.js';
 import { MegolmKeys, megolmMessageIndex, megolmVaultKey } from './megolm-keys.js';
 import { scanJson } from './json-bounds.js';
 import { OlmSessions } from './olm-sessions.js';

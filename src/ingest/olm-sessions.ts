@@ -1,6 +1,6 @@
 import type Olm from '@matrix-org/olm';
 import type { BatchOp } from '../log/store.js';
-import type { Vault } from '../vault.js';
+import type { Vault } from '../crypto/vault.js';
 import type { OwnAccount } from '../account.js';
 import { olmError } from './room-keys.js';
 

@@ -1,6 +1,7 @@
-import type { Decision } from '../projections/decision.js';
-import { seqKey } from './log/entry-codec.js';
-import type { BatchOp, LedgerStore } from './log/store.js';
+import type { Decision } from '../../projections/decision.js';
+import { seqKey } from './entry-codec.js';
+import { DECISIONS_PREFIX, RECORDED_PREFIX } from './keys.js';
+import type { BatchOp, LedgerStore } from './store.js';
 
 /** Which decisions to return; every field narrows, all are optional. */
 export interface DecisionFilter {
@@ -40,8 +41,8 @@ export function decisionPuts(store: LedgerStore, decisions: readonly Decision[],
     const value = JSON.stringify(d);
     // Root-level keys with the sublevels' prefixes: per-op sublevel encoding was a fifth of
     // the cost of an ingest batch.
-    ops.push({ type: 'put', key: `!decisions!${key}`, value } as BatchOp);
-    if (alsoRecorded) ops.push({ type: 'put', key: `!recorded!${key}`, value } as BatchOp);
+    ops.push({ type: 'put', key: DECISIONS_PREFIX + key, value } as BatchOp);
+    if (alsoRecorded) ops.push({ type: 'put', key: RECORDED_PREFIX + key, value } as BatchOp);
   }
   return ops;
 }

@@ -1,9 +1,9 @@
-import { GENESIS_PREV_HASH } from '../events/entry.js';
-import type { Decision } from '../projections/decision.js';
-import { decisionPuts } from './decision-store.js';
-import { CorruptStoreError } from './errors.js';
-import type { LedgerStore } from './log/store.js';
-import type { LedgerState, Projector } from './runtime/projector.js';
+import { GENESIS_PREV_HASH } from '../../events/entry.js';
+import type { Decision } from '../../projections/decision.js';
+import { decisionPuts } from './decisions.js';
+import { CorruptStoreError } from '../errors.js';
+import type { LedgerStore } from './store.js';
+import type { LedgerState, Projector } from '../runtime/projector.js';
 import { latestSnapshot } from './snapshots.js';
 
 /** The state an opened ledger starts from, and how it got there. */
