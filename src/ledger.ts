@@ -1,4 +1,3 @@
-import type Olm from '@matrix-org/olm';
 import { BehaviorSubject, Subject, type Observable } from 'rxjs';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { decodeEnvelope, type Envelope } from '../events/envelope.js';
@@ -6,9 +5,9 @@ import { GENESIS_PREV_HASH, type LedgerCreatedPayload, type LedgerEntry, type Re
 import type { Decision } from '../projections/decision.js';
 import { defaultSlices } from '../projections/index.js';
 import type { AnySlice } from '../projections/slice.js';
-import { OwnAccount, type KeysUploadBody, type SignedDeviceKeys } from './account.js';
+import { OwnAccount, type KeysUploadBody, type SignedDeviceKeys } from './crypto/account.js';
 import { OlmCryptoPort } from './crypto/port.js';
-import { loadOlm } from './crypto/olm.js';
+import { loadOlm, type Olm } from './crypto/olm.js';
 import { decisionPuts, iterateDecisions, matches, readDecisions, type DecisionFilter } from './log/decisions.js';
 import {
   CorruptStoreError,
