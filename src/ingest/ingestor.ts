@@ -23,7 +23,7 @@ import type { Vault } from '../crypto/vault.js';
 import { MegolmKeys, megolmMessageIndex, megolmVaultKey } from './megolm-keys.js';
 import { scanJson } from './json-bounds.js';
 import { OlmSessions } from './olm-sessions.js';
-import { examineRoomKey } from './room-keys.js';
+import { examineRoomKey } from './examine-key.js';
 import { SEALED, takeOutSecrets } from '../secrets/walk.js';
 
 /** Marks a secret field in a logged Olm plaintext. */

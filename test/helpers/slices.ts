@@ -22,7 +22,7 @@ import { OlmFailure } from '../../src/crypto/failure.js';
 import { InboundMegolmSession, type MegolmPlaintext } from '../../src/crypto/megolm-session.js';
 import { loadOlm, type Olm } from '../../src/crypto/olm.js';
 import { OlmCryptoPort } from '../../src/crypto/port.js';
-import { examineRoomKey } from '../../src/ingest/room-keys.js';
+import { examineRoomKey } from '../../src/ingest/examine-key.js';
 import { replaceSecrets } from '../../src/redact.js';
 import { Projector, stateHash, type LedgerState } from '../../src/runtime/projector.js';
 import {
