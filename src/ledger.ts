@@ -1,7 +1,6 @@
 import { BehaviorSubject, Subject, type Observable } from 'rxjs';
-import { isLeft } from 'fp-ts/lib/Either.js';
-import { decodeEnvelope, type Envelope } from '../events/envelope.js';
-import { GENESIS_PREV_HASH, type LedgerCreatedPayload, type LedgerEntry, type RejectedInputPayload, type UnsealedEntry } from '../events/entry.js';
+import type { Envelope } from '../events/envelope.js';
+import { GENESIS_PREV_HASH, type LedgerCreatedPayload, type LedgerEntry, type RejectedInputPayload } from '../events/entry.js';
 import type { Decision } from '../projections/decision.js';
 import { defaultSlices } from '../projections/index.js';
 import type { AnySlice } from '../projections/slice.js';
@@ -10,7 +9,6 @@ import { OlmCryptoPort } from './crypto/port.js';
 import { loadOlm, type Olm } from './crypto/olm.js';
 import { decisionPuts, iterateDecisions, matches, readDecisions, type DecisionFilter } from './log/decisions.js';
 import {
-  CorruptStoreError,
   InputDecodeError,
   StoreKeyRequiredError,
   LedgerClosedError,

@@ -56,7 +56,6 @@ export interface Derived {
 export class Ingestor {
   private constructor(
     private readonly olm: typeof Olm,
-    private readonly account: OwnAccount,
     private readonly vault: Vault,
     private readonly olmSessions: OlmSessions,
     private readonly megolmKeys: MegolmKeys,
@@ -64,7 +63,7 @@ export class Ingestor {
   ) {}
 
   static async load(olm: typeof Olm, account: OwnAccount, vault: Vault): Promise<Ingestor> {
-    return new Ingestor(olm, account, vault, await OlmSessions.load(olm, account, vault), new MegolmKeys(olm, vault), account.identityKeys().curve25519);
+    return new Ingestor(olm, vault, await OlmSessions.load(olm, account, vault), new MegolmKeys(olm, vault), account.identityKeys().curve25519);
   }
 
   /**
