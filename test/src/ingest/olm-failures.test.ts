@@ -5,11 +5,11 @@
  * they must not change when the crypto adapter does.
  */
 import { strict as assert } from 'node:assert';
-import { openLedger, type Ledger, type LedgerEntry } from '../../../src/index.js';
+import type { Ledger, LedgerEntry } from '../../../src/index.js';
 import type { MegolmUndecryptablePayload, OlmDecryptedPayload, OlmUndecryptablePayload } from '../../../events/facts.js';
 import { SimDevice, type OlmToDeviceEvent } from '../../../src/testkit/index.js';
 import { ledgerRecipient } from '../../helpers/peers.js';
-import { tempDir } from '../../helpers/tmp.js';
+import { LedgerWorld } from '../../helpers/slices.js';
 
 const ROOM = '!room:example.org';
 
@@ -33,18 +33,17 @@ function flip(body: string): string {
 }
 
 describe('ingestion: olm failures are logged by olm error name', () => {
-  let dir: ReturnType<typeof tempDir>;
-  let alice: SimDevice;
+  let world: LedgerWorld;
   let ledger: Ledger;
+  let alice: SimDevice;
   beforeEach(async () => {
-    dir = tempDir();
+    world = await LedgerWorld.create();
+    ledger = world.ledger;
     alice = await SimDevice.create('@alice:example.org', 'ALICE');
-    ledger = await openLedger({ path: dir.path, userId: '@me:example.org', deviceId: 'ME', unencryptedVault: true, now: () => 1_700_000_000_000 });
   });
   afterEach(async () => {
-    await ledger.close();
+    await world.free();
     alice.free();
-    dir.cleanup();
   });
 
   it('Olm: no_session / OLM.NO_SESSION for a normal message from a sender we have no session with', async () => {
