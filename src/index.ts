@@ -113,9 +113,9 @@ export type { SessionProvenance } from '../projections/megolm/selectors.js';
 export type { UtdCause, UtdCauseName } from '../projections/megolm/utd.js';
 export type { OlmVerdict } from '../projections/olm/state.js';
 export type { FactPayloads, OlmDecryptedPayload, OlmUndecryptablePayload, MegolmDecryptedPayload, MegolmUndecryptablePayload, RoomKeyFacts } from '../events/facts.js';
-export type { KeysUploadBody, SignedDeviceKeys, SignedCurveKey } from './account.js';
-export type { DecisionFilter } from './decision-store.js';
-export type { VerifyOptions, VerifyReport, VerifyProblem } from './verify.js';
+export type { KeysUploadBody, SignedDeviceKeys, SignedCurveKey } from './crypto/account.js';
+export type { DecisionFilter } from './log/decisions.js';
+export type { VerifyOptions, VerifyReport, VerifyProblem } from './log/verify.js';
 export type { LedgerState, SliceVersions } from './runtime/projector.js';
 export type {
   Envelope, UserAction, UserActionEnvelope, ToDeviceEnvelope, RoomEventEnvelope, KeysQueryEnvelope, BackupVersionEnvelope,

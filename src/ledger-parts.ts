@@ -1,13 +1,13 @@
 /** The parts `openLedger` puts together for the {@link Ledger} facade. @internal */
 import type { Decision } from '../projections/decision.js';
-import type { OwnAccount } from './account.js';
+import type { OwnAccount } from './crypto/account.js';
 import type { LedgerOptions } from './api-types.js';
 import type { OlmCryptoPort } from './crypto/port.js';
 import type { Ingestor } from './ingest/ingestor.js';
 import type { Checkpointer } from './log/checkpointer.js';
 import type { LedgerStore } from './log/store.js';
 import type { LedgerState, Projector } from './runtime/projector.js';
-import type { Vault } from './vault.js';
+import type { Vault } from './crypto/vault.js';
 
 /** The open store, the engine's parts and the recovered state. */
 export interface LedgerParts {

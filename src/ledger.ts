@@ -2,10 +2,10 @@ import type { Observable } from 'rxjs';
 import type { Envelope } from '../events/envelope.js';
 import type { LedgerEntry } from '../events/entry.js';
 import type { Decision } from '../projections/decision.js';
-import type { OwnAccount, KeysUploadBody, SignedDeviceKeys } from './account.js';
+import type { OwnAccount, KeysUploadBody, SignedDeviceKeys } from './crypto/account.js';
 import type { LedgerParts } from './ledger-parts.js';
 import type { EntryRange, IngestOutcome, IngestResult, LedgerOptions, ReplayOptions } from './api-types.js';
-import type { DecisionFilter } from './decision-store.js';
+import type { DecisionFilter } from './log/decisions.js';
 import { LedgerClosedError, LedgerDamagedError, LedgerReadOnlyError, VaultKeyError } from './errors.js';
 import { BatchWriter } from './ingest/batch-writer.js';
 import type { SecretSealer } from './ingest/prepare.js';
@@ -18,7 +18,7 @@ import { describeRoomEvent, roomEventArguments, type DecryptedRoomEvent, type De
 import { RoomEventRepeats } from './room-event-repeat.js';
 import { LedgerStreams } from './streams.js';
 import { stateHash, type LedgerState, type SliceVersions } from './runtime/projector.js';
-import { verifyLedger, type VerifyOptions, type VerifyReport } from './verify.js';
+import { verifyLedger, type VerifyOptions, type VerifyReport } from './log/verify.js';
 
 export type { Durability, EntryRange, IngestOutcome, IngestResult, LedgerOptions, ReplayOptions } from './api-types.js';
 

@@ -6,12 +6,12 @@
 import { GENESIS_PREV_HASH, type LedgerCreatedPayload, type LedgerEntry } from '../events/entry.js';
 import type { Decision } from '../projections/decision.js';
 import { defaultSlices } from '../projections/index.js';
-import { OwnAccount } from './account.js';
+import { OwnAccount } from './crypto/account.js';
 import type { LedgerOptions } from './api-types.js';
 import { canonicalJson } from './canonical.js';
 import { loadOlm } from './crypto/olm.js';
 import { OlmCryptoPort } from './crypto/port.js';
-import { decisionPuts } from './decision-store.js';
+import { decisionPuts } from './log/decisions.js';
 import { LedgerDamagedError, LedgerIdentityMismatchError, LedgerNotFoundError, StoreKeyRequiredError, UnreadableEntriesError } from './errors.js';
 import { Ingestor } from './ingest/ingestor.js';
 import { Ledger } from './ledger.js';
@@ -19,9 +19,9 @@ import { Checkpointer } from './log/checkpointer.js';
 import { encodeEntry, seqKey } from './log/entry-codec.js';
 import { inspectFolder } from './log/leveldb-files.js';
 import { LedgerStore, type BatchOp } from './log/store.js';
-import { recoverState } from './recover.js';
+import { recoverState } from './log/recover.js';
 import { Projector } from './runtime/projector.js';
-import { Vault } from './vault.js';
+import { Vault } from './crypto/vault.js';
 import { ENGINE_VERSION } from './version.js';
 
 /** The olm namespace, as `loadOlm` gives it. */
@@ -154,7 +154,7 @@ async function create(store: LedgerStore, olm: Olm, crypto: OlmCryptoPort, proje
       vault.putOp('account', account.pickle()),
       { type: 'put', sublevel: store.meta, key: 'ledger', value: JSON.stringify(meta) } as BatchOp,
       { type: 'put', sublevel: store.log, key: seqKey(0), value: genesisText } as BatchOp,
-      ...decisionPuts(store, decisions),
+      ...decisionPuts(decisions),
     ],
     true,
   );

@@ -1,6 +1,6 @@
 import { filter, type MonoTypeOperatorFunction } from 'rxjs';
 import type { Decision } from '../projections/decision.js';
-import { matches, type DecisionFilter } from './decision-store.js';
+import { matches, type DecisionFilter } from './log/decisions.js';
 
 /**
  * rxjs operators over `ledger.decisions$`, for clients that react as decisions are taken.

@@ -1,5 +1,5 @@
 import type { LedgerEntry } from '../events/entry.js';
-import type { LogSealedField } from './vault.js';
+import type { LogSealedField } from './crypto/vault.js';
 
 /**
  * Puts back the secrets an entry keeps sealed with the store key, for an export the user

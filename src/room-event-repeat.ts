@@ -18,6 +18,7 @@ import type { Ingestor, RoomEventPlaintext } from './ingest/ingestor.js';
 import type { IngestResult } from './api-types.js';
 import { megolmMessageIndex } from './ingest/megolm-keys.js';
 import { decodeEntryText, seqKey } from './log/entry-codec.js';
+import { UNCLEAN_PREFIX } from './log/keys.js';
 import type { BatchOp, Sub } from './log/store.js';
 import type { LedgerState } from './runtime/projector.js';
 
@@ -58,7 +59,7 @@ export function uncleanEventPuts(entries: readonly LedgerEntry[], decisions: rea
       if (!decided.has(e.seq)) continue;
     }
     const p = e.payload as MegolmDecryptedPayload | MegolmUndecryptablePayload;
-    ops.push({ type: 'put', key: `!unclean!${uncleanKey(p.room_id, p.event_id)}`, value: String(e.seq) } as BatchOp);
+    ops.push({ type: 'put', key: UNCLEAN_PREFIX + uncleanKey(p.room_id, p.event_id), value: String(e.seq) } as BatchOp);
   }
   return ops;
 }

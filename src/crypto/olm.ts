@@ -1,5 +1,13 @@
 import Olm from '@matrix-org/olm';
 
+/**
+ * The olm namespace, as a type: `typeof Olm` for the loaded library, `Olm.Session` and the
+ * like for its objects. Code outside `src/crypto/` that must hold raw olm objects (the
+ * testkit's simulated devices) takes the type from here: `@matrix-org/olm` is imported
+ * only under `src/crypto/`.
+ */
+export type { Olm };
+
 let loading: Promise<typeof Olm> | undefined;
 
 /**

@@ -1,4 +1,4 @@
-import type Olm from '@matrix-org/olm';
+import type { Olm } from './olm.js';
 import type { CryptoPort } from '../../projections/port.js';
 import { canonicalJson } from '../canonical.js';
 

@@ -8,7 +8,7 @@ import type { LedgerEntry, RejectedInputPayload } from '../../events/entry.js';
 import type { Decision } from '../../projections/decision.js';
 import type { IngestOutcome } from '../api-types.js';
 import { canonicalJson } from '../canonical.js';
-import { decisionPuts } from '../decision-store.js';
+import { decisionPuts } from '../log/decisions.js';
 import { InputDecodeError, LedgerWriteError } from '../errors.js';
 import type { Checkpointer } from '../log/checkpointer.js';
 import { encodeEntry, seqKey } from '../log/entry-codec.js';
@@ -310,7 +310,7 @@ export class BatchWriter {
       answers.push(mine);
     }
     const state = b.fold();
-    b.ops.push(...decisionPuts(this.store, b.decisions), ...uncleanEventPuts(b.entries, b.decisions));
+    b.ops.push(...decisionPuts(b.decisions), ...uncleanEventPuts(b.entries, b.decisions));
     return {
       batch,
       sync: batch.some((r) => r.sync),

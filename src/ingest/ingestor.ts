@@ -1,4 +1,3 @@
-import type Olm from '@matrix-org/olm';
 import { isRight } from 'fp-ts/lib/Either.js';
 import { decodeWith } from '../../events/decode.js';
 import type { Envelope, RoomEventEnvelope, ToDeviceEnvelope } from '../../events/envelope.js';
@@ -14,15 +13,17 @@ import { ForwardedRoomKeyContent, MEGOLM_V1, RoomKeyContent } from '../../events
 import { OLM_V1, OlmPlaintext } from '../../events/olm.js';
 import { megolmSession, megolmSessionForEvent } from '../../projections/megolm/selectors.js';
 import { olmCiphertextSeen } from '../../projections/olm/selectors.js';
-import type { OwnAccount } from '../account.js';
+import type { OwnAccount } from '../crypto/account.js';
+import { OlmFailure } from '../crypto/failure.js';
+import type { Olm } from '../crypto/olm.js';
 import { sha256Hex } from '../canonical.js';
 import type { BatchOp } from '../log/store.js';
 import type { LedgerState } from '../runtime/projector.js';
-import type { Vault } from '../vault.js';
+import type { Vault } from '../crypto/vault.js';
 import { MegolmKeys, megolmMessageIndex, megolmVaultKey } from './megolm-keys.js';
 import { scanJson } from './json-bounds.js';
 import { OlmSessions } from './olm-sessions.js';
-import { examineRoomKey, olmError } from './room-keys.js';
+import { examineRoomKey } from './examine-key.js';
 import { SEALED, takeOutSecrets } from '../secrets/walk.js';
 
 /** Marks a secret field in a logged Olm plaintext. */
@@ -55,7 +56,6 @@ export interface Derived {
 export class Ingestor {
   private constructor(
     private readonly olm: typeof Olm,
-    private readonly account: OwnAccount,
     private readonly vault: Vault,
     private readonly olmSessions: OlmSessions,
     private readonly megolmKeys: MegolmKeys,
@@ -63,7 +63,7 @@ export class Ingestor {
   ) {}
 
   static async load(olm: typeof Olm, account: OwnAccount, vault: Vault): Promise<Ingestor> {
-    return new Ingestor(olm, account, vault, await OlmSessions.load(olm, account, vault), new MegolmKeys(olm, vault), account.identityKeys().curve25519);
+    return new Ingestor(olm, vault, await OlmSessions.load(olm, account, vault), new MegolmKeys(olm, vault), account.identityKeys().curve25519);
   }
 
   /**
@@ -103,13 +103,8 @@ export class Ingestor {
     if (message === undefined) return fail('not_for_us', `no ciphertext for our key ${this.curve25519}`, null);
     const hash = sha256Hex(message.body);
     if (olmCiphertextSeen(state(), hash)) return fail('replayed', 'this exact Olm message arrived before', hash);
-    let decrypted;
-    try {
-      decrypted = this.olmSessions.decrypt(content.sender_key, message.type, message.body);
-    } catch (err) {
-      const code = olmError(err);
-      return fail(code === 'OLM.NO_SESSION' ? 'no_session' : 'bad_message', code, hash);
-    }
+    const decrypted = this.olmSessions.decrypt(content.sender_key, message.type, message.body);
+    if (decrypted instanceof OlmFailure) return fail(decrypted.code === 'OLM.NO_SESSION' ? 'no_session' : 'bad_message', decrypted.code, hash);
     const factSeq = seq + 1;
     const ops = [...decrypted.ops];
     const keySeqs: number[] = [];
@@ -194,27 +189,24 @@ export class Ingestor {
     if (session === undefined) return fail('no_session', 'no accepted session with this ID in this room', megolmMessageIndex(content.ciphertext));
     const inbound = await this.megolmKeys.session(session.keySeq);
     if (inbound === undefined) return fail('no_session', `the key of seq ${session.keySeq} is not in the vault`, megolmMessageIndex(content.ciphertext));
-    let result: { plaintext: string; message_index: number };
-    try {
-      result = inbound.decrypt(content.ciphertext);
-    } catch (err) {
-      const code = olmError(err);
+    const result = inbound.decrypt(content.ciphertext);
+    if (result instanceof OlmFailure) {
       const index = megolmMessageIndex(content.ciphertext);
-      return code === 'OLM.UNKNOWN_MESSAGE_INDEX'
+      return result.code === 'OLM.UNKNOWN_MESSAGE_INDEX'
         ? fail('unknown_index', `message ${index ?? '?'} is before the first known index ${session.firstKnownIndex}`, index)
-        : fail('bad_ciphertext', code, index);
+        : fail('bad_ciphertext', result.code, index);
     }
     let plaintext: { type?: unknown; content?: unknown; room_id?: unknown };
     try {
       plaintext = JSON.parse(result.plaintext) as typeof plaintext;
       if (plaintext === null || typeof plaintext !== 'object') throw new Error('not an object');
     } catch {
-      return fail('bad_plaintext', 'the decrypted event is not a JSON object', result.message_index);
+      return fail('bad_plaintext', 'the decrypted event is not a JSON object', result.messageIndex);
     }
     const fact: MegolmDecryptedPayload = {
       ...base,
       sender_key: session.senderKey,
-      message_index: result.message_index,
+      message_index: result.messageIndex,
       key_seq: session.keySeq,
       plaintext_type: typeof plaintext.type === 'string' ? plaintext.type : null,
       plaintext_room_id: typeof plaintext.room_id === 'string' ? plaintext.room_id : null,

@@ -1,6 +1,8 @@
-import type Olm from '@matrix-org/olm';
+import { OlmFailure } from '../crypto/failure.js';
+import { InboundMegolmSession } from '../crypto/megolm-session.js';
+import type { Olm } from '../crypto/olm.js';
+import type { Vault } from '../crypto/vault.js';
 import type { BatchOp } from '../log/store.js';
-import type { Vault } from '../vault.js';
 
 const MAX_LIVE = 2_000;
 
@@ -13,7 +15,7 @@ export const megolmVaultKey = (seq: number) => `megolm!${seq.toString().padStart
  * decrypted by advancing one ratchet instead of re-importing the key each time.
  */
 export class MegolmKeys {
-  private readonly live = new Map<number, Olm.InboundGroupSession>();
+  private readonly live = new Map<number, InboundMegolmSession>();
   /** Keys stored by batches not yet on disk: the vault cannot be read for them yet. */
   private readonly unwritten = new Map<number, string>();
 
@@ -45,7 +47,7 @@ export class MegolmKeys {
   }
 
   /** The live inbound session for the key of fact `seq`, or undefined if the vault has none. */
-  async session(seq: number): Promise<Olm.InboundGroupSession | undefined> {
+  async session(seq: number): Promise<InboundMegolmSession | undefined> {
     const live = this.live.get(seq);
     if (live !== undefined) {
       // Map order is insertion order: re-inserting keeps the most recently used last.
@@ -59,11 +61,13 @@ export class MegolmKeys {
       if (record === undefined) return undefined;
       exported = (JSON.parse(record) as { exported: string }).exported;
     }
-    const session = new this.olm.InboundGroupSession();
-    session.import_session(exported);
+    const session = InboundMegolmSession.import(this.olm, exported, 'exported');
+    // The key imported once already, when it was examined: failing now is the engine's
+    // failure (the input is rejected as `engine.ingest_failed`, naming olm's error).
+    if (session instanceof OlmFailure) throw new Error(session.code);
     this.live.set(seq, session);
     if (this.live.size > MAX_LIVE) {
-      const [oldest, s] = this.live.entries().next().value as [number, Olm.InboundGroupSession];
+      const [oldest, s] = this.live.entries().next().value as [number, InboundMegolmSession];
       s.free();
       this.live.delete(oldest);
     }

@@ -1,10 +1,10 @@
-import type Olm from '@matrix-org/olm';
+import type { OwnAccount } from '../crypto/account.js';
+import { OlmFailure } from '../crypto/failure.js';
+import type { Olm } from '../crypto/olm.js';
+import { OlmSession } from '../crypto/olm-session.js';
+import type { Vault } from '../crypto/vault.js';
 import type { BatchOp } from '../log/store.js';
-import type { Vault } from '../vault.js';
-import type { OwnAccount } from '../account.js';
-import { olmError } from './room-keys.js';
 
-const PICKLE_KEY = 'keyledger-olm-session';
 const PREFIX = 'olm!';
 
 /** A successful Olm decryption. */
@@ -21,21 +21,18 @@ export interface OlmDecryption {
  * alive, and written back (pickled, sealed) in the batch of the message that moved them.
  */
 export class OlmSessions {
-  private readonly bySender = new Map<string, Olm.Session[]>();
+  private readonly bySender = new Map<string, OlmSession[]>();
 
   private constructor(
-    private readonly olm: typeof Olm,
     private readonly account: OwnAccount,
     private readonly vault: Vault,
   ) {}
 
   static async load(olm: typeof Olm, account: OwnAccount, vault: Vault): Promise<OlmSessions> {
-    const sessions = new OlmSessions(olm, account, vault);
+    const sessions = new OlmSessions(account, vault);
     for (const [key, pickle] of await vault.entries(PREFIX)) {
       const senderKey = key.slice(PREFIX.length, key.lastIndexOf('!'));
-      const session = new olm.Session();
-      session.unpickle(PICKLE_KEY, pickle);
-      sessions.list(senderKey).push(session);
+      sessions.list(senderKey).push(OlmSession.unpickle(olm, pickle));
     }
     return sessions;
   }
@@ -43,45 +40,41 @@ export class OlmSessions {
   /**
    * Decrypts one Olm message from `senderKey`. A pre-key message that no session matches
    * creates an inbound session and uses up our one-time key; a normal message is tried on
-   * every session with that sender. Throws with olm's error name when nothing decrypts it.
+   * every session with that sender. When nothing decrypts it: what olm said, or
+   * `OLM.NO_SESSION` when we have no session with that sender at all.
    */
-  decrypt(senderKey: string, type: 0 | 1, body: string): OlmDecryption {
+  decrypt(senderKey: string, type: 0 | 1, body: string): OlmDecryption | OlmFailure {
     const sessions = this.list(senderKey);
     if (type === 0) {
       for (const s of sessions) {
-        if (s.matches_inbound_from(senderKey, body)) return this.done(senderKey, s, s.decrypt(0, body), false);
+        const matches = s.matchesInbound(senderKey, body);
+        if (matches instanceof OlmFailure) return matches;
+        if (!matches) continue;
+        const plaintext = s.decrypt(0, body);
+        return plaintext instanceof OlmFailure ? plaintext : this.done(senderKey, s, plaintext, false);
       }
-      const session = new this.olm.Session();
-      try {
-        session.create_inbound_from(this.account.olmAccount, senderKey, body);
-        const plaintext = session.decrypt(0, body);
-        this.account.olmAccount.remove_one_time_keys(session);
-        sessions.push(session);
-        const result = this.done(senderKey, session, plaintext, true);
-        result.ops.push(this.vault.putOp('account', this.account.pickle()));
-        return result;
-      } catch (err) {
-        session.free();
-        throw new Error(olmError(err));
-      }
+      const opened = this.account.acceptPreKeyMessage(senderKey, body);
+      if (opened instanceof OlmFailure) return opened;
+      sessions.push(opened.session);
+      const result = this.done(senderKey, opened.session, opened.plaintext, true);
+      result.ops.push(this.vault.putOp('account', this.account.pickle()));
+      return result;
     }
-    let lastError: unknown = new Error('OLM.NO_SESSION');
+    let failure = new OlmFailure('OLM.NO_SESSION');
     for (const s of sessions) {
-      try {
-        return this.done(senderKey, s, s.decrypt(1, body), false);
-      } catch (err) {
-        lastError = err;
-      }
+      const plaintext = s.decrypt(1, body);
+      if (!(plaintext instanceof OlmFailure)) return this.done(senderKey, s, plaintext, false);
+      failure = plaintext;
     }
-    throw new Error(sessions.length === 0 ? 'OLM.NO_SESSION' : olmError(lastError));
+    return failure;
   }
 
-  private done(senderKey: string, session: Olm.Session, plaintext: string, newSession: boolean): OlmDecryption {
-    const sessionId = session.session_id();
-    return { plaintext, sessionId, newSession, ops: [this.vault.putOp(`${PREFIX}${senderKey}!${sessionId}`, session.pickle(PICKLE_KEY))] };
+  private done(senderKey: string, session: OlmSession, plaintext: string, newSession: boolean): OlmDecryption {
+    const sessionId = session.sessionId();
+    return { plaintext, sessionId, newSession, ops: [this.vault.putOp(`${PREFIX}${senderKey}!${sessionId}`, session.pickle())] };
   }
 
-  private list(senderKey: string): Olm.Session[] {
+  private list(senderKey: string): OlmSession[] {
     let list = this.bySender.get(senderKey);
     if (list === undefined) this.bySender.set(senderKey, (list = []));
     return list;

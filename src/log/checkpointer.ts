@@ -4,7 +4,7 @@
  */
 import { canonicalJson, sha256Hex } from '../canonical.js';
 import type { LedgerState, SliceVersions } from '../runtime/projector.js';
-import { checkpointMessage, snapshotPut, snapshotsToPrune, type Snapshot } from '../snapshots.js';
+import { checkpointMessage, snapshotPut, snapshotsToPrune, type Snapshot } from './snapshots.js';
 import { ENGINE_VERSION } from '../version.js';
 import type { LedgerStore } from './store.js';
 

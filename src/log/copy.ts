@@ -1,15 +1,14 @@
-import { LOG_PREFIX } from './keys.js';
 import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Level } from 'level';
 import { LedgerDamagedError } from '../errors.js';
 import { inspectFolder } from './leveldb-files.js';
 import { storeError } from './store-errors.js';
+import { LOG_PREFIX, VAULT_PREFIX } from './keys.js';
 import type { LedgerStore } from './store.js';
 
-/** Root-level key prefixes of sublevels (see {@link LedgerStore}). */
 const LOG = Buffer.from(LOG_PREFIX);
-const VAULT = Buffer.from('!vault!');
+const VAULT = Buffer.from(VAULT_PREFIX);
 
 /**
  * Copies every record of `store` into a new LevelDB at `dir`, byte for byte, from one

@@ -6,8 +6,8 @@ import type { LedgerEntry } from '../../events/entry.js';
 import type { Decision } from '../../projections/decision.js';
 import type { EntryRange, ReplayOptions } from '../api-types.js';
 import type { LedgerState, Projector } from '../runtime/projector.js';
-import { iterateDecisions, matches, readDecisions, type DecisionFilter } from '../decision-store.js';
-import { latestSnapshot } from '../snapshots.js';
+import { iterateDecisions, matches, readDecisions, type DecisionFilter } from './decisions.js';
+import { latestSnapshot } from './snapshots.js';
 import { toPlain } from './entry-codec.js';
 import type { LedgerStore } from './store.js';
 

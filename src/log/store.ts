@@ -6,6 +6,7 @@ import type { LedgerEntry } from '../../events/entry.js';
 import { CorruptStoreError, LedgerNotFoundError, UnreadableEntriesError } from '../errors.js';
 import { decodeEntryText, seqKey } from './entry-codec.js';
 import { inspectFolder } from './leveldb-files.js';
+import type { SublevelName } from './keys.js';
 import { storeError } from './store-errors.js';
 
 type Db = Level<string, string>;
@@ -49,7 +50,7 @@ export class LedgerStore {
   readonly unclean: Sub;
 
   private constructor(readonly path: string, readonly db: Db) {
-    const sub = (name: string) => db.sublevel<string, string>(name, { valueEncoding: 'utf8' }) as unknown as Sub;
+    const sub = (name: SublevelName) => db.sublevel<string, string>(name, { valueEncoding: 'utf8' }) as unknown as Sub;
     this.log = sub('log');
     this.decisions = sub('decisions');
     this.recorded = sub('recorded');

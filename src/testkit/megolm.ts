@@ -1,4 +1,4 @@
-import type Olm from '@matrix-org/olm';
+import type { Olm } from '../crypto/olm.js';
 import { loadOlm } from '../crypto/olm.js';
 import type { ForwardedRoomKeyContent, MegolmRoomEvent, RoomKeyContent } from './types.js';
 

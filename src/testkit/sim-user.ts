@@ -1,4 +1,4 @@
-import type Olm from '@matrix-org/olm';
+import type { Olm } from '../crypto/olm.js';
 import { loadOlm } from '../crypto/olm.js';
 import { SimDevice } from './sim-device.js';
 import { signJson, unpaddedBase64 } from './signing.js';

@@ -10,7 +10,6 @@
  * through a real ledger in a temporary folder, for tests of what the engine keeps
  * (snapshots, `stateAt`, reopening).
  */
-import type Olm from '@matrix-org/olm';
 import { strict as assert } from 'node:assert';
 import { deviceTrust, identityState, openLedger, type DeviceTrust, type IdentityStateName, type Ledger, type LedgerOptions } from '../../src/index.js';
 import type { EntryKind, LedgerEntry } from '../../events/entry.js';
@@ -19,9 +18,11 @@ import { defaultSlices } from '../../projections/index.js';
 import type { Decision } from '../../projections/decision.js';
 import { megolmSession, megolmSessionForEvent } from '../../projections/megolm/selectors.js';
 import { sha256Hex } from '../../src/canonical.js';
-import { loadOlm } from '../../src/crypto/olm.js';
+import { OlmFailure } from '../../src/crypto/failure.js';
+import { InboundMegolmSession, type MegolmPlaintext } from '../../src/crypto/megolm-session.js';
+import { loadOlm, type Olm } from '../../src/crypto/olm.js';
 import { OlmCryptoPort } from '../../src/crypto/port.js';
-import { examineRoomKey } from '../../src/ingest/room-keys.js';
+import { examineRoomKey } from '../../src/ingest/examine-key.js';
 import { replaceSecrets } from '../../src/redact.js';
 import { Projector, stateHash, type LedgerState } from '../../src/runtime/projector.js';
 import {
@@ -260,19 +261,20 @@ export class World {
   roomEvent(event: MegolmRoomEvent, sessionKeyAt0: string, roomId = event.room_id, fact: Partial<MegolmDecryptedPayload> = {}): Decision[] {
     const out = this.append('room_event', { kind: 'room_event', room_id: roomId, event });
     const inputSeq = this.head;
-    const inbound = new this.olm.InboundGroupSession();
-    let plain: { plaintext: string; message_index: number };
+    const inbound = InboundMegolmSession.import(this.olm, sessionKeyAt0, 'shared');
+    if (inbound instanceof OlmFailure) throw new Error(`the test's session key does not import: ${inbound.code}`);
+    let plain: MegolmPlaintext | OlmFailure;
     try {
-      inbound.create(sessionKeyAt0);
       plain = inbound.decrypt(event.content.ciphertext);
     } finally {
       inbound.free();
     }
+    if (plain instanceof OlmFailure) throw new Error(`the test's session key does not decrypt the event: ${plain.code}`);
     const base = { input_seq: inputSeq, room_id: roomId, event_id: event.event_id, sender: event.sender, origin_server_ts: event.origin_server_ts, session_id: event.content.session_id };
     const session = megolmSessionForEvent(this.state, roomId, event.content.sender_key, event.content.session_id);
-    if (session === undefined || plain.message_index < session.firstKnownIndex) {
+    if (session === undefined || plain.messageIndex < session.firstKnownIndex) {
       const failure: MegolmUndecryptablePayload = {
-        ...base, sender_key: event.content.sender_key, reason: session === undefined ? 'no_session' : 'unknown_index', message_index: plain.message_index, detail: '',
+        ...base, sender_key: event.content.sender_key, reason: session === undefined ? 'no_session' : 'unknown_index', message_index: plain.messageIndex, detail: '',
       };
       return [...out, ...this.append('megolm_undecryptable', failure)];
     }
@@ -280,7 +282,7 @@ export class World {
     const decrypted: MegolmDecryptedPayload = {
       ...base,
       sender_key: session.senderKey,
-      message_index: plain.message_index,
+      message_index: plain.messageIndex,
       key_seq: session.keySeq,
       plaintext_type: 'm.room.message',
       plaintext_room_id: typeof room === 'string' ? room : null,

@@ -1,7 +1,7 @@
 import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
-import type Olm from '@matrix-org/olm';
+import type { Olm } from '../../src/crypto/olm.js';
 import { loadOlm } from '../../src/crypto/olm.js';
 import { openLedger, type Ledger } from '../../src/index.js';
 import { SimDevice, type DeviceKeys, type KeysQueryResponse, type MegolmRoomEvent, type SignedCurve25519Key } from '../../src/testkit/index.js';

@@ -3,7 +3,7 @@ import { Command, Option } from 'commander';
 import { LedgerLockedError, LedgerNotFoundError, openLedger } from '../../src/index.js';
 import type { CommandModule } from '../command.js';
 import { STORE_KEY_ENV, type CliContext } from '../context.js';
-import { CliError, EXIT } from '../errors.js';
+import { CliError } from '../errors.js';
 import { pretty, prose } from '../format.js';
 import { parseDeviceId, parseUserId } from '../parse.js';
 

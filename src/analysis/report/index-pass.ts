@@ -4,7 +4,7 @@
  * record per code.
  */
 import type { Decision } from '../../../projections/decision.js';
-import type { VerifyProblem } from '../../verify.js';
+import type { VerifyProblem } from '../../log/verify.js';
 import { codeCount, ranked, type AnomalyOutcome, type CodeCount, type FamilyCount } from './report.js';
 import { familyOf, familyTitle } from './families.js';
 

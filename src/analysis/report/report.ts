@@ -1,7 +1,7 @@
 import type { Decision } from '../../../projections/decision.js';
 import { reasonCodes } from '../../../projections/index.js';
 import { redactSecrets } from '../../redact.js';
-import type { VerifyReport } from '../../verify.js';
+import type { VerifyReport } from '../../log/verify.js';
 import { familyOf, familyTitle, integrityCode } from './families.js';
 import { deeperCommand, incidents } from './incidents.js';
 import { EntryTimer } from './times.js';

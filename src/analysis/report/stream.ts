@@ -13,7 +13,7 @@ import { mkdtemp, open, rm, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Decision } from '../../../projections/decision.js';
-import type { VerifyProblem } from '../../verify.js';
+import type { VerifyProblem } from '../../log/verify.js';
 import { fromDecision, mergeBySeq, reportLog, type Anomaly, type AnomalyReport, type AnomalyReportOptions, type FamilyCount } from './report.js';
 import { familyOf } from './families.js';
 import { AnomalyIndex, Column, type AnomalyInput } from './index-pass.js';

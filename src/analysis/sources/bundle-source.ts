@@ -3,13 +3,13 @@ import type { Decision } from '../../../projections/decision.js';
 import { defaultSlices } from '../../../projections/index.js';
 import { loadOlm } from '../../crypto/olm.js';
 import { OlmCryptoPort } from '../../crypto/port.js';
-import { matches, type DecisionFilter } from '../../decision-store.js';
+import { matches, type DecisionFilter } from '../../log/decisions.js';
 import { KeyledgerError } from '../../errors.js';
 import type { ReplayOptions } from '../../api-types.js';
 import { entryHash } from '../../log/entry-codec.js';
 import type { CryptoPort } from '../../../projections/port.js';
 import { Projector, stateHash, type LedgerState, type SliceVersions } from '../../runtime/projector.js';
-import type { VerifyProblem, VerifyReport } from '../../verify.js';
+import type { VerifyProblem, VerifyReport } from '../../log/verify.js';
 import type { LogSource } from './source.js';
 
 /** What a bundle replay starts from: the state after `baseSeq`, and the entries after it. */

@@ -5,13 +5,13 @@ import type { Decision } from '../../../projections/decision.js';
 import { defaultSlices } from '../../../projections/index.js';
 import { loadOlm } from '../../crypto/olm.js';
 import { OlmCryptoPort } from '../../crypto/port.js';
-import { matches, type DecisionFilter } from '../../decision-store.js';
+import { matches, type DecisionFilter } from '../../log/decisions.js';
 import { CorruptStoreError } from '../../errors.js';
 import type { ReplayOptions } from '../../api-types.js';
 import { entryHash } from '../../log/entry-codec.js';
 import { REDACTED } from '../../redact.js';
 import { Projector, stateHash, type LedgerState } from '../../runtime/projector.js';
-import type { VerifyProblem, VerifyReport } from '../../verify.js';
+import type { VerifyProblem, VerifyReport } from '../../log/verify.js';
 import type { LogSource } from './source.js';
 
 /** States kept every this many entries: immer shares structure, so each costs little. */

@@ -1,9 +1,9 @@
 import type { LedgerEntry } from '../../../events/entry.js';
 import type { Decision } from '../../../projections/decision.js';
-import type { DecisionFilter } from '../../decision-store.js';
+import type { DecisionFilter } from '../../log/decisions.js';
 import type { ReplayOptions } from '../../api-types.js';
 import type { LedgerState, SliceVersions } from '../../runtime/projector.js';
-import type { VerifyReport } from '../../verify.js';
+import type { VerifyReport } from '../../log/verify.js';
 
 /**
  * A log to analyse, wherever it is: a ledger folder (opened read-only) or an NDJSON export

@@ -4,6 +4,7 @@ import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { Level } from 'level';
 import { openLedger, type Ledger } from '../../../src/index.js';
+import { VAULT_PREFIX } from '../../../src/log/keys.js';
 import { SimDevice } from '../../../src/testkit/index.js';
 import { cli as runCli } from '../../helpers/cli.js';
 import { readSpecYaml } from '../../events/reference.js';
@@ -171,11 +172,11 @@ for (const withKey of [true, false]) {
       const records = await allRecords(dir.path);
       assert.ok(records.some(([, v]) => v.includes(control)));
       for (const [key, value] of records) {
-        const vault = key.startsWith('!vault!');
+        const vault = key.startsWith(VAULT_PREFIX);
         assert.deepEqual(leaks(value, { exceptVaultKeys: !withKey && vault }), [], key);
       }
       if (!withKey) {
-        const vaultText = records.filter(([k]) => k.startsWith('!vault!')).map(([, v]) => v).join('\n');
+        const vaultText = records.filter(([k]) => k.startsWith(VAULT_PREFIX)).map(([, v]) => v).join('\n');
         for (const k of vaultKeys) assert.ok(vaultText.includes(ratchetOf(k)), 'the key-less vault holds the imported key, as chosen');
       }
     });
@@ -213,7 +214,7 @@ for (const withKey of [true, false]) {
         rmSync(file, { force: true });
       }
       const records = await allRecords(dir.path);
-      for (const [key, value] of records) assert.deepEqual(leaks(value, { exceptVaultKeys: !withKey && key.startsWith('!vault!') }), [], key);
+      for (const [key, value] of records) assert.deepEqual(leaks(value, { exceptVaultKeys: !withKey && key.startsWith(VAULT_PREFIX) }), [], key);
     });
 
     if (withKey) {

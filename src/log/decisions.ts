@@ -1,7 +1,7 @@
-import { DECISIONS_PREFIX, RECORDED_PREFIX } from './log/keys.js';
-import type { Decision } from '../projections/decision.js';
-import { seqKey } from './log/entry-codec.js';
-import type { BatchOp, LedgerStore } from './log/store.js';
+import type { Decision } from '../../projections/decision.js';
+import { seqKey } from './entry-codec.js';
+import { DECISIONS_PREFIX, RECORDED_PREFIX } from './keys.js';
+import type { BatchOp, LedgerStore } from './store.js';
 
 /** Which decisions to return; every field narrows, all are optional. */
 export interface DecisionFilter {
@@ -30,8 +30,11 @@ export function matches(d: Decision, f: DecisionFilter): boolean {
  * current rules' view, rebuilt when a slice version changes) and, when the entries are
  * being written, in `recorded` (as decided when the log was written: never rewritten, so
  * `rejudge` can compare today's rules with what was decided then).
+ *
+ * `_store` is not read (the keys are root-level, see `keys.ts`); it is dropped once the
+ * batch writer, its caller, has left `ledger.ts`.
  */
-export function decisionPuts(store: LedgerStore, decisions: readonly Decision[], alsoRecorded = true): BatchOp[] {
+export function decisionPuts(decisions: readonly Decision[], alsoRecorded = true): BatchOp[] {
   const perSeq = new Map<number, number>();
   const ops: BatchOp[] = [];
   for (const d of decisions) {

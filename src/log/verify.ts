@@ -1,8 +1,8 @@
-import { GENESIS_PREV_HASH, type LedgerCreatedPayload, type LedgerEntry } from '../events/entry.js';
-import type { CryptoPort } from '../projections/port.js';
-import { entryHash, seqKey } from './log/entry-codec.js';
-import type { LedgerStore } from './log/store.js';
-import { stateHash, type LedgerState, type Projector } from './runtime/projector.js';
+import { GENESIS_PREV_HASH, type LedgerCreatedPayload, type LedgerEntry } from '../../events/entry.js';
+import type { CryptoPort } from '../../projections/port.js';
+import { entryHash, seqKey } from './entry-codec.js';
+import type { LedgerStore } from './store.js';
+import { stateHash, type LedgerState, type Projector } from '../runtime/projector.js';
 import { checkpointMessage, sameVersions, type Snapshot } from './snapshots.js';
 
 /** Options of a verification run. */

@@ -1,6 +1,8 @@
-import type Olm from '@matrix-org/olm';
 import type { RoomKeyFacts } from '../../events/facts.js';
 import { sha256Hex } from '../canonical.js';
+import { OlmFailure } from '../crypto/failure.js';
+import { InboundMegolmSession } from '../crypto/megolm-session.js';
+import type { Olm } from '../crypto/olm.js';
 
 /** The secret part of a room key, for the vault, beside the public facts for the log. */
 export interface ExaminedRoomKey {
@@ -24,24 +26,25 @@ export function examineRoomKey(
   stored: { firstKnownIndex: number; commitment: string } | undefined,
   vaultKey: string,
 ): ExaminedRoomKey {
-  const session = new olm.InboundGroupSession();
+  const refused = (failure: OlmFailure): ExaminedRoomKey => ({
+    facts: { session_id: null, first_known_index: null, commitment: null, advanced: null, error: failure.code, vault_key: vaultKey },
+    exported: null,
+  });
+  const session = InboundMegolmSession.import(olm, sessionKey, format);
+  if (session instanceof OlmFailure) return refused(session);
   try {
-    if (format === 'shared') session.create(sessionKey);
-    else session.import_session(sessionKey);
-    const first = session.first_known_index();
-    const exported = session.export_session(first);
+    const first = session.firstKnownIndex();
+    const exported = session.exportAt(first);
+    if (exported instanceof OlmFailure) return refused(exported);
     let advanced: RoomKeyFacts['advanced'] = null;
     if (stored !== undefined && stored.firstKnownIndex > first) {
-      advanced = { index: stored.firstKnownIndex, commitment: commit(session.export_session(stored.firstKnownIndex)) };
+      const there = session.exportAt(stored.firstKnownIndex);
+      if (there instanceof OlmFailure) return refused(there);
+      advanced = { index: stored.firstKnownIndex, commitment: commit(there) };
     }
     return {
-      facts: { session_id: session.session_id(), first_known_index: first, commitment: commit(exported), advanced, error: null, vault_key: vaultKey },
+      facts: { session_id: session.sessionId(), first_known_index: first, commitment: commit(exported), advanced, error: null, vault_key: vaultKey },
       exported,
-    };
-  } catch (err) {
-    return {
-      facts: { session_id: null, first_known_index: null, commitment: null, advanced: null, error: olmError(err), vault_key: vaultKey },
-      exported: null,
     };
   } finally {
     session.free();
@@ -51,10 +54,4 @@ export function examineRoomKey(
 /** A public commitment to a key's ratchet at one index: SHA-256 of the key exported there. */
 export function commit(exportedKey: string): string {
   return sha256Hex(exportedKey);
-}
-
-/** olm's error name (`OLM.BAD_SESSION_KEY`), never more of the input. */
-export function olmError(err: unknown): string {
-  const m = /OLM\.[A-Z_]+/.exec(String((err as Error)?.message ?? err));
-  return m ? m[0] : 'OLM.UNKNOWN_ERROR';
 }

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { LedgerDamagedError, LedgerLockedError } from '../../src/errors.js';
-import { openLedger } from '../../src/open.js';
-import { DEVICE, USER } from '../helpers/damage.js';
-import { plainRoomEnvelope, tempDir } from '../helpers/tmp.js';
+import { LedgerDamagedError, LedgerLockedError } from '../../../src/errors.js';
+import { openLedger } from '../../../src/open.js';
+import { DEVICE, USER } from '../../helpers/damage.js';
+import { plainRoomEnvelope, tempDir } from '../../helpers/tmp.js';
 
 describe('Ledger.copyTo: a live ledger can be analysed', function () {
   this.timeout(60_000);

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
-import { InputDecodeError, openLedger } from '../../src/index.js';
-import { tempDir } from '../helpers/tmp.js';
+import { InputDecodeError, openLedger } from '../../../src/index.js';
+import { tempDir } from '../../helpers/tmp.js';
 
 /** Envelope-shaped inputs with random holes: closer to real damage than random JSON alone. */
 const nearlyEnvelopes = fc.record(

@@ -1,7 +1,7 @@
-import type { Sub, BatchOp, LedgerStore } from './log/store.js';
-import { seqKey } from './log/entry-codec.js';
-import { canonicalJson } from './canonical.js';
-import type { LedgerState, SliceVersions } from './runtime/projector.js';
+import type { Sub, BatchOp, LedgerStore } from './store.js';
+import { seqKey } from './entry-codec.js';
+import { canonicalJson } from '../canonical.js';
+import type { LedgerState, SliceVersions } from '../runtime/projector.js';
 
 /**
  * A snapshot of the projected state at `seq`, which is also a checkpoint: the chain head

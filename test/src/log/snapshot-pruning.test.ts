@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { Level } from 'level';
-import { openLedger } from '../../src/open.js';
-import { DEVICE, USER } from '../helpers/damage.js';
-import { plainRoomEnvelope, tempDir } from '../helpers/tmp.js';
+import { openLedger } from '../../../src/open.js';
+import { DEVICE, USER } from '../../helpers/damage.js';
+import { plainRoomEnvelope, tempDir } from '../../helpers/tmp.js';
 
 /** The seqs of the snapshots stored in a closed ledger. */
 async function snapshotSeqs(path: string): Promise<number[]> {

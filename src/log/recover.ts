@@ -1,9 +1,9 @@
-import { GENESIS_PREV_HASH } from '../events/entry.js';
-import type { Decision } from '../projections/decision.js';
-import { decisionPuts } from './decision-store.js';
-import { CorruptStoreError } from './errors.js';
-import type { LedgerStore } from './log/store.js';
-import type { LedgerState, Projector } from './runtime/projector.js';
+import { GENESIS_PREV_HASH } from '../../events/entry.js';
+import type { Decision } from '../../projections/decision.js';
+import { decisionPuts } from './decisions.js';
+import { CorruptStoreError } from '../errors.js';
+import type { LedgerStore } from './store.js';
+import type { LedgerState, Projector } from '../runtime/projector.js';
 import { latestSnapshot } from './snapshots.js';
 
 /** The state an opened ledger starts from, and how it got there. */
@@ -35,7 +35,7 @@ export async function recoverState(store: LedgerStore, projector: Projector, rea
       const decisions: Decision[] = [];
       state = projector.fold(state, chunk, rebuild ? decisions : undefined);
       if (rebuild && readOnly) memoryDecisions!.push(...decisions);
-      if (rebuild && !readOnly && decisions.length > 0) await store.write(decisionPuts(store, decisions, false), false);
+      if (rebuild && !readOnly && decisions.length > 0) await store.write(decisionPuts(decisions, false), false);
       const last = chunk[chunk.length - 1]!;
       head = { seq: last.seq, hash: last.hash };
     }

@@ -1,6 +1,6 @@
 import { createCipheriv, createDecipheriv, randomBytes, scryptSync } from 'node:crypto';
-import { VaultKeyError, VaultRecordError } from './errors.js';
-import type { BatchOp, LedgerStore } from './log/store.js';
+import { VaultKeyError, VaultRecordError } from '../errors.js';
+import type { BatchOp, LedgerStore } from '../log/store.js';
 
 /** How the vault is protected, recorded in `meta` when the ledger is created. */
 interface VaultMeta {

@@ -10,11 +10,11 @@ import {
   StoreMissingFileError,
   StoreReadOnlyError,
   UnreadableEntriesError,
-} from '../../src/errors.js';
-import { openLedger } from '../../src/open.js';
-import { storeError } from '../../src/log/store-errors.js';
-import { DEVICE, USER, fingerprint, ledgerWithTables, tables } from '../helpers/damage.js';
-import { plainRoomEnvelope, tempDir } from '../helpers/tmp.js';
+} from '../../../src/errors.js';
+import { openLedger } from '../../../src/open.js';
+import { storeError } from '../../../src/log/store-errors.js';
+import { DEVICE, USER, fingerprint, ledgerWithTables, tables } from '../../helpers/damage.js';
+import { plainRoomEnvelope, tempDir } from '../../helpers/tmp.js';
 
 /** Opens with creation options, as the README's own pattern does; resolves to the error. */
 async function openForCreation(path: string): Promise<unknown> {

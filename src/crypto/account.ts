@@ -1,5 +1,7 @@
-import type Olm from '@matrix-org/olm';
-import { canonicalJson } from './canonical.js';
+import { canonicalJson } from '../canonical.js';
+import { attempt, OlmFailure } from './failure.js';
+import type { Olm } from './olm.js';
+import { OlmSession } from './olm-session.js';
 
 // The pickle sits inside the vault, which does the encryption at rest; olm's own pickle
 // key only has to be stable.
@@ -38,6 +40,7 @@ export interface KeysUploadBody {
  */
 export class OwnAccount {
   private constructor(
+    private readonly olm: typeof Olm,
     private readonly account: Olm.Account,
     readonly userId: string,
     readonly deviceId: string,
@@ -46,13 +49,13 @@ export class OwnAccount {
   static create(olm: typeof Olm, userId: string, deviceId: string): OwnAccount {
     const account = new olm.Account();
     account.create();
-    return new OwnAccount(account, userId, deviceId);
+    return new OwnAccount(olm, account, userId, deviceId);
   }
 
   static unpickle(olm: typeof Olm, userId: string, deviceId: string, pickle: string): OwnAccount {
     const account = new olm.Account();
     account.unpickle(PICKLE_KEY, pickle);
-    return new OwnAccount(account, userId, deviceId);
+    return new OwnAccount(olm, account, userId, deviceId);
   }
 
   /** The device's public identity keys. */
@@ -114,9 +117,25 @@ export class OwnAccount {
     return body;
   }
 
-  /** The olm account, for the ingestion step that decrypts Olm messages. */
-  get olmAccount(): Olm.Account {
-    return this.account;
+  /**
+   * Opens an inbound Olm session from a pre-key message no session of ours matches, and
+   * decrypts it: the one-time key it used is removed from the account, so the caller must
+   * persist the account (`pickle`) in the batch that logs the message. On failure nothing
+   * changes.
+   */
+  acceptPreKeyMessage(senderKey: string, body: string): { session: OlmSession; plaintext: string } | OlmFailure {
+    const session = new this.olm.Session();
+    const plaintext = attempt(() => {
+      session.create_inbound_from(this.account, senderKey, body);
+      const text = session.decrypt(0, body);
+      this.account.remove_one_time_keys(session);
+      return text;
+    });
+    if (plaintext instanceof OlmFailure) {
+      session.free();
+      return plaintext;
+    }
+    return { session: OlmSession.wrap(session), plaintext };
   }
 
   pickle(): string {

@@ -2,11 +2,11 @@ import { strict as assert } from 'node:assert';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Level } from 'level';
-import { openLedger, type KeyledgerError, type LedgerEntry } from '../../src/index.js';
-import type { Sub } from '../../src/log/store.js';
-import { SimDevice } from '../../src/testkit/index.js';
-import { ledgerRecipient } from '../helpers/peers.js';
-import { tempDir } from '../helpers/tmp.js';
+import { openLedger, type KeyledgerError, type LedgerEntry } from '../../../src/index.js';
+import type { Sub } from '../../../src/log/store.js';
+import { SimDevice } from '../../../src/testkit/index.js';
+import { ledgerRecipient } from '../../helpers/peers.js';
+import { tempDir } from '../../helpers/tmp.js';
 
 const me = { userId: '@me:example.org', deviceId: 'ME' };
 const STORE_KEY = 'vault test store key';

@@ -1,8 +1,8 @@
 import { strict as assert } from 'node:assert';
 import { createHash } from 'node:crypto';
-import { canonicalJson, openLedger } from '../../src/index.js';
-import { tamperLog } from '../helpers/tamper.js';
-import { plainRoomEnvelope as roomEnvelope, tempDir } from '../helpers/tmp.js';
+import { canonicalJson, openLedger } from '../../../src/index.js';
+import { tamperLog } from '../../helpers/tamper.js';
+import { plainRoomEnvelope as roomEnvelope, tempDir } from '../../helpers/tmp.js';
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 
