@@ -269,7 +269,8 @@ describe('ingestion: hostile input at the edge', function () {
 
   it('engine.ingest_failed: when ingestion itself fails on one input, only that input is rejected; the batch and the writer go on', async () => {
     const ledger = await openLedger({ path: dir.path, ...me, now: () => NOW });
-    const ingestor = (ledger as unknown as { ingestor: { derive: (...args: unknown[]) => unknown } }).ingestor;
+    // The ingestor the ledger's writer calls (a private part of the facade).
+    const ingestor = (ledger as unknown as { parts: { ingestor: { derive: (...args: unknown[]) => unknown } } }).parts.ingestor;
     const derive = ingestor.derive.bind(ingestor);
     ingestor.derive = (envelope: unknown, ...rest: unknown[]) => {
       const e = envelope as { event?: { content?: { n?: number } } };
