@@ -30,7 +30,8 @@ export function emptyHashedMap<V>(): HashedMap<V> {
   return { count: 0, buckets: {} };
 }
 
-function pathOf(key: string): string[] {
+/** The key's bucket hash: FNV-1a, mixed by murmur3's finaliser; level `l` takes nibble `l`. */
+function hashOf(key: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < key.length; i++) {
     h ^= key.charCodeAt(i);
@@ -42,16 +43,19 @@ function pathOf(key: string): string[] {
   h ^= h >>> 13;
   h = Math.imul(h, 0xc2b2ae35);
   h ^= h >>> 16;
-  const path: string[] = [];
-  for (let level = 0; level < LEVELS; level++) path.push(NIBBLE[(h >>> (4 * level)) & 0xf]!);
-  return path;
+  return h;
 }
+
+/** The bucket name at `level` of a key's path (no array per lookup: lookups are the hot path of a fold). */
+const stepOf = (h: number, level: number): string => NIBBLE[(h >>> (4 * level)) & 0xf]!;
 
 const own = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k);
 
 function leafOf<V>(map: HashedMap<V>, key: string): Bucket<V> | undefined {
   let node: Bucket<V> | undefined = map.buckets;
-  for (const step of pathOf(key)) {
+  const h = hashOf(key);
+  for (let level = 0; level < LEVELS; level++) {
+    const step = stepOf(h, level);
     node = node !== undefined && own(node, step) ? (node[step] as Bucket<V>) : undefined;
     if (node === undefined) return undefined;
   }
@@ -75,16 +79,34 @@ export function hmGet<V>(map: HashedMap<V>, key: string): V | undefined {
  */
 export function hmPeek<V>(map: HashedMap<V>, key: string): V | undefined {
   let node: unknown = peek(map, 'buckets');
-  for (const step of pathOf(key)) {
-    node = peek(node, step);
+  const h = hashOf(key);
+  for (let level = 0; level < LEVELS; level++) {
+    node = peek(node, stepOf(h, level));
     if (node === undefined) return undefined;
   }
   return peek(node, `:${key}`) as V | undefined;
 }
 
+/**
+ * immer's key for a draft's state (`Symbol.for('immer-state')` since immer 5): a draft
+ * answers it from its proxy's `get` trap without drafting anything, and the state's
+ * `copy_` (once written) or `base_` is the latest object behind the draft.
+ */
+const DRAFT_STATE = Symbol.for('immer-state');
+
+/**
+ * `node[key]` as it stands, without drafting. On a draft, the latest object behind it is
+ * read directly; the property-descriptor trap did the same but made a descriptor object
+ * per step, which was most of the cost of a lookup in a fold.
+ */
 function peek(node: unknown, key: string): unknown {
   if (node === null || typeof node !== 'object') return undefined;
-  return Object.getOwnPropertyDescriptor(node, key)?.value;
+  const draft = (node as { [DRAFT_STATE]?: { copy_?: object | null; base_?: object } })[DRAFT_STATE];
+  if (draft === undefined) return own(node, key) ? (node as Record<string, unknown>)[key] : undefined;
+  const latest = draft.copy_ || draft.base_;
+  // Another immer layout: the descriptor trap reads the same value, more slowly.
+  if (latest === undefined || latest === null) return Object.getOwnPropertyDescriptor(node, key)?.value;
+  return own(latest, key) ? (latest as Record<string, unknown>)[key] : undefined;
 }
 
 export function hmHas<V>(map: HashedMap<V>, key: string): boolean {
@@ -94,12 +116,14 @@ export function hmHas<V>(map: HashedMap<V>, key: string): boolean {
 /** Sets `key` on a draft (or any mutable map). */
 export function hmSet<V>(map: HashedMap<V>, key: string, value: V): void {
   let node = map.buckets;
-  for (const step of pathOf(key)) {
-    if (!own(node, step)) node[step] = {};
+  const h = hashOf(key);
+  for (let level = 0; level < LEVELS; level++) {
+    const step = stepOf(h, level);
+    if (peek(node, step) === undefined) node[step] = {};
     node = node[step] as Bucket<V>;
   }
   const k = `:${key}`;
-  if (!own(node, k)) map.count++;
+  if (peek(node, k) === undefined) map.count++;
   node[k] = value;
 }
 

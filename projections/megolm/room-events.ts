@@ -32,12 +32,14 @@ export function foldMegolmDecrypted(state: MegolmState, entry: EntryOf<'megolm_d
 
 /** The rules on a decrypted room event; false when one refused it. */
 function judgeDecrypted(state: MegolmState, entry: LedgerEntry, p: MegolmDecryptedPayload, ctx: ReduceContext): boolean {
-  const about = subject('event', p.event_id);
+  // The subject and the detail are made only for a refusal: a clean event (nearly every
+  // one) allocates nothing it does not keep.
+  const about = () => subject('event', p.event_id);
+  const where = () => ({ room_id: p.room_id, sender_key: p.sender_key, session_id: p.session_id, message_index: p.message_index });
   const id = sessionKey(p.room_id, p.sender_key, p.session_id);
   const session = hmPeek(state.sessions, id);
-  const where = { room_id: p.room_id, sender_key: p.sender_key, session_id: p.session_id, message_index: p.message_index };
   if (session === undefined) {
-    record(ctx, 'megolm.session_not_accepted', about, earlier(entry.seq, p.input_seq, p.key_seq), where);
+    record(ctx, 'megolm.session_not_accepted', about(), earlier(entry.seq, p.input_seq, p.key_seq), where());
     return false;
   }
   // CVE-2025-48937: the sender key's owner per /keys/query, else the user whose validated
@@ -46,13 +48,13 @@ function judgeDecrypted(state: MegolmState, entry: LedgerEntry, p: MegolmDecrypt
   const owner = known?.userId ?? session.ownerUserId;
   if (owner !== null && owner !== p.sender) {
     const listed = known === undefined ? undefined : deviceRecord(ctx.root, known.userId, known.deviceId)?.addedSeq;
-    record(ctx, 'megolm.sender_mismatch', about, earlier(entry.seq, p.input_seq, session.source.seq, listed), {
-      ...where, sender: p.sender, key_owner: owner, owner_from: known !== undefined ? 'keys_query' : 'room_key',
+    record(ctx, 'megolm.sender_mismatch', about(), earlier(entry.seq, p.input_seq, session.source.seq, listed), {
+      ...where(), sender: p.sender, key_owner: owner, owner_from: known !== undefined ? 'keys_query' : 'room_key',
     });
     return false;
   }
   if (p.plaintext_room_id !== p.room_id) {
-    record(ctx, 'megolm.room_mismatch', about, earlier(entry.seq, p.input_seq, session.keySeq), { ...where, plaintext_room_id: p.plaintext_room_id });
+    record(ctx, 'megolm.room_mismatch', about(), earlier(entry.seq, p.input_seq, session.keySeq), { ...where(), plaintext_room_id: p.plaintext_room_id });
     return false;
   }
   const at = `${id} ${p.message_index}`;
@@ -63,8 +65,8 @@ function judgeDecrypted(state: MegolmState, entry: LedgerEntry, p: MegolmDecrypt
   }
   // The same event decrypted again is normal processing, not a replay.
   if (first.eventId === p.event_id && first.originServerTs === p.origin_server_ts) return true;
-  record(ctx, 'megolm.replayed_index', about, earlier(entry.seq, first.seq, p.input_seq), {
-    ...where, first_event_id: first.eventId, first_origin_server_ts: first.originServerTs, origin_server_ts: p.origin_server_ts,
+  record(ctx, 'megolm.replayed_index', about(), earlier(entry.seq, first.seq, p.input_seq), {
+    ...where(), first_event_id: first.eventId, first_origin_server_ts: first.originServerTs, origin_server_ts: p.origin_server_ts,
   });
   return false;
 }
