@@ -7,7 +7,7 @@ import { DEVICE, USER } from '../../helpers/damage.js';
 import { plainRoomEnvelope, tempDir } from '../../helpers/tmp.js';
 
 describe('Ledger.copyTo: a live ledger can be analysed', function () {
-  this.timeout(60_000);
+  this.timeout(180_000);
   let dir: { path: string; cleanup(): void };
   beforeEach(() => (dir = tempDir('keyledger-copy-')));
   afterEach(() => dir.cleanup());
@@ -15,7 +15,7 @@ describe('Ledger.copyTo: a live ledger can be analysed', function () {
   it('copies taken during a large ingest all verify, each a whole prefix of the log', async () => {
     const path = join(dir.path, 'live');
     const ledger = await openLedger({ path, userId: USER, deviceId: DEVICE, unencryptedVault: true, snapshotEvery: 5000 });
-    const total = 40_000;
+    const total = 100_000;
     let ingesting = true;
     const ingest = (async () => {
       try {
