@@ -8,7 +8,6 @@ import type { EntryRange, IngestOutcome, IngestResult, LedgerOptions, ReplayOpti
 import type { DecisionFilter } from './log/decisions.js';
 import { LedgerClosedError, LedgerDamagedError, LedgerReadOnlyError, VaultKeyError } from './errors.js';
 import { BatchWriter } from './ingest/batch-writer.js';
-import type { SecretSealer } from './ingest/prepare.js';
 import { DEFAULT_MAX_INPUT_BYTES, serialiseInput } from './ingest/input-text.js';
 import { copyStore } from './log/copy.js';
 import { LogReader } from './log/reader.js';
@@ -60,17 +59,13 @@ export class Ledger {
     ({ store: this.store, options: this.options, readOnly: this.readOnly, owner: this.owner, damaged: this.damaged } = parts);
     this.streams = new LedgerStreams(parts.state);
     ({ entries$: this.entries$, decisions$: this.decisions$, state$: this.state$ } = this.streams);
-    const { vault, options } = parts;
-    // A secret for the log is sealed with the store key; without one it is not logged at all.
-    const seal: SecretSealer = (plaintext, field) => (vault?.encrypted ? vault.sealForLog(plaintext, field) : null);
-    const writerOptions = { now: options.now ?? Date.now, maxInputBytes: options.maxInputBytes, snapshotEvery: options.snapshotEvery ?? 10_000 };
-    this.writer = new BatchWriter(parts.store, parts.projector, parts.ingestor, seal, parts.checkpoints, writerOptions, {
+    this.writer = BatchWriter.forLedger(parts, {
       written: (entries, decisions, state) => this.streams.written(entries, decisions, state),
       broken: async () => {
         this.writer.rejectQueued(this.writer.failure);
         await this.close().catch(() => undefined);
       },
-    }, parts);
+    });
     this.reader = new LogReader(parts.store, parts.projector, parts.memoryDecisions, () => ({ seq: this.writer.durableHead.seq, state: this.writer.durableState }));
   }
 

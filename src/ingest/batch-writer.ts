@@ -10,6 +10,7 @@ import type { IngestOutcome } from '../api-types.js';
 import { canonicalJson } from '../canonical.js';
 import { decisionPuts } from '../log/decisions.js';
 import { InputDecodeError, LedgerWriteError } from '../errors.js';
+import type { LedgerParts } from '../ledger-parts.js';
 import type { Checkpointer } from '../log/checkpointer.js';
 import { encodeEntry, seqKey } from '../log/entry-codec.js';
 import { LOG_PREFIX } from '../log/keys.js';
@@ -192,6 +193,18 @@ export class BatchWriter {
     this.head = init.head;
     this.state = init.state;
     this.durable = { head: init.head, state: init.state };
+  }
+
+  /**
+   * The writer of a ledger opened from `parts`: a secret for the log is sealed with the
+   * store key (without one it is not logged at all); the ledger's clock, bound and
+   * checkpoint interval.
+   */
+  static forLedger(parts: LedgerParts, hooks: WriterHooks): BatchWriter {
+    const { vault, options } = parts;
+    const seal: SecretSealer = (plaintext, field) => (vault?.encrypted ? vault.sealForLog(plaintext, field) : null);
+    const writerOptions = { now: options.now ?? Date.now, maxInputBytes: options.maxInputBytes, snapshotEvery: options.snapshotEvery ?? 10_000 };
+    return new BatchWriter(parts.store, parts.projector, parts.ingestor, seal, parts.checkpoints, writerOptions, hooks, parts);
   }
 
   /** The state after the last written entry. */
