@@ -119,12 +119,8 @@ export function ensureUser(state: IdentitiesState, userId: string): UserRecord {
   return hmGet(state.users, userId)!;
 }
 
-/** `because` of a decision: the earlier entries among `seqs` (the current one excluded), ascending, once each. */
-export function earlier(current: number, ...seqs: readonly (number | undefined | null)[]): number[] {
-  const out = new Set<number>();
-  for (const s of seqs) if (typeof s === 'number' && s >= 0 && s < current) out.add(s);
-  return [...out].sort((a, b) => a - b);
-}
+/** `because` of a decision: the one definition, in `codes.ts`. */
+export { earlier } from '../codes.js';
 
 /** `record[key]` only if it is the record's own entry (a device ID may be `constructor`). */
 export function getOwn<V>(record: Record<string, V> | undefined, key: string): V | undefined {
