@@ -19,6 +19,56 @@ export function canonicalJson(value: unknown): string {
   return text;
 }
 
+/** Set by {@link sortedCopy} when native `JSON.stringify` cannot give the canonical text. */
+let unfit = false;
+const ARRAY_INDEX = /^(?:0|[1-9]\d*)$/;
+
+/**
+ * `JSON.stringify`'s replacer for {@link canonicalJsonOfState}: an object whose keys are
+ * not in order is handed back as a copy with its keys inserted in order (a null-prototype
+ * copy, so an own `__proto__` key stays a key). V8 always lists array-index keys first,
+ * in numeric order, so an object with such a key out of string order cannot be fixed this
+ * way; nor can a value JSON cannot hold (strict canonical JSON refuses it): both mark the
+ * text unfit.
+ */
+function sortedCopy(_key: string, value: unknown): unknown {
+  if (value === null || typeof value !== 'object') {
+    if ((typeof value === 'number' && !Number.isFinite(value)) || value === undefined || typeof value === 'function' || typeof value === 'symbol') unfit = true;
+    return value;
+  }
+  if (Array.isArray(value)) return value;
+  const keys = Object.keys(value);
+  let i = 1;
+  while (i < keys.length && keys[i - 1]! < keys[i]!) i++;
+  if (i >= keys.length) return value;
+  keys.sort();
+  const copy: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+  for (const k of keys) {
+    if (ARRAY_INDEX.test(k)) unfit = true;
+    copy[k] = (value as Record<string, unknown>)[k];
+  }
+  return copy;
+}
+
+/**
+ * {@link canonicalJson} of a projected state, the same text several times faster: V8's
+ * native `JSON.stringify` writes it, with a replacer that puts each object's keys in
+ * order. When that cannot give the canonical text (an array-index key out of order, a
+ * value JSON cannot hold), the strict encoder runs instead, so the text is always the
+ * canonical one. States are large (a snapshot, a state hash), and plain JSON.
+ */
+export function canonicalJsonOfState(value: unknown): string {
+  unfit = false;
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value, sortedCopy);
+  } catch {
+    unfit = true;
+  }
+  if (unfit || text === undefined) return canonicalJson(value);
+  return text;
+}
+
 // crypto.hash (Node >= 20.12) is a one-shot digest without a Hash object: ~40% cheaper for
 // an entry-sized input, and the log hashes every entry.
 const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;

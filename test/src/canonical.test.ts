@@ -1,0 +1,47 @@
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { canonicalJson, canonicalJsonOfState } from '../../src/canonical.js';
+
+/** Keys that trip a fast encoder: array indexes in and out of string order, prototype names, unicode. */
+const awkwardKey = fc.oneof(
+  fc.string(),
+  fc.constantFrom('__proto__', 'constructor', 'toJSON', '0', '1', '2', '10', '01', '-1', '4294967295', 'b0', 'bf', ':x', '\ud800', 'é', 'z'),
+  fc.nat().map(String),
+);
+
+const json = fc.letrec((tie) => ({
+  value: fc.oneof(
+    { depthSize: 'small' },
+    fc.constant(null),
+    fc.boolean(),
+    fc.double({ noNaN: true, noDefaultInfinity: true }),
+    fc.integer(),
+    fc.string(),
+    fc.array(tie('value'), { maxLength: 4 }),
+    fc.dictionary(awkwardKey, tie('value'), { maxKeys: 6 }),
+  ),
+})).value;
+
+describe('canonical JSON of a state', () => {
+  it('is exactly canonicalJson for any JSON value, whatever its key order', () => {
+    fc.assert(
+      fc.property(json, (value) => {
+        assert.equal(canonicalJsonOfState(value), canonicalJson(value));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('keeps an own __proto__ key a key, and sorts array-index keys as strings', () => {
+    const value = JSON.parse('{"z":1,"__proto__":{"a":2},"10":3,"2":4}') as unknown;
+    const text = canonicalJsonOfState(value);
+    assert.equal(text, '{"10":3,"2":4,"__proto__":{"a":2},"z":1}');
+    assert.equal(text, canonicalJson(value));
+  });
+
+  it('refuses what strict canonical JSON refuses', () => {
+    assert.throws(() => canonicalJsonOfState({ a: Number.NaN }));
+    assert.throws(() => canonicalJsonOfState({ a: () => 1 }));
+    assert.throws(() => canonicalJsonOfState({ a: 1n }));
+  });
+});
