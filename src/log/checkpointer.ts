@@ -2,7 +2,7 @@
  * Writes signed snapshots (checkpoints) of the state: the chain head and the state's hash,
  * signed with our device's ed25519 key, beside the whole state, and the oldest pruned.
  */
-import { canonicalJsonOfState, sha256Hex } from '../canonical.js';
+import { canonicalJson, sha256Hex } from '../canonical.js';
 import type { LedgerState, SliceVersions } from '../runtime/projector.js';
 import { checkpointMessage, snapshotPut, snapshotsToPrune, type Snapshot } from './snapshots.js';
 import { ENGINE_VERSION } from '../version.js';
@@ -40,7 +40,7 @@ export class Checkpointer {
    */
   write(state: LedgerState, head: { seq: number; hash: string }): Promise<void> {
     if (head.seq < 0) return Promise.resolve();
-    const stateText = canonicalJsonOfState(state);
+    const stateText = canonicalJson(state);
     const header = {
       seq: head.seq,
       headHash: head.hash,

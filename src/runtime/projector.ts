@@ -4,7 +4,7 @@ import { DECISION_SHAPE, subject, type Decision } from '../../projections/decisi
 import type { CryptoPort } from '../../projections/port.js';
 import type { AnySlice, ReduceContext } from '../../projections/slice.js';
 import { HASHED_MAP_LAYOUT } from '../../projections/hashmap.js';
-import { canonicalJsonOfState, sha256Hex } from '../canonical.js';
+import { canonicalJson, sha256Hex } from '../canonical.js';
 
 /** The whole projected state: one record per slice, keyed by slice name. */
 export type LedgerState = Readonly<Record<string, unknown>>;
@@ -93,5 +93,5 @@ export class Projector {
 
 /** SHA-256 of the canonical JSON of a state: equal hashes, equal states. */
 export function stateHash(state: LedgerState): string {
-  return sha256Hex(canonicalJsonOfState(state));
+  return sha256Hex(canonicalJson(state));
 }
