@@ -57,9 +57,16 @@ export class Checkpointer {
       state,
     };
     const put = snapshotPut(this.store, snapshot, stateText);
+    const before = this.lastSeq;
     this.lastSeq = head.seq;
     const write = (this.pending ?? Promise.resolve()).then(async () => {
-      await this.store.write([put, ...(await snapshotsToPrune(this.store, head.seq, this.keep))], false);
+      try {
+        await this.store.write([put, ...(await snapshotsToPrune(this.store, head.seq, this.keep))], false);
+      } catch (err) {
+        // Not written: the next one is due as if this one had not been tried.
+        if (this.lastSeq === head.seq) this.lastSeq = before;
+        throw err;
+      }
     });
     const settled: Promise<void> = write.then(
       () => this.clear(settled),
