@@ -19,6 +19,12 @@ import { RoomEventRepeats } from './room-event-repeat.js';
 import { LedgerStreams } from './streams.js';
 import { stateHash, type LedgerState, type SliceVersions } from './runtime/projector.js';
 import { verifyLedger, type VerifyOptions, type VerifyReport } from './log/verify.js';
+import { RequestMaker } from './outbound/requests.js';
+import { requestOf, responseEnvelope, toOutgoingRequest, type OutgoingRequest } from './outbound/outgoing.js';
+import { toDeviceResult, type ToDeviceResult } from './outbound/sync-results.js';
+import { pendingRequests } from '../projections/outbound/selectors.js';
+import type { SyncEnvelope } from '../events/outbound.js';
+import { filter, map } from 'rxjs';
 
 export type { Durability, EntryRange, IngestOutcome, IngestResult, LedgerOptions, ReplayOptions } from './api-types.js';
 
@@ -54,17 +60,21 @@ export class Ledger {
   readonly decisions$: Observable<Decision>;
   /** The state after each written batch; a new subscriber gets the current one (completes on close). */
   readonly state$: Observable<LedgerState>;
+  /** Each request the engine makes, once it is written (hot; completes on close). Pending ones: {@link outgoingRequests}. */
+  readonly outgoing$: Observable<OutgoingRequest>;
 
   /** @internal Use `openLedger`. */
   constructor(private readonly parts: LedgerParts) {
     ({ store: this.store, options: this.options, readOnly: this.readOnly, owner: this.owner, damaged: this.damaged } = parts);
     this.streams = new LedgerStreams(parts.state);
     ({ entries$: this.entries$, decisions$: this.decisions$, state$: this.state$ } = this.streams);
+    this.outgoing$ = this.entries$.pipe(map(requestOf), filter((r): r is OutgoingRequest => r !== null));
     const { vault, options } = parts;
     // A secret for the log is sealed with the store key; without one it is not logged at all.
     const seal: SecretSealer = (plaintext, field) => (vault?.encrypted ? vault.sealForLog(plaintext, field) : null);
     const writerOptions = { now: options.now ?? Date.now, maxInputBytes: options.maxInputBytes, snapshotEvery: options.snapshotEvery ?? 10_000 };
-    this.writer = new BatchWriter(parts.store, parts.projector, parts.ingestor, seal, parts.checkpoints, writerOptions, {
+    const requests = parts.account && parts.vault ? new RequestMaker(parts.account, parts.vault) : null;
+    this.writer = new BatchWriter(parts.store, parts.projector, parts.ingestor, requests, seal, parts.checkpoints, writerOptions, {
       written: (entries, decisions, state) => this.streams.written(entries, decisions, state),
       broken: async () => {
         this.writer.rejectQueued(this.writer.failure);
@@ -154,6 +164,57 @@ export class Ledger {
     if (repeat !== null) return describeRoomEvent(state, roomId, event, { result: repeat, ...how, repeated: true });
     const result = await this.ingestUnknown({ kind: 'room_event', room_id: roomId, event, ...(receivedAt !== undefined ? { received_at: receivedAt } : {}) });
     return describeRoomEvent(this.writer.durableState, roomId, event, { result, ...how, repeated: false });
+  }
+
+  // ---- the sync loop and outgoing requests (src/outbound/) ---------------------------
+
+  /**
+   * Logs the crypto parts of one `/sync` response as one input, in one atomic batch: its
+   * to-device events (each logged and judged as a lone `to_device` envelope), tracked
+   * users in `device_lists.changed` marked outdated and those in `left` no longer
+   * tracked, and the server's counts of our one-time and fallback keys. The requests this
+   * calls for (`keys_query`, `keys_upload`) are made in the same batch: see
+   * {@link outgoingRequests}. Resolves with each to-device event as processed (never the
+   * content of a room key or a secret).
+   *
+   * @throws InputDecodeError when the sync itself is not valid (it is logged, as rejected);
+   *   a bad to-device event is only that event's `invalid` result.
+   */
+  async receiveSync(sync: Omit<SyncEnvelope, 'kind' | 'to_device_events'>): Promise<IngestResult & { toDeviceEvents: ToDeviceResult[] }> {
+    const result = await this.ingestUnknown({ ...sync, kind: 'sync' });
+    const parts = result.toDevice ?? [];
+    const entries = parts.length > 0 ? await this.entries({ from: result.seq, to: result.seqs[result.seqs.length - 1] }) : [];
+    const state = this.writer.durableState;
+    const toDeviceEvents = parts.map((o) => toDeviceResult(o, o.ok ? entries.filter((e) => o.seqs.includes(e.seq)) : [], state));
+    return { ...result, toDeviceEvents };
+  }
+
+  /**
+   * Adds users whose device lists matter (logged): each one not tracked yet is outdated,
+   * so a `keys_query` request for it is made.
+   */
+  async updateTrackedUsers(users: readonly string[]): Promise<IngestResult> {
+    return this.ingestUnknown({ kind: 'track_users', users: [...users] });
+  }
+
+  /**
+   * The requests the client must send, in the order they were made: each stays here,
+   * across restarts, until {@link markRequestAsSent} logs its response.
+   */
+  outgoingRequests(): OutgoingRequest[] {
+    return pendingRequests(this.state()).map(toOutgoingRequest);
+  }
+
+  /**
+   * Logs the server's response to a request and folds it: a `keys_query` response is a
+   * `keys_query` envelope (judged exactly as one), a `keys_upload` response updates the
+   * server's count of our one-time keys. The requests it calls for are made with it.
+   *
+   * @throws InputDecodeError when the response does not decode for its type (it is
+   *   logged, as rejected, and the request stays pending).
+   */
+  async markRequestAsSent(id: string, type: string, response: unknown): Promise<IngestResult> {
+    return this.ingestUnknown(responseEnvelope(id, type, response));
   }
 
   // ---- our own device -----------------------------------------------------------------

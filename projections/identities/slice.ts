@@ -37,6 +37,11 @@ export const identitiesSlice: Slice<IdentitiesState> = {
       case 'megolm_decrypted':
       case 'megolm_undecryptable':
         return;
+      case 'sync':
+      case 'track_users':
+      case 'keys_upload':
+      case 'outgoing_request':
+        return;
       default:
         return ignoreUnknownKind(entry);
     }

@@ -49,6 +49,11 @@ export const megolmSlice: Slice<MegolmState> = {
       case 'rejected_input':
       case 'olm_undecryptable':
         return;
+      case 'sync':
+      case 'track_users':
+      case 'keys_upload':
+      case 'outgoing_request':
+        return;
       default:
         return ignoreUnknownKind(entry);
     }

@@ -31,6 +31,11 @@ export const olmSlice: Slice<OlmState> = {
       case 'megolm_decrypted':
       case 'megolm_undecryptable':
         return;
+      case 'sync':
+      case 'track_users':
+      case 'keys_upload':
+      case 'outgoing_request':
+        return;
       default:
         return ignoreUnknownKind(entry);
     }

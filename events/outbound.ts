@@ -1,0 +1,95 @@
+/**
+ * The sync loop and the requests the engine makes: the crypto parts of a `/sync`
+ * response, the tracked users a client names, the requests the engine asks the client to
+ * send (`outgoing_request` facts) and the responses the client hands back
+ * (`api/client-server/sync.yaml`, `api/keys.yaml`, the E2EE module's "Extensions to /sync").
+ */
+import * as t from 'io-ts';
+import { NonNegativeInteger } from './codec.js';
+
+/** Optional on every envelope: when the client received the input, in ms since the epoch. */
+const Received = t.partial({ received_at: NonNegativeInteger });
+
+/** `device_lists` of a `/sync` response. */
+export const DeviceLists = t.partial({ changed: t.array(t.string), left: t.array(t.string) }, 'DeviceLists');
+export type DeviceLists = t.TypeOf<typeof DeviceLists>;
+
+/**
+ * `kind: "sync"`: the crypto parts of one `/sync` response, one input. Its to-device
+ * events are logged as `to_device` entries of their own right after it (in the same
+ * batch), so the logged `sync` entry holds `to_device_events` (their number) instead of
+ * `to_device`: each event is decoded, sealed and judged exactly as a lone `to_device`
+ * envelope, and a bad one is refused alone.
+ */
+export const SyncEnvelope = t.intersection([
+  t.type({ kind: t.literal('sync') }),
+  t.partial({
+    to_device: t.partial({ events: t.array(t.unknown) }),
+    to_device_events: NonNegativeInteger,
+    device_lists: DeviceLists,
+    device_one_time_keys_count: t.record(t.string, NonNegativeInteger),
+    device_unused_fallback_key_types: t.array(t.string),
+  }),
+  Received,
+], 'SyncEnvelope');
+export type SyncEnvelope = t.TypeOf<typeof SyncEnvelope>;
+
+/** `kind: "track_users"`: the client says whose devices matter (`updateTrackedUsers`). */
+export const TrackUsersEnvelope = t.intersection([t.type({ kind: t.literal('track_users'), users: t.array(t.string) }), Received], 'TrackUsersEnvelope');
+export type TrackUsersEnvelope = t.TypeOf<typeof TrackUsersEnvelope>;
+
+/** A `/keys/upload` response body. */
+export const KeysUploadResponse = t.type({ one_time_key_counts: t.record(t.string, NonNegativeInteger) }, 'KeysUploadResponse');
+export type KeysUploadResponse = t.TypeOf<typeof KeysUploadResponse>;
+
+/** `kind: "keys_upload"`: the response to one of our `keys_upload` requests. */
+export const KeysUploadEnvelope = t.intersection([
+  t.type({ kind: t.literal('keys_upload'), request_id: t.string, response: KeysUploadResponse }),
+  Received,
+], 'KeysUploadEnvelope');
+export type KeysUploadEnvelope = t.TypeOf<typeof KeysUploadEnvelope>;
+
+/** The request types the engine makes today. */
+export type OutgoingRequestType = 'keys_query' | 'keys_upload';
+
+/** A `/keys/query` request body. */
+export interface KeysQueryRequestBody {
+  readonly device_keys: Readonly<Record<string, readonly string[]>>;
+}
+
+/** A signed curve25519 key as uploaded (public only). */
+export interface UploadedCurveKey {
+  readonly key: string;
+  readonly fallback?: true;
+  readonly signatures: Readonly<Record<string, Readonly<Record<string, string>>>>;
+}
+
+/** A `/keys/upload` request body: public keys only. */
+export interface KeysUploadRequestBody {
+  readonly device_keys?: unknown;
+  readonly one_time_keys: Readonly<Record<string, UploadedCurveKey>>;
+  readonly fallback_keys?: Readonly<Record<string, UploadedCurveKey>>;
+}
+
+/**
+ * Payload of an `outgoing_request` fact: a request the engine made for the client to
+ * send, logged once, pending until its response is logged. `id` is random (made on the
+ * impure path), so it is stable across restarts only because it is read back from here.
+ */
+export type OutgoingRequestPayload =
+  | {
+      readonly id: string;
+      readonly type: 'keys_query';
+      /** The input after which it was made. */
+      readonly input_seq: number;
+      readonly body: KeysQueryRequestBody;
+    }
+  | {
+      readonly id: string;
+      readonly type: 'keys_upload';
+      readonly input_seq: number;
+      readonly body: KeysUploadRequestBody;
+      /** Why: the server's count of our one-time keys then, and the account's maximum. */
+      readonly one_time_key_count: number;
+      readonly max_one_time_keys: number;
+    };

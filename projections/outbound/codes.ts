@@ -1,0 +1,72 @@
+import { defineCodes } from '../codes.js';
+
+const TRACKING = 'Tracking the device list for a user';
+const KEYS = 'One-time and fallback keys';
+const SYNC = 'Extensions to /sync';
+
+/**
+ * Reason codes of the `outbound` slice: whose device lists we track, when a `/keys/query`
+ * or `/keys/upload` request is made, and responses that answer no pending request.
+ * Quotes joined by ` … ` are each verbatim (checked by `test/projections/codes.test.ts`).
+ */
+export const outboundCodes = defineCodes([
+  {
+    code: 'device_list.tracked',
+    outcome: 'accepted',
+    summary: 'The client named a user whose devices matter: tracked from now on, and outdated until a /keys/query answers for them.',
+    spec: "It first sets a flag to record that it is now tracking Bob's device list, and a separate flag to indicate that its list of Bob's devices is outdated.",
+    section: TRACKING,
+  },
+  {
+    code: 'device_list.changed',
+    outcome: 'accepted',
+    summary: 'A /sync listed a tracked user in device_lists.changed: their device list is outdated (users we do not track are ignored).',
+    spec: 'If it is tracking the device lists of any of the listed users, then it marks the device lists for those users outdated',
+    section: TRACKING,
+  },
+  {
+    code: 'device_list.changed_in_flight',
+    outcome: 'accepted',
+    summary: 'A tracked user changed while a /keys/query for them was in flight: they stay outdated and are queried again once that request is answered, never twice at once.',
+    spec: 'For example, a client could ensure that only one request to `/keys/query` is in flight at a time for each user, by queuing additional requests until the first completes.',
+    section: TRACKING,
+  },
+  {
+    code: 'device_list.left',
+    outcome: 'accepted',
+    summary: 'A /sync listed a tracked user in device_lists.left: no longer tracked.',
+    spec: 'Note that Bob can also be notified when he stops sharing any room with Alice by inspecting the `left` property of the `device_lists` field, and as a result should remove her from its list of tracked users.',
+    section: TRACKING,
+  },
+  {
+    code: 'keys_query.requested',
+    outcome: 'accepted',
+    summary: 'An outdated tracked user with no /keys/query in flight is put in a new keys_query request.',
+    spec: 'It then makes a request to [`/keys/query`](/client-server-api/#post_matrixclientv3keysquery), passing Bob\'s user ID in the `device_keys` parameter.',
+    section: TRACKING,
+  },
+  {
+    code: 'one_time_keys.replenish',
+    outcome: 'accepted',
+    summary: "The server holds fewer of our one-time keys than half of what the account can hold: a keys_upload request with new signed one-time keys (back up to half) is made, once.",
+    spec: 'The device can thus ensure that, while it is online, there is a sufficient supply of one-time keys available, and that the fallback keys get replaced if they have been used.',
+    section: KEYS,
+  },
+  {
+    code: 'fallback_key.replace',
+    outcome: 'accepted',
+    summary: 'device_unused_fallback_key_types lacks signed_curve25519 (our fallback key was used, or never uploaded): the keys_upload request carries a new signed fallback key.',
+    spec: "When a previously uploaded fallback key's algorithm is missing from this list, the device should upload a replacement key alongside any necessary one-time keys to avoid the fallback key's further usage.",
+    section: SYNC,
+  },
+  {
+    code: 'request.unknown_response',
+    outcome: 'flagged',
+    summary: 'A response names a request that is not pending (answered before, or never made): it is judged as its kind, but answers no request.',
+    spec: 'beyond the spec: each request is answered once, so a response given twice cannot clear a device list another request is fetching',
+    section: 'DESIGN.md, The impure steps',
+  },
+]);
+
+/** A reason code of the `outbound` slice. */
+export type OutboundCode = keyof typeof outboundCodes;

@@ -1,0 +1,60 @@
+import { hmEntries, hmPeek } from '../hashmap.js';
+import type { OutboundState, PendingRequest, TrackedUser } from './state.js';
+
+export const OUTBOUND_SLICE = 'outbound';
+
+/** The outbound slice of a ledger state. */
+export function outboundState(root: Readonly<Record<string, unknown>>): OutboundState {
+  return root[OUTBOUND_SLICE] as OutboundState;
+}
+
+/** The requests made and not answered yet, in the order they were made. */
+export function pendingRequests(root: Readonly<Record<string, unknown>>): readonly PendingRequest[] {
+  return outboundState(root).pending;
+}
+
+/** A tracked user's device list, or undefined when the user is not tracked. */
+export function trackedUser(root: Readonly<Record<string, unknown>>, userId: string): TrackedUser | undefined {
+  return hmPeek(outboundState(root).tracked, userId);
+}
+
+/** Every tracked user, sorted by user ID. */
+export function trackedUsers(root: Readonly<Record<string, unknown>>): string[] {
+  return hmEntries(outboundState(root).tracked).map(([u]) => u);
+}
+
+/**
+ * The outdated tracked users no `/keys/query` is fetching: the next keys_query request.
+ * A user already being fetched waits for that answer (one request per user in flight).
+ */
+export function usersToQuery(root: Readonly<Record<string, unknown>>): string[] {
+  return hmEntries(outboundState(root).tracked)
+    .filter(([, t]) => t.outdated && t.querying === null)
+    .map(([u]) => u);
+}
+
+/** What a `/keys/upload` request must carry now, or null when none is needed (or one is pending). */
+export interface UploadNeed {
+  /** New one-time keys to make: up to half the account's maximum. */
+  oneTimeKeys: number;
+  /** The server's count that asked for them. */
+  count: number;
+  fallbackKey: boolean;
+  deviceKeys: boolean;
+}
+
+/**
+ * Whether our keys need uploading, given the account's maximum of one-time keys: the
+ * server's count is below half of it, or the server says our fallback key was used (or
+ * there is none). One keys_upload request at a time.
+ */
+export function uploadNeed(root: Readonly<Record<string, unknown>>, maxOneTimeKeys: number): UploadNeed | null {
+  const s = outboundState(root);
+  if (s.pending.some((r) => r.type === 'keys_upload')) return null;
+  const half = Math.floor(maxOneTimeKeys / 2);
+  const count = s.oneTimeKeys?.count ?? half;
+  const oneTimeKeys = count < half ? half - count : 0;
+  const fallbackKey = s.unusedFallbackTypes !== null && !s.unusedFallbackTypes.types.includes('signed_curve25519');
+  if (oneTimeKeys === 0 && !fallbackKey) return null;
+  return { oneTimeKeys, count, fallbackKey, deviceKeys: !s.deviceKeysUploaded };
+}

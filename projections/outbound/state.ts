@@ -1,0 +1,38 @@
+/**
+ * The state of the `outbound` slice: the users whose device lists we track, the requests
+ * the engine made that wait for their response, and what the server last told us about
+ * our one-time and fallback keys.
+ */
+import type { KeysQueryRequestBody, KeysUploadRequestBody } from '../../events/outbound.js';
+import { emptyHashedMap, type HashedMap } from '../hashmap.js';
+
+/** A tracked user's device list. */
+export interface TrackedUser {
+  /** Outdated: a `/keys/query` must fetch it. */
+  outdated: boolean;
+  /** The entry that started tracking or last marked it outdated. */
+  seq: number;
+  /** The pending keys_query request fetching it, or null. */
+  querying: string | null;
+}
+
+/** A request made and not answered yet; `seq` is its `outgoing_request` fact. */
+export type PendingRequest =
+  | { id: string; seq: number; type: 'keys_query'; body: KeysQueryRequestBody }
+  | { id: string; seq: number; type: 'keys_upload'; body: KeysUploadRequestBody };
+
+export interface OutboundState {
+  tracked: HashedMap<TrackedUser>;
+  /** In the order they were made. */
+  pending: PendingRequest[];
+  /** The server's count of our `signed_curve25519` one-time keys, as last told (null: never told). */
+  oneTimeKeys: { count: number; seq: number } | null;
+  /** `device_unused_fallback_key_types` as last told (null: never told, the server may not support it). */
+  unusedFallbackTypes: { types: string[]; seq: number } | null;
+  /** True once a keys_upload request carrying our device keys was answered. */
+  deviceKeysUploaded: boolean;
+}
+
+export function initialOutbound(): OutboundState {
+  return { tracked: emptyHashedMap(), pending: [], oneTimeKeys: null, unusedFallbackTypes: null, deviceKeysUploaded: false };
+}

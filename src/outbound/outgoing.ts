@@ -1,0 +1,39 @@
+/**
+ * The requests as the client sees them: what to send, where, and how to say it was sent.
+ * Read from the `outbound` slice (pending requests) and the `outgoing_request` facts.
+ */
+import type { LedgerEntry } from '../../events/entry.js';
+import type { KeysQueryRequestBody, KeysUploadRequestBody, OutgoingRequestPayload, OutgoingRequestType } from '../../events/outbound.js';
+import type { PendingRequest } from '../../projections/outbound/state.js';
+
+/** A request the client must send, then report with `markRequestAsSent(id, type, response)`. */
+export type OutgoingRequest =
+  | { id: string; type: 'keys_query'; method: 'POST'; path: '/_matrix/client/v3/keys/query'; body: KeysQueryRequestBody }
+  | { id: string; type: 'keys_upload'; method: 'POST'; path: '/_matrix/client/v3/keys/upload'; body: KeysUploadRequestBody };
+
+/** The endpoint of each request type. */
+export const REQUEST_PATHS: { readonly [T in OutgoingRequestType]: string } = {
+  keys_query: '/_matrix/client/v3/keys/query',
+  keys_upload: '/_matrix/client/v3/keys/upload',
+};
+
+/** A pending request (or a request fact) as the client sends it. */
+export function toOutgoingRequest(r: PendingRequest | OutgoingRequestPayload): OutgoingRequest {
+  return r.type === 'keys_query'
+    ? { id: r.id, type: r.type, method: 'POST', path: '/_matrix/client/v3/keys/query', body: r.body }
+    : { id: r.id, type: r.type, method: 'POST', path: '/_matrix/client/v3/keys/upload', body: r.body };
+}
+
+/** The request an entry makes, if it is an `outgoing_request` fact. */
+export function requestOf(entry: LedgerEntry): OutgoingRequest | null {
+  return entry.kind === 'outgoing_request' ? toOutgoingRequest(entry.payload as OutgoingRequestPayload) : null;
+}
+
+/**
+ * The envelope that logs a response: the response body under the request's own kind
+ * (a `/keys/query` response is a `keys_query` envelope, judged exactly as one). An
+ * unknown type makes an envelope the decoder refuses, so it is still logged, as rejected.
+ */
+export function responseEnvelope(id: string, type: string, response: unknown): Record<string, unknown> {
+  return { kind: type, request_id: id, response };
+}

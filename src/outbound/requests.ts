@@ -1,0 +1,62 @@
+/**
+ * The outbound path's requests: after an input that can call for one (a sync, tracked
+ * users, a response), the state is read and each request it calls for is made here, with
+ * what only this moment can make (a random request ID, new one-time keys from our olm
+ * account), and handed to the writer as an `outgoing_request` fact in the same batch as
+ * the input. The decision to make it is the slice's (`projections/outbound`); the fact
+ * records that it was made, so a replay never makes it again.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Envelope } from '../../events/envelope.js';
+import type { OutgoingRequestPayload } from '../../events/outbound.js';
+import { uploadNeed, usersToQuery } from '../../projections/outbound/selectors.js';
+import type { OwnAccount } from '../crypto/account.js';
+import type { Vault } from '../crypto/vault.js';
+import type { BatchOp } from '../log/store.js';
+import type { LedgerState } from '../runtime/projector.js';
+
+/** Envelope kinds after which a request may be due. */
+const MAY_CALL_FOR_REQUESTS: ReadonlySet<string> = new Set(['sync', 'track_users', 'keys_query', 'keys_upload']);
+
+/** Requests made after one input: facts to append, and vault writes for the same batch. */
+export interface MadeRequests {
+  facts: { kind: 'outgoing_request'; payload: OutgoingRequestPayload }[];
+  ops: BatchOp[];
+}
+
+/** Makes the requests the state calls for. */
+export class RequestMaker {
+  constructor(
+    private readonly account: OwnAccount,
+    private readonly vault: Vault,
+    private readonly newId: () => string = randomUUID,
+  ) {}
+
+  /**
+   * The requests due after `envelope` (logged at `inputSeq`), read from `state` with the
+   * input and its facts folded in. At most one keys_query (every outdated user no query
+   * is fetching) and one keys_upload (none while one is pending).
+   */
+  after(envelope: Envelope, inputSeq: number, state: () => LedgerState): MadeRequests | null {
+    if (!MAY_CALL_FOR_REQUESTS.has(envelope.kind)) return null;
+    const made: MadeRequests = { facts: [], ops: [] };
+    const users = usersToQuery(state());
+    if (users.length > 0) {
+      const device_keys: Record<string, string[]> = {};
+      for (const u of users) device_keys[u] = [];
+      made.facts.push({ kind: 'outgoing_request', payload: { id: this.newId(), type: 'keys_query', input_seq: inputSeq, body: { device_keys } } });
+    }
+    const max = this.account.maxOneTimeKeys();
+    const need = uploadNeed(state(), max);
+    if (need !== null) {
+      const body = this.account.uploadBody(need);
+      made.facts.push({
+        kind: 'outgoing_request',
+        payload: { id: this.newId(), type: 'keys_upload', input_seq: inputSeq, body, one_time_key_count: need.count, max_one_time_keys: max },
+      });
+      // The keys are handed out with this batch: the account that can use them is written with it.
+      made.ops.push(this.vault.putOp('account', this.account.pickle()));
+    }
+    return made.facts.length > 0 ? made : null;
+  }
+}
