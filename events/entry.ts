@@ -1,7 +1,7 @@
 import type {
   BackupVersionEnvelope, KeysQueryEnvelope, RoomEventEnvelope, ToDeviceEnvelope, UserActionEnvelope,
 } from './envelope.js';
-import type { KeysUploadEnvelope, SyncEnvelope, TrackUsersEnvelope } from './outbound.js';
+import type { KeysClaimEnvelope, KeysUploadEnvelope, MissingSessionsEnvelope, SyncEnvelope, TrackUsersEnvelope } from './outbound.js';
 import type { FactPayloads } from './facts.js';
 
 /**
@@ -79,6 +79,8 @@ export interface EntryPayloads extends FactPayloads {
   sync: SyncEnvelope;
   track_users: TrackUsersEnvelope;
   keys_upload: KeysUploadEnvelope;
+  missing_sessions: MissingSessionsEnvelope;
+  keys_claim: KeysClaimEnvelope;
   ledger_created: LedgerCreatedPayload;
   rejected_input: RejectedInputPayload;
 }

@@ -10,6 +10,8 @@
  * {"kind":"sync","to_device":{"events":[…]},"device_lists":{…},"device_one_time_keys_count":{…},"device_unused_fallback_key_types":[…]}
  * {"kind":"track_users","users":["@a:server",…]}
  * {"kind":"keys_upload","request_id":"…","response":{…a /keys/upload response body…}}
+ * {"kind":"missing_sessions","users":["@a:server",…]}
+ * {"kind":"keys_claim","request_id":"…","response":{…a /keys/claim response body…}}
  * ```
  * Any of them may carry `received_at` (ms since the epoch). The event content of a
  * known type is checked with its family codec, so failure paths read
@@ -22,7 +24,7 @@ import { NonNegativeInteger, delegate, dispatchOn } from './codec.js';
 import { decodeWith, quoted, type DecodeFailure } from './decode.js';
 import { RoomEvent, ToDeviceEvent } from './event.js';
 import { KeysQueryResponse } from './keys.js';
-import { KeysUploadEnvelope, SyncEnvelope, TrackUsersEnvelope } from './outbound.js';
+import { KeysClaimEnvelope, KeysUploadEnvelope, MissingSessionsEnvelope, SyncEnvelope, TrackUsersEnvelope } from './outbound.js';
 import {
   identityActionCodecs, megolmActionCodecs,
   type ApproveIdentityAction, type RequestRoomKeyAction, type VerifyDeviceAction, type VerifyIdentityAction,
@@ -109,6 +111,8 @@ export const Envelope = dispatchOn('Envelope', {
     sync: SyncEnvelope,
     track_users: TrackUsersEnvelope,
     keys_upload: KeysUploadEnvelope,
+    missing_sessions: MissingSessionsEnvelope,
+    keys_claim: KeysClaimEnvelope,
   },
 });
 /**
@@ -118,9 +122,9 @@ export const Envelope = dispatchOn('Envelope', {
  */
 export type Envelope =
   | ToDeviceEnvelope | RoomEventEnvelope | KeysQueryEnvelope | BackupVersionEnvelope | UserActionEnvelope
-  | SyncEnvelope | TrackUsersEnvelope | KeysUploadEnvelope;
+  | SyncEnvelope | TrackUsersEnvelope | KeysUploadEnvelope | MissingSessionsEnvelope | KeysClaimEnvelope;
 
-export { KeysUploadEnvelope, SyncEnvelope, TrackUsersEnvelope };
+export { KeysClaimEnvelope, KeysUploadEnvelope, MissingSessionsEnvelope, SyncEnvelope, TrackUsersEnvelope };
 
 /**
  * Decodes one ingest envelope (already parsed from JSON). Never throws; on success the

@@ -49,8 +49,51 @@ export const KeysUploadEnvelope = t.intersection([
 ], 'KeysUploadEnvelope');
 export type KeysUploadEnvelope = t.TypeOf<typeof KeysUploadEnvelope>;
 
+/**
+ * `kind: "missing_sessions"`: the client asks for Olm sessions with every device of these
+ * users (`getMissingSessions`); a `keys_claim` request is made for those without one.
+ */
+export const MissingSessionsEnvelope = t.intersection([t.type({ kind: t.literal('missing_sessions'), users: t.array(t.string) }), Received], 'MissingSessionsEnvelope');
+export type MissingSessionsEnvelope = t.TypeOf<typeof MissingSessionsEnvelope>;
+
+/**
+ * A `/keys/claim` response body: user → device → `<algorithm>:<key id>` → the claimed key.
+ * The keys are judged by the rules (signature, device), not by the codec, so a bad one is
+ * refused alone.
+ */
+export const KeysClaimResponse = t.intersection([
+  t.type({ one_time_keys: t.record(t.string, t.record(t.string, t.record(t.string, t.unknown))) }),
+  t.partial({ failures: t.record(t.string, t.unknown) }),
+], 'KeysClaimResponse');
+export type KeysClaimResponse = t.TypeOf<typeof KeysClaimResponse>;
+
+/** `kind: "keys_claim"`: the response to one of our `keys_claim` requests. */
+export const KeysClaimEnvelope = t.intersection([
+  t.type({ kind: t.literal('keys_claim'), request_id: t.string, response: KeysClaimResponse }),
+  Received,
+], 'KeysClaimEnvelope');
+export type KeysClaimEnvelope = t.TypeOf<typeof KeysClaimEnvelope>;
+
 /** The request types the engine makes today. */
-export type OutgoingRequestType = 'keys_query' | 'keys_upload';
+export type OutgoingRequestType = 'keys_query' | 'keys_upload' | 'keys_claim';
+
+/** A `/keys/claim` request body: user → device → key algorithm. */
+export interface KeysClaimRequestBody {
+  readonly one_time_keys: Readonly<Record<string, Readonly<Record<string, 'signed_curve25519'>>>>;
+}
+
+/**
+ * Payload of an `olm_session_created` fact: an outbound Olm session we made from a claimed
+ * one-time key the rules accepted (the session itself is in the vault).
+ */
+export interface OlmSessionCreatedPayload {
+  readonly input_seq: number;
+  readonly user_id: string;
+  readonly device_id: string;
+  readonly curve25519: string;
+  readonly one_time_key: string;
+  readonly session_id: string;
+}
 
 /** A `/keys/query` request body. */
 export interface KeysQueryRequestBody {
@@ -92,4 +135,10 @@ export type OutgoingRequestPayload =
       /** Why: the server's count of our one-time keys then, and the account's maximum. */
       readonly one_time_key_count: number;
       readonly max_one_time_keys: number;
+    }
+  | {
+      readonly id: string;
+      readonly type: 'keys_claim';
+      readonly input_seq: number;
+      readonly body: KeysClaimRequestBody;
     };

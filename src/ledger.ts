@@ -73,7 +73,7 @@ export class Ledger {
     // A secret for the log is sealed with the store key; without one it is not logged at all.
     const seal: SecretSealer = (plaintext, field) => (vault?.encrypted ? vault.sealForLog(plaintext, field) : null);
     const writerOptions = { now: options.now ?? Date.now, maxInputBytes: options.maxInputBytes, snapshotEvery: options.snapshotEvery ?? 10_000 };
-    const requests = parts.account && parts.vault ? new RequestMaker(parts.account, parts.vault) : null;
+    const requests = parts.account && parts.vault && parts.ingestor ? new RequestMaker(parts.account, parts.vault, parts.ingestor.sessions) : null;
     this.writer = new BatchWriter(parts.store, parts.projector, parts.ingestor, requests, seal, parts.checkpoints, writerOptions, {
       written: (entries, decisions, state) => this.streams.written(entries, decisions, state),
       broken: async () => {
@@ -195,6 +195,21 @@ export class Ledger {
    */
   async updateTrackedUsers(users: readonly string[]): Promise<IngestResult> {
     return this.ingestUnknown({ kind: 'track_users', users: [...users] });
+  }
+
+  /**
+   * Asks for Olm sessions with every device of `users` (logged): a `keys_claim` request for
+   * those listed by `/keys/query` that we share no session with (none blocked, none whose
+   * keys changed), returned and queued with the others; null when none is missing. When
+   * its response is marked sent, each claimed key is checked against its device's Ed25519
+   * key and a session made from each that passes.
+   */
+  async getMissingSessions(users: readonly string[]): Promise<OutgoingRequest | null> {
+    const result = await this.ingestUnknown({ kind: 'missing_sessions', users: [...users] });
+    const made = new Set(result.seqs);
+    const entries = await this.entries({ from: result.seq, to: result.seqs[result.seqs.length - 1] });
+    const fact = entries.find((e) => made.has(e.seq) && e.kind === 'outgoing_request');
+    return fact ? requestOf(fact) : null;
   }
 
   /**

@@ -41,6 +41,9 @@ export const identitiesSlice: Slice<IdentitiesState> = {
       case 'track_users':
       case 'keys_upload':
       case 'outgoing_request':
+      case 'missing_sessions':
+      case 'keys_claim':
+      case 'olm_session_created':
         return;
       default:
         return ignoreUnknownKind(entry);

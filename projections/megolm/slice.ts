@@ -53,6 +53,9 @@ export const megolmSlice: Slice<MegolmState> = {
       case 'track_users':
       case 'keys_upload':
       case 'outgoing_request':
+      case 'missing_sessions':
+      case 'keys_claim':
+      case 'olm_session_created':
         return;
       default:
         return ignoreUnknownKind(entry);

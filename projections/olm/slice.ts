@@ -35,6 +35,9 @@ export const olmSlice: Slice<OlmState> = {
       case 'track_users':
       case 'keys_upload':
       case 'outgoing_request':
+      case 'missing_sessions':
+      case 'keys_claim':
+      case 'olm_session_created':
         return;
       default:
         return ignoreUnknownKind(entry);

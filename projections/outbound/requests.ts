@@ -25,6 +25,10 @@ export function foldOutgoingRequest(state: OutboundState, entry: EntryOf<'outgoi
     }
     return;
   }
+  if (p.type === 'keys_claim') {
+    state.pending.push({ id: p.id, seq: entry.seq, type: p.type, body: p.body });
+    return;
+  }
   state.pending.push({ id: p.id, seq: entry.seq, type: p.type, body: p.body });
   const because = earlier(entry.seq, state.oneTimeKeys?.seq, state.unusedFallbackTypes?.seq, p.input_seq);
   const about = subject('input', entry.seq);

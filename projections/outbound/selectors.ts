@@ -1,3 +1,4 @@
+import { deviceRecord, deviceTrust, knownDevices, ownDevice } from '../identities/selectors.js';
 import { hmEntries, hmPeek } from '../hashmap.js';
 import type { OutboundState, PendingRequest, TrackedUser } from './state.js';
 
@@ -57,4 +58,36 @@ export function uploadNeed(root: Readonly<Record<string, unknown>>, maxOneTimeKe
   const fallbackKey = s.unusedFallbackTypes !== null && !s.unusedFallbackTypes.types.includes('signed_curve25519');
   if (oneTimeKeys === 0 && !fallbackKey) return null;
   return { oneTimeKeys, count, fallbackKey, deviceKeys: !s.deviceKeysUploaded };
+}
+
+/**
+ * The devices of `users` we share no Olm session with and may make one with: listed by
+ * `/keys/query`, not deleted, keys unchanged, not blocked, not our own device, and not
+ * already in a pending keys_claim request. Sorted by user, then device.
+ */
+export function devicesWithoutSession(root: Readonly<Record<string, unknown>>, users: readonly string[]): { userId: string; deviceId: string }[] {
+  const s = outboundState(root);
+  const own = ownDevice(root);
+  const claiming = new Set<string>();
+  for (const r of s.pending) {
+    if (r.type !== 'keys_claim') continue;
+    for (const [u, devices] of Object.entries(r.body.one_time_keys)) for (const d of Object.keys(devices)) claiming.add(`${u} ${d}`);
+  }
+  const out: { userId: string; deviceId: string }[] = [];
+  for (const userId of [...new Set(users)].sort()) {
+    for (const deviceId of knownDevices(root, userId)) {
+      if (own !== null && own.userId === userId && own.deviceId === deviceId) continue;
+      const device = deviceRecord(root, userId, deviceId);
+      if (device === undefined || device.deleted !== null || device.keysChanged !== null) continue;
+      if (deviceTrust(root, userId, deviceId).level === 'blocked') continue;
+      if (hmPeek(s.sessions, device.curve25519) !== undefined || claiming.has(`${userId} ${deviceId}`)) continue;
+      out.push({ userId, deviceId });
+    }
+  }
+  return out;
+}
+
+/** Whether we share an Olm session with the device that owns this Curve25519 key. */
+export function hasOlmSession(root: Readonly<Record<string, unknown>>, curve25519: string): boolean {
+  return hmPeek(outboundState(root).sessions, curve25519) !== undefined;
 }

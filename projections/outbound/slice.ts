@@ -1,5 +1,6 @@
 import { ignoreUnknownKind } from '../../events/entry.js';
 import type { Slice } from '../slice.js';
+import { foldKeysClaimResponse, foldOlmDecryptedSession, foldOlmSessionCreated } from './claims.js';
 import { foldKeysQueryResponse, foldKeysUploadResponse, foldOutgoingRequest } from './requests.js';
 import { OUTBOUND_SLICE } from './selectors.js';
 import { initialOutbound, type OutboundState } from './state.js';
@@ -26,13 +27,19 @@ export const outboundSlice: Slice<OutboundState> = {
         return foldKeysQueryResponse(state, entry, ctx);
       case 'keys_upload':
         return foldKeysUploadResponse(state, entry, ctx);
+      case 'keys_claim':
+        return foldKeysClaimResponse(state, entry, ctx);
+      case 'olm_session_created':
+        return foldOlmSessionCreated(state, entry);
+      case 'olm_decrypted':
+        return foldOlmDecryptedSession(state, entry);
+      case 'missing_sessions':
       case 'to_device':
       case 'room_event':
       case 'backup_version':
       case 'user_action':
       case 'ledger_created':
       case 'rejected_input':
-      case 'olm_decrypted':
       case 'olm_undecryptable':
       case 'megolm_decrypted':
       case 'megolm_undecryptable':

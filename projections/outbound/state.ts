@@ -3,7 +3,7 @@
  * the engine made that wait for their response, and what the server last told us about
  * our one-time and fallback keys.
  */
-import type { KeysQueryRequestBody, KeysUploadRequestBody } from '../../events/outbound.js';
+import type { KeysClaimRequestBody, KeysQueryRequestBody, KeysUploadRequestBody } from '../../events/outbound.js';
 import { emptyHashedMap, type HashedMap } from '../hashmap.js';
 
 /** A tracked user's device list. */
@@ -19,7 +19,18 @@ export interface TrackedUser {
 /** A request made and not answered yet; `seq` is its `outgoing_request` fact. */
 export type PendingRequest =
   | { id: string; seq: number; type: 'keys_query'; body: KeysQueryRequestBody }
-  | { id: string; seq: number; type: 'keys_upload'; body: KeysUploadRequestBody };
+  | { id: string; seq: number; type: 'keys_upload'; body: KeysUploadRequestBody }
+  | { id: string; seq: number; type: 'keys_claim'; body: KeysClaimRequestBody };
+
+/** A claimed one-time key the rules accepted, waiting for its outbound Olm session. */
+export interface AcceptedClaim {
+  userId: string;
+  deviceId: string;
+  curve25519: string;
+  oneTimeKey: string;
+  /** The keys_claim response that carried it. */
+  seq: number;
+}
 
 export interface OutboundState {
   tracked: HashedMap<TrackedUser>;
@@ -31,8 +42,12 @@ export interface OutboundState {
   unusedFallbackTypes: { types: string[]; seq: number } | null;
   /** True once a keys_upload request carrying our device keys was answered. */
   deviceKeysUploaded: boolean;
+  /** Curve25519 keys we share an Olm session with (either way) → the entry that made the newest. */
+  sessions: HashedMap<{ seq: number }>;
+  /** Accepted claimed keys whose session is not made yet (made in the same batch). */
+  claims: AcceptedClaim[];
 }
 
 export function initialOutbound(): OutboundState {
-  return { tracked: emptyHashedMap(), pending: [], oneTimeKeys: null, unusedFallbackTypes: null, deviceKeysUploaded: false };
+  return { tracked: emptyHashedMap(), pending: [], oneTimeKeys: null, unusedFallbackTypes: null, deviceKeysUploaded: false, sessions: emptyHashedMap(), claims: [] };
 }

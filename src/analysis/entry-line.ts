@@ -64,6 +64,9 @@ const summaries: Record<string, (p: Payload) => string> = {
   },
   track_users: (p) => `track users ${Array.isArray(p.users) ? p.users.join(', ') : '?'}`,
   keys_upload: (p) => `/keys/upload response to ${str(p.request_id) ?? '?'}: ${num(obj(obj(p.response).one_time_key_counts).signed_curve25519) ?? 0} one-time keys`,
+  missing_sessions: (p) => `missing sessions of ${Array.isArray(p.users) ? p.users.join(', ') : '?'}`,
+  keys_claim: (p) => `/keys/claim response to ${str(p.request_id) ?? '?'}`,
+  olm_session_created: (p) => `outbound Olm session ${short(p.session_id)} with ${str(p.user_id) ?? '?'} ${str(p.device_id) ?? '?'} after input ${num(p.input_seq) ?? '?'}`,
   outgoing_request: (p) => `request ${str(p.type) ?? '?'} ${str(p.id) ?? '?'} after input ${num(p.input_seq) ?? '?'}`,
   rejected_input: (p) => `rejected input: ${str(p.message) ?? '?'}`,
   olm_decrypted: (p) => {

@@ -153,6 +153,20 @@ export class OwnAccount {
     return { session: OlmSession.wrap(session), plaintext };
   }
 
+  /**
+   * An outbound Olm session with a device, from its Curve25519 identity key and a one-time
+   * (or fallback) key claimed for it; the caller checks the claimed key's signature first.
+   */
+  createOutboundSession(theirIdentityKey: string, theirOneTimeKey: string): OlmSession | OlmFailure {
+    const session = new this.olm.Session();
+    const made = attempt(() => session.create_outbound(this.account, theirIdentityKey, theirOneTimeKey));
+    if (made instanceof OlmFailure) {
+      session.free();
+      return made;
+    }
+    return OlmSession.wrap(session);
+  }
+
   pickle(): string {
     return this.account.pickle(PICKLE_KEY);
   }

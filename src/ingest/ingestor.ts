@@ -82,6 +82,11 @@ export class Ingestor {
     return null;
   }
 
+  /** Our Olm sessions (inbound and outbound), which the outbound path encrypts with. */
+  get sessions(): OlmSessions {
+    return this.olmSessions;
+  }
+
   /** Forgets what ingestion holds for entries after `seq` that were never written (a failed batch). */
   forgetAfter(seq: number): void {
     this.megolmKeys.forgetAfter(seq);

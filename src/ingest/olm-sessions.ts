@@ -69,7 +69,30 @@ export class OlmSessions {
     return failure;
   }
 
+  /** Keeps an outbound session we made with `theirKey`; its vault write goes in the caller's batch. */
+  addOutbound(theirKey: string, session: OlmSession): BatchOp[] {
+    this.list(theirKey).push(session);
+    return [this.vault.putOp(`${PREFIX}${theirKey}!${session.sessionId()}`, session.pickle())];
+  }
+
+  /**
+   * Encrypts for the device with `theirKey` with the most recently used session with it;
+   * `OLM.NO_SESSION` when there is none.
+   */
+  encrypt(theirKey: string, plaintext: string): { type: 0 | 1; body: string; sessionId: string; ops: BatchOp[] } | OlmFailure {
+    const sessions = this.list(theirKey);
+    const session = sessions[sessions.length - 1];
+    if (session === undefined) return new OlmFailure('OLM.NO_SESSION');
+    const message = session.encrypt(plaintext);
+    const sessionId = session.sessionId();
+    return { ...message, sessionId, ops: [this.vault.putOp(`${PREFIX}${theirKey}!${sessionId}`, session.pickle())] };
+  }
+
   private done(senderKey: string, session: OlmSession, plaintext: string, newSession: boolean): OlmDecryption {
+    const list = this.list(senderKey);
+    // The most recently used session is last: the one to encrypt with.
+    list.splice(list.indexOf(session), 1);
+    list.push(session);
     const sessionId = session.sessionId();
     return { plaintext, sessionId, newSession, ops: [this.vault.putOp(`${PREFIX}${senderKey}!${sessionId}`, session.pickle())] };
   }

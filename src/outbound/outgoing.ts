@@ -3,25 +3,32 @@
  * Read from the `outbound` slice (pending requests) and the `outgoing_request` facts.
  */
 import type { LedgerEntry } from '../../events/entry.js';
-import type { KeysQueryRequestBody, KeysUploadRequestBody, OutgoingRequestPayload, OutgoingRequestType } from '../../events/outbound.js';
+import type { KeysClaimRequestBody, KeysQueryRequestBody, KeysUploadRequestBody, OutgoingRequestPayload, OutgoingRequestType } from '../../events/outbound.js';
 import type { PendingRequest } from '../../projections/outbound/state.js';
 
 /** A request the client must send, then report with `markRequestAsSent(id, type, response)`. */
 export type OutgoingRequest =
   | { id: string; type: 'keys_query'; method: 'POST'; path: '/_matrix/client/v3/keys/query'; body: KeysQueryRequestBody }
-  | { id: string; type: 'keys_upload'; method: 'POST'; path: '/_matrix/client/v3/keys/upload'; body: KeysUploadRequestBody };
+  | { id: string; type: 'keys_upload'; method: 'POST'; path: '/_matrix/client/v3/keys/upload'; body: KeysUploadRequestBody }
+  | { id: string; type: 'keys_claim'; method: 'POST'; path: '/_matrix/client/v3/keys/claim'; body: KeysClaimRequestBody };
 
 /** The endpoint of each request type. */
 export const REQUEST_PATHS: { readonly [T in OutgoingRequestType]: string } = {
   keys_query: '/_matrix/client/v3/keys/query',
   keys_upload: '/_matrix/client/v3/keys/upload',
+  keys_claim: '/_matrix/client/v3/keys/claim',
 };
 
 /** A pending request (or a request fact) as the client sends it. */
 export function toOutgoingRequest(r: PendingRequest | OutgoingRequestPayload): OutgoingRequest {
-  return r.type === 'keys_query'
-    ? { id: r.id, type: r.type, method: 'POST', path: '/_matrix/client/v3/keys/query', body: r.body }
-    : { id: r.id, type: r.type, method: 'POST', path: '/_matrix/client/v3/keys/upload', body: r.body };
+  switch (r.type) {
+    case 'keys_query':
+      return { id: r.id, type: r.type, method: 'POST', path: '/_matrix/client/v3/keys/query', body: r.body };
+    case 'keys_upload':
+      return { id: r.id, type: r.type, method: 'POST', path: '/_matrix/client/v3/keys/upload', body: r.body };
+    case 'keys_claim':
+      return { id: r.id, type: r.type, method: 'POST', path: '/_matrix/client/v3/keys/claim', body: r.body };
+  }
 }
 
 /** The request an entry makes, if it is an `outgoing_request` fact. */

@@ -8,19 +8,21 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Envelope } from '../../events/envelope.js';
-import type { OutgoingRequestPayload } from '../../events/outbound.js';
-import { uploadNeed, usersToQuery } from '../../projections/outbound/selectors.js';
+import type { OlmSessionCreatedPayload, OutgoingRequestPayload } from '../../events/outbound.js';
+import { devicesWithoutSession, outboundState, uploadNeed, usersToQuery } from '../../projections/outbound/selectors.js';
+import { OlmFailure } from '../crypto/failure.js';
+import type { OlmSessions } from '../ingest/olm-sessions.js';
 import type { OwnAccount } from '../crypto/account.js';
 import type { Vault } from '../crypto/vault.js';
 import type { BatchOp } from '../log/store.js';
 import type { LedgerState } from '../runtime/projector.js';
 
 /** Envelope kinds after which a request may be due. */
-const MAY_CALL_FOR_REQUESTS: ReadonlySet<string> = new Set(['sync', 'track_users', 'keys_query', 'keys_upload']);
+const MAY_CALL_FOR_REQUESTS: ReadonlySet<string> = new Set(['sync', 'track_users', 'keys_query', 'keys_upload', 'missing_sessions', 'keys_claim']);
 
 /** Requests made after one input: facts to append, and vault writes for the same batch. */
 export interface MadeRequests {
-  facts: { kind: 'outgoing_request'; payload: OutgoingRequestPayload }[];
+  facts: ({ kind: 'outgoing_request'; payload: OutgoingRequestPayload } | { kind: 'olm_session_created'; payload: OlmSessionCreatedPayload })[];
   ops: BatchOp[];
 }
 
@@ -29,6 +31,7 @@ export class RequestMaker {
   constructor(
     private readonly account: OwnAccount,
     private readonly vault: Vault,
+    private readonly sessions: OlmSessions,
     private readonly newId: () => string = randomUUID,
   ) {}
 
@@ -40,6 +43,8 @@ export class RequestMaker {
   after(envelope: Envelope, inputSeq: number, state: () => LedgerState): MadeRequests | null {
     if (!MAY_CALL_FOR_REQUESTS.has(envelope.kind)) return null;
     const made: MadeRequests = { facts: [], ops: [] };
+    if (envelope.kind === 'missing_sessions') this.claim(envelope.users, inputSeq, state(), made);
+    if (envelope.kind === 'keys_claim') this.openSessions(inputSeq, state(), made);
     const users = usersToQuery(state());
     if (users.length > 0) {
       const device_keys: Record<string, string[]> = {};
@@ -58,5 +63,27 @@ export class RequestMaker {
       made.ops.push(this.vault.putOp('account', this.account.pickle()));
     }
     return made.facts.length > 0 ? made : null;
+  }
+
+  /** A keys_claim request for the devices of `users` we have no session with. */
+  private claim(users: readonly string[], inputSeq: number, state: LedgerState, made: MadeRequests): void {
+    const devices = devicesWithoutSession(state, users);
+    if (devices.length === 0) return;
+    const one_time_keys: Record<string, Record<string, 'signed_curve25519'>> = {};
+    for (const { userId, deviceId } of devices) (one_time_keys[userId] ??= {})[deviceId] = 'signed_curve25519';
+    made.facts.push({ kind: 'outgoing_request', payload: { id: this.newId(), type: 'keys_claim', input_seq: inputSeq, body: { one_time_keys } } });
+  }
+
+  /** An outbound Olm session from each claimed key the rules accepted; the sessions are written in this batch. */
+  private openSessions(inputSeq: number, state: LedgerState, made: MadeRequests): void {
+    for (const claim of outboundState(state).claims) {
+      const session = this.account.createOutboundSession(claim.curve25519, claim.oneTimeKey);
+      if (session instanceof OlmFailure) continue;
+      made.ops.push(...this.sessions.addOutbound(claim.curve25519, session));
+      made.facts.push({
+        kind: 'olm_session_created',
+        payload: { input_seq: inputSeq, user_id: claim.userId, device_id: claim.deviceId, curve25519: claim.curve25519, one_time_key: claim.oneTimeKey, session_id: session.sessionId() },
+      });
+    }
   }
 }
