@@ -1,7 +1,7 @@
 import type {
   BackupVersionEnvelope, KeysQueryEnvelope, RoomEventEnvelope, ToDeviceEnvelope, UserActionEnvelope,
 } from './envelope.js';
-import type { KeysClaimEnvelope, KeysUploadEnvelope, MissingSessionsEnvelope, SyncEnvelope, TrackUsersEnvelope } from './outbound.js';
+import type { EncryptToDeviceEnvelope, ToDeviceSentEnvelope, KeysClaimEnvelope, KeysUploadEnvelope, MissingSessionsEnvelope, SyncEnvelope, TrackUsersEnvelope } from './outbound.js';
 import type { FactPayloads } from './facts.js';
 
 /**
@@ -81,6 +81,8 @@ export interface EntryPayloads extends FactPayloads {
   keys_upload: KeysUploadEnvelope;
   missing_sessions: MissingSessionsEnvelope;
   keys_claim: KeysClaimEnvelope;
+  encrypt_to_device: EncryptToDeviceEnvelope;
+  to_device_sent: ToDeviceSentEnvelope;
   ledger_created: LedgerCreatedPayload;
   rejected_input: RejectedInputPayload;
 }

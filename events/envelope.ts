@@ -24,7 +24,9 @@ import { NonNegativeInteger, delegate, dispatchOn } from './codec.js';
 import { decodeWith, quoted, type DecodeFailure } from './decode.js';
 import { RoomEvent, ToDeviceEvent } from './event.js';
 import { KeysQueryResponse } from './keys.js';
-import { KeysClaimEnvelope, KeysUploadEnvelope, MissingSessionsEnvelope, SyncEnvelope, TrackUsersEnvelope } from './outbound.js';
+import {
+  EncryptToDeviceEnvelope, KeysClaimEnvelope, KeysUploadEnvelope, MissingSessionsEnvelope, SyncEnvelope, ToDeviceSentEnvelope, TrackUsersEnvelope,
+} from './outbound.js';
 import {
   identityActionCodecs, megolmActionCodecs,
   type ApproveIdentityAction, type RequestRoomKeyAction, type VerifyDeviceAction, type VerifyIdentityAction,
@@ -113,6 +115,8 @@ export const Envelope = dispatchOn('Envelope', {
     keys_upload: KeysUploadEnvelope,
     missing_sessions: MissingSessionsEnvelope,
     keys_claim: KeysClaimEnvelope,
+    encrypt_to_device: EncryptToDeviceEnvelope,
+    to_device_sent: ToDeviceSentEnvelope,
   },
 });
 /**
@@ -122,9 +126,10 @@ export const Envelope = dispatchOn('Envelope', {
  */
 export type Envelope =
   | ToDeviceEnvelope | RoomEventEnvelope | KeysQueryEnvelope | BackupVersionEnvelope | UserActionEnvelope
-  | SyncEnvelope | TrackUsersEnvelope | KeysUploadEnvelope | MissingSessionsEnvelope | KeysClaimEnvelope;
+  | SyncEnvelope | TrackUsersEnvelope | KeysUploadEnvelope | MissingSessionsEnvelope | KeysClaimEnvelope
+  | EncryptToDeviceEnvelope | ToDeviceSentEnvelope;
 
-export { KeysClaimEnvelope, KeysUploadEnvelope, MissingSessionsEnvelope, SyncEnvelope, TrackUsersEnvelope };
+export { EncryptToDeviceEnvelope, ToDeviceSentEnvelope, KeysClaimEnvelope, KeysUploadEnvelope, MissingSessionsEnvelope, SyncEnvelope, TrackUsersEnvelope };
 
 /**
  * Decodes one ingest envelope (already parsed from JSON). Never throws; on success the

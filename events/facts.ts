@@ -5,7 +5,7 @@
  * they never decrypt.
  */
 import type { DecodeFailure } from './decode.js';
-import type { OlmSessionCreatedPayload, OutgoingRequestPayload } from './outbound.js';
+import type { OlmEncryptedPayload, OlmSessionCreatedPayload, OutgoingRequestPayload } from './outbound.js';
 
 /** What olm says about a room key (`m.room_key` or `m.forwarded_room_key` content) at ingestion. */
 export interface RoomKeyFacts {
@@ -152,4 +152,5 @@ export interface FactPayloads {
   megolm_undecryptable: MegolmUndecryptablePayload;
   outgoing_request: OutgoingRequestPayload;
   olm_session_created: OlmSessionCreatedPayload;
+  olm_encrypted: OlmEncryptedPayload;
 }

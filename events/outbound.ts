@@ -74,8 +74,44 @@ export const KeysClaimEnvelope = t.intersection([
 ], 'KeysClaimEnvelope');
 export type KeysClaimEnvelope = t.TypeOf<typeof KeysClaimEnvelope>;
 
+/**
+ * `kind: "encrypt_to_device"`: the client asked to Olm-encrypt an event for one device
+ * (`encryptToDevice`). The content is never logged: it is handed to the outbound path
+ * beside the input, under `txn_id`, and only the fact of its encryption is kept.
+ */
+export const EncryptToDeviceEnvelope = t.intersection([
+  t.type({ kind: t.literal('encrypt_to_device'), user_id: t.string, device_id: t.string, event_type: t.string, txn_id: t.string }),
+  Received,
+], 'EncryptToDeviceEnvelope');
+export type EncryptToDeviceEnvelope = t.TypeOf<typeof EncryptToDeviceEnvelope>;
+
+/** `kind: "to_device_sent"`: the response to one of our `to_device` requests (an empty object). */
+export const ToDeviceSentEnvelope = t.intersection([
+  t.type({ kind: t.literal('to_device_sent'), request_id: t.string, response: t.UnknownRecord }),
+  Received,
+], 'ToDeviceSentEnvelope');
+export type ToDeviceSentEnvelope = t.TypeOf<typeof ToDeviceSentEnvelope>;
+
+/** Payload of an `olm_encrypted` fact: what we encrypted, with which session (never the plaintext). */
+export interface OlmEncryptedPayload {
+  readonly input_seq: number;
+  readonly user_id: string;
+  readonly device_id: string;
+  readonly curve25519: string;
+  readonly event_type: string;
+  readonly olm_session_id: string;
+  readonly message_type: 0 | 1;
+  /** SHA-256 (hex) of the ciphertext body. */
+  readonly ciphertext_hash: string;
+}
+
+/** A `PUT /sendToDevice/{eventType}/{txnId}` body. */
+export interface ToDeviceRequestBody {
+  readonly messages: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+}
+
 /** The request types the engine makes today. */
-export type OutgoingRequestType = 'keys_query' | 'keys_upload' | 'keys_claim';
+export type OutgoingRequestType = 'keys_query' | 'keys_upload' | 'keys_claim' | 'to_device';
 
 /** A `/keys/claim` request body: user → device → key algorithm. */
 export interface KeysClaimRequestBody {
@@ -141,4 +177,12 @@ export type OutgoingRequestPayload =
       readonly type: 'keys_claim';
       readonly input_seq: number;
       readonly body: KeysClaimRequestBody;
+    }
+  | {
+      readonly id: string;
+      readonly type: 'to_device';
+      readonly input_seq: number;
+      readonly event_type: string;
+      readonly txn_id: string;
+      readonly body: ToDeviceRequestBody;
     };

@@ -43,6 +43,8 @@ export class Ledger {
   private readonly reader: LogReader;
   private readonly streams: LedgerStreams;
   private closed = false;
+  /** Makes the requests the state calls for (null when read-only). */
+  private readonly requests: RequestMaker | null;
   /** Answers room events given again from the log. */
   private repeats: RoomEventRepeats | null = null;
   /** True when opened for analysis: nothing is written. */
@@ -74,6 +76,7 @@ export class Ledger {
     const seal: SecretSealer = (plaintext, field) => (vault?.encrypted ? vault.sealForLog(plaintext, field) : null);
     const writerOptions = { now: options.now ?? Date.now, maxInputBytes: options.maxInputBytes, snapshotEvery: options.snapshotEvery ?? 10_000 };
     const requests = parts.account && parts.vault && parts.ingestor ? new RequestMaker(parts.account, parts.vault, parts.ingestor.sessions) : null;
+    this.requests = requests;
     this.writer = new BatchWriter(parts.store, parts.projector, parts.ingestor, requests, seal, parts.checkpoints, writerOptions, {
       written: (entries, decisions, state) => this.streams.written(entries, decisions, state),
       broken: async () => {
@@ -210,6 +213,29 @@ export class Ledger {
     const entries = await this.entries({ from: result.seq, to: result.seqs[result.seqs.length - 1] });
     const fact = entries.find((e) => made.has(e.seq) && e.kind === 'outgoing_request');
     return fact ? requestOf(fact) : null;
+  }
+
+  /**
+   * Olm-encrypts a to-device event for one device (the spec's payload, with
+   * `sender_device_keys`), with the session it last received a message on, and queues it
+   * as a `to_device` request (also returned). The content is never logged: the log keeps
+   * the request (`encrypt_to_device`), the decision, the session and the ciphertext's hash.
+   * Refused, with a decision and `request: null`, for a device `/keys/query` did not list,
+   * one blocked or whose keys changed, or one we share no session with
+   * (`getMissingSessions` first).
+   */
+  async encryptToDevice(userId: string, deviceId: string, type: string, content: Record<string, unknown>): Promise<{ request: OutgoingRequest | null; decisions: Decision[] }> {
+    this.assertWritable();
+    const txnId = this.requests!.stage(content);
+    try {
+      const result = await this.ingestUnknown({ kind: 'encrypt_to_device', user_id: userId, device_id: deviceId, event_type: type, txn_id: txnId });
+      const made = new Set(result.seqs);
+      const entries = await this.entries({ from: result.seq, to: result.seqs[result.seqs.length - 1] });
+      const fact = entries.find((e) => made.has(e.seq) && e.kind === 'outgoing_request');
+      return { request: fact ? requestOf(fact) : null, decisions: result.decisions };
+    } finally {
+      this.requests!.unstage(txnId);
+    }
   }
 
   /**

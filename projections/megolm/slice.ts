@@ -56,6 +56,9 @@ export const megolmSlice: Slice<MegolmState> = {
       case 'missing_sessions':
       case 'keys_claim':
       case 'olm_session_created':
+      case 'encrypt_to_device':
+      case 'to_device_sent':
+      case 'olm_encrypted':
         return;
       default:
         return ignoreUnknownKind(entry);

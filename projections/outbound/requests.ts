@@ -29,6 +29,10 @@ export function foldOutgoingRequest(state: OutboundState, entry: EntryOf<'outgoi
     state.pending.push({ id: p.id, seq: entry.seq, type: p.type, body: p.body });
     return;
   }
+  if (p.type === 'to_device') {
+    state.pending.push({ id: p.id, seq: entry.seq, type: p.type, event_type: p.event_type, txn_id: p.txn_id, body: p.body });
+    return;
+  }
   state.pending.push({ id: p.id, seq: entry.seq, type: p.type, body: p.body });
   const because = earlier(entry.seq, state.oneTimeKeys?.seq, state.unusedFallbackTypes?.seq, p.input_seq);
   const about = subject('input', entry.seq);
@@ -75,4 +79,12 @@ export function foldKeysUploadResponse(state: OutboundState, entry: EntryOf<'key
 
 function unknownResponse(ctx: ReduceContext, seq: number, id: string): void {
   record(ctx, 'request.unknown_response', subject('input', seq), [], { request_id: id });
+}
+
+/** A `/sendToDevice` response: the request is answered. */
+export function foldToDeviceSent(state: OutboundState, entry: EntryOf<'to_device_sent'>, ctx: ReduceContext): void {
+  const id = entry.payload.request_id;
+  const i = state.pending.findIndex((r) => r.id === id && r.type === 'to_device');
+  if (i < 0) return unknownResponse(ctx, entry.seq, id);
+  state.pending.splice(i, 1);
 }

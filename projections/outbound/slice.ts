@@ -1,7 +1,8 @@
 import { ignoreUnknownKind } from '../../events/entry.js';
 import type { Slice } from '../slice.js';
 import { foldKeysClaimResponse, foldOlmDecryptedSession, foldOlmSessionCreated } from './claims.js';
-import { foldKeysQueryResponse, foldKeysUploadResponse, foldOutgoingRequest } from './requests.js';
+import { foldEncryptToDevice, foldOlmEncrypted } from './encrypt.js';
+import { foldKeysQueryResponse, foldKeysUploadResponse, foldOutgoingRequest, foldToDeviceSent } from './requests.js';
 import { OUTBOUND_SLICE } from './selectors.js';
 import { initialOutbound, type OutboundState } from './state.js';
 import { foldSync, foldTrackUsers } from './tracking.js';
@@ -33,6 +34,12 @@ export const outboundSlice: Slice<OutboundState> = {
         return foldOlmSessionCreated(state, entry);
       case 'olm_decrypted':
         return foldOlmDecryptedSession(state, entry);
+      case 'encrypt_to_device':
+        return foldEncryptToDevice(entry, ctx);
+      case 'to_device_sent':
+        return foldToDeviceSent(state, entry, ctx);
+      case 'olm_encrypted':
+        return foldOlmEncrypted(state, entry, ctx);
       case 'missing_sessions':
       case 'to_device':
       case 'room_event':

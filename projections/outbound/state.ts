@@ -3,7 +3,7 @@
  * the engine made that wait for their response, and what the server last told us about
  * our one-time and fallback keys.
  */
-import type { KeysClaimRequestBody, KeysQueryRequestBody, KeysUploadRequestBody } from '../../events/outbound.js';
+import type { KeysClaimRequestBody, KeysQueryRequestBody, KeysUploadRequestBody, ToDeviceRequestBody } from '../../events/outbound.js';
 import { emptyHashedMap, type HashedMap } from '../hashmap.js';
 
 /** A tracked user's device list. */
@@ -20,7 +20,8 @@ export interface TrackedUser {
 export type PendingRequest =
   | { id: string; seq: number; type: 'keys_query'; body: KeysQueryRequestBody }
   | { id: string; seq: number; type: 'keys_upload'; body: KeysUploadRequestBody }
-  | { id: string; seq: number; type: 'keys_claim'; body: KeysClaimRequestBody };
+  | { id: string; seq: number; type: 'keys_claim'; body: KeysClaimRequestBody }
+  | { id: string; seq: number; type: 'to_device'; event_type: string; txn_id: string; body: ToDeviceRequestBody };
 
 /** A claimed one-time key the rules accepted, waiting for its outbound Olm session. */
 export interface AcceptedClaim {

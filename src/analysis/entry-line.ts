@@ -67,6 +67,9 @@ const summaries: Record<string, (p: Payload) => string> = {
   missing_sessions: (p) => `missing sessions of ${Array.isArray(p.users) ? p.users.join(', ') : '?'}`,
   keys_claim: (p) => `/keys/claim response to ${str(p.request_id) ?? '?'}`,
   olm_session_created: (p) => `outbound Olm session ${short(p.session_id)} with ${str(p.user_id) ?? '?'} ${str(p.device_id) ?? '?'} after input ${num(p.input_seq) ?? '?'}`,
+  encrypt_to_device: (p) => `encrypt ${str(p.event_type) ?? '?'} for ${str(p.user_id) ?? '?'} ${str(p.device_id) ?? '?'}`,
+  to_device_sent: (p) => `/sendToDevice response to ${str(p.request_id) ?? '?'}`,
+  olm_encrypted: (p) => `Olm-encrypted ${str(p.event_type) ?? '?'} for ${str(p.user_id) ?? '?'} ${str(p.device_id) ?? '?'} (session ${short(p.olm_session_id)}) of input ${num(p.input_seq) ?? '?'}`,
   outgoing_request: (p) => `request ${str(p.type) ?? '?'} ${str(p.id) ?? '?'} after input ${num(p.input_seq) ?? '?'}`,
   rejected_input: (p) => `rejected input: ${str(p.message) ?? '?'}`,
   olm_decrypted: (p) => {

@@ -8,7 +8,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Envelope } from '../../events/envelope.js';
-import type { OlmSessionCreatedPayload, OutgoingRequestPayload } from '../../events/outbound.js';
+import type { OlmEncryptedPayload, OlmSessionCreatedPayload, OutgoingRequestPayload } from '../../events/outbound.js';
+import { OLM_V1 } from '../../events/olm.js';
+import { encryptVerdict } from '../../projections/outbound/encrypt.js';
+import { sha256Hex } from '../canonical.js';
 import { devicesWithoutSession, outboundState, uploadNeed, usersToQuery } from '../../projections/outbound/selectors.js';
 import { OlmFailure } from '../crypto/failure.js';
 import type { OlmSessions } from '../ingest/olm-sessions.js';
@@ -18,16 +21,23 @@ import type { BatchOp } from '../log/store.js';
 import type { LedgerState } from '../runtime/projector.js';
 
 /** Envelope kinds after which a request may be due. */
-const MAY_CALL_FOR_REQUESTS: ReadonlySet<string> = new Set(['sync', 'track_users', 'keys_query', 'keys_upload', 'missing_sessions', 'keys_claim']);
+const MAY_CALL_FOR_REQUESTS: ReadonlySet<string> = new Set(['sync', 'track_users', 'keys_query', 'keys_upload', 'missing_sessions', 'keys_claim', 'encrypt_to_device']);
 
 /** Requests made after one input: facts to append, and vault writes for the same batch. */
 export interface MadeRequests {
-  facts: ({ kind: 'outgoing_request'; payload: OutgoingRequestPayload } | { kind: 'olm_session_created'; payload: OlmSessionCreatedPayload })[];
+  facts: (
+    | { kind: 'outgoing_request'; payload: OutgoingRequestPayload }
+    | { kind: 'olm_session_created'; payload: OlmSessionCreatedPayload }
+    | { kind: 'olm_encrypted'; payload: OlmEncryptedPayload }
+  )[];
   ops: BatchOp[];
 }
 
 /** Makes the requests the state calls for. */
 export class RequestMaker {
+  /** Contents the client asked to encrypt, by transaction ID, until their input is folded (never logged). */
+  private readonly staged = new Map<string, Record<string, unknown>>();
+
   constructor(
     private readonly account: OwnAccount,
     private readonly vault: Vault,
@@ -45,6 +55,11 @@ export class RequestMaker {
     const made: MadeRequests = { facts: [], ops: [] };
     if (envelope.kind === 'missing_sessions') this.claim(envelope.users, inputSeq, state(), made);
     if (envelope.kind === 'keys_claim') this.openSessions(inputSeq, state(), made);
+    if (envelope.kind === 'encrypt_to_device') {
+      const content = this.staged.get(envelope.txn_id);
+      this.staged.delete(envelope.txn_id);
+      if (content !== undefined) this.encrypt(envelope, content, inputSeq, state(), made);
+    }
     const users = usersToQuery(state());
     if (users.length > 0) {
       const device_keys: Record<string, string[]> = {};
@@ -63,6 +78,65 @@ export class RequestMaker {
       made.ops.push(this.vault.putOp('account', this.account.pickle()));
     }
     return made.facts.length > 0 ? made : null;
+  }
+
+  /**
+   * Keeps a content to encrypt out of the log, under a new transaction ID that the
+   * `encrypt_to_device` input names (and the `/sendToDevice` request uses).
+   */
+  stage(content: Record<string, unknown>): string {
+    const txnId = this.newId();
+    this.staged.set(txnId, content);
+    return txnId;
+  }
+
+  /** Forgets a staged content whose input was not written. */
+  unstage(txnId: string): void {
+    this.staged.delete(txnId);
+  }
+
+  /**
+   * Olm-encrypts the spec's payload (type, content, sender, recipient, recipient_keys,
+   * keys, sender_device_keys) with the device's most recently active session, when the
+   * rules allow it, as a to_device request; the session is written in this batch.
+   */
+  private encrypt(
+    envelope: { user_id: string; device_id: string; event_type: string; txn_id: string },
+    content: Record<string, unknown>,
+    inputSeq: number,
+    state: LedgerState,
+    made: MadeRequests,
+  ): void {
+    const verdict = encryptVerdict(state, envelope.user_id, envelope.device_id);
+    if (!verdict.ok) return;
+    const own = this.account.identityKeys();
+    const payload = {
+      type: envelope.event_type,
+      content,
+      sender: this.account.userId,
+      recipient: envelope.user_id,
+      recipient_keys: { ed25519: verdict.ed25519 },
+      keys: { ed25519: own.ed25519 },
+      sender_device_keys: this.account.deviceKeys(),
+    };
+    const message = this.sessions.encrypt(verdict.curve25519, JSON.stringify(payload));
+    if (message instanceof OlmFailure) return;
+    made.ops.push(...message.ops);
+    const encrypted = { algorithm: OLM_V1, sender_key: own.curve25519, ciphertext: { [verdict.curve25519]: { type: message.type, body: message.body } } };
+    made.facts.push({
+      kind: 'olm_encrypted',
+      payload: {
+        input_seq: inputSeq, user_id: envelope.user_id, device_id: envelope.device_id, curve25519: verdict.curve25519,
+        event_type: envelope.event_type, olm_session_id: message.sessionId, message_type: message.type, ciphertext_hash: sha256Hex(message.body),
+      },
+    });
+    made.facts.push({
+      kind: 'outgoing_request',
+      payload: {
+        id: this.newId(), type: 'to_device', input_seq: inputSeq, event_type: 'm.room.encrypted', txn_id: envelope.txn_id,
+        body: { messages: { [envelope.user_id]: { [envelope.device_id]: encrypted } } },
+      },
+    });
   }
 
   /** A keys_claim request for the devices of `users` we have no session with. */
