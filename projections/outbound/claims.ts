@@ -1,7 +1,7 @@
 import type { EntryOf } from '../../events/entry.js';
 import { earlier, recorderFor } from '../codes.js';
 import { subject } from '../decision.js';
-import { hmSet } from '../hashmap.js';
+import { hmDelete, hmSet } from '../hashmap.js';
 import { deviceRecord, deviceTrust } from '../identities/selectors.js';
 import { isObject, isPublicKey, isSignedBy } from '../identities/signing.js';
 import type { ReduceContext } from '../slice.js';
@@ -60,6 +60,8 @@ export function foldKeysClaimResponse(state: OutboundState, entry: EntryOf<'keys
 export function foldOlmSessionCreated(state: OutboundState, entry: EntryOf<'olm_session_created'>): void {
   const p = entry.payload;
   hmSet(state.sessions, p.curve25519, { seq: entry.seq });
+  hmSet(state.created, p.curve25519, { at: entry.receivedAt, seq: entry.seq });
+  hmDelete(state.wedged, p.curve25519);
   state.claims = state.claims.filter((c) => c.curve25519 !== p.curve25519);
 }
 

@@ -116,6 +116,20 @@ export const outboundCodes = defineCodes([
     section: 'm.olm.v1.curve25519-aes-sha2',
   },
   {
+    code: 'olm_session.wedged',
+    outcome: 'accepted',
+    summary: "An Olm message from a known device could not be decrypted (no session, or olm refused it): a new session is made (a keys_claim request, then an m.dummy over the new session).",
+    spec: 'When this happens to an Olm-encrypted message, the client should assume that the Olm session has become corrupted and create a new one to replace it. … To establish a new session, the client sends an [m.dummy](#mdummy) to-device event to the other party to notify them of the new session details.',
+    section: 'm.olm.v1.curve25519-aes-sha2: Recovering from undecryptable messages',
+  },
+  {
+    code: 'olm_session.recovery_rate_limited',
+    outcome: 'flagged',
+    summary: 'A wedged session with a device we made a session with less than an hour ago: no new one yet.',
+    spec: 'Clients should not create a new session with another device if it has already created one for that given device in the past 1 hour.',
+    section: 'm.olm.v1.curve25519-aes-sha2: Recovering from undecryptable messages',
+  },
+  {
     code: 'request.unknown_response',
     outcome: 'flagged',
     summary: 'A response names a request that is not pending (answered before, or never made): it is judged as its kind, but answers no request.',

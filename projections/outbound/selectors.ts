@@ -91,3 +91,22 @@ export function devicesWithoutSession(root: Readonly<Record<string, unknown>>, u
 export function hasOlmSession(root: Readonly<Record<string, unknown>>, curve25519: string): boolean {
   return hmPeek(outboundState(root).sessions, curve25519) !== undefined;
 }
+
+/** Wedged devices to claim a new key for: not already being claimed. Sorted by user, then device. */
+export function devicesToRecover(root: Readonly<Record<string, unknown>>): { userId: string; deviceId: string; curve25519: string }[] {
+  const s = outboundState(root);
+  const claiming = new Set<string>();
+  for (const r of s.pending) {
+    if (r.type !== 'keys_claim') continue;
+    for (const [u, devices] of Object.entries(r.body.one_time_keys)) for (const d of Object.keys(devices)) claiming.add(`${u} ${d}`);
+  }
+  return hmEntries(s.wedged)
+    .map(([curve25519, w]) => ({ userId: w.userId, deviceId: w.deviceId, curve25519 }))
+    .filter((d) => !claiming.has(`${d.userId} ${d.deviceId}`))
+    .sort((a, b) => (a.userId === b.userId ? (a.deviceId < b.deviceId ? -1 : 1) : a.userId < b.userId ? -1 : 1));
+}
+
+/** Whether the device with this Curve25519 key has a wedged session waiting for a new one. */
+export function isWedged(root: Readonly<Record<string, unknown>>, curve25519: string): boolean {
+  return hmPeek(outboundState(root).wedged, curve25519) !== undefined;
+}

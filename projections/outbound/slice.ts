@@ -6,6 +6,7 @@ import { foldKeysQueryResponse, foldKeysUploadResponse, foldOutgoingRequest, fol
 import { OUTBOUND_SLICE } from './selectors.js';
 import { initialOutbound, type OutboundState } from './state.js';
 import { foldSync, foldTrackUsers } from './tracking.js';
+import { foldOlmUndecryptableForRecovery } from './wedged.js';
 
 /**
  * The `outbound` slice: tracked device lists, the requests the engine made and their
@@ -40,6 +41,8 @@ export const outboundSlice: Slice<OutboundState> = {
         return foldToDeviceSent(state, entry, ctx);
       case 'olm_encrypted':
         return foldOlmEncrypted(state, entry, ctx);
+      case 'olm_undecryptable':
+        return foldOlmUndecryptableForRecovery(state, entry, ctx);
       case 'missing_sessions':
       case 'to_device':
       case 'room_event':
@@ -47,7 +50,6 @@ export const outboundSlice: Slice<OutboundState> = {
       case 'user_action':
       case 'ledger_created':
       case 'rejected_input':
-      case 'olm_undecryptable':
       case 'megolm_decrypted':
       case 'megolm_undecryptable':
         return;

@@ -47,8 +47,12 @@ export interface OutboundState {
   sessions: HashedMap<{ seq: number }>;
   /** Accepted claimed keys whose session is not made yet (made in the same batch). */
   claims: AcceptedClaim[];
+  /** Devices (by Curve25519 key) whose Olm session is wedged: a new one is to be made, and an m.dummy sent over it. */
+  wedged: HashedMap<{ userId: string; deviceId: string; seq: number }>;
+  /** When we last made an outbound session with a device (ms, the entry's receivedAt), for the one-per-hour limit. */
+  created: HashedMap<{ at: number; seq: number }>;
 }
 
 export function initialOutbound(): OutboundState {
-  return { tracked: emptyHashedMap(), pending: [], oneTimeKeys: null, unusedFallbackTypes: null, deviceKeysUploaded: false, sessions: emptyHashedMap(), claims: [] };
+  return { tracked: emptyHashedMap(), pending: [], oneTimeKeys: null, unusedFallbackTypes: null, deviceKeysUploaded: false, sessions: emptyHashedMap(), claims: [], wedged: emptyHashedMap(), created: emptyHashedMap() };
 }

@@ -12,7 +12,8 @@ import type { OlmEncryptedPayload, OlmSessionCreatedPayload, OutgoingRequestPayl
 import { OLM_V1 } from '../../events/olm.js';
 import { encryptVerdict } from '../../projections/outbound/encrypt.js';
 import { sha256Hex } from '../canonical.js';
-import { devicesWithoutSession, outboundState, uploadNeed, usersToQuery } from '../../projections/outbound/selectors.js';
+import { devicesToRecover, devicesWithoutSession, isWedged, outboundState, uploadNeed, usersToQuery } from '../../projections/outbound/selectors.js';
+import { deviceRecord } from '../../projections/identities/selectors.js';
 import { OlmFailure } from '../crypto/failure.js';
 import type { OlmSessions } from '../ingest/olm-sessions.js';
 import type { OwnAccount } from '../crypto/account.js';
@@ -51,8 +52,15 @@ export class RequestMaker {
    * is fetching) and one keys_upload (none while one is pending).
    */
   after(envelope: Envelope, inputSeq: number, state: () => LedgerState): MadeRequests | null {
+    if (envelope.kind === 'to_device') {
+      // A lone to-device event may only have wedged a session.
+      const made: MadeRequests = { facts: [], ops: [] };
+      this.recover(inputSeq, state(), made);
+      return made.facts.length > 0 ? made : null;
+    }
     if (!MAY_CALL_FOR_REQUESTS.has(envelope.kind)) return null;
     const made: MadeRequests = { facts: [], ops: [] };
+    if (envelope.kind === 'sync') this.recover(inputSeq, state(), made);
     if (envelope.kind === 'missing_sessions') this.claim(envelope.users, inputSeq, state(), made);
     if (envelope.kind === 'keys_claim') this.openSessions(inputSeq, state(), made);
     if (envelope.kind === 'encrypt_to_device') {
@@ -108,7 +116,16 @@ export class RequestMaker {
     made: MadeRequests,
   ): void {
     const verdict = encryptVerdict(state, envelope.user_id, envelope.device_id);
-    if (!verdict.ok) return;
+    if (verdict.ok) this.encryptWith(verdict, envelope, content, inputSeq, made);
+  }
+
+  private encryptWith(
+    verdict: { curve25519: string; ed25519: string },
+    envelope: { user_id: string; device_id: string; event_type: string; txn_id: string },
+    content: Record<string, unknown>,
+    inputSeq: number,
+    made: MadeRequests,
+  ): void {
     const own = this.account.identityKeys();
     const payload = {
       type: envelope.event_type,
@@ -139,9 +156,17 @@ export class RequestMaker {
     });
   }
 
+  /** A keys_claim request for wedged devices (a new session replaces theirs). */
+  private recover(inputSeq: number, state: LedgerState, made: MadeRequests): void {
+    this.claimFor(devicesToRecover(state), inputSeq, made);
+  }
+
   /** A keys_claim request for the devices of `users` we have no session with. */
   private claim(users: readonly string[], inputSeq: number, state: LedgerState, made: MadeRequests): void {
-    const devices = devicesWithoutSession(state, users);
+    this.claimFor(devicesWithoutSession(state, users), inputSeq, made);
+  }
+
+  private claimFor(devices: readonly { userId: string; deviceId: string }[], inputSeq: number, made: MadeRequests): void {
     if (devices.length === 0) return;
     const one_time_keys: Record<string, Record<string, 'signed_curve25519'>> = {};
     for (const { userId, deviceId } of devices) (one_time_keys[userId] ??= {})[deviceId] = 'signed_curve25519';
@@ -158,6 +183,11 @@ export class RequestMaker {
         kind: 'olm_session_created',
         payload: { input_seq: inputSeq, user_id: claim.userId, device_id: claim.deviceId, curve25519: claim.curve25519, one_time_key: claim.oneTimeKey, session_id: session.sessionId() },
       });
+      // A wedged session's replacement: the peer learns of it from an m.dummy over it.
+      const device = isWedged(state, claim.curve25519) ? deviceRecord(state, claim.userId, claim.deviceId) : undefined;
+      if (device !== undefined) {
+        this.encryptWith({ curve25519: device.curve25519, ed25519: device.ed25519 }, { user_id: claim.userId, device_id: claim.deviceId, event_type: 'm.dummy', txn_id: this.newId() }, {}, inputSeq, made);
+      }
     }
   }
 }

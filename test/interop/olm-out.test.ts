@@ -7,10 +7,10 @@
  */
 import { strict as assert } from 'node:assert';
 import { openLedger, type Ledger, type OutgoingRequest } from '../../src/index.js';
-import type { OlmToDeviceEvent } from '../../src/testkit/index.js';
+import type { OlmToDeviceEvent, SignedCurve25519Key } from '../../src/testkit/index.js';
 import { tempDir } from '../helpers/tmp.js';
 import { RustSdk, createRustDevice, rustDeviceIdentity, rustKeysQueryResponse, rustKeysUpload } from './rust.js';
-import { rustReceiveKeysQuery, rustReceiveToDevice } from './rust-share.js';
+import { rustReceiveKeysClaim, rustReceiveKeysQuery, rustReceiveToDevice } from './rust-share.js';
 
 const ME = '@me:example.org';
 const RUST = '@rust:example.org';
@@ -98,6 +98,46 @@ describe('interop: Olm to-device out, keyledger ↔ Rust OlmMachine and keyledge
       assert.deepEqual(got.senderDevice, { userId: RUST, deviceId: 'RUSTDEV', via: 'keys_query' });
       // No claim is needed any more: we share a session.
       assert.equal(await ledger.getMissingSessions([RUST]), null);
+    } finally {
+      machine.close();
+    }
+  });
+
+  it('a wedged session recovers against Rust: a new session from a fresh claim, an m.dummy Rust decrypts, and Rust\'s next message decrypts', async () => {
+    const ledger = await newLedger(ME, 'MEDEV');
+    const machine = await createRustDevice(RUST, 'RUSTDEV');
+    try {
+      const rustUpload = await rustKeysUpload(machine);
+      const rustKeys = Object.entries(rustUpload!.one_time_keys!);
+      await ledger.ingest({ kind: 'keys_query', response: rustKeysQueryResponse([rustDeviceIdentity(machine)]) });
+      const mine = await publish(ledger);
+      await rustReceiveKeysQuery(machine, { device_keys: { [ME]: { MEDEV: mine.deviceKeys } }, master_keys: {}, self_signing_keys: {}, user_signing_keys: {}, failures: {} });
+      // Rust opens the session and sends one message: it decrypts.
+      await rustReceiveKeysClaim(machine, { [ME]: { MEDEV: mine.claimed as Record<string, SignedCurve25519Key> } });
+      const device = await machine.getDevice(new RustSdk.UserId(ME), new RustSdk.DeviceId('MEDEV'));
+      const first = JSON.parse(await device!.encryptToDeviceEvent('org.example.one', {})) as OlmToDeviceEvent['content'];
+      const ok = await ledger.receiveSync({ to_device: { events: [{ type: 'm.room.encrypted', sender: RUST, content: first }] }, device_one_time_keys_count: { signed_curve25519: 49 } });
+      assert.equal(ok.toDeviceEvents[0]?.status, 'decrypted');
+      // Its next message is damaged on the way: the session counts as wedged.
+      const second = JSON.parse(await device!.encryptToDeviceEvent('org.example.two', {})) as OlmToDeviceEvent['content'];
+      const mine2 = second.ciphertext[Object.keys(second.ciphertext)[0]!]!;
+      mine2.body = `${mine2.body.slice(0, 40)}${mine2.body.slice(40).split('').reverse().join('')}`;
+      const wedged = await ledger.receiveSync({ to_device: { events: [{ type: 'm.room.encrypted', sender: RUST, content: second }] }, device_one_time_keys_count: { signed_curve25519: 49 } });
+      assert.equal(wedged.toDeviceEvents[0]?.status, 'undecryptable');
+      assert.ok(wedged.decisions.some((d) => d.code === 'olm_session.wedged'));
+      const claim = ledger.outgoingRequests().find((r) => r.type === 'keys_claim');
+      const [keyId, key] = rustKeys[1]!;
+      const answered = await ledger.markRequestAsSent(claim!.id, 'keys_claim', { one_time_keys: { [RUST]: { RUSTDEV: { [keyId]: key } } } });
+      assert.deepEqual(answered.decisions.map((d) => d.code), ['keys_claim.accepted', 'to_device.encrypted']);
+      const dummy = ledger.outgoingRequests().find((r) => r.type === 'to_device') ?? null;
+      const processed = await rustReceiveToDevice(machine, [delivered(dummy, ME, RUST, 'RUSTDEV')]);
+      const decrypted = processed.find((p) => p.type === RustSdk.ProcessedToDeviceEventType.Decrypted) as RustSdk.DecryptedToDeviceEvent | undefined;
+      assert.ok(decrypted, `Rust did not decrypt the m.dummy: ${processed.map((p) => p.type).join(', ')}`);
+      assert.equal((JSON.parse(decrypted.rawEvent) as { type: string }).type, 'm.dummy');
+      // Rust now uses the new session: its next message decrypts.
+      const third = JSON.parse(await device!.encryptToDeviceEvent('org.example.three', { n: 3 })) as OlmToDeviceEvent['content'];
+      const back = await ledger.receiveSync({ to_device: { events: [{ type: 'm.room.encrypted', sender: RUST, content: third }] }, device_one_time_keys_count: { signed_curve25519: 49 } });
+      assert.deepEqual(back.toDeviceEvents.map((e) => e.status === 'decrypted' && [e.type, e.content]), [['org.example.three', { n: 3 }]]);
     } finally {
       machine.close();
     }

@@ -26,7 +26,8 @@ const sync = fc
     device_unused_fallback_key_types: fallback ? ['signed_curve25519'] : [],
     to_device: { events: [{ type: 'org.example.ping', sender: '@alice:example.org', content: { count } }] },
   }));
-const input = fc.oneof(keysQuery, roomEvent, backup, garbage, tracked, sync);
+const missing = fc.array(userId, { minLength: 1, maxLength: 2 }).map((users) => ({ kind: 'missing_sessions', users }));
+const input = fc.oneof(keysQuery, roomEvent, backup, garbage, tracked, sync, missing);
 
 async function projector(): Promise<Projector> {
   return new Projector(defaultSlices, new OlmCryptoPort(await loadOlm()));
