@@ -53,7 +53,8 @@ export function uploadNeed(root: Readonly<Record<string, unknown>>, maxOneTimeKe
   const s = outboundState(root);
   if (s.pending.some((r) => r.type === 'keys_upload')) return null;
   const half = Math.floor(maxOneTimeKeys / 2);
-  const count = s.oneTimeKeys?.count ?? half;
+  // Never told a count: none uploaded yet is none on the server (a new device's first upload).
+  const count = s.oneTimeKeys?.count ?? (s.deviceKeysUploaded ? half : 0);
   const oneTimeKeys = count < half ? half - count : 0;
   const fallbackKey = s.unusedFallbackTypes !== null && !s.unusedFallbackTypes.types.includes('signed_curve25519');
   if (oneTimeKeys === 0 && !fallbackKey) return null;

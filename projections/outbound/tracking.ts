@@ -19,8 +19,7 @@ export function foldTrackUsers(state: OutboundState, entry: EntryOf<'track_users
 
 /**
  * The crypto parts of a `/sync`: `changed` outdates tracked users, `left` stops tracking,
- * and the server's key counts are kept for the upload decision. An omitted
- * `device_one_time_keys_count` is a count of zero, as the spec lets servers omit zeros.
+ * and the server's key counts are kept for the upload decision.
  */
 export function foldSync(state: OutboundState, entry: EntryOf<'sync'>, ctx: ReduceContext): void {
   const p = entry.payload;
@@ -39,8 +38,12 @@ export function foldSync(state: OutboundState, entry: EntryOf<'sync'>, ctx: Redu
     hmDelete(state.tracked, userId);
     record(ctx, 'device_list.left', subject('user', userId), earlier(entry.seq, tracked.seq));
   }
-  const counts = p.device_one_time_keys_count ?? {};
-  const count = Object.prototype.hasOwnProperty.call(counts, 'signed_curve25519') ? counts['signed_curve25519']! : 0;
-  state.oneTimeKeys = { count, seq: entry.seq };
+  // A count the server left out of a given map is zero (servers may omit zeros); a sync
+  // without the map at all tells nothing (a client may pass only some parts), as in the Rust SDK.
+  const counts = p.device_one_time_keys_count;
+  if (counts !== undefined) {
+    const count = Object.prototype.hasOwnProperty.call(counts, 'signed_curve25519') ? counts['signed_curve25519']! : 0;
+    state.oneTimeKeys = { count, seq: entry.seq };
+  }
   if (p.device_unused_fallback_key_types !== undefined) state.unusedFallbackTypes = { types: [...p.device_unused_fallback_key_types], seq: entry.seq };
 }

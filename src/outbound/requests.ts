@@ -74,8 +74,9 @@ export class RequestMaker {
       for (const u of users) device_keys[u] = [];
       made.facts.push({ kind: 'outgoing_request', payload: { id: this.newId(), type: 'keys_query', input_seq: inputSeq, body: { device_keys } } });
     }
+    // What the server holds of our keys is told by a sync (or an upload's response) only.
     const max = this.account.maxOneTimeKeys();
-    const need = uploadNeed(state(), max);
+    const need = envelope.kind === 'sync' || envelope.kind === 'keys_upload' ? uploadNeed(state(), max) : null;
     if (need !== null) {
       const body = this.account.uploadBody(need);
       made.facts.push({

@@ -150,6 +150,20 @@ describe('outbound: the request queue, tracked users and one-time keys', () => {
     assert.deepEqual(ledger.outgoingRequests(), []);
   });
 
+  it('a new device\'s first sync uploads its keys; a later sync without device_one_time_keys_count tells nothing and asks nothing', async () => {
+    const first = await ledger.receiveSync({ device_lists: {} });
+    assert.deepEqual(codes(first), ['one_time_keys.replenish']);
+    const [upload] = ledger.outgoingRequests();
+    assert.ok(upload?.type === 'keys_upload' && upload.body.device_keys !== undefined);
+    await ledger.markRequestAsSent(upload.id, 'keys_upload', { one_time_key_counts: { signed_curve25519: 50 } });
+    const later = await ledger.receiveSync({ to_device: { events: [] } });
+    assert.deepEqual(codes(later), []);
+    assert.deepEqual(ledger.outgoingRequests(), []);
+    // A map without signed_curve25519 is a count of zero (servers may omit zeros).
+    const zero = await ledger.receiveSync({ device_one_time_keys_count: {} });
+    assert.deepEqual(codes(zero), ['one_time_keys.replenish']);
+  });
+
   it('a count at half the maximum asks nothing; a used fallback key alone is replaced, without new one-time keys', async () => {
     const enough = await ledger.receiveSync({ device_one_time_keys_count: { signed_curve25519: 50 }, device_unused_fallback_key_types: ['signed_curve25519'] });
     assert.deepEqual(codes(enough), []);
