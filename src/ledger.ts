@@ -203,7 +203,8 @@ export class Ledger {
   /**
    * Asks for Olm sessions with every device of `users` (logged): a `keys_claim` request for
    * those listed by `/keys/query` that we share no session with (none blocked, none whose
-   * keys changed), returned and queued with the others; null when none is missing. When
+   * keys changed), returned and queued with the others (send it once: it is also in
+   * {@link outgoingRequests}); null when none is missing. When
    * its response is marked sent, each claimed key is checked against its device's Ed25519
    * key and a session made from each that passes.
    */
@@ -218,7 +219,7 @@ export class Ledger {
   /**
    * Olm-encrypts a to-device event for one device (the spec's payload, with
    * `sender_device_keys`), with the session it last received a message on, and queues it
-   * as a `to_device` request (also returned). The content is never logged: the log keeps
+   * as a `to_device` request (also returned, and in {@link outgoingRequests}: send it once). The content is never logged: the log keeps
    * the request (`encrypt_to_device`), the decision, the session and the ciphertext's hash.
    * Refused, with a decision and `request: null`, for a device `/keys/query` did not list,
    * one blocked or whose keys changed, or one we share no session with

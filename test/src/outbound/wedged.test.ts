@@ -65,6 +65,14 @@ describe('outbound: wedged Olm sessions are replaced, at most once an hour per d
     assert.equal(claims().length, 1);
   });
 
+  it('a lone to_device input that wedges a session makes the claim too; one that decrypts makes nothing', async () => {
+    const r = await ledger.ingest({ kind: 'to_device', event: garbled() });
+    assert.deepEqual(codes(r).filter((c) => c.startsWith('olm_session.')), ['olm_session.wedged']);
+    assert.equal(claims().length, 1);
+    const plain = await ledger.ingest({ kind: 'to_device', event: { type: 'org.example.ping', sender: ALICE, content: {} } });
+    assert.equal(plain.seqs.length, 1);
+  });
+
   it('a message from a sender key no /keys/query listed wedges nothing', async () => {
     const stranger = await SimDevice.create('@x:example.org', 'X');
     try {
