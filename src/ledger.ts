@@ -20,8 +20,8 @@ import { LedgerStreams } from './streams.js';
 import { stateHash, type LedgerState, type SliceVersions } from './runtime/projector.js';
 import { verifyLedger, type VerifyOptions, type VerifyReport } from './log/verify.js';
 import { RequestMaker } from './outbound/requests.js';
-import { requestOf, responseEnvelope, toOutgoingRequest, type OutgoingRequest } from './outbound/outgoing.js';
-import { toDeviceResult, type ToDeviceResult } from './outbound/sync-results.js';
+import { requestMadeBy, requestOf, responseEnvelope, toOutgoingRequest, type OutgoingRequest } from './outbound/outgoing.js';
+import { toDeviceResults, type ToDeviceResult } from './outbound/sync-results.js';
 import { pendingRequests } from '../projections/outbound/selectors.js';
 import type { SyncEnvelope } from '../events/outbound.js';
 import { filter, map } from 'rxjs';
@@ -185,11 +185,8 @@ export class Ledger {
    */
   async receiveSync(sync: Omit<SyncEnvelope, 'kind' | 'to_device_events'>): Promise<IngestResult & { toDeviceEvents: ToDeviceResult[] }> {
     const result = await this.ingestUnknown({ ...sync, kind: 'sync' });
-    const parts = result.toDevice ?? [];
-    const entries = parts.length > 0 ? await this.entries({ from: result.seq, to: result.seqs[result.seqs.length - 1] }) : [];
-    const state = this.writer.durableState;
-    const toDeviceEvents = parts.map((o) => toDeviceResult(o, o.ok ? entries.filter((e) => o.seqs.includes(e.seq)) : [], state));
-    return { ...result, toDeviceEvents };
+    const entries = (result.toDevice ?? []).length > 0 ? await this.entriesOf(result) : [];
+    return { ...result, toDeviceEvents: toDeviceResults(result, entries, this.writer.durableState) };
   }
 
   /**
@@ -210,10 +207,7 @@ export class Ledger {
    */
   async getMissingSessions(users: readonly string[]): Promise<OutgoingRequest | null> {
     const result = await this.ingestUnknown({ kind: 'missing_sessions', users: [...users] });
-    const made = new Set(result.seqs);
-    const entries = await this.entries({ from: result.seq, to: result.seqs[result.seqs.length - 1] });
-    const fact = entries.find((e) => made.has(e.seq) && e.kind === 'outgoing_request');
-    return fact ? requestOf(fact) : null;
+    return requestMadeBy(await this.entriesOf(result));
   }
 
   /**
@@ -230,13 +224,15 @@ export class Ledger {
     const txnId = this.requests!.stage(content);
     try {
       const result = await this.ingestUnknown({ kind: 'encrypt_to_device', user_id: userId, device_id: deviceId, event_type: type, txn_id: txnId });
-      const made = new Set(result.seqs);
-      const entries = await this.entries({ from: result.seq, to: result.seqs[result.seqs.length - 1] });
-      const fact = entries.find((e) => made.has(e.seq) && e.kind === 'outgoing_request');
-      return { request: fact ? requestOf(fact) : null, decisions: result.decisions };
+      return { request: requestMadeBy(await this.entriesOf(result)), decisions: result.decisions };
     } finally {
       this.requests!.unstage(txnId);
     }
+  }
+
+  /** The entries one input wrote (it and its facts), read back. */
+  private async entriesOf(result: IngestResult): Promise<LedgerEntry[]> {
+    return this.entries({ from: result.seq, to: result.seqs[result.seqs.length - 1] });
   }
 
   /**

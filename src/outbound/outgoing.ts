@@ -43,6 +43,15 @@ export function requestOf(entry: LedgerEntry): OutgoingRequest | null {
   return entry.kind === 'outgoing_request' ? toOutgoingRequest(entry.payload as OutgoingRequestPayload) : null;
 }
 
+/** The request an input made, among the entries it wrote (the first, if several), or null. */
+export function requestMadeBy(entries: readonly LedgerEntry[]): OutgoingRequest | null {
+  for (const e of entries) {
+    const request = requestOf(e);
+    if (request !== null) return request;
+  }
+  return null;
+}
+
 /**
  * The envelope that logs a response: the response body under the request's own kind
  * (a `/keys/query` response is a `keys_query` envelope, judged exactly as one). An

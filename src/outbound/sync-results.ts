@@ -8,7 +8,7 @@ import type { OlmDecryptedPayload, OlmUndecryptablePayload } from '../../events/
 import type { ToDeviceEnvelope } from '../../events/envelope.js';
 import type { Decision } from '../../projections/decision.js';
 import { olmPayloadVerdict } from '../../projections/olm/selectors.js';
-import type { IngestOutcome } from '../api-types.js';
+import type { IngestOutcome, IngestResult } from '../api-types.js';
 import type { InputDecodeError } from '../errors.js';
 import type { LedgerState } from '../runtime/projector.js';
 
@@ -67,4 +67,12 @@ export function toDeviceResult(outcome: IngestOutcome, entries: readonly LedgerE
   if (refused || type === 'm.room.encrypted') return { status: 'refused', seq, type, sender, decisions };
   if (CONSUMED.has(type)) return { status: 'consumed', seq, type, sender, decisions };
   return { status: 'plaintext', seq, type, sender, content: { ...input.event.content }, senderKey: null, senderDevice: null, decisions };
+}
+
+/** Each to-device event of a sync, as processed, from the sync's result and the entries it wrote. */
+export function toDeviceResults(result: IngestResult, entries: readonly LedgerEntry[], state: LedgerState): ToDeviceResult[] {
+  return (result.toDevice ?? []).map((o) => {
+    const own = o.ok ? new Set(o.seqs) : null;
+    return toDeviceResult(o, own === null ? [] : entries.filter((e) => own.has(e.seq)), state);
+  });
 }

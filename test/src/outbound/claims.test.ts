@@ -77,6 +77,16 @@ describe('outbound: /keys/claim and outbound Olm sessions', () => {
     assert.equal(await ledger.getMissingSessions([ALICE]), null);
   });
 
+  it('to_device.device_blocked: nothing is encrypted for a device whose keys changed after its session was made', async () => {
+    const request = await ledger.getMissingSessions([ALICE]);
+    await ledger.markRequestAsSent(request!.id, 'keys_claim', { one_time_keys: { [ALICE]: { ALICE: alice.oneTimeKeys(1) } } });
+    const before = await ledger.encryptToDevice(ALICE, 'ALICE', 'org.example.ping', {});
+    assert.deepEqual(codes(before), ['to_device.encrypted']);
+    await ledger.ingest({ kind: 'keys_query', response: keysQueryResponse({ users: [{ userId: ALICE, devices: [mallory] }] }) });
+    const after = await ledger.encryptToDevice(ALICE, 'ALICE', 'org.example.ping', {});
+    assert.deepEqual([after.request, codes(after)], [null, ['to_device.device_blocked']]);
+  });
+
   it('a device that sent us an Olm message already has a session: not missing', async () => {
     const bob = await SimDevice.create('@bob:example.org', 'BOB');
     try {
