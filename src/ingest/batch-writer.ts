@@ -418,7 +418,7 @@ export class BatchWriter {
       return false;
     }
     this.failedWrites = 0;
-    this.ingestor?.written(built.keySeqs);
+    this.ingestor?.written(built.keySeqs, built.head.seq);
     this.durable = { head: built.entries.length > 0 ? built.head : this.durable.head, state: built.state };
     built.batch.forEach((r, i) => r.resolve(built.outcomes[i]!));
     this.hooks.written(built.entries, built.decisions, built.state);

@@ -179,7 +179,7 @@ export class RequestMaker {
     for (const claim of outboundState(state).claims) {
       const session = this.account.createOutboundSession(claim.curve25519, claim.oneTimeKey);
       if (session instanceof OlmFailure) continue;
-      made.ops.push(...this.sessions.addOutbound(claim.curve25519, session));
+      made.ops.push(...this.sessions.addOutbound(claim.curve25519, session, inputSeq));
       made.facts.push({
         kind: 'olm_session_created',
         payload: { input_seq: inputSeq, user_id: claim.userId, device_id: claim.deviceId, curve25519: claim.curve25519, one_time_key: claim.oneTimeKey, session_id: session.sessionId() },

@@ -65,6 +65,28 @@ describe('outbound: wedged Olm sessions are replaced, at most once an hour per d
     assert.equal(claims().length, 1);
   });
 
+  it('a new session whose batch was not written is dropped: later messages use a session the log knows', async () => {
+    const first = await ledger.getMissingSessions([ALICE]);
+    const made = await ledger.markRequestAsSent(first!.id, 'keys_claim', { one_time_keys: { [ALICE]: { ALICE: alice.oneTimeKeys(1) } } });
+    const logged = (await ledger.entries({ from: made.seq })).find((e) => e.kind === 'olm_session_created')!.payload as { session_id: string };
+    // Two hours on, so the one-per-hour limit allows a new session.
+    await ledger.receiveSync({ to_device: { events: [garbled()] }, device_one_time_keys_count: { signed_curve25519: 50 }, received_at: T0 + 2 * 60 * 60 * 1000 });
+    const claim = claims()[0]!;
+    // The disk refuses the batch that would make the replacement session.
+    const store = (ledger as unknown as { store: { write: (ops: unknown[], sync: boolean) => Promise<void> } }).store;
+    const write = store.write.bind(store);
+    let fail = 1;
+    store.write = async (ops, sync) => {
+      if (fail-- > 0) throw new Error('simulated I/O error');
+      return write(ops, sync);
+    };
+    await assert.rejects(ledger.markRequestAsSent(claim.id, 'keys_claim', { one_time_keys: { [ALICE]: { ALICE: alice.oneTimeKeys(1) } } }), (e: Error) => e.name === 'LedgerWriteError');
+    const sent = await ledger.encryptToDevice(ALICE, 'ALICE', 'org.example.ping', {});
+    const fact = (await ledger.entries({ from: sent.decisions[0]!.seq, to: sent.decisions[0]!.seq }))[0]!.payload as { olm_session_id: string };
+    assert.equal(fact.olm_session_id, logged.session_id);
+    assert.deepEqual(claims().map((c) => c.id), [claim.id], 'the claim is still pending');
+  });
+
   it('a lone to_device input that wedges a session makes the claim too; one that decrypts makes nothing', async () => {
     const r = await ledger.ingest({ kind: 'to_device', event: garbled() });
     assert.deepEqual(codes(r).filter((c) => c.startsWith('olm_session.')), ['olm_session.wedged']);
