@@ -1,6 +1,7 @@
 import type {
   BackupVersionEnvelope, KeysQueryEnvelope, RoomEventEnvelope, ToDeviceEnvelope, UserActionEnvelope,
 } from './envelope.js';
+import type { EncryptToDeviceEnvelope, ToDeviceSentEnvelope, KeysClaimEnvelope, KeysUploadEnvelope, MissingSessionsEnvelope, SyncEnvelope, TrackUsersEnvelope } from './outbound.js';
 import type { FactPayloads } from './facts.js';
 
 /**
@@ -64,7 +65,7 @@ export interface RejectedInputPayload {
 }
 
 /**
- * Every entry kind and its payload: the five envelopes as the caller gave them (secrets
+ * Every entry kind and its payload: the envelopes as the caller gave them (secrets
  * sealed), the facts ingestion derives, and the ledger's own `ledger_created` and
  * `rejected_input`. Add a kind here and every slice that does not handle it fails to compile.
  */
@@ -74,6 +75,14 @@ export interface EntryPayloads extends FactPayloads {
   keys_query: KeysQueryEnvelope;
   backup_version: BackupVersionEnvelope;
   user_action: UserActionEnvelope;
+  /** Logged without its to-device events, which follow it as `to_device` entries. */
+  sync: SyncEnvelope;
+  track_users: TrackUsersEnvelope;
+  keys_upload: KeysUploadEnvelope;
+  missing_sessions: MissingSessionsEnvelope;
+  keys_claim: KeysClaimEnvelope;
+  encrypt_to_device: EncryptToDeviceEnvelope;
+  to_device_sent: ToDeviceSentEnvelope;
   ledger_created: LedgerCreatedPayload;
   rejected_input: RejectedInputPayload;
 }

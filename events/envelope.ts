@@ -7,6 +7,11 @@
  * {"kind":"keys_query","response":{…}}
  * {"kind":"backup_version","response":{…}}
  * {"kind":"user_action","action":"…", …}
+ * {"kind":"sync","to_device":{"events":[…]},"device_lists":{…},"device_one_time_keys_count":{…},"device_unused_fallback_key_types":[…]}
+ * {"kind":"track_users","users":["@a:server",…]}
+ * {"kind":"keys_upload","request_id":"…","response":{…a /keys/upload response body…}}
+ * {"kind":"missing_sessions","users":["@a:server",…]}
+ * {"kind":"keys_claim","request_id":"…","response":{…a /keys/claim response body…}}
  * ```
  * Any of them may carry `received_at` (ms since the epoch). The event content of a
  * known type is checked with its family codec, so failure paths read
@@ -19,6 +24,9 @@ import { NonNegativeInteger, delegate, dispatchOn } from './codec.js';
 import { decodeWith, quoted, type DecodeFailure } from './decode.js';
 import { RoomEvent, ToDeviceEvent } from './event.js';
 import { KeysQueryResponse } from './keys.js';
+import {
+  EncryptToDeviceEnvelope, KeysClaimEnvelope, KeysUploadEnvelope, MissingSessionsEnvelope, SyncEnvelope, ToDeviceSentEnvelope, TrackUsersEnvelope,
+} from './outbound.js';
 import {
   identityActionCodecs, megolmActionCodecs,
   type ApproveIdentityAction, type RequestRoomKeyAction, type VerifyDeviceAction, type VerifyIdentityAction,
@@ -39,7 +47,12 @@ export const RoomEventEnvelope = t.intersection([
 export type RoomEventEnvelope = t.TypeOf<typeof RoomEventEnvelope>;
 
 /** `kind: "keys_query"`: a /keys/query response body. */
-export const KeysQueryEnvelope = t.intersection([t.type({ kind: t.literal('keys_query'), response: KeysQueryResponse }), Received], 'KeysQueryEnvelope');
+export const KeysQueryEnvelope = t.intersection([
+  t.type({ kind: t.literal('keys_query'), response: KeysQueryResponse }),
+  // Set when it answers one of our `keys_query` requests (`markRequestAsSent`).
+  t.partial({ request_id: t.string }),
+  Received,
+], 'KeysQueryEnvelope');
 export type KeysQueryEnvelope = t.TypeOf<typeof KeysQueryEnvelope>;
 
 /** `kind: "backup_version"`: a GET /room_keys/version response body. */
@@ -97,6 +110,13 @@ export const Envelope = dispatchOn('Envelope', {
     keys_query: KeysQueryEnvelope,
     backup_version: BackupVersionEnvelope,
     user_action: UserActionEnvelope,
+    sync: SyncEnvelope,
+    track_users: TrackUsersEnvelope,
+    keys_upload: KeysUploadEnvelope,
+    missing_sessions: MissingSessionsEnvelope,
+    keys_claim: KeysClaimEnvelope,
+    encrypt_to_device: EncryptToDeviceEnvelope,
+    to_device_sent: ToDeviceSentEnvelope,
   },
 });
 /**
@@ -104,7 +124,12 @@ export const Envelope = dispatchOn('Envelope', {
  * the type of `Ledger.ingest`. Untyped input (raw text, objects from elsewhere) goes to
  * `Ledger.ingestUnknown`, which the decoder checks at run time.
  */
-export type Envelope = ToDeviceEnvelope | RoomEventEnvelope | KeysQueryEnvelope | BackupVersionEnvelope | UserActionEnvelope;
+export type Envelope =
+  | ToDeviceEnvelope | RoomEventEnvelope | KeysQueryEnvelope | BackupVersionEnvelope | UserActionEnvelope
+  | SyncEnvelope | TrackUsersEnvelope | KeysUploadEnvelope | MissingSessionsEnvelope | KeysClaimEnvelope
+  | EncryptToDeviceEnvelope | ToDeviceSentEnvelope;
+
+export { EncryptToDeviceEnvelope, ToDeviceSentEnvelope, KeysClaimEnvelope, KeysUploadEnvelope, MissingSessionsEnvelope, SyncEnvelope, TrackUsersEnvelope };
 
 /**
  * Decodes one ingest envelope (already parsed from JSON). Never throws; on success the

@@ -5,6 +5,7 @@
  * they never decrypt.
  */
 import type { DecodeFailure } from './decode.js';
+import type { OlmEncryptedPayload, OlmSessionCreatedPayload, OutgoingRequestPayload } from './outbound.js';
 
 /** What olm says about a room key (`m.room_key` or `m.forwarded_room_key` content) at ingestion. */
 export interface RoomKeyFacts {
@@ -149,4 +150,7 @@ export interface FactPayloads {
   olm_undecryptable: OlmUndecryptablePayload;
   megolm_decrypted: MegolmDecryptedPayload;
   megolm_undecryptable: MegolmUndecryptablePayload;
+  outgoing_request: OutgoingRequestPayload;
+  olm_session_created: OlmSessionCreatedPayload;
+  olm_encrypted: OlmEncryptedPayload;
 }

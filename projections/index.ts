@@ -7,13 +7,15 @@ import { megolmCodes } from './megolm/codes.js';
 import { megolmSlice } from './megolm/slice.js';
 import { olmCodes } from './olm/codes.js';
 import { olmSlice } from './olm/slice.js';
+import { outboundCodes } from './outbound/codes.js';
+import { outboundSlice } from './outbound/slice.js';
 import type { AnySlice } from './slice.js';
 
 /**
  * Every slice, in fold order. A slice may read the ones before it (through their
  * selectors) with this entry already applied.
  */
-export const defaultSlices: readonly AnySlice[] = [logSlice, identitiesSlice, olmSlice, megolmSlice];
+export const defaultSlices: readonly AnySlice[] = [logSlice, identitiesSlice, olmSlice, megolmSlice, outboundSlice];
 
 /** Every reason code a slice can decide, with the spec sentence it enforces. */
 export const reasonCodes: readonly ReasonCode[] = [
@@ -21,4 +23,5 @@ export const reasonCodes: readonly ReasonCode[] = [
   ...Object.values(identityCodes),
   ...Object.values(olmCodes),
   ...Object.values(megolmCodes),
+  ...Object.values(outboundCodes),
 ];

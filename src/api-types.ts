@@ -91,6 +91,11 @@ export interface IngestResult {
    * withholds what a client must not show.
    */
   plaintext?: RoomEventPlaintext;
+  /**
+   * For a `sync` envelope: each of its to-device events as an input of its own, in order
+   * (`seqs` and `decisions` above cover them too, and the requests made after the sync).
+   */
+  toDevice?: IngestOutcome[];
 }
 
 /** Entries of a range: async-iterable (streamed), or awaited as an array. */

@@ -81,6 +81,9 @@ export {
 export { olmPayloadVerdict, olmCiphertextSeen } from '../projections/olm/selectors.js';
 export { megolmCodes } from '../projections/megolm/codes.js';
 export { olmCodes } from '../projections/olm/codes.js';
+export { outboundCodes } from '../projections/outbound/codes.js';
+export { pendingRequests, trackedUser, trackedUsers } from '../projections/outbound/selectors.js';
+export { REQUEST_PATHS } from './outbound/outgoing.js';
 export { defaultSlices, reasonCodes } from '../projections/index.js';
 
 // ---- types ----------------------------------------------------------------------------
@@ -89,6 +92,9 @@ export type { DecryptedRoomEvent, DecryptRoomEventOptions } from './room-event.j
 export type { Shield, ShieldCode, ShieldColor } from './shield.js';
 export type { TrustRequirement, TrustShortfall } from './trust-requirement.js';
 export type { RoomEventPlaintext } from './ingest/ingestor.js';
+export type { OutgoingRequest } from './outbound/outgoing.js';
+export type { ToDeviceResult } from './outbound/sync-results.js';
+export type { SyncEnvelope, TrackUsersEnvelope, KeysUploadEnvelope, OutgoingRequestType } from '../events/outbound.js';
 export type { LogSource } from './analysis/sources/source.js';
 export type { ReplayStep, ScanProgress } from './analysis/debugger.js';
 export type { StateChange } from './analysis/state-diff.js';

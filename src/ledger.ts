@@ -18,6 +18,12 @@ import { RoomEventRepeats } from './room-event-repeat.js';
 import { LedgerStreams } from './streams.js';
 import { stateHash, type LedgerState, type SliceVersions } from './runtime/projector.js';
 import { verifyLedger, type VerifyOptions, type VerifyReport } from './log/verify.js';
+import { RequestMaker } from './outbound/requests.js';
+import { requestMadeBy, requestOf, responseEnvelope, toOutgoingRequest, type OutgoingRequest } from './outbound/outgoing.js';
+import { toDeviceResults, type ToDeviceResult } from './outbound/sync-results.js';
+import { pendingRequests } from '../projections/outbound/selectors.js';
+import type { SyncEnvelope } from '../events/outbound.js';
+import { filter, map } from 'rxjs';
 
 export type { Durability, EntryRange, IngestOutcome, IngestResult, LedgerOptions, ReplayOptions } from './api-types.js';
 
@@ -36,6 +42,8 @@ export class Ledger {
   private readonly reader: LogReader;
   private readonly streams: LedgerStreams;
   private closed = false;
+  /** Makes the requests the state calls for (null when read-only). */
+  private readonly requests: RequestMaker | null;
   /** Answers room events given again from the log. */
   private repeats: RoomEventRepeats | null = null;
   /** True when opened for analysis: nothing is written. */
@@ -53,13 +61,17 @@ export class Ledger {
   readonly decisions$: Observable<Decision>;
   /** The state after each written batch; a new subscriber gets the current one (completes on close). */
   readonly state$: Observable<LedgerState>;
+  /** Each request the engine makes, once it is written (hot; completes on close). Pending ones: {@link outgoingRequests}. */
+  readonly outgoing$: Observable<OutgoingRequest>;
 
   /** @internal Use `openLedger`. */
   constructor(private readonly parts: LedgerParts) {
     ({ store: this.store, options: this.options, readOnly: this.readOnly, owner: this.owner, damaged: this.damaged } = parts);
     this.streams = new LedgerStreams(parts.state);
     ({ entries$: this.entries$, decisions$: this.decisions$, state$: this.state$ } = this.streams);
-    this.writer = BatchWriter.forLedger(parts, {
+    this.outgoing$ = this.entries$.pipe(map(requestOf), filter((r): r is OutgoingRequest => r !== null));
+    this.requests = parts.account && parts.vault && parts.ingestor ? new RequestMaker(parts.account, parts.vault, parts.ingestor.sessions) : null;
+    this.writer = BatchWriter.forLedger(parts, this.requests, {
       written: (entries, decisions, state) => this.streams.written(entries, decisions, state),
       broken: async () => {
         this.writer.rejectQueued(this.writer.failure);
@@ -149,6 +161,92 @@ export class Ledger {
     if (repeat !== null) return describeRoomEvent(state, roomId, event, { result: repeat, ...how, repeated: true });
     const result = await this.ingestUnknown({ kind: 'room_event', room_id: roomId, event, ...(receivedAt !== undefined ? { received_at: receivedAt } : {}) });
     return describeRoomEvent(this.writer.durableState, roomId, event, { result, ...how, repeated: false });
+  }
+
+  // ---- the sync loop and outgoing requests (src/outbound/) ---------------------------
+
+  /**
+   * Logs the crypto parts of one `/sync` response as one input, in one atomic batch: its
+   * to-device events (each logged and judged as a lone `to_device` envelope), tracked
+   * users in `device_lists.changed` marked outdated and those in `left` no longer
+   * tracked, and the server's counts of our one-time and fallback keys. The requests this
+   * calls for (`keys_query`, `keys_upload`) are made in the same batch: see
+   * {@link outgoingRequests}. Resolves with each to-device event as processed (never the
+   * content of a room key or a secret).
+   *
+   * @throws InputDecodeError when the sync itself is not valid (it is logged, as rejected);
+   *   a bad to-device event is only that event's `invalid` result.
+   */
+  async receiveSync(sync: Omit<SyncEnvelope, 'kind' | 'to_device_events'>): Promise<IngestResult & { toDeviceEvents: ToDeviceResult[] }> {
+    const result = await this.ingestUnknown({ ...sync, kind: 'sync' });
+    const entries = (result.toDevice ?? []).length > 0 ? await this.entriesOf(result) : [];
+    return { ...result, toDeviceEvents: toDeviceResults(result, entries, this.writer.durableState) };
+  }
+
+  /**
+   * Adds users whose device lists matter (logged): each one not tracked yet is outdated,
+   * so a `keys_query` request for it is made.
+   */
+  async updateTrackedUsers(users: readonly string[]): Promise<IngestResult> {
+    return this.ingestUnknown({ kind: 'track_users', users: [...users] });
+  }
+
+  /**
+   * Asks for Olm sessions with every device of `users` (logged): a `keys_claim` request for
+   * those listed by `/keys/query` that we share no session with (none blocked, none whose
+   * keys changed), returned and queued with the others (send it once: it is also in
+   * {@link outgoingRequests}); null when none is missing. When
+   * its response is marked sent, each claimed key is checked against its device's Ed25519
+   * key and a session made from each that passes.
+   */
+  async getMissingSessions(users: readonly string[]): Promise<OutgoingRequest | null> {
+    const result = await this.ingestUnknown({ kind: 'missing_sessions', users: [...users] });
+    return requestMadeBy(await this.entriesOf(result));
+  }
+
+  /**
+   * Olm-encrypts a to-device event for one device (the spec's payload, with
+   * `sender_device_keys`), with the session it last received a message on, and queues it
+   * as a `to_device` request (also returned, and in {@link outgoingRequests}: send it once). The content is never logged: the log keeps
+   * the request (`encrypt_to_device`), the decision, the session and the ciphertext's hash.
+   * Refused, with a decision and `request: null`, for a device `/keys/query` did not list,
+   * one blocked or whose keys changed, or one we share no session with
+   * (`getMissingSessions` first).
+   */
+  async encryptToDevice(userId: string, deviceId: string, type: string, content: Record<string, unknown>): Promise<{ request: OutgoingRequest | null; decisions: Decision[] }> {
+    this.assertWritable();
+    const txnId = this.requests!.stage(content);
+    try {
+      const result = await this.ingestUnknown({ kind: 'encrypt_to_device', user_id: userId, device_id: deviceId, event_type: type, txn_id: txnId });
+      return { request: requestMadeBy(await this.entriesOf(result)), decisions: result.decisions };
+    } finally {
+      this.requests!.unstage(txnId);
+    }
+  }
+
+  /** The entries one input wrote (it and its facts), read back. */
+  private async entriesOf(result: IngestResult): Promise<LedgerEntry[]> {
+    return this.entries({ from: result.seq, to: result.seqs[result.seqs.length - 1] });
+  }
+
+  /**
+   * The requests the client must send, in the order they were made: each stays here,
+   * across restarts, until {@link markRequestAsSent} logs its response.
+   */
+  outgoingRequests(): OutgoingRequest[] {
+    return pendingRequests(this.state()).map(toOutgoingRequest);
+  }
+
+  /**
+   * Logs the server's response to a request and folds it: a `keys_query` response is a
+   * `keys_query` envelope (judged exactly as one), a `keys_upload` response updates the
+   * server's count of our one-time keys. The requests it calls for are made with it.
+   *
+   * @throws InputDecodeError when the response does not decode for its type (it is
+   *   logged, as rejected, and the request stays pending).
+   */
+  async markRequestAsSent(id: string, type: string, response: unknown): Promise<IngestResult> {
+    return this.ingestUnknown(responseEnvelope(id, type, response));
   }
 
   // ---- our own device -----------------------------------------------------------------

@@ -15,6 +15,9 @@ import { explainCommand } from './commands/explain.js';
 import { whyUtdCommand } from './commands/why-utd.js';
 import { whatIfCommand } from './commands/what-if.js';
 import { rejudgeCommand } from './commands/rejudge.js';
+import { outgoingCommand } from './commands/outgoing.js';
+import { sentCommand } from './commands/sent.js';
+import { trackCommand } from './commands/track.js';
 
 /**
  * Every subcommand of `keyledger`, in the order `--help` lists them. A new command is a
@@ -24,6 +27,9 @@ export const commandModules: readonly CommandModule[] = [
   initCommand,
   keysCommand,
   ingestCommand,
+  trackCommand,
+  outgoingCommand,
+  sentCommand,
   stateCommand,
   decisionsCommand,
   trustCommand,

@@ -49,6 +49,17 @@ export const megolmSlice: Slice<MegolmState> = {
       case 'rejected_input':
       case 'olm_undecryptable':
         return;
+      case 'sync':
+      case 'track_users':
+      case 'keys_upload':
+      case 'outgoing_request':
+      case 'missing_sessions':
+      case 'keys_claim':
+      case 'olm_session_created':
+      case 'encrypt_to_device':
+      case 'to_device_sent':
+      case 'olm_encrypted':
+        return;
       default:
         return ignoreUnknownKind(entry);
     }

@@ -57,6 +57,20 @@ const summaries: Record<string, (p: Payload) => string> = {
   },
   backup_version: (p) => `backup version ${str(obj(p.response).version) ?? '?'}`,
   user_action: (p) => `user action ${str(p.action) ?? '?'}`,
+  sync: (p) => {
+    const lists = obj(p.device_lists);
+    const n = (v: unknown) => (Array.isArray(v) ? v.length : 0);
+    return `sync: ${num(p.to_device_events) ?? 0} to-device events, ${n(lists.changed)} changed, ${n(lists.left)} left, ${num(obj(p.device_one_time_keys_count).signed_curve25519) ?? 0} one-time keys`;
+  },
+  track_users: (p) => `track users ${Array.isArray(p.users) ? p.users.join(', ') : '?'}`,
+  keys_upload: (p) => `/keys/upload response to ${str(p.request_id) ?? '?'}: ${num(obj(obj(p.response).one_time_key_counts).signed_curve25519) ?? 0} one-time keys`,
+  missing_sessions: (p) => `missing sessions of ${Array.isArray(p.users) ? p.users.join(', ') : '?'}`,
+  keys_claim: (p) => `/keys/claim response to ${str(p.request_id) ?? '?'}`,
+  olm_session_created: (p) => `outbound Olm session ${short(p.session_id)} with ${str(p.user_id) ?? '?'} ${str(p.device_id) ?? '?'} after input ${num(p.input_seq) ?? '?'}`,
+  encrypt_to_device: (p) => `encrypt ${str(p.event_type) ?? '?'} for ${str(p.user_id) ?? '?'} ${str(p.device_id) ?? '?'}`,
+  to_device_sent: (p) => `/sendToDevice response to ${str(p.request_id) ?? '?'}`,
+  olm_encrypted: (p) => `Olm-encrypted ${str(p.event_type) ?? '?'} for ${str(p.user_id) ?? '?'} ${str(p.device_id) ?? '?'} (session ${short(p.olm_session_id)}) of input ${num(p.input_seq) ?? '?'}`,
+  outgoing_request: (p) => `request ${str(p.type) ?? '?'} ${str(p.id) ?? '?'} after input ${num(p.input_seq) ?? '?'}`,
   rejected_input: (p) => `rejected input: ${str(p.message) ?? '?'}`,
   olm_decrypted: (p) => {
     const type = str(obj(p.plaintext).type) ?? 'an invalid payload';

@@ -94,13 +94,28 @@ export class OwnAccount {
     return Math.floor(this.account.max_number_of_one_time_keys() / 2);
   }
 
+  /** The most one-time keys the account holds. */
+  maxOneTimeKeys(): number {
+    return this.account.max_number_of_one_time_keys();
+  }
+
   /**
    * A fresh batch of signed one-time keys and a signed fallback key, marked published.
    * The caller must persist the account (`pickle`) in the same step it hands these out.
    */
   publishKeys(count = this.defaultBatchSize(), withDeviceKeys = false): KeysUploadBody {
-    this.account.generate_one_time_keys(count);
-    this.account.generate_fallback_key();
+    return this.uploadBody({ oneTimeKeys: count, fallbackKey: true, deviceKeys: withDeviceKeys });
+  }
+
+  /**
+   * A `/keys/upload` body with `oneTimeKeys` new signed one-time keys, a new signed
+   * fallback key if asked (the previous one is kept until the next rotation, as olm does)
+   * and our device keys if asked; the new keys are marked published. The caller must
+   * persist the account (`pickle`) in the same step it hands these out.
+   */
+  uploadBody(want: { oneTimeKeys: number; fallbackKey: boolean; deviceKeys: boolean }): KeysUploadBody {
+    if (want.oneTimeKeys > 0) this.account.generate_one_time_keys(want.oneTimeKeys);
+    if (want.fallbackKey) this.account.generate_fallback_key();
     const otks = JSON.parse(this.account.one_time_keys()) as { curve25519: Record<string, string> };
     const fallback = JSON.parse(this.account.unpublished_fallback_key()) as { curve25519: Record<string, string> };
     const body: KeysUploadBody = { one_time_keys: {} };
@@ -112,7 +127,7 @@ export class OwnAccount {
       fallbackKeys[`signed_curve25519:${id}`] = this.signJson({ key, fallback: true as const, signatures: {} });
     }
     if (Object.keys(fallbackKeys).length > 0) body.fallback_keys = fallbackKeys;
-    if (withDeviceKeys) body.device_keys = this.deviceKeys();
+    if (want.deviceKeys) body.device_keys = this.deviceKeys();
     this.account.mark_keys_as_published();
     return body;
   }
@@ -136,6 +151,20 @@ export class OwnAccount {
       return plaintext;
     }
     return { session: OlmSession.wrap(session), plaintext };
+  }
+
+  /**
+   * An outbound Olm session with a device, from its Curve25519 identity key and a one-time
+   * (or fallback) key claimed for it; the caller checks the claimed key's signature first.
+   */
+  createOutboundSession(theirIdentityKey: string, theirOneTimeKey: string): OlmSession | OlmFailure {
+    const session = new this.olm.Session();
+    const made = attempt(() => session.create_outbound(this.account, theirIdentityKey, theirOneTimeKey));
+    if (made instanceof OlmFailure) {
+      session.free();
+      return made;
+    }
+    return OlmSession.wrap(session);
   }
 
   pickle(): string {

@@ -39,6 +39,12 @@ export class OlmSession {
     return attempt(() => this.session.decrypt(type, body));
   }
 
+  /** Encrypts one message: `type` 0 (pre-key) until the peer has answered, then 1. */
+  encrypt(plaintext: string): { type: 0 | 1; body: string } {
+    const m = this.session.encrypt(plaintext) as { type: 0 | 1; body: string };
+    return { type: m.type, body: m.body };
+  }
+
   sessionId(): string {
     return this.session.session_id();
   }

@@ -19,6 +19,7 @@ import { uncleanEventPuts } from '../room-event-repeat.js';
 import type { LedgerState, Projector } from '../runtime/projector.js';
 import type { Ingestor, RoomEventPlaintext } from './ingestor.js';
 import { prepareInput, rejected, type PreparedEntry, type SecretSealer } from './prepare.js';
+import type { RequestMaker } from '../outbound/requests.js';
 
 /** The last entry of a chain: its seq and hash. */
 export interface Head {
@@ -58,6 +59,8 @@ interface Answer {
   first: number;
   last: number;
   plaintext?: RoomEventPlaintext;
+  /** A sync's to-device events, each as an input of its own. */
+  parts?: Answer[];
 }
 
 /** A batch encoded and folded, on its way to the disk. */
@@ -184,6 +187,7 @@ export class BatchWriter {
     private readonly store: LedgerStore,
     private readonly projector: Projector,
     private readonly ingestor: Ingestor | null,
+    private readonly requests: RequestMaker | null,
     private readonly seal: SecretSealer,
     private readonly checkpoints: Checkpointer | null,
     private readonly options: WriterOptions,
@@ -200,11 +204,11 @@ export class BatchWriter {
    * store key (without one it is not logged at all); the ledger's clock, bound and
    * checkpoint interval.
    */
-  static forLedger(parts: LedgerParts, hooks: WriterHooks): BatchWriter {
+  static forLedger(parts: LedgerParts, requests: RequestMaker | null, hooks: WriterHooks): BatchWriter {
     const { vault, options } = parts;
     const seal: SecretSealer = (plaintext, field) => (vault?.encrypted ? vault.sealForLog(plaintext, field) : null);
     const writerOptions = { now: options.now ?? Date.now, maxInputBytes: options.maxInputBytes, snapshotEvery: options.snapshotEvery ?? 10_000 };
-    return new BatchWriter(parts.store, parts.projector, parts.ingestor, seal, parts.checkpoints, writerOptions, hooks, parts);
+    return new BatchWriter(parts.store, parts.projector, parts.ingestor, requests, seal, parts.checkpoints, writerOptions, hooks, parts);
   }
 
   /** The state after the last written entry. */
@@ -349,18 +353,25 @@ export class BatchWriter {
     let p: PreparedEntry | undefined;
     try {
       p = prepareInput(input, this.options.now, this.seal, { maxBytes: this.options.maxInputBytes });
-      const entry = b.append(p.receivedAt, p.kind, p.payloadText, p.payload);
-      const pending = p.envelope && this.ingestor ? this.ingestor.derive(p.envelope, entry.seq, b.stateNow) : null;
-      const derived = pending instanceof Promise ? await pending : pending;
-      if (derived) {
-        for (const fact of derived.facts) {
-          const text = canonicalJson(fact.payload);
-          b.append(p.receivedAt, fact.kind, text, asReadBack(fact.payload, text));
+      const answer = await this.appendInput(b, p);
+      if (p.toDevice !== undefined) {
+        // A sync's to-device events: each logged and judged as a lone `to_device` input.
+        answer.parts = [];
+        for (const event of p.toDevice) {
+          const part = prepareInput({ kind: 'to_device', event, received_at: p.receivedAt }, this.options.now, this.seal, { maxBytes: this.options.maxInputBytes });
+          answer.parts.push(await this.appendInput(b, part));
         }
-        b.ops.push(...derived.ops);
-        b.keySeqs.push(...derived.keySeqs);
       }
-      return { first: entry.seq, last: b.head.seq, ...(derived?.plaintext ? { plaintext: derived.plaintext } : {}) };
+      // A lone to-device event can only call for a request when it wedged a session: the
+      // state is not folded for the others (a fold per event would double ingestion's cost).
+      const mayCall = p.envelope?.kind !== 'to_device' || b.entries[b.entries.length - 1]!.kind === 'olm_undecryptable';
+      const made = p.envelope && this.requests && mayCall ? this.requests.after(p.envelope, answer.first, b.stateNow) : null;
+      if (made !== null) {
+        for (const fact of made.facts) this.appendFact(b, p.receivedAt, fact);
+        b.ops.push(...made.ops);
+      }
+      answer.last = b.head.seq;
+      return answer;
     } catch (err) {
       b.rollback(mark);
       this.ingestor?.forgetAfter(mark.head.seq);
@@ -375,6 +386,24 @@ export class BatchWriter {
       const entry = b.append(failed.receivedAt, failed.kind, failed.payloadText, failed.payload);
       return { first: entry.seq, last: entry.seq };
     }
+  }
+
+  /** Appends a prepared input and the facts the ingestor derives from it. */
+  private async appendInput(b: BatchBuild, p: PreparedEntry): Promise<Answer> {
+    const entry = b.append(p.receivedAt, p.kind, p.payloadText, p.payload);
+    const pending = p.envelope && this.ingestor ? this.ingestor.derive(p.envelope, entry.seq, b.stateNow) : null;
+    const derived = pending instanceof Promise ? await pending : pending;
+    if (derived) {
+      for (const fact of derived.facts) this.appendFact(b, p.receivedAt, fact);
+      b.ops.push(...derived.ops);
+      b.keySeqs.push(...derived.keySeqs);
+    }
+    return { first: entry.seq, last: b.head.seq, ...(derived?.plaintext ? { plaintext: derived.plaintext } : {}) };
+  }
+
+  private appendFact(b: BatchBuild, receivedAt: number, fact: { kind: string; payload: unknown }): void {
+    const text = canonicalJson(fact.payload);
+    b.append(receivedAt, fact.kind, text, asReadBack(fact.payload, text));
   }
 
   /** Answers a built batch's callers with `err` and takes the in-memory state back to the disk's. */
@@ -402,7 +431,7 @@ export class BatchWriter {
       return false;
     }
     this.failedWrites = 0;
-    this.ingestor?.written(built.keySeqs);
+    this.ingestor?.written(built.keySeqs, built.head.seq);
     this.durable = { head: built.entries.length > 0 ? built.head : this.durable.head, state: built.state };
     built.batch.forEach((r, i) => r.resolve(built.outcomes[i]!));
     this.hooks.written(built.entries, built.decisions, built.state);
@@ -440,20 +469,23 @@ function outcomesOf(b: BatchBuild, answers: Answer[][]): IngestOutcome[][] {
     else bySeq.set(d.seq, [d]);
   }
   const firstSeq = b.entries[0]?.seq ?? 0;
-  return answers.map((inputs) =>
-    inputs.map(({ first, last, plaintext }): IngestOutcome => {
-      const entry = b.entries[first - firstSeq]!;
-      if (entry.kind === 'rejected_input') {
-        const p = entry.payload as RejectedInputPayload;
-        return { ok: false, error: new InputDecodeError(entry.seq, p.path, p.message, p.code) };
-      }
-      const seqs: number[] = [];
-      const own: Decision[] = [];
-      for (let s = first; s <= last; s++) {
-        seqs.push(s);
-        own.push(...(bySeq.get(s) ?? []));
-      }
-      return { ok: true, seq: first, seqs, kind: entry.kind, decisions: own, ...(plaintext ? { plaintext } : {}) };
-    }),
-  );
+  const outcome = ({ first, last, plaintext, parts }: Answer): IngestOutcome => {
+    const entry = b.entries[first - firstSeq]!;
+    if (entry.kind === 'rejected_input') {
+      const p = entry.payload as RejectedInputPayload;
+      return { ok: false, error: new InputDecodeError(entry.seq, p.path, p.message, p.code) };
+    }
+    const seqs: number[] = [];
+    const own: Decision[] = [];
+    for (let s = first; s <= last; s++) {
+      seqs.push(s);
+      own.push(...(bySeq.get(s) ?? []));
+    }
+    return {
+      ok: true, seq: first, seqs, kind: entry.kind, decisions: own,
+      ...(plaintext ? { plaintext } : {}),
+      ...(parts ? { toDevice: parts.map(outcome) } : {}),
+    };
+  };
+  return answers.map((inputs) => inputs.map(outcome));
 }

@@ -82,14 +82,21 @@ export class Ingestor {
     return null;
   }
 
+  /** Our Olm sessions (inbound and outbound), which the outbound path encrypts with. */
+  get sessions(): OlmSessions {
+    return this.olmSessions;
+  }
+
   /** Forgets what ingestion holds for entries after `seq` that were never written (a failed batch). */
   forgetAfter(seq: number): void {
     this.megolmKeys.forgetAfter(seq);
+    this.olmSessions.forgetAfter(seq);
   }
 
   /** Called once a batch is on disk. */
-  written(keySeqs: readonly number[]): void {
+  written(keySeqs: readonly number[], headSeq: number): void {
     this.megolmKeys.written(keySeqs);
+    this.olmSessions.settle(headSeq);
   }
 
   private olmToDevice(envelope: ToDeviceEnvelope, seq: number, state: () => LedgerState): Derived {

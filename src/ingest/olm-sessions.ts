@@ -22,6 +22,8 @@ export interface OlmDecryption {
  */
 export class OlmSessions {
   private readonly bySender = new Map<string, OlmSession[]>();
+  /** Outbound sessions made for inputs not written yet, by the input's seq: dropped if their batch fails. */
+  private unsettled: { seq: number; theirKey: string; session: OlmSession }[] = [];
 
   private constructor(
     private readonly account: OwnAccount,
@@ -69,7 +71,55 @@ export class OlmSessions {
     return failure;
   }
 
+  /**
+   * Keeps an outbound session we made with `theirKey` for the input at `seq`; its vault
+   * write goes in the caller's batch (if that batch fails, {@link forgetAfter} drops it).
+   */
+  addOutbound(theirKey: string, session: OlmSession, seq: number): BatchOp[] {
+    this.list(theirKey).push(session);
+    this.unsettled.push({ seq, theirKey, session });
+    return [this.vault.putOp(`${PREFIX}${theirKey}!${session.sessionId()}`, session.pickle())];
+  }
+
+  /**
+   * Encrypts for the device with `theirKey` with the most recently used session with it;
+   * `OLM.NO_SESSION` when there is none.
+   */
+  encrypt(theirKey: string, plaintext: string): { type: 0 | 1; body: string; sessionId: string; ops: BatchOp[] } | OlmFailure {
+    const sessions = this.list(theirKey);
+    const session = sessions[sessions.length - 1];
+    if (session === undefined) return new OlmFailure('OLM.NO_SESSION');
+    const message = session.encrypt(plaintext);
+    const sessionId = session.sessionId();
+    return { ...message, sessionId, ops: [this.vault.putOp(`${PREFIX}${theirKey}!${sessionId}`, session.pickle())] };
+  }
+
+  /** Drops the outbound sessions made for inputs after `seq` (their batch was not written). */
+  forgetAfter(seq: number): void {
+    const keep: typeof this.unsettled = [];
+    for (const u of this.unsettled) {
+      if (u.seq <= seq) {
+        keep.push(u);
+        continue;
+      }
+      const list = this.list(u.theirKey);
+      const i = list.indexOf(u.session);
+      if (i >= 0) list.splice(i, 1);
+      u.session.free();
+    }
+    this.unsettled = keep;
+  }
+
+  /** The batches through `seq` are written: their sessions stay. */
+  settle(seq: number): void {
+    if (this.unsettled.length > 0) this.unsettled = this.unsettled.filter((u) => u.seq > seq);
+  }
+
   private done(senderKey: string, session: OlmSession, plaintext: string, newSession: boolean): OlmDecryption {
+    const list = this.list(senderKey);
+    // The most recently used session is last: the one to encrypt with.
+    list.splice(list.indexOf(session), 1);
+    list.push(session);
     const sessionId = session.sessionId();
     return { plaintext, sessionId, newSession, ops: [this.vault.putOp(`${PREFIX}${senderKey}!${sessionId}`, session.pickle())] };
   }

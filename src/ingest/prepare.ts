@@ -1,5 +1,5 @@
 import { isLeft } from 'fp-ts/lib/Either.js';
-import { decodeEnvelope, type Envelope } from '../../events/envelope.js';
+import { decodeEnvelope, type Envelope, type SyncEnvelope } from '../../events/envelope.js';
 import type { RejectedInputPayload } from '../../events/entry.js';
 import { canonicalJson } from '../canonical.js';
 import { SEALED, takeOutSecrets } from '../secrets/walk.js';
@@ -26,6 +26,11 @@ export interface PreparedEntry {
   payload: unknown;
   /** The decoded envelope, when the input was valid. */
   envelope?: Envelope;
+  /**
+   * A `sync` envelope's to-device events, taken out of its payload: each is logged as a
+   * `to_device` input of its own right after it.
+   */
+  toDevice?: readonly unknown[];
 }
 
 /**
@@ -54,6 +59,7 @@ export function prepareInput(input: unknown, now: () => number, seal: SecretSeal
   }
   const decoded = decodeEnvelope(value);
   if (isLeft(decoded)) return rejected(text, decoded.left.path, decoded.left.message, receivedAtOf(value) ?? now(), seal);
+  if (decoded.right.kind === 'sync') return prepareSync(decoded.right, now);
   let payloadText: string;
   let payload: Envelope;
   try {
@@ -69,6 +75,20 @@ export function prepareInput(input: unknown, now: () => number, seal: SecretSeal
   const envelope = payload;
   const receivedAt = typeof envelope.received_at === 'number' ? envelope.received_at : now();
   return { receivedAt, kind: envelope.kind, payloadText, payload, envelope };
+}
+
+/**
+ * A `sync` envelope: logged without its to-device events (their number instead), which
+ * the writer logs one by one after it, each decoded and sealed as a lone `to_device`.
+ */
+function prepareSync(envelope: SyncEnvelope, now: () => number): PreparedEntry {
+  const { to_device: toDevice, ...rest } = envelope;
+  const events = toDevice?.events ?? [];
+  const logged: SyncEnvelope = { ...rest, to_device_events: events.length };
+  const payloadText = canonicalJson(logged);
+  const receivedAt = typeof envelope.received_at === 'number' ? envelope.received_at : now();
+  const payload = JSON.parse(payloadText) as SyncEnvelope;
+  return { receivedAt, kind: 'sync', payloadText, payload, envelope: payload, toDevice: events };
 }
 
 /** The envelope's own `received_at`, when the parsed value has a valid one. */

@@ -22,6 +22,8 @@ Input: NDJSON, one ingest envelope per line (blank lines are skipped):
   {"kind":"room_event","room_id":"!room:example.org","event":{"event_id":"$ev","sender":"@bob:example.org","origin_server_ts":1700000000000,"type":"m.room.encrypted","content":{…}}}
   {"kind":"keys_query","response":{…a /keys/query response body…}}
   {"kind":"backup_version","response":{…a GET /room_keys/version response body…}}
+  {"kind":"sync","to_device":{"events":[…]},"device_lists":{"changed":[…],"left":[…]},"device_one_time_keys_count":{…},"device_unused_fallback_key_types":[…]}
+  {"kind":"track_users","users":["@alice:example.org"]}
   {"kind":"user_action","action":"…", …}
 Any envelope may carry "received_at" (ms since the epoch); otherwise the time of
 ingestion is recorded. Event contents of known types are checked by their codec.
@@ -29,7 +31,7 @@ A line longer than --max-input (default 16MiB) is not held in memory: it is logg
 as rejected (input.too_large) with its length, SHA-256 and first bytes. Lines are
 logged as the bytes read, so a line that is not UTF-8 is kept exactly (base64).
 
-Output: one line per input,
+Output: one line per input (a sync adds one line per to-device event),
   seq 12 keys_query
   line 7: rejected (seq 13): event.content.session_id: expected string, got number
 then "ingested N, rejected M, last seq S". A rejected line is not lost: it is logged as
@@ -39,6 +41,18 @@ code stays 0. The exit code is non-zero only when the ledger cannot be opened or
 Examples:
   keyledger ingest events.ndjson
   my-sync-dump | keyledger ingest --json > results.ndjson`;
+
+/** How one to-device event of a sync was processed: its seqs and its decisions' codes, or why it was refused. */
+function toDeviceText(outcome: IngestOutcome): string {
+  if (!outcome.ok) return `rejected (seq ${outcome.error.seq}): ${rejectionText(outcome.error.path, outcome.error.detail)}`;
+  const codes = outcome.decisions.map((d) => `${d.outcome} ${d.code}`);
+  return `seq ${outcome.seqs.join(',')}${codes.length > 0 ? `: ${codes.join('; ')}` : ''}`;
+}
+
+function toDeviceJson(outcome: IngestOutcome): unknown {
+  if (!outcome.ok) return { ok: false, seq: outcome.error.seq, path: outcome.error.path, message: outcome.error.detail };
+  return { ok: true, seq: outcome.seq, seqs: outcome.seqs, decisions: outcome.decisions.map((d) => ({ code: d.code, outcome: d.outcome, subject: d.subject })) };
+}
 
 /** The one-line message of a rejected input, path first. */
 function rejectionText(path: string, message: string): string {
@@ -105,11 +119,13 @@ async function ingestAll(ctx: CliContext, ledger: Ledger, lines: AsyncIterable<N
         if (opts.quiet) continue;
         if (opts.json) {
           const decisions = outcome.decisions.map((d) => ({ code: d.code, outcome: d.outcome, subject: d.subject }));
-          await ctx.out.line(compact({ line, ok: true, seq: outcome.seq, seqs: outcome.seqs, kind: outcome.kind, decisions }));
+          const toDevice = outcome.toDevice?.map(toDeviceJson);
+          await ctx.out.line(compact({ line, ok: true, seq: outcome.seq, seqs: outcome.seqs, kind: outcome.kind, decisions, ...(toDevice ? { to_device: toDevice } : {}) }));
         } else {
           const first = outcome.seqs[0]!;
           const last = outcome.seqs[outcome.seqs.length - 1]!;
           await ctx.out.line(`seq ${outcome.seq} ${outcome.kind}${last !== first ? ` (entries ${first}–${last})` : ''}`);
+          for (const [i, part] of (outcome.toDevice ?? []).entries()) await ctx.out.line(`  to-device ${i + 1}: ${toDeviceText(part)}`);
         }
       } else {
         rejected++;

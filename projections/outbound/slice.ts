@@ -1,0 +1,60 @@
+import { ignoreUnknownKind } from '../../events/entry.js';
+import type { Slice } from '../slice.js';
+import { foldKeysClaimResponse, foldOlmDecryptedSession, foldOlmSessionCreated } from './claims.js';
+import { foldEncryptToDevice, foldOlmEncrypted } from './encrypt.js';
+import { foldKeysQueryResponse, foldKeysUploadResponse, foldOutgoingRequest, foldToDeviceSent } from './requests.js';
+import { OUTBOUND_SLICE } from './selectors.js';
+import { initialOutbound, type OutboundState } from './state.js';
+import { foldSync, foldTrackUsers } from './tracking.js';
+import { foldOlmUndecryptableForRecovery } from './wedged.js';
+
+/**
+ * The `outbound` slice: tracked device lists, the requests the engine made and their
+ * answers, and the server's view of our one-time and fallback keys. What it decides is
+ * what `src/outbound/` turns into requests (the keys themselves are made there).
+ */
+export const outboundSlice: Slice<OutboundState> = {
+  name: OUTBOUND_SLICE,
+  version: 1,
+  initial: initialOutbound,
+  reduce(state, entry, ctx) {
+    switch (entry.kind) {
+      case 'track_users':
+        return foldTrackUsers(state, entry, ctx);
+      case 'sync':
+        return foldSync(state, entry, ctx);
+      case 'outgoing_request':
+        return foldOutgoingRequest(state, entry, ctx);
+      case 'keys_query':
+        return foldKeysQueryResponse(state, entry, ctx);
+      case 'keys_upload':
+        return foldKeysUploadResponse(state, entry, ctx);
+      case 'keys_claim':
+        return foldKeysClaimResponse(state, entry, ctx);
+      case 'olm_session_created':
+        return foldOlmSessionCreated(state, entry);
+      case 'olm_decrypted':
+        return foldOlmDecryptedSession(state, entry);
+      case 'encrypt_to_device':
+        return foldEncryptToDevice(entry, ctx);
+      case 'to_device_sent':
+        return foldToDeviceSent(state, entry, ctx);
+      case 'olm_encrypted':
+        return foldOlmEncrypted(state, entry, ctx);
+      case 'olm_undecryptable':
+        return foldOlmUndecryptableForRecovery(state, entry, ctx);
+      case 'missing_sessions':
+      case 'to_device':
+      case 'room_event':
+      case 'backup_version':
+      case 'user_action':
+      case 'ledger_created':
+      case 'rejected_input':
+      case 'megolm_decrypted':
+      case 'megolm_undecryptable':
+        return;
+      default:
+        return ignoreUnknownKind(entry);
+    }
+  },
+};

@@ -1,0 +1,58 @@
+/**
+ * The state of the `outbound` slice: the users whose device lists we track, the requests
+ * the engine made that wait for their response, and what the server last told us about
+ * our one-time and fallback keys.
+ */
+import type { KeysClaimRequestBody, KeysQueryRequestBody, KeysUploadRequestBody, ToDeviceRequestBody } from '../../events/outbound.js';
+import { emptyHashedMap, type HashedMap } from '../hashmap.js';
+
+/** A tracked user's device list. */
+export interface TrackedUser {
+  /** Outdated: a `/keys/query` must fetch it. */
+  outdated: boolean;
+  /** The entry that started tracking or last marked it outdated. */
+  seq: number;
+  /** The pending keys_query request fetching it, or null. */
+  querying: string | null;
+}
+
+/** A request made and not answered yet; `seq` is its `outgoing_request` fact. */
+export type PendingRequest =
+  | { id: string; seq: number; type: 'keys_query'; body: KeysQueryRequestBody }
+  | { id: string; seq: number; type: 'keys_upload'; body: KeysUploadRequestBody }
+  | { id: string; seq: number; type: 'keys_claim'; body: KeysClaimRequestBody }
+  | { id: string; seq: number; type: 'to_device'; event_type: string; txn_id: string; body: ToDeviceRequestBody };
+
+/** A claimed one-time key the rules accepted, waiting for its outbound Olm session. */
+export interface AcceptedClaim {
+  userId: string;
+  deviceId: string;
+  curve25519: string;
+  oneTimeKey: string;
+  /** The keys_claim response that carried it. */
+  seq: number;
+}
+
+export interface OutboundState {
+  tracked: HashedMap<TrackedUser>;
+  /** In the order they were made. */
+  pending: PendingRequest[];
+  /** The server's count of our `signed_curve25519` one-time keys, as last told (null: never told). */
+  oneTimeKeys: { count: number; seq: number } | null;
+  /** `device_unused_fallback_key_types` as last told (null: never told, the server may not support it). */
+  unusedFallbackTypes: { types: string[]; seq: number } | null;
+  /** True once a keys_upload request carrying our device keys was answered. */
+  deviceKeysUploaded: boolean;
+  /** Curve25519 keys we share an Olm session with (either way) → the entry that made the newest. */
+  sessions: HashedMap<{ seq: number }>;
+  /** Accepted claimed keys whose session is not made yet (made in the same batch). */
+  claims: AcceptedClaim[];
+  /** Devices (by Curve25519 key) whose Olm session is wedged: a new one is to be made, and an m.dummy sent over it. */
+  wedged: HashedMap<{ userId: string; deviceId: string; seq: number }>;
+  /** When we last made an outbound session with a device (ms, the entry's receivedAt), for the one-per-hour limit. */
+  created: HashedMap<{ at: number; seq: number }>;
+}
+
+export function initialOutbound(): OutboundState {
+  return { tracked: emptyHashedMap(), pending: [], oneTimeKeys: null, unusedFallbackTypes: null, deviceKeysUploaded: false, sessions: emptyHashedMap(), claims: [], wedged: emptyHashedMap(), created: emptyHashedMap() };
+}

@@ -1,0 +1,194 @@
+/**
+ * The outbound path's requests: after an input that can call for one (a sync, tracked
+ * users, a response), the state is read and each request it calls for is made here, with
+ * what only this moment can make (a random request ID, new one-time keys from our olm
+ * account), and handed to the writer as an `outgoing_request` fact in the same batch as
+ * the input. The decision to make it is the slice's (`projections/outbound`); the fact
+ * records that it was made, so a replay never makes it again.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Envelope } from '../../events/envelope.js';
+import type { OlmEncryptedPayload, OlmSessionCreatedPayload, OutgoingRequestPayload } from '../../events/outbound.js';
+import { OLM_V1 } from '../../events/olm.js';
+import { encryptVerdict } from '../../projections/outbound/encrypt.js';
+import { sha256Hex } from '../canonical.js';
+import { devicesToRecover, devicesWithoutSession, isWedged, outboundState, uploadNeed, usersToQuery } from '../../projections/outbound/selectors.js';
+import { deviceRecord } from '../../projections/identities/selectors.js';
+import { OlmFailure } from '../crypto/failure.js';
+import type { OlmSessions } from '../ingest/olm-sessions.js';
+import type { OwnAccount } from '../crypto/account.js';
+import type { Vault } from '../crypto/vault.js';
+import type { BatchOp } from '../log/store.js';
+import type { LedgerState } from '../runtime/projector.js';
+
+/** Envelope kinds after which a request may be due. */
+const MAY_CALL_FOR_REQUESTS: ReadonlySet<string> = new Set(['sync', 'track_users', 'keys_query', 'keys_upload', 'missing_sessions', 'keys_claim', 'encrypt_to_device']);
+
+/** Requests made after one input: facts to append, and vault writes for the same batch. */
+export interface MadeRequests {
+  facts: (
+    | { kind: 'outgoing_request'; payload: OutgoingRequestPayload }
+    | { kind: 'olm_session_created'; payload: OlmSessionCreatedPayload }
+    | { kind: 'olm_encrypted'; payload: OlmEncryptedPayload }
+  )[];
+  ops: BatchOp[];
+}
+
+/** Makes the requests the state calls for. */
+export class RequestMaker {
+  /** Contents the client asked to encrypt, by transaction ID, until their input is folded (never logged). */
+  private readonly staged = new Map<string, Record<string, unknown>>();
+
+  constructor(
+    private readonly account: OwnAccount,
+    private readonly vault: Vault,
+    private readonly sessions: OlmSessions,
+    private readonly newId: () => string = randomUUID,
+  ) {}
+
+  /**
+   * The requests due after `envelope` (logged at `inputSeq`), read from `state` with the
+   * input and its facts folded in. At most one keys_query (every outdated user no query
+   * is fetching) and one keys_upload (none while one is pending).
+   */
+  after(envelope: Envelope, inputSeq: number, state: () => LedgerState): MadeRequests | null {
+    if (envelope.kind === 'to_device') {
+      // A lone to-device event may only have wedged a session.
+      const made: MadeRequests = { facts: [], ops: [] };
+      this.recover(inputSeq, state(), made);
+      return made.facts.length > 0 ? made : null;
+    }
+    if (!MAY_CALL_FOR_REQUESTS.has(envelope.kind)) return null;
+    const made: MadeRequests = { facts: [], ops: [] };
+    if (envelope.kind === 'sync') this.recover(inputSeq, state(), made);
+    if (envelope.kind === 'missing_sessions') this.claim(envelope.users, inputSeq, state(), made);
+    if (envelope.kind === 'keys_claim') this.openSessions(inputSeq, state(), made);
+    if (envelope.kind === 'encrypt_to_device') {
+      const content = this.staged.get(envelope.txn_id);
+      this.staged.delete(envelope.txn_id);
+      if (content !== undefined) this.encrypt(envelope, content, inputSeq, state(), made);
+    }
+    const users = usersToQuery(state());
+    if (users.length > 0) {
+      const device_keys: Record<string, string[]> = {};
+      for (const u of users) device_keys[u] = [];
+      made.facts.push({ kind: 'outgoing_request', payload: { id: this.newId(), type: 'keys_query', input_seq: inputSeq, body: { device_keys } } });
+    }
+    // What the server holds of our keys is told by a sync (or an upload's response) only.
+    const max = this.account.maxOneTimeKeys();
+    const need = envelope.kind === 'sync' || envelope.kind === 'keys_upload' ? uploadNeed(state(), max) : null;
+    if (need !== null) {
+      const body = this.account.uploadBody(need);
+      made.facts.push({
+        kind: 'outgoing_request',
+        payload: { id: this.newId(), type: 'keys_upload', input_seq: inputSeq, body, one_time_key_count: need.count, max_one_time_keys: max },
+      });
+      // The keys are handed out with this batch: the account that can use them is written with it.
+      made.ops.push(this.vault.putOp('account', this.account.pickle()));
+    }
+    return made.facts.length > 0 ? made : null;
+  }
+
+  /**
+   * Keeps a content to encrypt out of the log, under a new transaction ID that the
+   * `encrypt_to_device` input names (and the `/sendToDevice` request uses).
+   */
+  stage(content: Record<string, unknown>): string {
+    const txnId = this.newId();
+    this.staged.set(txnId, content);
+    return txnId;
+  }
+
+  /** Forgets a staged content whose input was not written. */
+  unstage(txnId: string): void {
+    this.staged.delete(txnId);
+  }
+
+  /**
+   * Olm-encrypts the spec's payload (type, content, sender, recipient, recipient_keys,
+   * keys, sender_device_keys) with the device's most recently active session, when the
+   * rules allow it, as a to_device request; the session is written in this batch.
+   */
+  private encrypt(
+    envelope: { user_id: string; device_id: string; event_type: string; txn_id: string },
+    content: Record<string, unknown>,
+    inputSeq: number,
+    state: LedgerState,
+    made: MadeRequests,
+  ): void {
+    const verdict = encryptVerdict(state, envelope.user_id, envelope.device_id);
+    if (verdict.ok) this.encryptWith(verdict, envelope, content, inputSeq, made);
+  }
+
+  private encryptWith(
+    verdict: { curve25519: string; ed25519: string },
+    envelope: { user_id: string; device_id: string; event_type: string; txn_id: string },
+    content: Record<string, unknown>,
+    inputSeq: number,
+    made: MadeRequests,
+  ): void {
+    const own = this.account.identityKeys();
+    const payload = {
+      type: envelope.event_type,
+      content,
+      sender: this.account.userId,
+      recipient: envelope.user_id,
+      recipient_keys: { ed25519: verdict.ed25519 },
+      keys: { ed25519: own.ed25519 },
+      sender_device_keys: this.account.deviceKeys(),
+    };
+    const message = this.sessions.encrypt(verdict.curve25519, JSON.stringify(payload));
+    if (message instanceof OlmFailure) return;
+    made.ops.push(...message.ops);
+    const encrypted = { algorithm: OLM_V1, sender_key: own.curve25519, ciphertext: { [verdict.curve25519]: { type: message.type, body: message.body } } };
+    made.facts.push({
+      kind: 'olm_encrypted',
+      payload: {
+        input_seq: inputSeq, user_id: envelope.user_id, device_id: envelope.device_id, curve25519: verdict.curve25519,
+        event_type: envelope.event_type, olm_session_id: message.sessionId, message_type: message.type, ciphertext_hash: sha256Hex(message.body),
+      },
+    });
+    made.facts.push({
+      kind: 'outgoing_request',
+      payload: {
+        id: this.newId(), type: 'to_device', input_seq: inputSeq, event_type: 'm.room.encrypted', txn_id: envelope.txn_id,
+        body: { messages: { [envelope.user_id]: { [envelope.device_id]: encrypted } } },
+      },
+    });
+  }
+
+  /** A keys_claim request for wedged devices (a new session replaces theirs). */
+  private recover(inputSeq: number, state: LedgerState, made: MadeRequests): void {
+    this.claimFor(devicesToRecover(state), inputSeq, made);
+  }
+
+  /** A keys_claim request for the devices of `users` we have no session with. */
+  private claim(users: readonly string[], inputSeq: number, state: LedgerState, made: MadeRequests): void {
+    this.claimFor(devicesWithoutSession(state, users), inputSeq, made);
+  }
+
+  private claimFor(devices: readonly { userId: string; deviceId: string }[], inputSeq: number, made: MadeRequests): void {
+    if (devices.length === 0) return;
+    const one_time_keys: Record<string, Record<string, 'signed_curve25519'>> = {};
+    for (const { userId, deviceId } of devices) (one_time_keys[userId] ??= {})[deviceId] = 'signed_curve25519';
+    made.facts.push({ kind: 'outgoing_request', payload: { id: this.newId(), type: 'keys_claim', input_seq: inputSeq, body: { one_time_keys } } });
+  }
+
+  /** An outbound Olm session from each claimed key the rules accepted; the sessions are written in this batch. */
+  private openSessions(inputSeq: number, state: LedgerState, made: MadeRequests): void {
+    for (const claim of outboundState(state).claims) {
+      const session = this.account.createOutboundSession(claim.curve25519, claim.oneTimeKey);
+      if (session instanceof OlmFailure) continue;
+      made.ops.push(...this.sessions.addOutbound(claim.curve25519, session, inputSeq));
+      made.facts.push({
+        kind: 'olm_session_created',
+        payload: { input_seq: inputSeq, user_id: claim.userId, device_id: claim.deviceId, curve25519: claim.curve25519, one_time_key: claim.oneTimeKey, session_id: session.sessionId() },
+      });
+      // A wedged session's replacement: the peer learns of it from an m.dummy over it.
+      const device = isWedged(state, claim.curve25519) ? deviceRecord(state, claim.userId, claim.deviceId) : undefined;
+      if (device !== undefined) {
+        this.encryptWith({ curve25519: device.curve25519, ed25519: device.ed25519 }, { user_id: claim.userId, device_id: claim.deviceId, event_type: 'm.dummy', txn_id: this.newId() }, {}, inputSeq, made);
+      }
+    }
+  }
+}
