@@ -5,7 +5,7 @@
  * they never decrypt.
  */
 import type { DecodeFailure } from './decode.js';
-import type { OlmEncryptedPayload, OlmSessionCreatedPayload, OutgoingRequestPayload } from './outbound.js';
+import type { FallbackKeyForgottenPayload, OlmEncryptedPayload, OlmSessionCreatedPayload, OutgoingRequestPayload } from './outbound.js';
 
 /** What olm says about a room key (`m.room_key` or `m.forwarded_room_key` content) at ingestion. */
 export interface RoomKeyFacts {
@@ -153,4 +153,5 @@ export interface FactPayloads {
   outgoing_request: OutgoingRequestPayload;
   olm_session_created: OlmSessionCreatedPayload;
   olm_encrypted: OlmEncryptedPayload;
+  fallback_key_forgotten: FallbackKeyForgottenPayload;
 }

@@ -131,6 +131,17 @@ export interface OlmSessionCreatedPayload {
   readonly session_id: string;
 }
 
+/**
+ * Payload of a `fallback_key_forgotten` fact: the private half of our fallback key before
+ * the current one was dropped from our account, an hour after a new one replaced it.
+ */
+export interface FallbackKeyForgottenPayload {
+  /** The input after which it was forgotten. */
+  readonly input_seq: number;
+  /** The keys_upload request whose new fallback key replaced it. */
+  readonly replaced_seq: number;
+}
+
 /** A `/keys/query` request body. */
 export interface KeysQueryRequestBody {
   readonly device_keys: Readonly<Record<string, readonly string[]>>;

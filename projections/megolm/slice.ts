@@ -56,6 +56,7 @@ export const megolmSlice: Slice<MegolmState> = {
       case 'missing_sessions':
       case 'keys_claim':
       case 'olm_session_created':
+      case 'fallback_key_forgotten':
       case 'encrypt_to_device':
       case 'to_device_sent':
       case 'olm_encrypted':

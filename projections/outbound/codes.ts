@@ -60,6 +60,13 @@ export const outboundCodes = defineCodes([
     section: SYNC,
   },
   {
+    code: 'fallback_key.forget_old',
+    outcome: 'accepted',
+    summary: 'An hour after a new fallback key replaced ours (by the log\'s time: the first input an hour or more after the replacing keys_upload request), the private half of the replaced one is dropped from our account.',
+    spec: 'Instead, clients should keep the private keys for at most 2 fallback keys: the current, unused, fallback key and the key immediately preceding it. Once the client is reasonably certain it has received all messages that used the old fallback key, such as after an hour since the first message, it should remove that fallback key.',
+    section: KEYS,
+  },
+  {
     code: 'keys_claim.accepted',
     outcome: 'accepted',
     summary: "A claimed one-time key is signed by the Ed25519 key /keys/query listed for its device: an outbound Olm session is made from it.",

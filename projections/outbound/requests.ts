@@ -42,7 +42,21 @@ export function foldOutgoingRequest(state: OutboundState, entry: EntryOf<'outgoi
   }
   if (p.body.fallback_keys !== undefined) {
     record(ctx, 'fallback_key.replace', about, because, { request_id: p.id, unused_fallback_types: state.unusedFallbackTypes?.types.join(',') ?? null });
+    // The key it replaces is kept for messages still on their way, for an hour.
+    if (state.fallback.made) state.fallback.old = { since: entry.receivedAt, seq: entry.seq };
+    state.fallback.made = true;
   }
+}
+
+/** The fallback key before the current one was forgotten (its private half dropped). */
+export function foldFallbackKeyForgotten(state: OutboundState, entry: EntryOf<'fallback_key_forgotten'>, ctx: ReduceContext): void {
+  const p = entry.payload;
+  const old = state.fallback.old;
+  state.fallback.old = null;
+  record(ctx, 'fallback_key.forget_old', subject('input', entry.seq), earlier(entry.seq, p.replaced_seq, p.input_seq), {
+    replaced_seq: p.replaced_seq,
+    replaced_at: old?.since ?? null,
+  });
 }
 
 /**

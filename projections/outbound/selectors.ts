@@ -49,6 +49,18 @@ export interface UploadNeed {
  * server's count is below half of it, or the server says our fallback key was used (or
  * there is none). One keys_upload request at a time.
  */
+/** How long the fallback key before the current one is kept once replaced (the spec's "such as after an hour"). */
+export const OLD_FALLBACK_KEY_KEPT_MS = 60 * 60 * 1000;
+
+/**
+ * The replaced fallback key whose private half is due to be dropped at `now` (the
+ * receivedAt of the entry being ingested: the log's time, never the clock), or null.
+ */
+export function oldFallbackKeyDue(root: Readonly<Record<string, unknown>>, now: number): { seq: number } | null {
+  const old = outboundState(root).fallback.old;
+  return old !== null && now - old.since >= OLD_FALLBACK_KEY_KEPT_MS ? { seq: old.seq } : null;
+}
+
 export function uploadNeed(root: Readonly<Record<string, unknown>>, maxOneTimeKeys: number): UploadNeed | null {
   const s = outboundState(root);
   if (s.pending.some((r) => r.type === 'keys_upload')) return null;

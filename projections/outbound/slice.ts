@@ -2,7 +2,7 @@ import { ignoreUnknownKind } from '../../events/entry.js';
 import type { Slice } from '../slice.js';
 import { foldKeysClaimResponse, foldOlmDecryptedSession, foldOlmSessionCreated } from './claims.js';
 import { foldEncryptToDevice, foldOlmEncrypted } from './encrypt.js';
-import { foldKeysQueryResponse, foldKeysUploadResponse, foldOutgoingRequest, foldToDeviceSent } from './requests.js';
+import { foldFallbackKeyForgotten, foldKeysQueryResponse, foldKeysUploadResponse, foldOutgoingRequest, foldToDeviceSent } from './requests.js';
 import { OUTBOUND_SLICE } from './selectors.js';
 import { initialOutbound, type OutboundState } from './state.js';
 import { foldSync, foldTrackUsers } from './tracking.js';
@@ -15,7 +15,7 @@ import { foldOlmUndecryptableForRecovery } from './wedged.js';
  */
 export const outboundSlice: Slice<OutboundState> = {
   name: OUTBOUND_SLICE,
-  version: 1,
+  version: 2,
   initial: initialOutbound,
   reduce(state, entry, ctx) {
     switch (entry.kind) {
@@ -43,6 +43,8 @@ export const outboundSlice: Slice<OutboundState> = {
         return foldOlmEncrypted(state, entry, ctx);
       case 'olm_undecryptable':
         return foldOlmUndecryptableForRecovery(state, entry, ctx);
+      case 'fallback_key_forgotten':
+        return foldFallbackKeyForgotten(state, entry, ctx);
       case 'missing_sessions':
       case 'to_device':
       case 'room_event':

@@ -51,8 +51,14 @@ export interface OutboundState {
   wedged: HashedMap<{ userId: string; deviceId: string; seq: number }>;
   /** When we last made an outbound session with a device (ms, the entry's receivedAt), for the one-per-hour limit. */
   created: HashedMap<{ at: number; seq: number }>;
+  /**
+   * Our fallback keys, as the log knows them: whether a keys_upload request carried one,
+   * and the one before the current while we still hold its private half (replaced at
+   * `since`, ms, by the request logged at `seq`).
+   */
+  fallback: { made: boolean; old: { since: number; seq: number } | null };
 }
 
 export function initialOutbound(): OutboundState {
-  return { tracked: emptyHashedMap(), pending: [], oneTimeKeys: null, unusedFallbackTypes: null, deviceKeysUploaded: false, sessions: emptyHashedMap(), claims: [], wedged: emptyHashedMap(), created: emptyHashedMap() };
+  return { tracked: emptyHashedMap(), pending: [], oneTimeKeys: null, unusedFallbackTypes: null, deviceKeysUploaded: false, sessions: emptyHashedMap(), claims: [], wedged: emptyHashedMap(), created: emptyHashedMap(), fallback: { made: false, old: null } };
 }

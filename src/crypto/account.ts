@@ -94,6 +94,14 @@ export class OwnAccount {
     return Math.floor(this.account.max_number_of_one_time_keys() / 2);
   }
 
+  /**
+   * Drops the private half of the fallback key before the current one (olm keeps the
+   * current and the one before it). The caller must persist the account in the same step.
+   */
+  forgetOldFallbackKey(): void {
+    this.account.forget_old_fallback_key();
+  }
+
   /** The most one-time keys the account holds. */
   maxOneTimeKeys(): number {
     return this.account.max_number_of_one_time_keys();

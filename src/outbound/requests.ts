@@ -8,11 +8,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Envelope } from '../../events/envelope.js';
-import type { OlmEncryptedPayload, OlmSessionCreatedPayload, OutgoingRequestPayload } from '../../events/outbound.js';
+import type { FallbackKeyForgottenPayload, OlmEncryptedPayload, OlmSessionCreatedPayload, OutgoingRequestPayload } from '../../events/outbound.js';
 import { OLM_V1 } from '../../events/olm.js';
 import { encryptVerdict } from '../../projections/outbound/encrypt.js';
 import { sha256Hex } from '../canonical.js';
-import { devicesToRecover, devicesWithoutSession, isWedged, outboundState, uploadNeed, usersToQuery } from '../../projections/outbound/selectors.js';
+import { devicesToRecover, devicesWithoutSession, isWedged, oldFallbackKeyDue, outboundState, uploadNeed, usersToQuery } from '../../projections/outbound/selectors.js';
 import { deviceRecord } from '../../projections/identities/selectors.js';
 import { OlmFailure } from '../crypto/failure.js';
 import type { OlmSessions } from '../ingest/olm-sessions.js';
@@ -30,6 +30,7 @@ export interface MadeRequests {
     | { kind: 'outgoing_request'; payload: OutgoingRequestPayload }
     | { kind: 'olm_session_created'; payload: OlmSessionCreatedPayload }
     | { kind: 'olm_encrypted'; payload: OlmEncryptedPayload }
+    | { kind: 'fallback_key_forgotten'; payload: FallbackKeyForgottenPayload }
   )[];
   ops: BatchOp[];
 }
@@ -51,7 +52,7 @@ export class RequestMaker {
    * input and its facts folded in. At most one keys_query (every outdated user no query
    * is fetching) and one keys_upload (none while one is pending).
    */
-  after(envelope: Envelope, inputSeq: number, state: () => LedgerState): MadeRequests | null {
+  after(envelope: Envelope, inputSeq: number, receivedAt: number, state: () => LedgerState): MadeRequests | null {
     if (envelope.kind === 'to_device') {
       // A lone to-device event may only have wedged a session.
       const made: MadeRequests = { facts: [], ops: [] };
@@ -60,7 +61,10 @@ export class RequestMaker {
     }
     if (!MAY_CALL_FOR_REQUESTS.has(envelope.kind)) return null;
     const made: MadeRequests = { facts: [], ops: [] };
-    if (envelope.kind === 'sync') this.recover(inputSeq, state(), made);
+    if (envelope.kind === 'sync') {
+      this.forgetOldFallbackKey(inputSeq, receivedAt, state(), made);
+      this.recover(inputSeq, state(), made);
+    }
     if (envelope.kind === 'missing_sessions') this.claim(envelope.users, inputSeq, state(), made);
     if (envelope.kind === 'keys_claim') this.openSessions(inputSeq, state(), made);
     if (envelope.kind === 'encrypt_to_device') {
@@ -87,6 +91,19 @@ export class RequestMaker {
       made.ops.push(this.vault.putOp('account', this.account.pickle()));
     }
     return made.facts.length > 0 ? made : null;
+  }
+
+  /**
+   * Drops the fallback key before the current one once it has been replaced for an hour
+   * (by the log's time: `receivedAt` of the sync being ingested), before any new fallback
+   * key of this sync replaces the current one. The account is written in this batch.
+   */
+  private forgetOldFallbackKey(inputSeq: number, receivedAt: number, state: LedgerState, made: MadeRequests): void {
+    const due = oldFallbackKeyDue(state, receivedAt);
+    if (due === null) return;
+    this.account.forgetOldFallbackKey();
+    made.facts.push({ kind: 'fallback_key_forgotten', payload: { input_seq: inputSeq, replaced_seq: due.seq } });
+    made.ops.push(this.vault.putOp('account', this.account.pickle()));
   }
 
   /**
