@@ -88,6 +88,7 @@ export { defaultSlices, reasonCodes } from '../projections/index.js';
 
 // ---- types ----------------------------------------------------------------------------
 export type { LedgerOptions, Durability, IngestResult, IngestOutcome, ReplayOptions, EntryRange } from './ledger.js';
+export type { LedgerApi, LedgerOwner } from './ledger-api.js';
 export type { DecryptedRoomEvent, DecryptRoomEventOptions } from './room-event.js';
 export type { Shield, ShieldCode, ShieldColor } from './shield.js';
 export type { TrustRequirement, TrustShortfall } from './trust-requirement.js';

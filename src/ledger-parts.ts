@@ -2,6 +2,7 @@
 import type { Decision } from '../projections/decision.js';
 import type { OwnAccount } from './crypto/account.js';
 import type { LedgerOptions } from './api-types.js';
+import type { LedgerOwner } from './ledger-api.js';
 import type { OlmCryptoPort } from './crypto/port.js';
 import type { Ingestor } from './ingest/ingestor.js';
 import type { Checkpointer } from './log/checkpointer.js';
@@ -20,7 +21,7 @@ export interface LedgerParts {
   checkpoints: Checkpointer | null;
   options: LedgerOptions;
   readOnly: boolean;
-  owner: { userId: string; deviceId: string; ed25519: string; curve25519: string };
+  owner: LedgerOwner;
   state: LedgerState;
   head: { seq: number; hash: string };
   memoryDecisions: Decision[] | null;

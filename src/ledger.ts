@@ -3,6 +3,7 @@ import type { Envelope } from '../events/envelope.js';
 import type { LedgerEntry } from '../events/entry.js';
 import type { Decision } from '../projections/decision.js';
 import type { OwnAccount, KeysUploadBody, SignedDeviceKeys } from './crypto/account.js';
+import type { LedgerApi, LedgerOwner } from './ledger-api.js';
 import type { LedgerParts } from './ledger-parts.js';
 import type { EntryRange, IngestOutcome, IngestResult, LedgerOptions, ReplayOptions } from './api-types.js';
 import type { DecisionFilter } from './log/decisions.js';
@@ -31,11 +32,12 @@ export type { Durability, EntryRange, IngestOutcome, IngestResult, LedgerOptions
  * An open ledger: the append-only log of everything a client received, the projected
  * state, and the decisions taken on it. Get one from `openLedger`.
  *
- * This is the facade of the public methods: writing goes through the {@link BatchWriter}
- * (`src/ingest/`), reading the log back through the {@link LogReader} (`src/log/`), and
- * opening or creating through `src/open.ts`.
+ * This is the facade of the public methods, each documented on {@link LedgerApi}
+ * (`src/ledger-api.ts`): writing goes through the {@link BatchWriter} (`src/ingest/`),
+ * reading the log back through the {@link LogReader} (`src/log/`), requests out through
+ * `src/outbound/`, and opening or creating through `src/open.ts`.
  */
-export class Ledger {
+export class Ledger implements LedgerApi {
   private readonly store: LedgerStore;
   private readonly options: LedgerOptions;
   private readonly writer: BatchWriter;
@@ -46,22 +48,12 @@ export class Ledger {
   private readonly requests: RequestMaker | null;
   /** Answers room events given again from the log. */
   private repeats: RoomEventRepeats | null = null;
-  /** True when opened for analysis: nothing is written. */
   readonly readOnly: boolean;
-  /** The user and device that own this ledger. */
-  readonly owner: LedgerParts['owner'];
-  /**
-   * Why the log could not be read to its end (read-only opens only), or null. The state
-   * is as of the last readable entry; `verify()` says what is wrong.
-   */
+  readonly owner: LedgerOwner;
   readonly damaged: string | null;
-  /** Every entry, once it is written (hot; completes on close). */
   readonly entries$: Observable<LedgerEntry>;
-  /** Every decision, once its entry is written (hot; completes on close). */
   readonly decisions$: Observable<Decision>;
-  /** The state after each written batch; a new subscriber gets the current one (completes on close). */
   readonly state$: Observable<LedgerState>;
-  /** Each request the engine makes, once it is written (hot; completes on close). Pending ones: {@link outgoingRequests}. */
   readonly outgoing$: Observable<OutgoingRequest>;
 
   /** @internal Use `openLedger`. */
@@ -83,38 +75,14 @@ export class Ledger {
 
   // ---- ingestion ----------------------------------------------------------------------
 
-  /**
-   * Appends one envelope to the log and folds it. Resolves once the input and every fact
-   * derived from it are written, in one batch. The type is the README's envelope table,
-   * so a misspelt kind, action or field is a compile error; input the compiler cannot
-   * vouch for (JSON text, objects from elsewhere) goes to {@link Ledger.ingestUnknown}.
-   *
-   * @throws InputDecodeError when the envelope still fails the run-time check (e.g. an
-   *   event content that breaks its schema); it is logged, as a `rejected_input` entry
-   *   whose seq the error carries.
-   * @throws LedgerReadOnlyError, LedgerClosedError, LedgerWriteError.
-   */
   async ingest(envelope: Envelope): Promise<IngestResult> {
     return this.ingestUnknown(envelope);
   }
 
-  /**
-   * Appends many envelopes in one atomic batch: after a crash either all of them are in
-   * the log or none. Bad inputs do not stop the others: each gets its own outcome.
-   */
   async ingestMany(envelopes: readonly Envelope[]): Promise<IngestOutcome[]> {
     return this.ingestManyUnknown(envelopes);
   }
 
-  /**
-   * {@link Ledger.ingest} for untyped input: an object of unknown shape, an envelope's
-   * JSON text (as a line of an NDJSON file), or that text's UTF-8 bytes. An object is
-   * serialised once, when this is called, and what is logged is what is decoded; whatever
-   * fails is logged as a `rejected_input` entry.
-   *
-   * @throws InputDecodeError (the input is still logged), LedgerReadOnlyError,
-   *   LedgerClosedError, LedgerWriteError.
-   */
   async ingestUnknown(input: unknown): Promise<IngestResult> {
     const [outcome] = await this.submit([input]);
     if (!outcome!.ok) throw outcome!.error;
@@ -122,7 +90,6 @@ export class Ledger {
     return result;
   }
 
-  /** {@link Ledger.ingestMany} for untyped inputs (objects or JSON text): one atomic batch, one outcome each. */
   async ingestManyUnknown(inputs: readonly unknown[]): Promise<IngestOutcome[]> {
     return this.submit(inputs);
   }
@@ -134,22 +101,7 @@ export class Ledger {
     return this.writer.submit(texts, this.options.durability === 'sync');
   }
 
-  /**
-   * Logs a room event as received and decrypts it: resolves with the plaintext (never
-   * logged), the session and message index, how far the session can be trusted to come
-   * from its sender device, that device and its trust, the shield a UI shows, and the
-   * decisions the event caused. The plaintext is withheld (`plaintext: null`, `utd` says
-   * why) when the sender does not own the session, the index was decrypted before for
-   * another event, the plaintext names another room, or the sender is below the trust
-   * requirement, unless `forensic` asks for it. The same event again (same ID and content)
-   * is answered from the log, appending nothing (`repeated`), unless it did not decrypt and
-   * a key for it has come since.
-   * `receivedAt` stamps the entry (default: now), as `received_at` does in an envelope.
-   *
-   * @throws InputDecodeError when the event is not a valid room event (it is still logged).
-   */
   async decryptRoomEvent(roomId: string, event: unknown, options?: DecryptRoomEventOptions): Promise<DecryptedRoomEvent>;
-  /** The same, for a timeline event that names its room (`room_id`), or a whole `room_event` envelope. */
   async decryptRoomEvent(eventOrEnvelope: object, options?: DecryptRoomEventOptions): Promise<DecryptedRoomEvent>;
   async decryptRoomEvent(first: string | object, second?: unknown, third?: DecryptRoomEventOptions): Promise<DecryptedRoomEvent> {
     const { roomId, event, receivedAt, options } = roomEventArguments(first, second, third);
@@ -165,54 +117,21 @@ export class Ledger {
 
   // ---- the sync loop and outgoing requests (src/outbound/) ---------------------------
 
-  /**
-   * Logs the crypto parts of one `/sync` response as one input, in one atomic batch: its
-   * to-device events (each logged and judged as a lone `to_device` envelope), tracked
-   * users in `device_lists.changed` marked outdated and those in `left` no longer
-   * tracked, and the server's counts of our one-time and fallback keys. The requests this
-   * calls for (`keys_query`, `keys_upload`) are made in the same batch: see
-   * {@link outgoingRequests}. Resolves with each to-device event as processed (never the
-   * content of a room key or a secret).
-   *
-   * @throws InputDecodeError when the sync itself is not valid (it is logged, as rejected);
-   *   a bad to-device event is only that event's `invalid` result.
-   */
   async receiveSync(sync: Omit<SyncEnvelope, 'kind' | 'to_device_events'>): Promise<IngestResult & { toDeviceEvents: ToDeviceResult[] }> {
     const result = await this.ingestUnknown({ ...sync, kind: 'sync' });
     const entries = (result.toDevice ?? []).length > 0 ? await this.entriesOf(result) : [];
     return { ...result, toDeviceEvents: toDeviceResults(result, entries, this.writer.durableState) };
   }
 
-  /**
-   * Adds users whose device lists matter (logged): each one not tracked yet is outdated,
-   * so a `keys_query` request for it is made.
-   */
   async updateTrackedUsers(users: readonly string[]): Promise<IngestResult> {
     return this.ingestUnknown({ kind: 'track_users', users: [...users] });
   }
 
-  /**
-   * Asks for Olm sessions with every device of `users` (logged): a `keys_claim` request for
-   * those listed by `/keys/query` that we share no session with (none blocked, none whose
-   * keys changed), returned and queued with the others (send it once: it is also in
-   * {@link outgoingRequests}); null when none is missing. When
-   * its response is marked sent, each claimed key is checked against its device's Ed25519
-   * key and a session made from each that passes.
-   */
   async getMissingSessions(users: readonly string[]): Promise<OutgoingRequest | null> {
     const result = await this.ingestUnknown({ kind: 'missing_sessions', users: [...users] });
     return requestMadeBy(await this.entriesOf(result));
   }
 
-  /**
-   * Olm-encrypts a to-device event for one device (the spec's payload, with
-   * `sender_device_keys`), with the session it last received a message on, and queues it
-   * as a `to_device` request (also returned, and in {@link outgoingRequests}: send it once). The content is never logged: the log keeps
-   * the request (`encrypt_to_device`), the decision, the session and the ciphertext's hash.
-   * Refused, with a decision and `request: null`, for a device `/keys/query` did not list,
-   * one blocked or whose keys changed, or one we share no session with
-   * (`getMissingSessions` first).
-   */
   async encryptToDevice(userId: string, deviceId: string, type: string, content: Record<string, unknown>): Promise<{ request: OutgoingRequest | null; decisions: Decision[] }> {
     this.assertWritable();
     const txnId = this.requests!.stage(content);
@@ -229,38 +148,20 @@ export class Ledger {
     return this.entries({ from: result.seq, to: result.seqs[result.seqs.length - 1] });
   }
 
-  /**
-   * The requests the client must send, in the order they were made: each stays here,
-   * across restarts, until {@link markRequestAsSent} logs its response.
-   */
   outgoingRequests(): OutgoingRequest[] {
     return pendingRequests(this.state()).map(toOutgoingRequest);
   }
 
-  /**
-   * Logs the server's response to a request and folds it: a `keys_query` response is a
-   * `keys_query` envelope (judged exactly as one), a `keys_upload` response updates the
-   * server's count of our one-time keys. The requests it calls for are made with it.
-   *
-   * @throws InputDecodeError when the response does not decode for its type (it is
-   *   logged, as rejected, and the request stays pending).
-   */
   async markRequestAsSent(id: string, type: string, response: unknown): Promise<IngestResult> {
     return this.ingestUnknown(responseEnvelope(id, type, response));
   }
 
   // ---- our own device -----------------------------------------------------------------
 
-  /** Our device's signed `device_keys`, for `/keys/upload`. */
   deviceKeys(): SignedDeviceKeys {
     return this.requireAccount().deviceKeys();
   }
 
-  /**
-   * A fresh batch of signed one-time keys and a signed fallback key for `/keys/upload`,
-   * marked published and saved before this resolves (so a key is never handed out twice).
-   * `count` defaults to half the account's maximum, as clients keep on the server.
-   */
   async publishKeys(options: { count?: number; withDeviceKeys?: boolean } = {}): Promise<KeysUploadBody> {
     const account = this.requireAccount();
     const body = account.publishKeys(options.count, options.withDeviceKeys ?? false);
@@ -275,86 +176,56 @@ export class Ledger {
 
   // ---- reading ------------------------------------------------------------------------
 
-  /** The state after the last written entry. */
   state(): LedgerState {
     this.assertOpen();
     return this.writer.durableState;
   }
 
-  /** The seq of the last written entry. */
   headSeq(): number {
     return this.writer.durableHead.seq;
   }
 
-  /** SHA-256 of the canonical JSON of a state (default: the current one). */
   stateHash(state: LedgerState = this.state()): string {
     return stateHash(state);
   }
 
-  /** The slice versions this engine folds with. */
   sliceVersions(): SliceVersions {
     return this.parts.projector.versions;
   }
 
-  /**
-   * The state right after entry `seq`: from the newest snapshot at or before it, plus
-   * the entries in between (never a replay from zero when a snapshot exists).
-   */
   async stateAt(seq: number): Promise<LedgerState> {
     this.assertOpen();
     return this.reader.stateAt(seq);
   }
 
-  /**
-   * Replays the log with this engine's reducers, from the start (or from the newest
-   * snapshot when `fromSnapshot`), without touching the ledger: the basis of what-if and
-   * rejudge analysis. `skip` leaves entries out, as if they had never arrived.
-   */
   async replay(options: ReplayOptions = {}): Promise<{ state: LedgerState; entries: number; headSeq: number }> {
     this.assertOpen();
     return this.reader.replay(options);
   }
 
-  /** Re-folds entries from a given state without touching the ledger (what-if analysis). */
   fold(state: LedgerState, entries: readonly LedgerEntry[], decisions?: Decision[]): LedgerState {
     return this.parts.projector.fold(state, entries, decisions);
   }
 
-  /** The initial (empty) state of every slice. */
   initialState(): LedgerState {
     return this.parts.projector.initial();
   }
 
-  /** Decisions in log order, narrowed by `filter`. */
   async decisions(filter: DecisionFilter = {}): Promise<Decision[]> {
     this.assertOpen();
     return this.reader.decisions(filter);
   }
 
-  /**
-   * Decisions in log order, narrowed by `filter`, one at a time (for `for await`): memory
-   * stays bounded whatever their number, where {@link decisions} collects them.
-   */
   async *streamDecisions(filter: DecisionFilter = {}): AsyncGenerator<Decision> {
     this.assertOpen();
     yield* this.reader.streamDecisions(filter);
   }
 
-  /**
-   * Decisions as they were taken when each entry was written, whatever the rules since
-   * (`decisions` follows the current rules). Empty for ledgers written before they were kept.
-   */
   async recordedDecisions(filter: DecisionFilter = {}): Promise<Decision[]> {
     this.assertOpen();
     return this.reader.decisions(filter, 'recorded');
   }
 
-  /**
-   * An entry with the secrets it keeps sealed put back (for an export the user asked to
-   * include secrets in). Needs the ledger opened with its store key.
-   *
-   * @throws VaultKeyError without the store key, or with a wrong one.
-   */
   revealSecrets(entry: LedgerEntry): LedgerEntry {
     const vault = this.parts.vault;
     if (vault === null || !vault.encrypted) {
@@ -363,47 +234,22 @@ export class Ledger {
     return revealSecrets(entry, (sealed, field) => vault.openFromLog(sealed, field));
   }
 
-  /**
-   * Written entries with `from <= seq <= to`, in order: iterate them with `for await`
-   * (read in chunks, for logs of any size), or `await` the call for an array.
-   *
-   * @throws UnreadableEntriesError at entries that cannot be read (a damaged table), naming
-   *   them; with `onUnreadable`, they are reported to it and skipped instead.
-   */
   entries(range: { from?: number; to?: number; onUnreadable?: (gap: { first: number; last: number | null }) => void } = {}): EntryRange {
     this.assertOpen();
     return this.reader.entries(range);
   }
 
-  /**
-   * Reads every record of the log, without decoding it, to find a damaged table before
-   * anything is appended after it (0.9 s for 200,000 entries here: linear in the log).
-   *
-   * @throws UnreadableEntriesError naming the first entries that cannot be read; the
-   *   ledger then refuses to append ({@link LedgerDamagedError}).
-   */
   async checkLogReadable(onProgress?: (seq: number) => void): Promise<void> {
     this.assertOpen();
     await this.writer.idle();
     await this.store.checkReadable(onProgress);
   }
 
-  /**
-   * Writes a consistent copy of the ledger into `dir` (absent or empty) from the process
-   * that holds it, while ingestion goes on: everything is read from one LevelDB snapshot,
-   * so the copy holds whole batches only and `verify` passes on it. The copy is for
-   * analysis (open it read-only): the vault (our Olm account and sessions) is left out
-   * unless `vault: true`, which makes a backup that can be opened for writing.
-   *
-   * @throws LedgerDamagedError when `dir` is not absent or empty; the store errors when
-   *   it cannot be written.
-   */
   async copyTo(dir: string, options: { vault?: boolean } = {}): Promise<{ entries: number; headSeq: number }> {
     this.assertOpen();
     return copyStore(this.store, dir, { vault: options.vault ?? false });
   }
 
-  /** Checks the hash chain, the signed checkpoints and the snapshot state hashes. */
   async verify(options: VerifyOptions = {}): Promise<VerifyReport> {
     this.assertOpen();
     await this.writer.idle();
@@ -411,10 +257,6 @@ export class Ledger {
     return verifyLedger(this.store, this.parts.projector, this.parts.crypto, { ...options, expectedSigner: options.expectedSigner ?? (this.owner.ed25519 || undefined) });
   }
 
-  /**
-   * Writes what is pending, stores a final signed snapshot, frees the olm objects and
-   * closes the store. The rxjs streams complete.
-   */
   async close(): Promise<void> {
     if (this.closed) return;
     await this.writer.idle();

@@ -1,0 +1,228 @@
+/**
+ * The public contract of a ledger: every member of the {@link Ledger} facade, documented
+ * here once. The facade (`src/ledger.ts`) implements it and carries the code; editors show
+ * these comments on the facade's members.
+ */
+import type { Observable } from 'rxjs';
+import type { Envelope } from '../events/envelope.js';
+import type { LedgerEntry } from '../events/entry.js';
+import type { SyncEnvelope } from '../events/outbound.js';
+import type { Decision } from '../projections/decision.js';
+import type { EntryRange, IngestOutcome, IngestResult, ReplayOptions } from './api-types.js';
+import type { KeysUploadBody, SignedDeviceKeys } from './crypto/account.js';
+import type { DecisionFilter } from './log/decisions.js';
+import type { VerifyOptions, VerifyReport } from './log/verify.js';
+import type { OutgoingRequest } from './outbound/outgoing.js';
+import type { ToDeviceResult } from './outbound/sync-results.js';
+import type { DecryptedRoomEvent, DecryptRoomEventOptions } from './room-event.js';
+import type { LedgerState, SliceVersions } from './runtime/projector.js';
+
+/** The user and device that own a ledger, and the device's identity keys. */
+export interface LedgerOwner {
+  userId: string;
+  deviceId: string;
+  ed25519: string;
+  curve25519: string;
+}
+
+/** What an open ledger offers (see `openLedger`). */
+export interface LedgerApi {
+  /** True when opened for analysis: nothing is written. */
+  readonly readOnly: boolean;
+  /** The user and device that own this ledger. */
+  readonly owner: LedgerOwner;
+  /**
+   * Why the log could not be read to its end (read-only opens only), or null. The state
+   * is as of the last readable entry; `verify()` says what is wrong.
+   */
+  readonly damaged: string | null;
+  /** Every entry, once it is written (hot; completes on close). */
+  readonly entries$: Observable<LedgerEntry>;
+  /** Every decision, once its entry is written (hot; completes on close). */
+  readonly decisions$: Observable<Decision>;
+  /** The state after each written batch; a new subscriber gets the current one (completes on close). */
+  readonly state$: Observable<LedgerState>;
+  /** Each request the engine makes, once it is written (hot; completes on close). Pending ones: {@link outgoingRequests}. */
+  readonly outgoing$: Observable<OutgoingRequest>;
+  /**
+   * Appends one envelope to the log and folds it. Resolves once the input and every fact
+   * derived from it are written, in one batch. The type is the README's envelope table,
+   * so a misspelt kind, action or field is a compile error; input the compiler cannot
+   * vouch for (JSON text, objects from elsewhere) goes to {@link Ledger.ingestUnknown}.
+   *
+   * @throws InputDecodeError when the envelope still fails the run-time check (e.g. an
+   *   event content that breaks its schema); it is logged, as a `rejected_input` entry
+   *   whose seq the error carries.
+   * @throws LedgerReadOnlyError, LedgerClosedError, LedgerWriteError.
+   */
+  ingest(envelope: Envelope): Promise<IngestResult>;
+  /**
+   * Appends many envelopes in one atomic batch: after a crash either all of them are in
+   * the log or none. Bad inputs do not stop the others: each gets its own outcome.
+   */
+  ingestMany(envelopes: readonly Envelope[]): Promise<IngestOutcome[]>;
+  /**
+   * {@link Ledger.ingest} for untyped input: an object of unknown shape, an envelope's
+   * JSON text (as a line of an NDJSON file), or that text's UTF-8 bytes. An object is
+   * serialised once, when this is called, and what is logged is what is decoded; whatever
+   * fails is logged as a `rejected_input` entry.
+   *
+   * @throws InputDecodeError (the input is still logged), LedgerReadOnlyError,
+   *   LedgerClosedError, LedgerWriteError.
+   */
+  ingestUnknown(input: unknown): Promise<IngestResult>;
+  /** {@link Ledger.ingestMany} for untyped inputs (objects or JSON text): one atomic batch, one outcome each. */
+  ingestManyUnknown(inputs: readonly unknown[]): Promise<IngestOutcome[]>;
+  /**
+   * Logs a room event as received and decrypts it: resolves with the plaintext (never
+   * logged), the session and message index, how far the session can be trusted to come
+   * from its sender device, that device and its trust, the shield a UI shows, and the
+   * decisions the event caused. The plaintext is withheld (`plaintext: null`, `utd` says
+   * why) when the sender does not own the session, the index was decrypted before for
+   * another event, the plaintext names another room, or the sender is below the trust
+   * requirement, unless `forensic` asks for it. The same event again (same ID and content)
+   * is answered from the log, appending nothing (`repeated`), unless it did not decrypt and
+   * a key for it has come since.
+   * `receivedAt` stamps the entry (default: now), as `received_at` does in an envelope.
+   *
+   * @throws InputDecodeError when the event is not a valid room event (it is still logged).
+   */
+  decryptRoomEvent(roomId: string, event: unknown, options?: DecryptRoomEventOptions): Promise<DecryptedRoomEvent>;
+  /** The same, for a timeline event that names its room (`room_id`), or a whole `room_event` envelope. */
+  decryptRoomEvent(eventOrEnvelope: object, options?: DecryptRoomEventOptions): Promise<DecryptedRoomEvent>;
+  /**
+   * Logs the crypto parts of one `/sync` response as one input, in one atomic batch: its
+   * to-device events (each logged and judged as a lone `to_device` envelope), tracked
+   * users in `device_lists.changed` marked outdated and those in `left` no longer
+   * tracked, and the server's counts of our one-time and fallback keys. The requests this
+   * calls for (`keys_query`, `keys_upload`) are made in the same batch: see
+   * {@link outgoingRequests}. Resolves with each to-device event as processed (never the
+   * content of a room key or a secret).
+   *
+   * @throws InputDecodeError when the sync itself is not valid (it is logged, as rejected);
+   *   a bad to-device event is only that event's `invalid` result.
+   */
+  receiveSync(sync: Omit<SyncEnvelope, 'kind' | 'to_device_events'>): Promise<IngestResult & { toDeviceEvents: ToDeviceResult[] }>;
+  /**
+   * Adds users whose device lists matter (logged): each one not tracked yet is outdated,
+   * so a `keys_query` request for it is made.
+   */
+  updateTrackedUsers(users: readonly string[]): Promise<IngestResult>;
+  /**
+   * Asks for Olm sessions with every device of `users` (logged): a `keys_claim` request for
+   * those listed by `/keys/query` that we share no session with (none blocked, none whose
+   * keys changed), returned and queued with the others (send it once: it is also in
+   * {@link outgoingRequests}); null when none is missing. When
+   * its response is marked sent, each claimed key is checked against its device's Ed25519
+   * key and a session made from each that passes.
+   */
+  getMissingSessions(users: readonly string[]): Promise<OutgoingRequest | null>;
+  /**
+   * Olm-encrypts a to-device event for one device (the spec's payload, with
+   * `sender_device_keys`), with the session it last received a message on, and queues it
+   * as a `to_device` request (also returned, and in {@link outgoingRequests}: send it once). The content is never logged: the log keeps
+   * the request (`encrypt_to_device`), the decision, the session and the ciphertext's hash.
+   * Refused, with a decision and `request: null`, for a device `/keys/query` did not list,
+   * one blocked or whose keys changed, or one we share no session with
+   * (`getMissingSessions` first).
+   */
+  encryptToDevice(userId: string, deviceId: string, type: string, content: Record<string, unknown>): Promise<{ request: OutgoingRequest | null; decisions: Decision[] }>;
+  /**
+   * The requests the client must send, in the order they were made: each stays here,
+   * across restarts, until {@link markRequestAsSent} logs its response.
+   */
+  outgoingRequests(): OutgoingRequest[];
+  /**
+   * Logs the server's response to a request and folds it: a `keys_query` response is a
+   * `keys_query` envelope (judged exactly as one), a `keys_upload` response updates the
+   * server's count of our one-time keys. The requests it calls for are made with it.
+   *
+   * @throws InputDecodeError when the response does not decode for its type (it is
+   *   logged, as rejected, and the request stays pending).
+   */
+  markRequestAsSent(id: string, type: string, response: unknown): Promise<IngestResult>;
+  /** Our device's signed `device_keys`, for `/keys/upload`. */
+  deviceKeys(): SignedDeviceKeys;
+  /**
+   * A fresh batch of signed one-time keys and a signed fallback key for `/keys/upload`,
+   * marked published and saved before this resolves (so a key is never handed out twice).
+   * `count` defaults to half the account's maximum, as clients keep on the server.
+   */
+  publishKeys(options?: { count?: number; withDeviceKeys?: boolean }): Promise<KeysUploadBody>;
+  /** The state after the last written entry. */
+  state(): LedgerState;
+  /** The seq of the last written entry. */
+  headSeq(): number;
+  /** SHA-256 of the canonical JSON of a state (default: the current one). */
+  stateHash(state?: LedgerState): string;
+  /** The slice versions this engine folds with. */
+  sliceVersions(): SliceVersions;
+  /**
+   * The state right after entry `seq`: from the newest snapshot at or before it, plus
+   * the entries in between (never a replay from zero when a snapshot exists).
+   */
+  stateAt(seq: number): Promise<LedgerState>;
+  /**
+   * Replays the log with this engine's reducers, from the start (or from the newest
+   * snapshot when `fromSnapshot`), without touching the ledger: the basis of what-if and
+   * rejudge analysis. `skip` leaves entries out, as if they had never arrived.
+   */
+  replay(options?: ReplayOptions): Promise<{ state: LedgerState; entries: number; headSeq: number }>;
+  /** Re-folds entries from a given state without touching the ledger (what-if analysis). */
+  fold(state: LedgerState, entries: readonly LedgerEntry[], decisions?: Decision[]): LedgerState;
+  /** The initial (empty) state of every slice. */
+  initialState(): LedgerState;
+  /** Decisions in log order, narrowed by `filter`. */
+  decisions(filter?: DecisionFilter): Promise<Decision[]>;
+  /**
+   * Decisions in log order, narrowed by `filter`, one at a time (for `for await`): memory
+   * stays bounded whatever their number, where {@link decisions} collects them.
+   */
+  streamDecisions(filter?: DecisionFilter): AsyncGenerator<Decision>;
+  /**
+   * Decisions as they were taken when each entry was written, whatever the rules since
+   * (`decisions` follows the current rules). Empty for ledgers written before they were kept.
+   */
+  recordedDecisions(filter?: DecisionFilter): Promise<Decision[]>;
+  /**
+   * An entry with the secrets it keeps sealed put back (for an export the user asked to
+   * include secrets in). Needs the ledger opened with its store key.
+   *
+   * @throws VaultKeyError without the store key, or with a wrong one.
+   */
+  revealSecrets(entry: LedgerEntry): LedgerEntry;
+  /**
+   * Written entries with `from <= seq <= to`, in order: iterate them with `for await`
+   * (read in chunks, for logs of any size), or `await` the call for an array.
+   *
+   * @throws UnreadableEntriesError at entries that cannot be read (a damaged table), naming
+   *   them; with `onUnreadable`, they are reported to it and skipped instead.
+   */
+  entries(range?: { from?: number; to?: number; onUnreadable?: (gap: { first: number; last: number | null }) => void }): EntryRange;
+  /**
+   * Reads every record of the log, without decoding it, to find a damaged table before
+   * anything is appended after it (0.9 s for 200,000 entries here: linear in the log).
+   *
+   * @throws UnreadableEntriesError naming the first entries that cannot be read; the
+   *   ledger then refuses to append ({@link LedgerDamagedError}).
+   */
+  checkLogReadable(onProgress?: (seq: number) => void): Promise<void>;
+  /**
+   * Writes a consistent copy of the ledger into `dir` (absent or empty) from the process
+   * that holds it, while ingestion goes on: everything is read from one LevelDB snapshot,
+   * so the copy holds whole batches only and `verify` passes on it. The copy is for
+   * analysis (open it read-only): the vault (our Olm account and sessions) is left out
+   * unless `vault: true`, which makes a backup that can be opened for writing.
+   *
+   * @throws LedgerDamagedError when `dir` is not absent or empty; the store errors when
+   *   it cannot be written.
+   */
+  copyTo(dir: string, options?: { vault?: boolean }): Promise<{ entries: number; headSeq: number }>;
+  /** Checks the hash chain, the signed checkpoints and the snapshot state hashes. */
+  verify(options?: VerifyOptions): Promise<VerifyReport>;
+  /**
+   * Writes what is pending, stores a final signed snapshot, frees the olm objects and
+   * closes the store. The rxjs streams complete.
+   */
+  close(): Promise<void>;
+}
