@@ -4,9 +4,9 @@ import type { LedgerEntry } from '../events/entry.js';
 import type { Decision } from '../projections/decision.js';
 import type { OwnAccount, KeysUploadBody, SignedDeviceKeys } from './crypto/account.js';
 import type { LedgerParts } from './ledger-parts.js';
-import type { EntryRange, IngestOutcome, IngestResult, LedgerOptions, ReplayOptions } from './api-types.js';
+import type { EntryRange, IngestOutcome, IngestResult, LedgerOptions, ReplayOptions, RoomKeySettings } from './api-types.js';
 import type { DecisionFilter } from './log/decisions.js';
-import { LedgerClosedError, LedgerDamagedError, LedgerReadOnlyError, VaultKeyError } from './errors.js';
+import { LedgerClosedError, LedgerDamagedError, LedgerReadOnlyError, RoomKeyNotSharedError, VaultKeyError } from './errors.js';
 import { BatchWriter } from './ingest/batch-writer.js';
 import { DEFAULT_MAX_INPUT_BYTES, serialiseInput } from './ingest/input-text.js';
 import { copyStore } from './log/copy.js';
@@ -19,7 +19,8 @@ import { LedgerStreams } from './streams.js';
 import { stateHash, type LedgerState, type SliceVersions } from './runtime/projector.js';
 import { verifyLedger, type VerifyOptions, type VerifyReport } from './log/verify.js';
 import { RequestMaker } from './outbound/requests.js';
-import { requestMadeBy, requestOf, responseEnvelope, toOutgoingRequest, type OutgoingRequest } from './outbound/outgoing.js';
+import { requestMadeBy, requestOf, requestsMadeBy, responseEnvelope, toOutgoingRequest, type OutgoingRequest } from './outbound/outgoing.js';
+import type { MegolmEncryptedEventContent } from './outbound/room-keys.js';
 import { toDeviceResults, type ToDeviceResult } from './outbound/sync-results.js';
 import { pendingRequests } from '../projections/outbound/selectors.js';
 import type { SyncEnvelope } from '../events/outbound.js';
@@ -70,7 +71,7 @@ export class Ledger {
     this.streams = new LedgerStreams(parts.state);
     ({ entries$: this.entries$, decisions$: this.decisions$, state$: this.state$ } = this.streams);
     this.outgoing$ = this.entries$.pipe(map(requestOf), filter((r): r is OutgoingRequest => r !== null));
-    this.requests = parts.account && parts.vault && parts.ingestor ? new RequestMaker(parts.account, parts.vault, parts.ingestor.sessions) : null;
+    this.requests = parts.account && parts.vault && parts.ingestor ? new RequestMaker(parts.account, parts.vault, parts.ingestor.sessions, parts.ingestor.groupSessions, parts.ingestor.roomKeys) : null;
     this.writer = BatchWriter.forLedger(parts, this.requests, {
       written: (entries, decisions, state) => this.streams.written(entries, decisions, state),
       broken: async () => {
@@ -222,6 +223,58 @@ export class Ledger {
     } finally {
       this.requests!.unstage(txnId);
     }
+  }
+
+  // ---- our room keys (src/outbound/room-keys.ts) ----------------------------------------
+
+  /**
+   * Shares the room's outbound Megolm session with the devices of `userIds` (the room's
+   * members), logged, in one batch: the session is made, or rotated first when it must be
+   * (its period or message count reached, a member gone, a device that holds it removed,
+   * blocked or below the strategy, or discarded), each with a decision naming why. Each
+   * device gets a decision: the key (`m.room_key` over Olm), a wait for a session (a
+   * keys_claim is made with the share, and the key follows when its response is marked
+   * sent), or `m.room_key.withheld` with the spec's code. The requests it made are
+   * returned (send them once: they are also in {@link outgoingRequests}); the key never
+   * enters the log.
+   */
+  async shareRoomKey(roomId: string, userIds: readonly string[], settings: RoomKeySettings = {}): Promise<{ seq: number; requests: OutgoingRequest[]; decisions: Decision[] }> {
+    const result = await this.ingestUnknown({
+      kind: 'share_room_key', room_id: roomId, users: [...userIds], strategy: settings.strategy ?? 'all',
+      ...(settings.rotationPeriodMs !== undefined ? { rotation_period_ms: settings.rotationPeriodMs } : {}),
+      ...(settings.rotationPeriodMsgs !== undefined ? { rotation_period_msgs: settings.rotationPeriodMsgs } : {}),
+    });
+    return { seq: result.seq, requests: requestsMadeBy(await this.entriesOf(result)), decisions: result.decisions };
+  }
+
+  /**
+   * Megolm-encrypts a room event with the room's outbound session: the `m.room.encrypted`
+   * content to send. The log keeps the session, the index, the type and the ciphertext's
+   * hash (`megolm_encrypted`), never the content.
+   *
+   * @throws RoomKeyNotSharedError when the room has no session (share first) or it is due
+   *   for rotation (share again); the refusal is logged with its decision.
+   */
+  async encryptRoomEvent(roomId: string, eventType: string, content: Record<string, unknown>): Promise<MegolmEncryptedEventContent> {
+    this.assertWritable();
+    const txnId = this.requests!.stage(content);
+    try {
+      const result = await this.ingestUnknown({ kind: 'encrypt_room_event', room_id: roomId, event_type: eventType, txn_id: txnId });
+      const encrypted = this.requests!.takeEncrypted(txnId);
+      if (encrypted === undefined) throw new RoomKeyNotSharedError(roomId, result.decisions[0]?.code ?? 'megolm_out.no_session', result.seq);
+      return encrypted;
+    } finally {
+      this.requests!.unstage(txnId);
+    }
+  }
+
+  /**
+   * Discards the room's outbound session (logged, `megolm_out.rotate_discarded`): the next
+   * {@link shareRoomKey} makes a new one. False when there was none to discard.
+   */
+  async discardRoomKey(roomId: string): Promise<boolean> {
+    const result = await this.ingestUnknown({ kind: 'discard_room_key', room_id: roomId });
+    return result.decisions.some((d) => d.code === 'megolm_out.rotate_discarded');
   }
 
   /** The entries one input wrote (it and its facts), read back. */

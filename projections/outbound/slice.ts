@@ -6,6 +6,7 @@ import { foldKeysQueryResponse, foldKeysUploadResponse, foldOutgoingRequest, fol
 import { OUTBOUND_SLICE } from './selectors.js';
 import { initialOutbound, type OutboundState } from './state.js';
 import { foldSync, foldTrackUsers } from './tracking.js';
+import { foldDiscardRoomKey, foldEncryptRoomEvent, foldMegolmEncrypted, foldMegolmSessionCreated, foldRoomKeyShared, foldShareRoomKey } from './room-keys.js';
 import { foldOlmUndecryptableForRecovery } from './wedged.js';
 
 /**
@@ -15,7 +16,7 @@ import { foldOlmUndecryptableForRecovery } from './wedged.js';
  */
 export const outboundSlice: Slice<OutboundState> = {
   name: OUTBOUND_SLICE,
-  version: 1,
+  version: 2,
   initial: initialOutbound,
   reduce(state, entry, ctx) {
     switch (entry.kind) {
@@ -43,6 +44,18 @@ export const outboundSlice: Slice<OutboundState> = {
         return foldOlmEncrypted(state, entry, ctx);
       case 'olm_undecryptable':
         return foldOlmUndecryptableForRecovery(state, entry, ctx);
+      case 'share_room_key':
+        return foldShareRoomKey(state, entry, ctx);
+      case 'discard_room_key':
+        return foldDiscardRoomKey(state, entry, ctx);
+      case 'megolm_session_created':
+        return foldMegolmSessionCreated(state, entry);
+      case 'room_key_shared':
+        return foldRoomKeyShared(state, entry, ctx);
+      case 'encrypt_room_event':
+        return foldEncryptRoomEvent(entry, ctx);
+      case 'megolm_encrypted':
+        return foldMegolmEncrypted(state, entry, ctx);
       case 'missing_sessions':
       case 'to_device':
       case 'room_event':
