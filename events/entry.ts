@@ -3,6 +3,7 @@ import type {
 } from './envelope.js';
 import type { EncryptToDeviceEnvelope, ToDeviceSentEnvelope, KeysClaimEnvelope, KeysUploadEnvelope, MissingSessionsEnvelope, SyncEnvelope, TrackUsersEnvelope } from './outbound.js';
 import type { FactPayloads } from './facts.js';
+import type { DiscardRoomKeyEnvelope, EncryptRoomEventEnvelope, ShareRoomKeyEnvelope } from './megolm-out.js';
 
 /**
  * The ledger's own entry: one record of the append-only log.
@@ -83,6 +84,9 @@ export interface EntryPayloads extends FactPayloads {
   keys_claim: KeysClaimEnvelope;
   encrypt_to_device: EncryptToDeviceEnvelope;
   to_device_sent: ToDeviceSentEnvelope;
+  share_room_key: ShareRoomKeyEnvelope;
+  encrypt_room_event: EncryptRoomEventEnvelope;
+  discard_room_key: DiscardRoomKeyEnvelope;
   ledger_created: LedgerCreatedPayload;
   rejected_input: RejectedInputPayload;
 }

@@ -12,6 +12,8 @@
  * {"kind":"keys_upload","request_id":"…","response":{…a /keys/upload response body…}}
  * {"kind":"missing_sessions","users":["@a:server",…]}
  * {"kind":"keys_claim","request_id":"…","response":{…a /keys/claim response body…}}
+ * {"kind":"share_room_key","room_id":"!r:server","users":[…],"strategy":"all"}
+ * {"kind":"discard_room_key","room_id":"!r:server"}
  * ```
  * Any of them may carry `received_at` (ms since the epoch). The event content of a
  * known type is checked with its family codec, so failure paths read
@@ -27,6 +29,7 @@ import { KeysQueryResponse } from './keys.js';
 import {
   EncryptToDeviceEnvelope, KeysClaimEnvelope, KeysUploadEnvelope, MissingSessionsEnvelope, SyncEnvelope, ToDeviceSentEnvelope, TrackUsersEnvelope,
 } from './outbound.js';
+import { DiscardRoomKeyEnvelope, EncryptRoomEventEnvelope, ShareRoomKeyEnvelope } from './megolm-out.js';
 import {
   identityActionCodecs, megolmActionCodecs,
   type ApproveIdentityAction, type RequestRoomKeyAction, type VerifyDeviceAction, type VerifyIdentityAction,
@@ -117,6 +120,9 @@ export const Envelope = dispatchOn('Envelope', {
     keys_claim: KeysClaimEnvelope,
     encrypt_to_device: EncryptToDeviceEnvelope,
     to_device_sent: ToDeviceSentEnvelope,
+    share_room_key: ShareRoomKeyEnvelope,
+    encrypt_room_event: EncryptRoomEventEnvelope,
+    discard_room_key: DiscardRoomKeyEnvelope,
   },
 });
 /**
@@ -127,8 +133,9 @@ export const Envelope = dispatchOn('Envelope', {
 export type Envelope =
   | ToDeviceEnvelope | RoomEventEnvelope | KeysQueryEnvelope | BackupVersionEnvelope | UserActionEnvelope
   | SyncEnvelope | TrackUsersEnvelope | KeysUploadEnvelope | MissingSessionsEnvelope | KeysClaimEnvelope
-  | EncryptToDeviceEnvelope | ToDeviceSentEnvelope;
+  | EncryptToDeviceEnvelope | ToDeviceSentEnvelope | ShareRoomKeyEnvelope | EncryptRoomEventEnvelope | DiscardRoomKeyEnvelope;
 
+export { DiscardRoomKeyEnvelope, EncryptRoomEventEnvelope, ShareRoomKeyEnvelope };
 export { EncryptToDeviceEnvelope, ToDeviceSentEnvelope, KeysClaimEnvelope, KeysUploadEnvelope, MissingSessionsEnvelope, SyncEnvelope, TrackUsersEnvelope };
 
 /**

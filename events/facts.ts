@@ -5,6 +5,7 @@
  * they never decrypt.
  */
 import type { DecodeFailure } from './decode.js';
+import type { MegolmEncryptedPayload, MegolmSessionCreatedPayload, RoomKeySharedPayload } from './megolm-out.js';
 import type { FallbackKeyForgottenPayload, OlmEncryptedPayload, OlmSessionCreatedPayload, OutgoingRequestPayload } from './outbound.js';
 
 /** What olm says about a room key (`m.room_key` or `m.forwarded_room_key` content) at ingestion. */
@@ -154,4 +155,7 @@ export interface FactPayloads {
   olm_session_created: OlmSessionCreatedPayload;
   olm_encrypted: OlmEncryptedPayload;
   fallback_key_forgotten: FallbackKeyForgottenPayload;
+  megolm_session_created: MegolmSessionCreatedPayload;
+  room_key_shared: RoomKeySharedPayload;
+  megolm_encrypted: MegolmEncryptedPayload;
 }

@@ -8,6 +8,7 @@ import { megolmSlice } from './megolm/slice.js';
 import { olmCodes } from './olm/codes.js';
 import { olmSlice } from './olm/slice.js';
 import { outboundCodes } from './outbound/codes.js';
+import { shareCodes } from './outbound/share-codes.js';
 import { outboundSlice } from './outbound/slice.js';
 import type { AnySlice } from './slice.js';
 
@@ -24,4 +25,5 @@ export const reasonCodes: readonly ReasonCode[] = [
   ...Object.values(olmCodes),
   ...Object.values(megolmCodes),
   ...Object.values(outboundCodes),
+  ...Object.values(shareCodes),
 ];

@@ -103,3 +103,15 @@ export interface EntryRange extends AsyncIterable<LedgerEntry>, PromiseLike<Ledg
 
 /** One input's outcome in {@link Ledger.ingestMany}. */
 export type IngestOutcome = ({ ok: true } & IngestResult) | { ok: false; error: InputDecodeError };
+
+/**
+ * How a room's key is shared (`shareRoomKey`): the room's `m.room.encryption` rotation
+ * (`rotation_period_ms`, `rotation_period_msgs`; a week and 100 messages when absent) and
+ * whose devices get it (`all`, the default; `cross_signed`; `verified`), as the Rust SDK's
+ * `EncryptionSettings` and `CollectStrategy`.
+ */
+export interface RoomKeySettings {
+  strategy?: 'all' | 'cross_signed' | 'verified';
+  rotationPeriodMs?: number;
+  rotationPeriodMsgs?: number;
+}

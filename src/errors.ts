@@ -105,6 +105,21 @@ export class InputDecodeError extends KeyledgerError {
   }
 }
 
+/**
+ * `encryptRoomEvent` encrypted nothing: the room has no outbound session (share the room
+ * key first) or it is due for rotation (share it again). `reason` is the decision's code
+ * (`megolm_out.no_session`, `megolm_out.session_expired`), logged at `seq`.
+ */
+export class RoomKeyNotSharedError extends KeyledgerError {
+  constructor(
+    readonly roomId: string,
+    readonly reason: string,
+    readonly seq: number,
+  ) {
+    super('room_key.not_shared', `nothing was encrypted for ${roomId} (${reason}, seq ${seq}): call shareRoomKey first`);
+  }
+}
+
 /** The vault could not be opened with the store key given (wrong or missing key). */
 export class VaultKeyError extends KeyledgerError {
   constructor(message: string, cause?: unknown) {

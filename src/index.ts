@@ -40,6 +40,7 @@ export {
   LedgerClosedError,
   LedgerWriteError,
   InputDecodeError,
+  RoomKeyNotSharedError,
   VaultKeyError,
   VaultRecordError,
   StoreKeyRequiredError,
@@ -94,6 +95,9 @@ export type { Shield, ShieldCode, ShieldColor } from './shield.js';
 export type { TrustRequirement, TrustShortfall } from './trust-requirement.js';
 export type { RoomEventPlaintext } from './ingest/ingestor.js';
 export type { OutgoingRequest } from './outbound/outgoing.js';
+export type { MegolmEncryptedEventContent } from './outbound/room-keys.js';
+export type { RoomKeySettings } from './api-types.js';
+export type { ShareStrategy } from '../events/megolm-out.js';
 export type { ToDeviceResult } from './outbound/sync-results.js';
 export type { SyncEnvelope, TrackUsersEnvelope, KeysUploadEnvelope, OutgoingRequestType } from '../events/outbound.js';
 export type { LogSource } from './analysis/sources/source.js';

@@ -8,7 +8,8 @@ import type { Envelope } from '../events/envelope.js';
 import type { LedgerEntry } from '../events/entry.js';
 import type { SyncEnvelope } from '../events/outbound.js';
 import type { Decision } from '../projections/decision.js';
-import type { EntryRange, IngestOutcome, IngestResult, ReplayOptions } from './api-types.js';
+import type { EntryRange, IngestOutcome, IngestResult, ReplayOptions, RoomKeySettings } from './api-types.js';
+import type { MegolmEncryptedEventContent } from './outbound/room-keys.js';
 import type { KeysUploadBody, SignedDeviceKeys } from './crypto/account.js';
 import type { DecisionFilter } from './log/decisions.js';
 import type { VerifyOptions, VerifyReport } from './log/verify.js';
@@ -225,4 +226,30 @@ export interface LedgerApi {
    * closes the store. The rxjs streams complete.
    */
   close(): Promise<void>;
+  /**
+   * Shares the room's outbound Megolm session with the devices of `userIds` (the room's
+   * members), logged, in one batch: the session is made, or rotated first when it must be
+   * (its period or message count reached, a member gone, a device that holds it removed,
+   * blocked or below the strategy, or discarded), each with a decision naming why. Each
+   * device gets a decision: the key (`m.room_key` over Olm), a wait for a session (a
+   * keys_claim is made with the share, and the key follows when its response is marked
+   * sent), or `m.room_key.withheld` with the spec's code. The requests it made are
+   * returned (send them once: they are also in {@link outgoingRequests}); the key never
+   * enters the log.
+   */
+  shareRoomKey(roomId: string, userIds: readonly string[], settings?: RoomKeySettings): Promise<{ seq: number; requests: OutgoingRequest[]; decisions: Decision[] }>;
+  /**
+   * Megolm-encrypts a room event with the room's outbound session: the `m.room.encrypted`
+   * content to send. The log keeps the session, the index, the type and the ciphertext's
+   * hash (`megolm_encrypted`), never the content.
+   *
+   * @throws RoomKeyNotSharedError when the room has no session (share first) or it is due
+   *   for rotation (share again); the refusal is logged with its decision.
+   */
+  encryptRoomEvent(roomId: string, eventType: string, content: Record<string, unknown>): Promise<MegolmEncryptedEventContent>;
+  /**
+   * Discards the room's outbound session (logged, `megolm_out.rotate_discarded`): the next
+   * {@link shareRoomKey} makes a new one. False when there was none to discard.
+   */
+  discardRoomKey(roomId: string): Promise<boolean>;
 }

@@ -5,9 +5,9 @@ import type { Decision } from '../projections/decision.js';
 import type { OwnAccount, KeysUploadBody, SignedDeviceKeys } from './crypto/account.js';
 import type { LedgerApi, LedgerOwner } from './ledger-api.js';
 import type { LedgerParts } from './ledger-parts.js';
-import type { EntryRange, IngestOutcome, IngestResult, LedgerOptions, ReplayOptions } from './api-types.js';
+import type { EntryRange, IngestOutcome, IngestResult, LedgerOptions, ReplayOptions, RoomKeySettings } from './api-types.js';
 import type { DecisionFilter } from './log/decisions.js';
-import { LedgerClosedError, LedgerDamagedError, LedgerReadOnlyError, VaultKeyError } from './errors.js';
+import { LedgerClosedError, LedgerDamagedError, LedgerReadOnlyError, RoomKeyNotSharedError, VaultKeyError } from './errors.js';
 import { BatchWriter } from './ingest/batch-writer.js';
 import { DEFAULT_MAX_INPUT_BYTES, serialiseInput } from './ingest/input-text.js';
 import { copyStore } from './log/copy.js';
@@ -20,7 +20,8 @@ import { LedgerStreams } from './streams.js';
 import { stateHash, type LedgerState, type SliceVersions } from './runtime/projector.js';
 import { verifyLedger, type VerifyOptions, type VerifyReport } from './log/verify.js';
 import { RequestMaker } from './outbound/requests.js';
-import { requestMadeBy, requestOf, responseEnvelope, toOutgoingRequest, type OutgoingRequest } from './outbound/outgoing.js';
+import { requestMadeBy, requestOf, requestsMadeBy, responseEnvelope, toOutgoingRequest, type OutgoingRequest } from './outbound/outgoing.js';
+import type { MegolmEncryptedEventContent } from './outbound/room-keys.js';
 import { toDeviceResults, type ToDeviceResult } from './outbound/sync-results.js';
 import { pendingRequests } from '../projections/outbound/selectors.js';
 import type { SyncEnvelope } from '../events/outbound.js';
@@ -62,7 +63,7 @@ export class Ledger implements LedgerApi {
     this.streams = new LedgerStreams(parts.state);
     ({ entries$: this.entries$, decisions$: this.decisions$, state$: this.state$ } = this.streams);
     this.outgoing$ = this.entries$.pipe(map(requestOf), filter((r): r is OutgoingRequest => r !== null));
-    this.requests = parts.account && parts.vault && parts.ingestor ? new RequestMaker(parts.account, parts.vault, parts.ingestor.sessions) : null;
+    this.requests = parts.account && parts.vault && parts.ingestor ? new RequestMaker(parts.account, parts.vault, parts.ingestor.sessions, parts.ingestor.groupSessions, parts.ingestor.roomKeys) : null;
     this.writer = BatchWriter.forLedger(parts, this.requests, {
       written: (entries, decisions, state) => this.streams.written(entries, decisions, state),
       broken: async () => {
@@ -141,6 +142,35 @@ export class Ledger implements LedgerApi {
     } finally {
       this.requests!.unstage(txnId);
     }
+  }
+
+  // ---- our room keys (src/outbound/room-keys.ts) ----------------------------------------
+
+  async shareRoomKey(roomId: string, userIds: readonly string[], settings: RoomKeySettings = {}): Promise<{ seq: number; requests: OutgoingRequest[]; decisions: Decision[] }> {
+    const result = await this.ingestUnknown({
+      kind: 'share_room_key', room_id: roomId, users: [...userIds], strategy: settings.strategy ?? 'all',
+      ...(settings.rotationPeriodMs !== undefined ? { rotation_period_ms: settings.rotationPeriodMs } : {}),
+      ...(settings.rotationPeriodMsgs !== undefined ? { rotation_period_msgs: settings.rotationPeriodMsgs } : {}),
+    });
+    return { seq: result.seq, requests: requestsMadeBy(await this.entriesOf(result)), decisions: result.decisions };
+  }
+
+  async encryptRoomEvent(roomId: string, eventType: string, content: Record<string, unknown>): Promise<MegolmEncryptedEventContent> {
+    this.assertWritable();
+    const txnId = this.requests!.stage(content);
+    try {
+      const result = await this.ingestUnknown({ kind: 'encrypt_room_event', room_id: roomId, event_type: eventType, txn_id: txnId });
+      const encrypted = this.requests!.takeEncrypted(txnId);
+      if (encrypted === undefined) throw new RoomKeyNotSharedError(roomId, result.decisions[0]?.code ?? 'megolm_out.no_session', result.seq);
+      return encrypted;
+    } finally {
+      this.requests!.unstage(txnId);
+    }
+  }
+
+  async discardRoomKey(roomId: string): Promise<boolean> {
+    const result = await this.ingestUnknown({ kind: 'discard_room_key', room_id: roomId });
+    return result.decisions.some((d) => d.code === 'megolm_out.rotate_discarded');
   }
 
   /** The entries one input wrote (it and its facts), read back. */

@@ -18,6 +18,9 @@ import { rejudgeCommand } from './commands/rejudge.js';
 import { outgoingCommand } from './commands/outgoing.js';
 import { sentCommand } from './commands/sent.js';
 import { trackCommand } from './commands/track.js';
+import { shareCommand } from './commands/share.js';
+import { encryptCommand } from './commands/encrypt.js';
+import { sharesCommand } from './commands/shares.js';
 
 /**
  * Every subcommand of `keyledger`, in the order `--help` lists them. A new command is a
@@ -30,6 +33,9 @@ export const commandModules: readonly CommandModule[] = [
   trackCommand,
   outgoingCommand,
   sentCommand,
+  shareCommand,
+  encryptCommand,
+  sharesCommand,
   stateCommand,
   decisionsCommand,
   trustCommand,

@@ -26,6 +26,13 @@ export const megolmCodes = defineCodes([
     section: MEGOLM,
   },
   {
+    code: 'room_key.own',
+    outcome: 'accepted',
+    summary: 'Our own new outbound session, stored as an inbound session too (source `own`, authenticated), so we decrypt our own messages; its key is sealed in the vault.',
+    spec: 'beyond the spec: our own device receives no m.room_key from itself, yet its user reads what it sent',
+    section: MEGOLM,
+  },
+  {
     code: 'room_key.not_over_olm',
     outcome: 'rejected',
     summary: 'A room key (`m.room_key`, `m.forwarded_room_key`, `m.room_key_bundle`) arrived as a plaintext to-device event: refused ("trusted impersonation"). Noted under the session only when it names a sender key (a forwarded key\'s `sender_key`): a plaintext `m.room_key` has none, so it is decided about the input and explains no undecryptable event.',

@@ -3,6 +3,7 @@ import type { Slice } from '../slice.js';
 import { foldMegolmDecrypted, foldMegolmUndecryptable, foldRoomEvent } from './room-events.js';
 import { foldUserAction } from './requests.js';
 import { foldOlmRoomKey } from './room-keys.js';
+import { foldOwnSession } from './own-session.js';
 import { foldKeysQueryForSessions } from './sender-device.js';
 import { initialMegolm, type MegolmState } from './state.js';
 import { foldOlmWithheld, foldPlaintextToDevice } from './to-device.js';
@@ -22,10 +23,11 @@ import { foldOlmWithheld, foldPlaintextToDevice } from './to-device.js';
  * Version 4: room events that did not decrypt cleanly are no longer indexed in the state
  * (one record per undecryptable event grew it without bound); the ledger keeps that index
  * beside the log (`src/room-event-repeat.ts`).
+ * Version 5: our own outbound sessions are stored as inbound ones (source `own`).
  */
 export const megolmSlice: Slice<MegolmState> = {
   name: 'megolm',
-  version: 4,
+  version: 5,
   initial: initialMegolm,
   reduce(state, entry, ctx) {
     switch (entry.kind) {
@@ -44,6 +46,8 @@ export const megolmSlice: Slice<MegolmState> = {
         return foldMegolmDecrypted(state, entry, ctx);
       case 'megolm_undecryptable':
         return foldMegolmUndecryptable(state, entry, ctx);
+      case 'megolm_session_created':
+        return foldOwnSession(state, entry, ctx);
       case 'backup_version':
       case 'ledger_created':
       case 'rejected_input':
@@ -60,6 +64,11 @@ export const megolmSlice: Slice<MegolmState> = {
       case 'encrypt_to_device':
       case 'to_device_sent':
       case 'olm_encrypted':
+      case 'share_room_key':
+      case 'encrypt_room_event':
+      case 'discard_room_key':
+      case 'room_key_shared':
+      case 'megolm_encrypted':
         return;
       default:
         return ignoreUnknownKind(entry);

@@ -1,7 +1,7 @@
 import { emptyHashedMap, type HashedMap } from '../hashmap.js';
 
 /** Where a session's key came from. */
-export type SessionSourceType = 'room_key' | 'forwarded' | 'backup' | 'import';
+export type SessionSourceType = 'room_key' | 'forwarded' | 'backup' | 'import' | 'own';
 
 /**
  * How far a session's messages can be trusted to come from its sender device:

@@ -42,6 +42,12 @@ export const olmSlice: Slice<OlmState> = {
       case 'encrypt_to_device':
       case 'to_device_sent':
       case 'olm_encrypted':
+      case 'share_room_key':
+      case 'encrypt_room_event':
+      case 'discard_room_key':
+      case 'room_key_shared':
+      case 'megolm_encrypted':
+      case 'megolm_session_created':
         return;
       default:
         return ignoreUnknownKind(entry);

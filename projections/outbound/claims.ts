@@ -7,6 +7,7 @@ import { isObject, isPublicKey, isSignedBy } from '../identities/signing.js';
 import type { ReduceContext } from '../slice.js';
 import { outboundCodes } from './codes.js';
 import type { OutboundState } from './state.js';
+import { foldAwaitingAfterClaim } from './room-keys.js';
 
 const record = recorderFor(outboundCodes);
 
@@ -54,6 +55,7 @@ export function foldKeysClaimResponse(state: OutboundState, entry: EntryOf<'keys
       record(ctx, 'keys_claim.accepted', about, because, { key_id: keyId, fallback: key.fallback === true });
     }
   }
+  if (request !== undefined) foldAwaitingAfterClaim(state, request.body.one_time_keys, entry, ctx);
 }
 
 /** Our outbound session made from an accepted claim: the device now has a session. */

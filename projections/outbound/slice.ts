@@ -6,6 +6,7 @@ import { foldFallbackKeyForgotten, foldKeysQueryResponse, foldKeysUploadResponse
 import { OUTBOUND_SLICE } from './selectors.js';
 import { initialOutbound, type OutboundState } from './state.js';
 import { foldSync, foldTrackUsers } from './tracking.js';
+import { foldDiscardRoomKey, foldEncryptRoomEvent, foldMegolmEncrypted, foldMegolmSessionCreated, foldRoomKeyShared, foldShareRoomKey } from './room-keys.js';
 import { foldOlmUndecryptableForRecovery } from './wedged.js';
 
 /**
@@ -15,7 +16,7 @@ import { foldOlmUndecryptableForRecovery } from './wedged.js';
  */
 export const outboundSlice: Slice<OutboundState> = {
   name: OUTBOUND_SLICE,
-  version: 2,
+  version: 3,
   initial: initialOutbound,
   reduce(state, entry, ctx) {
     switch (entry.kind) {
@@ -45,6 +46,18 @@ export const outboundSlice: Slice<OutboundState> = {
         return foldOlmUndecryptableForRecovery(state, entry, ctx);
       case 'fallback_key_forgotten':
         return foldFallbackKeyForgotten(state, entry, ctx);
+      case 'share_room_key':
+        return foldShareRoomKey(state, entry, ctx);
+      case 'discard_room_key':
+        return foldDiscardRoomKey(state, entry, ctx);
+      case 'megolm_session_created':
+        return foldMegolmSessionCreated(state, entry);
+      case 'room_key_shared':
+        return foldRoomKeyShared(state, entry, ctx);
+      case 'encrypt_room_event':
+        return foldEncryptRoomEvent(entry, ctx);
+      case 'megolm_encrypted':
+        return foldMegolmEncrypted(state, entry, ctx);
       case 'missing_sessions':
       case 'to_device':
       case 'room_event':

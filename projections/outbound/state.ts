@@ -4,7 +4,9 @@
  * our one-time and fallback keys.
  */
 import type { KeysClaimRequestBody, KeysQueryRequestBody, KeysUploadRequestBody, ToDeviceRequestBody } from '../../events/outbound.js';
+import type { ShareStrategy } from '../../events/megolm-out.js';
 import { emptyHashedMap, type HashedMap } from '../hashmap.js';
+import type { ShareCode } from './share-codes.js';
 
 /** A tracked user's device list. */
 export interface TrackedUser {
@@ -33,6 +35,46 @@ export interface AcceptedClaim {
   seq: number;
 }
 
+/** A device a room key is for. */
+export interface KeyRecipient {
+  userId: string;
+  deviceId: string;
+  curve25519: string;
+  ed25519: string;
+}
+
+/** The spec's defaults when `m.room.encryption` names none: a week, 100 messages. */
+export const DEFAULT_ROTATION_PERIOD_MS = 604_800_000;
+export const DEFAULT_ROTATION_PERIOD_MSGS = 100;
+
+/** Our outbound Megolm session in a room, and what sharing it still has to do. */
+export interface OutboundRoom {
+  strategy: ShareStrategy;
+  rotationPeriodMs: number;
+  rotationPeriodMsgs: number;
+  /** The current session (its key in the vault), or null: none yet, or discarded. */
+  session: {
+    sessionId: string;
+    /** The `megolm_session_created` fact, and its receivedAt. */
+    seq: number;
+    createdAt: number;
+    /** Events encrypted with it. */
+    messages: number;
+    /** `${userId} ${deviceId}` → the device it went to, the index it was shared at, and the fact that says so. */
+    sharedWith: Record<string, { userId: string; deviceId: string; curve25519: string; index: number; seq: number }>;
+    /** `${userId} ${deviceId}` → the withheld code sent for it. */
+    withheldSent: Record<string, string>;
+  } | null;
+  /** Why the next share makes a new session (null: none is due, unless there is no session). */
+  rotate: { code: ShareCode; seq: number } | null;
+  /** Devices the rules gave the key and that share an Olm session with us: sent with this share. */
+  toShare: KeyRecipient[];
+  /** Devices the rules gave the key that wait for an Olm session (a keys_claim is out for them). */
+  awaiting: KeyRecipient[];
+  /** Devices to tell, with `m.room_key.withheld`, that they get no key, and the withheld code. */
+  toWithhold: { userId: string; deviceId: string; code: string }[];
+}
+
 export interface OutboundState {
   tracked: HashedMap<TrackedUser>;
   /** In the order they were made. */
@@ -57,8 +99,13 @@ export interface OutboundState {
    * `since`, ms, by the request logged at `seq`).
    */
   fallback: { made: boolean; old: { since: number; seq: number } | null };
+  /** Our outbound Megolm session and its sharing, by room ID. */
+  rooms: HashedMap<OutboundRoom>;
 }
 
 export function initialOutbound(): OutboundState {
-  return { tracked: emptyHashedMap(), pending: [], oneTimeKeys: null, unusedFallbackTypes: null, deviceKeysUploaded: false, sessions: emptyHashedMap(), claims: [], wedged: emptyHashedMap(), created: emptyHashedMap(), fallback: { made: false, old: null } };
+  return {
+    tracked: emptyHashedMap(), pending: [], oneTimeKeys: null, unusedFallbackTypes: null, deviceKeysUploaded: false, sessions: emptyHashedMap(),
+    claims: [], wedged: emptyHashedMap(), created: emptyHashedMap(), fallback: { made: false, old: null }, rooms: emptyHashedMap(),
+  };
 }

@@ -70,6 +70,15 @@ const summaries: Record<string, (p: Payload) => string> = {
   encrypt_to_device: (p) => `encrypt ${str(p.event_type) ?? '?'} for ${str(p.user_id) ?? '?'} ${str(p.device_id) ?? '?'}`,
   to_device_sent: (p) => `/sendToDevice response to ${str(p.request_id) ?? '?'}`,
   olm_encrypted: (p) => `Olm-encrypted ${str(p.event_type) ?? '?'} for ${str(p.user_id) ?? '?'} ${str(p.device_id) ?? '?'} (session ${short(p.olm_session_id)}) of input ${num(p.input_seq) ?? '?'}`,
+  share_room_key: (p) => `share the room key of ${str(p.room_id) ?? '?'} with ${Array.isArray(p.users) ? p.users.join(', ') : '?'} (${str(p.strategy) ?? '?'})`,
+  encrypt_room_event: (p) => `encrypt ${str(p.event_type) ?? '?'} for ${str(p.room_id) ?? '?'}`,
+  discard_room_key: (p) => `discard the room key of ${str(p.room_id) ?? '?'}`,
+  megolm_session_created: (p) => `new outbound Megolm session ${short(p.session_id)} for ${str(p.room_id) ?? '?'} after input ${num(p.input_seq) ?? '?'}`,
+  room_key_shared: (p) => {
+    const n = (v: unknown) => (Array.isArray(v) ? v.length : 0);
+    return `room key ${short(p.session_id)} of ${str(p.room_id) ?? '?'} at index ${num(p.message_index) ?? '?'}: sent to ${n(p.devices)} devices, withheld from ${n(p.withheld)}`;
+  },
+  megolm_encrypted: (p) => `Megolm-encrypted ${str(p.event_type) ?? '?'} in ${str(p.room_id) ?? '?'} (session ${short(p.session_id)} index ${num(p.message_index) ?? '?'}) of input ${num(p.input_seq) ?? '?'}`,
   outgoing_request: (p) => `request ${str(p.type) ?? '?'} ${str(p.id) ?? '?'} after input ${num(p.input_seq) ?? '?'}`,
   rejected_input: (p) => `rejected input: ${str(p.message) ?? '?'}`,
   olm_decrypted: (p) => {

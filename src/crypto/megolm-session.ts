@@ -56,3 +56,61 @@ export class InboundMegolmSession {
     this.session.free();
   }
 }
+
+// The pickle sits inside the vault, which does the encryption at rest.
+const OUTBOUND_PICKLE_KEY = 'keyledger-megolm-outbound';
+
+/**
+ * Our outbound Megolm session for a room (libolm's OutboundGroupSession): encrypts room
+ * events, each at the next message index; its `sessionKey()` at the current index is the
+ * `session_key` of the `m.room_key` we share. Whoever makes one frees it.
+ */
+export class OutboundMegolmSession {
+  private constructor(private readonly session: Olm.OutboundGroupSession) {}
+
+  /** A new session with fresh random keys. */
+  static create(olm: typeof Olm): OutboundMegolmSession {
+    const session = new olm.OutboundGroupSession();
+    session.create();
+    return new OutboundMegolmSession(session);
+  }
+
+  /** A session as {@link pickle} left it. Throws olm's error for a pickle that does not read (the vault is damaged). */
+  static unpickle(olm: typeof Olm, pickle: string): OutboundMegolmSession {
+    const session = new olm.OutboundGroupSession();
+    try {
+      session.unpickle(OUTBOUND_PICKLE_KEY, pickle);
+    } catch (err) {
+      session.free();
+      throw err;
+    }
+    return new OutboundMegolmSession(session);
+  }
+
+  sessionId(): string {
+    return this.session.session_id();
+  }
+
+  /** The index the next message is encrypted at. */
+  messageIndex(): number {
+    return this.session.message_index();
+  }
+
+  /** The key at the current index, in the session-sharing format (`m.room_key`'s `session_key`): a secret. */
+  sessionKey(): string {
+    return this.session.session_key();
+  }
+
+  /** Encrypts one event's JSON text, advancing the ratchet. */
+  encrypt(plaintext: string): string {
+    return this.session.encrypt(plaintext);
+  }
+
+  pickle(): string {
+    return this.session.pickle(OUTBOUND_PICKLE_KEY);
+  }
+
+  free(): void {
+    this.session.free();
+  }
+}

@@ -365,10 +365,11 @@ export class BatchWriter {
       // A lone to-device event can only call for a request when it wedged a session: the
       // state is not folded for the others (a fold per event would double ingestion's cost).
       const mayCall = p.envelope?.kind !== 'to_device' || b.entries[b.entries.length - 1]!.kind === 'olm_undecryptable';
-      const made = p.envelope && this.requests && mayCall ? this.requests.after(p.envelope, answer.first, p.receivedAt, b.stateNow) : null;
+      const made = p.envelope && this.requests && mayCall ? this.requests.after(p.envelope, answer.first, b.stateNow, b.head.seq, p.receivedAt) : null;
       if (made !== null) {
         for (const fact of made.facts) this.appendFact(b, p.receivedAt, fact);
         b.ops.push(...made.ops);
+        b.keySeqs.push(...made.keySeqs);
       }
       answer.last = b.head.seq;
       return answer;

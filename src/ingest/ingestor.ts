@@ -25,6 +25,7 @@ import { scanJson } from './json-bounds.js';
 import { OlmSessions } from './olm-sessions.js';
 import { examineRoomKey } from './examine-key.js';
 import { SEALED, takeOutSecrets } from '../secrets/walk.js';
+import { OutboundGroupSessions } from '../outbound/group-sessions.js';
 
 /** Marks a secret field in a logged Olm plaintext. */
 export { SEALED };
@@ -60,10 +61,13 @@ export class Ingestor {
     private readonly olmSessions: OlmSessions,
     private readonly megolmKeys: MegolmKeys,
     private readonly curve25519: string,
+    private readonly outboundGroup: OutboundGroupSessions,
   ) {}
 
   static async load(olm: typeof Olm, account: OwnAccount, vault: Vault): Promise<Ingestor> {
-    return new Ingestor(olm, vault, await OlmSessions.load(olm, account, vault), new MegolmKeys(olm, vault), account.identityKeys().curve25519);
+    return new Ingestor(
+      olm, vault, await OlmSessions.load(olm, account, vault), new MegolmKeys(olm, vault), account.identityKeys().curve25519, await OutboundGroupSessions.load(olm, vault),
+    );
   }
 
   /**
@@ -87,16 +91,28 @@ export class Ingestor {
     return this.olmSessions;
   }
 
+  /** Our outbound Megolm sessions, by room. */
+  get groupSessions(): OutboundGroupSessions {
+    return this.outboundGroup;
+  }
+
+  /** The Megolm keys in the vault (our own outbound sessions are kept there too, as inbound ones). */
+  get roomKeys(): MegolmKeys {
+    return this.megolmKeys;
+  }
+
   /** Forgets what ingestion holds for entries after `seq` that were never written (a failed batch). */
   forgetAfter(seq: number): void {
     this.megolmKeys.forgetAfter(seq);
     this.olmSessions.forgetAfter(seq);
+    this.outboundGroup.forgetAfter(seq);
   }
 
   /** Called once a batch is on disk. */
   written(keySeqs: readonly number[], headSeq: number): void {
     this.megolmKeys.written(keySeqs);
     this.olmSessions.settle(headSeq);
+    this.outboundGroup.settle(headSeq);
   }
 
   private olmToDevice(envelope: ToDeviceEnvelope, seq: number, state: () => LedgerState): Derived {
@@ -232,5 +248,6 @@ export class Ingestor {
   free(): void {
     this.olmSessions.free();
     this.megolmKeys.free();
+    this.outboundGroup.free();
   }
 }

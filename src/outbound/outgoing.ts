@@ -52,6 +52,16 @@ export function requestMadeBy(entries: readonly LedgerEntry[]): OutgoingRequest 
   return null;
 }
 
+/** Every request an input made, among the entries it wrote, in order. */
+export function requestsMadeBy(entries: readonly LedgerEntry[]): OutgoingRequest[] {
+  const out: OutgoingRequest[] = [];
+  for (const e of entries) {
+    const request = requestOf(e);
+    if (request !== null) out.push(request);
+  }
+  return out;
+}
+
 /**
  * The envelope that logs a response: the response body under the request's own kind
  * (a `/keys/query` response is a `keys_query` envelope, judged exactly as one). An

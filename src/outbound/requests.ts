@@ -8,7 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Envelope } from '../../events/envelope.js';
-import type { FallbackKeyForgottenPayload, OlmEncryptedPayload, OlmSessionCreatedPayload, OutgoingRequestPayload } from '../../events/outbound.js';
+import type { FallbackKeyForgottenPayload, OlmEncryptedPayload, OlmSessionCreatedPayload } from '../../events/outbound.js';
 import { OLM_V1 } from '../../events/olm.js';
 import { encryptVerdict } from '../../projections/outbound/encrypt.js';
 import { sha256Hex } from '../canonical.js';
@@ -20,53 +20,84 @@ import type { OwnAccount } from '../crypto/account.js';
 import type { Vault } from '../crypto/vault.js';
 import type { BatchOp } from '../log/store.js';
 import type { LedgerState } from '../runtime/projector.js';
+import type { MegolmKeys } from '../ingest/megolm-keys.js';
+import { encryptRefusal, outboundRoom } from '../../projections/outbound/room-keys.js';
+import { hmEntries } from '../../projections/hashmap.js';
+import type { OutboundGroupSessions } from './group-sessions.js';
+import { RoomKeySharer, type MegolmEncryptedEventContent, type RoomKeyFact } from './room-keys.js';
 
 /** Envelope kinds after which a request may be due. */
-const MAY_CALL_FOR_REQUESTS: ReadonlySet<string> = new Set(['sync', 'track_users', 'keys_query', 'keys_upload', 'missing_sessions', 'keys_claim', 'encrypt_to_device']);
+const MAY_CALL_FOR_REQUESTS: ReadonlySet<string> = new Set([
+  'sync', 'track_users', 'keys_query', 'keys_upload', 'missing_sessions', 'keys_claim', 'encrypt_to_device', 'share_room_key', 'encrypt_room_event',
+]);
 
 /** Requests made after one input: facts to append, and vault writes for the same batch. */
 export interface MadeRequests {
   facts: (
-    | { kind: 'outgoing_request'; payload: OutgoingRequestPayload }
+    | RoomKeyFact
     | { kind: 'olm_session_created'; payload: OlmSessionCreatedPayload }
     | { kind: 'olm_encrypted'; payload: OlmEncryptedPayload }
     | { kind: 'fallback_key_forgotten'; payload: FallbackKeyForgottenPayload }
   )[];
   ops: BatchOp[];
+  /** Seqs of the facts whose Megolm keys this batch writes to the vault. */
+  keySeqs: number[];
 }
 
 /** Makes the requests the state calls for. */
 export class RequestMaker {
   /** Contents the client asked to encrypt, by transaction ID, until their input is folded (never logged). */
   private readonly staged = new Map<string, Record<string, unknown>>();
+  /** Room events encrypted, by transaction ID, until the caller takes them (never logged). */
+  private readonly encrypted = new Map<string, MegolmEncryptedEventContent>();
+  private readonly sharer: RoomKeySharer;
 
   constructor(
     private readonly account: OwnAccount,
     private readonly vault: Vault,
     private readonly sessions: OlmSessions,
+    groups: OutboundGroupSessions,
+    roomKeys: MegolmKeys,
     private readonly newId: () => string = randomUUID,
-  ) {}
+  ) {
+    this.sharer = new RoomKeySharer(groups.olm, account, sessions, groups, roomKeys, newId);
+  }
 
   /**
    * The requests due after `envelope` (logged at `inputSeq`), read from `state` with the
    * input and its facts folded in. At most one keys_query (every outdated user no query
-   * is fetching) and one keys_upload (none while one is pending).
+   * is fetching) and one keys_upload (none while one is pending). `lastSeq` is the seq of
+   * the last entry appended before these facts; `receivedAt` stamps the input.
    */
-  after(envelope: Envelope, inputSeq: number, receivedAt: number, state: () => LedgerState): MadeRequests | null {
+  after(envelope: Envelope, inputSeq: number, state: () => LedgerState, lastSeq: number, receivedAt: number): MadeRequests | null {
     if (envelope.kind === 'to_device') {
       // A lone to-device event may only have wedged a session.
-      const made: MadeRequests = { facts: [], ops: [] };
+      const made: MadeRequests = { facts: [], ops: [], keySeqs: [] };
       this.recover(inputSeq, state(), made);
       return made.facts.length > 0 ? made : null;
     }
     if (!MAY_CALL_FOR_REQUESTS.has(envelope.kind)) return null;
-    const made: MadeRequests = { facts: [], ops: [] };
+    const made: MadeRequests = { facts: [], ops: [], keySeqs: [] };
+    const nextSeq = () => lastSeq + 1 + made.facts.length;
     if (envelope.kind === 'sync') {
       this.forgetOldFallbackKey(inputSeq, receivedAt, state(), made);
       this.recover(inputSeq, state(), made);
     }
     if (envelope.kind === 'missing_sessions') this.claim(envelope.users, inputSeq, state(), made);
-    if (envelope.kind === 'keys_claim') this.openSessions(inputSeq, state(), made);
+    if (envelope.kind === 'keys_claim') {
+      const opened = this.openSessions(inputSeq, state(), made);
+      this.shareAfterClaim(opened, inputSeq, state(), made, nextSeq);
+    }
+    if (envelope.kind === 'share_room_key') this.shareRoomKey(envelope.room_id, inputSeq, state(), made, nextSeq);
+    if (envelope.kind === 'encrypt_room_event') {
+      const content = this.staged.get(envelope.txn_id);
+      this.staged.delete(envelope.txn_id);
+      const s = state();
+      const session = outboundRoom(s, envelope.room_id)?.session;
+      if (content !== undefined && session != null && encryptRefusal(s, envelope.room_id, receivedAt) === null) {
+        this.encrypted.set(envelope.txn_id, this.sharer.encrypt(envelope.room_id, session.sessionId, envelope.event_type, content, inputSeq, made));
+      }
+    }
     if (envelope.kind === 'encrypt_to_device') {
       const content = this.staged.get(envelope.txn_id);
       this.staged.delete(envelope.txn_id);
@@ -116,9 +147,38 @@ export class RequestMaker {
     return txnId;
   }
 
-  /** Forgets a staged content whose input was not written. */
+  /** Forgets a staged content whose input was not written, and what was encrypted from it. */
   unstage(txnId: string): void {
     this.staged.delete(txnId);
+    this.encrypted.delete(txnId);
+  }
+
+  /** The room event encrypted for the input with this transaction ID (once), or undefined if it was refused. */
+  takeEncrypted(txnId: string): MegolmEncryptedEventContent | undefined {
+    const content = this.encrypted.get(txnId);
+    this.encrypted.delete(txnId);
+    return content;
+  }
+
+  /**
+   * The room's share, as its state now asks: a keys_claim for devices awaiting a session
+   * that no pending claim asks for, then the session (new if due), the key and withheld notices.
+   */
+  private shareRoomKey(roomId: string, inputSeq: number, state: LedgerState, made: MadeRequests, nextSeq: () => number): void {
+    const room = outboundRoom(state, roomId);
+    if (room === undefined) return;
+    const claiming = claimingDevices(state);
+    this.claimFor(room.awaiting.filter((d) => !claiming.has(`${d.userId} ${d.deviceId}`)), inputSeq, made);
+    this.sharer.flush(roomId, room, room.toShare, inputSeq, made, nextSeq);
+  }
+
+  /** After a keys_claim response: the key to each awaiting device we just made a session with, and m.no_olm to those we could not. */
+  private shareAfterClaim(opened: ReadonlySet<string>, inputSeq: number, state: LedgerState, made: MadeRequests, nextSeq: () => number): void {
+    for (const [roomId, room] of hmEntries(outboundState(state).rooms)) {
+      const recipients = room.awaiting.filter((d) => opened.has(d.curve25519));
+      if (recipients.length === 0 && room.toWithhold.length === 0) continue;
+      this.sharer.flush(roomId, room, recipients, inputSeq, made, nextSeq);
+    }
   }
 
   /**
@@ -191,11 +251,16 @@ export class RequestMaker {
     made.facts.push({ kind: 'outgoing_request', payload: { id: this.newId(), type: 'keys_claim', input_seq: inputSeq, body: { one_time_keys } } });
   }
 
-  /** An outbound Olm session from each claimed key the rules accepted; the sessions are written in this batch. */
-  private openSessions(inputSeq: number, state: LedgerState, made: MadeRequests): void {
+  /**
+   * An outbound Olm session from each claimed key the rules accepted; the sessions are
+   * written in this batch. The Curve25519 keys of the devices they were made with.
+   */
+  private openSessions(inputSeq: number, state: LedgerState, made: MadeRequests): Set<string> {
+    const opened = new Set<string>();
     for (const claim of outboundState(state).claims) {
       const session = this.account.createOutboundSession(claim.curve25519, claim.oneTimeKey);
       if (session instanceof OlmFailure) continue;
+      opened.add(claim.curve25519);
       made.ops.push(...this.sessions.addOutbound(claim.curve25519, session, inputSeq));
       made.facts.push({
         kind: 'olm_session_created',
@@ -207,5 +272,16 @@ export class RequestMaker {
         this.encryptWith({ curve25519: device.curve25519, ed25519: device.ed25519 }, { user_id: claim.userId, device_id: claim.deviceId, event_type: 'm.dummy', txn_id: this.newId() }, {}, inputSeq, made);
       }
     }
+    return opened;
   }
+}
+
+/** `${userId} ${deviceId}` of every device a pending keys_claim request asks a key for. */
+function claimingDevices(state: LedgerState): Set<string> {
+  const claiming = new Set<string>();
+  for (const r of outboundState(state).pending) {
+    if (r.type !== 'keys_claim') continue;
+    for (const [u, devices] of Object.entries(r.body.one_time_keys)) for (const d of Object.keys(devices)) claiming.add(`${u} ${d}`);
+  }
+  return claiming;
 }
