@@ -181,10 +181,29 @@ export function foldAwaitingAfterClaim(state: OutboundState, asked: Readonly<Rec
     const gone = new Set(failed.map((d) => deviceKey(d.userId, d.deviceId)));
     room.awaiting = room.awaiting.filter((d) => !gone.has(deviceKey(d.userId, d.deviceId)));
     for (const d of failed) {
+      const about = subject('device', d.userId, d.deviceId);
+      const told = noOlmTold(state, d.curve25519);
+      if (told !== null) {
+        record(ctx, 'room_key_share.no_olm_already_sent', about, earlier(entry.seq, told.seq), { room_id: roomId });
+        continue;
+      }
+      hmSet(state.noOlm, d.curve25519, { seq: entry.seq, sessionSeq: hmPeek(state.sessions, d.curve25519)?.seq ?? null });
       room.toWithhold.push({ userId: d.userId, deviceId: d.deviceId, code: NO_OLM });
-      record(ctx, 'room_key_share.no_olm', subject('device', d.userId, d.deviceId), earlier(entry.seq), { room_id: roomId });
+      record(ctx, 'room_key_share.no_olm', about, earlier(entry.seq), { room_id: roomId });
     }
   }
+}
+
+/**
+ * The `m.no_olm` notice this device (by Curve25519 key) was already given, or null: it
+ * counts only while no Olm session with the device was made since (the spec: send it
+ * once, "unless another olm session was previously established successfully").
+ */
+export function noOlmTold(state: OutboundState, curve25519: string): { seq: number } | null {
+  const told = hmPeek(state.noOlm, curve25519);
+  if (told === undefined) return null;
+  const now = hmPeek(state.sessions, curve25519)?.seq ?? null;
+  return now === told.sessionSeq ? told : null;
 }
 
 function roomsWithAwaiting(state: OutboundState): Record<string, true> {

@@ -35,6 +35,13 @@ export const shareCodes = defineCodes([
     section: 'Reporting that decryption keys are withheld',
   },
   {
+    code: 'room_key_share.no_olm_already_sent',
+    outcome: 'rejected',
+    summary: 'Still no Olm session could be made with the device, and it was already told m.no_olm with no Olm session made with it since: it gets no room key, and no second m.room_key.withheld.',
+    spec: 'If the sender retries and fails to create an olm session again in the future, it should not send another `m.room_key.withheld` message with a `code` of `m.no_olm`, unless another olm session was previously established successfully.',
+    section: 'm.room_key.withheld',
+  },
+  {
     code: 'room_key_share.unverified',
     outcome: 'rejected',
     summary: 'The strategy is "verified devices only" and the device is not verified (by the user, or cross-signed by a verified identity): no room key, m.room_key.withheld with m.unverified.',

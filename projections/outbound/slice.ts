@@ -16,7 +16,7 @@ import { foldOlmUndecryptableForRecovery } from './wedged.js';
  */
 export const outboundSlice: Slice<OutboundState> = {
   name: OUTBOUND_SLICE,
-  version: 3,
+  version: 4,
   initial: initialOutbound,
   reduce(state, entry, ctx) {
     switch (entry.kind) {

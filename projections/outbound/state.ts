@@ -101,11 +101,18 @@ export interface OutboundState {
   fallback: { made: boolean; old: { since: number; seq: number } | null };
   /** Our outbound Megolm session and its sharing, by room ID. */
   rooms: HashedMap<OutboundRoom>;
+  /**
+   * Devices (by Curve25519 key) told `m.no_olm`: the decision's entry, and the seq of our
+   * newest Olm session with the device then (null: none). Told again only once a session
+   * was made since (its seq in `sessions` differs).
+   */
+  noOlm: HashedMap<{ seq: number; sessionSeq: number | null }>;
 }
 
 export function initialOutbound(): OutboundState {
   return {
     tracked: emptyHashedMap(), pending: [], oneTimeKeys: null, unusedFallbackTypes: null, deviceKeysUploaded: false, sessions: emptyHashedMap(),
     claims: [], wedged: emptyHashedMap(), created: emptyHashedMap(), fallback: { made: false, old: null }, rooms: emptyHashedMap(),
+    noOlm: emptyHashedMap(),
   };
 }

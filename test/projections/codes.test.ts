@@ -40,11 +40,12 @@ async function listedCodes(): Promise<Map<string, ReasonCode>> {
 
 const normalise = (text: string) => text.replace(/\s+/g, ' ');
 
-/** The spec text a quote may come from: the E2EE module, its API definitions, and the seed change. */
+/** The spec text a quote may come from: the E2EE module, its API definitions, its event schemas, and the seed change. */
 function specCorpus(): string {
   const texts = [
     ...filesUnder(join(specRoot, 'modules'), '.md'),
     ...filesUnder(join(specRoot, 'api'), '.yaml'),
+    ...filesUnder(join(specRoot, 'event-schemas/schema'), '.yaml'),
     join(dirname(specRoot), 'spec-change-e2ee-security.diff.txt'),
   ].map((f) => readFileSync(f, 'utf8'));
   return normalise(texts.join('\n'));

@@ -131,6 +131,32 @@ describe('outbound: sharing our room keys, per device, and rotating them', () =>
     });
   });
 
+  it('room_key_share.no_olm_already_sent: m.no_olm goes to a device once; failing again, it is not told again until an Olm session was made', async () => {
+    await ledger.shareRoomKey(ROOM, [BOB]);
+    await answerClaim([signed]);
+    await ledger.markRequestAsSent(toDevice(ledger.outgoingRequests(), 'm.room_key.withheld')[0]!.id, 'to_device', {});
+    // A second room, and the first again: the key is claimed for BOBPLAIN anew, and the server has none again.
+    const again = await ledger.shareRoomKey('!other:example.org', [BOB]);
+    assert.ok(codes(again).includes('room_key_share.awaiting_session'));
+    const answered = await answerClaim([]);
+    assert.deepEqual(codes(answered).filter((c) => c.startsWith('room_key_share.')), ['room_key_share.no_olm_already_sent']);
+    const told = answered.decisions.find((d) => d.code === 'room_key_share.no_olm_already_sent') as { subject: string } | undefined;
+    assert.equal(told?.subject, `device ${BOB} BOBPLAIN`);
+    assert.deepEqual(toDevice(ledger.outgoingRequests(), 'm.room_key.withheld'), [], 'no second m.no_olm');
+  });
+
+  it('noOlmTold: an m.no_olm told counts only while no Olm session with the device was made since', async () => {
+    const { noOlmTold } = await import('../../../projections/outbound/room-keys.js');
+    const { initialOutbound } = await import('../../../projections/outbound/state.js');
+    const { hmSet } = await import('../../../projections/hashmap.js');
+    const state = initialOutbound();
+    assert.equal(noOlmTold(state, 'KEY'), null);
+    hmSet(state.noOlm, 'KEY', { seq: 7, sessionSeq: null });
+    assert.deepEqual(noOlmTold(state, 'KEY'), { seq: 7, sessionSeq: null });
+    hmSet(state.sessions, 'KEY', { seq: 9 });
+    assert.equal(noOlmTold(state, 'KEY'), null, 'a session made since: it may be told again');
+  });
+
   it('megolm_out.no_session: nothing is encrypted in a room we never shared a key in', async () => {
     await assert.rejects(ledger.encryptRoomEvent(ROOM, 'm.room.message', {}), (e: unknown) => e instanceof RoomKeyNotSharedError && e.reason === 'megolm_out.no_session');
   });
