@@ -103,7 +103,8 @@ export class RequestMaker {
       this.staged.delete(envelope.txn_id);
       if (content !== undefined) this.encrypt(envelope, content, inputSeq, state(), made);
     }
-    const users = usersToQuery(state());
+    // Encrypting changes no tracked user: the scan over every tracked user is skipped for it.
+    const users = envelope.kind === 'encrypt_room_event' || envelope.kind === 'encrypt_to_device' ? [] : usersToQuery(state());
     if (users.length > 0) {
       const device_keys: Record<string, string[]> = {};
       for (const u of users) device_keys[u] = [];
