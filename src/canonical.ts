@@ -61,6 +61,9 @@ function sortedCopy(_key: string, value: unknown): unknown {
  * instead, so the text is always the canonical one (and refusals are its refusals).
  */
 export function canonicalJson(value: unknown): string {
+  // A caller's toJSON or getter may itself call canonicalJson: the flag of this call is
+  // kept apart from the inner one's, and the outer call's is given back.
+  const outer = unfit;
   unfit = false;
   let text: string | undefined;
   try {
@@ -68,8 +71,9 @@ export function canonicalJson(value: unknown): string {
   } catch {
     unfit = true;
   }
-  if (unfit || text === undefined) return strictCanonicalJson(value);
-  return text;
+  const fit = !unfit && text !== undefined;
+  unfit = outer;
+  return fit ? text! : strictCanonicalJson(value);
 }
 
 // crypto.hash (Node >= 20.12) is a one-shot digest without a Hash object: ~40% cheaper for

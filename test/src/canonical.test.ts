@@ -44,4 +44,11 @@ describe('canonical JSON', () => {
     assert.throws(() => canonicalJson({ a: () => 1 }));
     assert.throws(() => canonicalJson({ a: 1n }));
   });
+
+  it('a toJSON that calls canonicalJson itself does not hide an unsortable key from the outer call', () => {
+    const inner = { toJSON: () => canonicalJson({ b: 1, a: 2 }) };
+    const value = JSON.parse('{"10":1,"2":2}') as Record<string, unknown>;
+    value.x = inner;
+    assert.equal(canonicalJson(value), strictCanonicalJson(value));
+  });
 });
