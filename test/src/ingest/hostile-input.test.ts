@@ -9,8 +9,7 @@ import { InputDecodeError, LedgerWriteError, OversizedInput, openLedger, redactS
 import type { RejectedInputPayload } from '../../../events/entry.js';
 import type { OlmDecryptedPayload } from '../../../events/facts.js';
 import { SimDevice } from '../../../src/testkit/index.js';
-import type { OlmRecipient } from '../../../src/testkit/index.js';
-import { ledgerRecipient } from '../../helpers/peers.js';
+import { ledgerRecipient, olmPayloadText } from '../../helpers/peers.js';
 import { tempDir } from '../../helpers/tmp.js';
 
 const me = { userId: '@me:example.org', deviceId: 'ME', unencryptedVault: true };
@@ -40,20 +39,6 @@ async function decisionCodes(ledger: Ledger, seq: number): Promise<string[]> {
 
 const dummy = (n: number) => ({ kind: 'to_device', received_at: NOW + n, event: { type: 'm.dummy', sender: '@bob:example.org', content: { n } } });
 
-/** An honest Olm payload's fields as JSON members, with `extra` members spliced in. */
-function payloadText(alice: SimDevice, to: OlmRecipient, extra: string[] = [], content = '{}'): string {
-  const members = [
-    `"type":"m.dummy"`,
-    `"content":${content}`,
-    `"sender":${JSON.stringify(alice.userId)}`,
-    `"recipient":${JSON.stringify(to.userId)}`,
-    `"recipient_keys":{"ed25519":${JSON.stringify(to.ed25519)}}`,
-    `"keys":{"ed25519":${JSON.stringify(alice.ed25519)}}`,
-    ...extra,
-  ];
-  return `{${members.join(',')}}`;
-}
-
 describe('ingestion: hostile input at the edge', function () {
   this.timeout(120_000);
   let dir: ReturnType<typeof tempDir>;
@@ -71,7 +56,7 @@ describe('ingestion: hostile input at the edge', function () {
     const ledger = await openLedger({ path: dir.path, ...me, storeKey: 'k', now: () => NOW });
     const to = await ledgerRecipient(ledger);
     const deep = `${'{"a":'.repeat(2000)}1${'}'.repeat(2000)}`;
-    const event = alice.encryptToDevice(to, 'm.dummy', {}, { rawPlaintext: payloadText(alice, to, [], deep) });
+    const event = alice.encryptToDevice(to, 'm.dummy', {}, { rawPlaintext: olmPayloadText(alice, to, { content: deep }) });
     const r = await ledger.ingestUnknown({ kind: 'to_device', event });
     assert.equal(r.seqs.length, 2, 'the input and its fact are logged');
     const [, fact] = await entriesOf(ledger, r.seq);
@@ -232,8 +217,8 @@ describe('ingestion: hostile input at the edge', function () {
     const ledger = await openLedger({ path: dir.path, ...me, storeKey: 'k', now: () => NOW });
     const to = await ledgerRecipient(ledger);
     const cases: [string, string, string][] = [
-      [payloadText(alice, to, ['"type":"m.room_key"']), 'olm.payload_duplicate_key', 'plaintext.type'],
-      [payloadText(alice, to, [], '{"n":-9007199254740993}'), 'olm.payload_integer_out_of_range', 'plaintext.content.n'],
+      [olmPayloadText(alice, to, { extra: ['"type":"m.room_key"'] }), 'olm.payload_duplicate_key', 'plaintext.type'],
+      [olmPayloadText(alice, to, { content: '{"n":-9007199254740993}' }), 'olm.payload_integer_out_of_range', 'plaintext.content.n'],
     ];
     for (const [text, code, path] of cases) {
       const r = await ledger.ingestUnknown({ kind: 'to_device', event: alice.encryptToDevice(to, 'm.dummy', {}, { rawPlaintext: text }) });
@@ -252,7 +237,7 @@ describe('ingestion: hostile input at the edge', function () {
     const ledger = await openLedger({ path: dir.path, ...me, now: () => NOW });
     const to = await ledgerRecipient(ledger);
     const mallory = await SimDevice.create('@mallory:example.org', 'MAL');
-    const text = payloadText(alice, to, [`"__proto__":{"sender_device_keys":${JSON.stringify(mallory.deviceKeys())}}`]);
+    const text = olmPayloadText(alice, to, { extra: [`"__proto__":{"sender_device_keys":${JSON.stringify(mallory.deviceKeys())}}`] });
     mallory.free();
     const r = await ledger.ingestUnknown({ kind: 'to_device', event: alice.encryptToDevice(to, 'm.dummy', {}, { rawPlaintext: text }) });
     const live = r.decisions.map((d) => d.code);

@@ -6,8 +6,8 @@
 import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
 import { openLedger, type Ledger } from '../../../src/index.js';
-import { SimDevice, type OlmRecipient } from '../../../src/testkit/index.js';
-import { ledgerRecipient } from '../../helpers/peers.js';
+import { SimDevice } from '../../../src/testkit/index.js';
+import { ledgerRecipient, olmPayloadText } from '../../helpers/peers.js';
 import { tempDir } from '../../helpers/tmp.js';
 
 /** JSON members a hostile plaintext may add to an honest payload. */
@@ -26,19 +26,6 @@ function hostileMember(malloryKeys: string): fc.Arbitrary<string> {
   );
 }
 
-function payloadText(alice: SimDevice, to: OlmRecipient, type: string, extra: readonly string[]): string {
-  const members = [
-    `"type":${JSON.stringify(type)}`,
-    `"content":{}`,
-    `"sender":${JSON.stringify(alice.userId)}`,
-    `"recipient":${JSON.stringify(to.userId)}`,
-    `"recipient_keys":{"ed25519":${JSON.stringify(to.ed25519)}}`,
-    `"keys":{"ed25519":${JSON.stringify(alice.ed25519)}}`,
-    ...extra,
-  ];
-  return `{${members.join(',')}}`;
-}
-
 describe('ingestion: live equals replay for any Olm plaintext', function () {
   this.timeout(120_000);
 
@@ -53,7 +40,7 @@ describe('ingestion: live equals replay for any Olm plaintext', function () {
       const to = await ledgerRecipient(l);
       const malloryKeys = JSON.stringify(mallory.deviceKeys());
       const plaintexts = fc.oneof(
-        { weight: 4, arbitrary: fc.tuple(fc.constantFrom('m.dummy', 'm.room_key', 'm.secret.send'), fc.array(hostileMember(malloryKeys), { maxLength: 4 })).map(([type, extra]) => payloadText(alice, to, type, extra)) },
+        { weight: 4, arbitrary: fc.tuple(fc.constantFrom('m.dummy', 'm.room_key', 'm.secret.send'), fc.array(hostileMember(malloryKeys), { maxLength: 4 })).map(([type, extra]) => olmPayloadText(alice, to, { type, extra })) },
         { weight: 1, arbitrary: fc.json({ maxDepth: 4 }) },
         { weight: 1, arbitrary: fc.string({ maxLength: 40 }) },
       );
