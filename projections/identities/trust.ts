@@ -3,7 +3,7 @@
  * checked when its entry was folded). The reducer and the selectors share these, so
  * there is one truth.
  */
-import { hmGet } from '../hashmap.js';
+import { hmPeek } from '../hashmap.js';
 import { getOwn, type DeviceRecord, type IdentitiesState, type UserRecord } from './state.js';
 
 /** What we know of a user's cross-signing identity. */
@@ -64,7 +64,7 @@ function verifiedByUserSigning(state: IdentitiesState, user: UserRecord): Identi
   const own = state.own;
   if (own === null || user.userId === own.userId || user.userSigned === null || user.master === null) return undefined;
   if (user.userSigned.master !== user.master.publicKey) return undefined;
-  const ownUser = hmGet(state.users, own.userId);
+  const ownUser = hmPeek(state.users, own.userId);
   const usk = ownUser?.userSigning;
   if (ownUser === undefined || usk == null || ownUser.master === null || usk.signedBy !== ownUser.master.publicKey) return undefined;
   if (usk.publicKey !== user.userSigned.by) return undefined;
@@ -78,7 +78,7 @@ function verifiedByUserSigning(state: IdentitiesState, user: UserRecord): Identi
 
 /** The identity state of a user, with its reason and the entry it rests on. */
 export function identityTrustOf(state: IdentitiesState, userId: string): IdentityTrust {
-  const user = hmGet(state.users, userId);
+  const user = hmPeek(state.users, userId);
   if (user === undefined || user.pinned === null || user.master === null) return UNKNOWN_IDENTITY;
   if (user.master.publicKey !== user.pinned.publicKey) {
     // Nothing derived from an unapproved master key is trusted.
@@ -114,7 +114,7 @@ export function isCrossSigned(user: UserRecord, device: DeviceRecord): boolean {
 export function deviceTrustOf(state: IdentitiesState, userId: string, deviceId: string): DeviceTrust {
   const own = state.own;
   if (own !== null && own.userId === userId && own.deviceId === deviceId) return { level: 'verified', reason: 'device.own', seq: own.seq };
-  const user = hmGet(state.users, userId);
+  const user = hmPeek(state.users, userId);
   if (user === undefined) return { level: 'unverified', reason: 'device.unknown', seq: -1 };
   const collision = getOwn(user.collisions, deviceId);
   if (collision !== undefined) return { level: 'blocked', reason: KEY_ID_COLLISION, seq: collision.seq };

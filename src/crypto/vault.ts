@@ -1,6 +1,7 @@
 import { createCipheriv, createDecipheriv, randomBytes, scryptSync } from 'node:crypto';
 import { VaultKeyError, VaultRecordError } from '../errors.js';
 import type { BatchOp, LedgerStore } from '../log/store.js';
+import { VAULT_PREFIX } from '../log/keys.js';
 
 /** How the vault is protected, recorded in `meta` when the ledger is created. */
 interface VaultMeta {
@@ -127,7 +128,10 @@ export class Vault {
 
   /** A batch operation that stores `plaintext` sealed under `key`. */
   putOp(key: string, plaintext: string): BatchOp {
-    return { type: 'put', sublevel: this.store.vault, key, value: this.sealAt(plaintext, vaultPlace(key)) } as BatchOp;
+    // A root-level key (the vault sublevel's prefix spelled out): a batch of root-level
+    // string puts is written natively (see `LedgerStore.write`), and an encrypted event
+    // saves its session in every batch.
+    return { type: 'put', key: `${VAULT_PREFIX}${key}`, value: this.sealAt(plaintext, vaultPlace(key)) };
   }
 
   /** Every record whose key starts with `prefix`, opened, in key order. */

@@ -81,10 +81,14 @@ interface Built {
 }
 
 /**
- * Entry kinds that cannot change what ingestion reads from the state (Olm sessions seen,
- * Megolm sessions stored): they may wait to be folded until the end of their batch.
+ * Entry kinds that cannot change what ingestion or the outbound path reads from the state
+ * (Olm sessions seen, Megolm sessions stored, our rooms' sessions): they may wait to be
+ * folded until the end of their batch. An `encrypt_room_event` changes no state at all
+ * (only a refusal is decided on it, and the outbound path reads the same rule from the
+ * state before it); its `megolm_encrypted` fact, which counts the message, is folded
+ * before the next input reads the state.
  */
-const INGESTION_NEUTRAL: ReadonlySet<string> = new Set(['room_event', 'megolm_decrypted', 'megolm_undecryptable', 'rejected_input', 'backup_version']);
+const INGESTION_NEUTRAL: ReadonlySet<string> = new Set(['room_event', 'megolm_decrypted', 'megolm_undecryptable', 'rejected_input', 'backup_version', 'encrypt_room_event']);
 
 /** Batches in a row whose write failed before the store counts as broken (the ledger then closes itself). */
 const BROKEN_AFTER = 3;
