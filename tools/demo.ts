@@ -8,6 +8,7 @@ import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { deviceTrust, identityState, knownDevices, knownUsers, openLedger } from '../src/index.js';
 import { DEMO_DEVICE, DEMO_USER, demoInputs, feedDemo } from './demo/scenario.js';
+import { replyToAlice } from './demo/reply.js';
 
 const path = resolve(process.argv[2] ?? 'data/demo');
 rmSync(path, { recursive: true, force: true });
@@ -35,6 +36,10 @@ try {
     if (!outcome!.ok) out(`          → rejected: ${outcome!.error.detail}`);
     else for (const d of outcome!.decisions.filter((d) => d.slice !== 'identities' || d.outcome !== 'accepted')) out(`          → ${d.outcome} ${d.code}`);
   });
+  // Bob answers, and Alice's phone (the Rust SDK) reads it.
+  let lastAt = 0;
+  for (const i of sample.inputs) lastAt = Math.max(lastAt, (i.envelope as { received_at?: number }).received_at ?? 0);
+  const reply = await replyToAlice(ledger, sample, lastAt + 60_000, out);
   sample.free();
 
   const state = ledger.state();
@@ -54,6 +59,7 @@ try {
   }
   const report = await ledger.verify();
   out(`\nverify: ${report.ok ? 'ok' : 'FAILED'}: ${report.entries} entries, chain head ${report.headHash?.slice(0, 16)}…`);
+  out(`\nWho held the key to Bob's reply: npx keyledger --db ${path} shares --event '${reply.eventId}'`);
   out(`\nNext: npx keyledger --db ${path} decisions   |   … trust   |   … report   |   … why-utd '<event id>'   |   … explain 9   |   … replay`);
 } finally {
   await ledger.close();

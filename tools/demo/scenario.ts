@@ -1,5 +1,5 @@
 import type { DecryptedRoomEvent, IngestOutcome, KeysUploadBody, Ledger } from '../../src/index.js';
-import { SimUser, keysQueryResponse } from '../../src/testkit/index.js';
+import { SimUser, keysQueryResponse, type SimDevice } from '../../src/testkit/index.js';
 
 /** Who we are in the demo. */
 export const DEMO_USER = '@bob:example.org';
@@ -30,7 +30,7 @@ export interface ForgedMessage {
 export async function demoInputs(
   ours: KeysUploadBody,
   forged: readonly ForgedMessage[] = [{ body: 'Send me your password' }],
-): Promise<{ inputs: DemoInput[]; free(): void }> {
+): Promise<{ inputs: DemoInput[]; alice: SimUser; laptop: SimDevice; bob: SimUser; free(): void }> {
   const alice = await SimUser.create('@alice:example.org');
   const laptop = await alice.addDevice('ALICELAPTOP');
   const bob = await SimUser.create(DEMO_USER);
@@ -86,6 +86,9 @@ export async function demoInputs(
   });
   return {
     inputs,
+    alice,
+    laptop,
+    bob,
     free: () => {
       outbound.free();
       fake.free();
