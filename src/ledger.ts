@@ -204,10 +204,8 @@ export class Ledger implements LedgerApi {
       ...(keys.selfSigning !== undefined ? { self_signing: keys.selfSigning } : {}),
       ...(keys.userSigning !== undefined ? { user_signing: keys.userSigning } : {}),
     };
-    const derived = signer.publicKeys(seeds);
-    // A seed that is no key is refused before anything is logged about it (its text never is).
-    const bad = Object.entries(derived).find(([, pk]) => pk === null);
-    if (bad !== undefined) throw new CrossSigningRefusedError('own_cross_signing.import_mismatch', -1, `the ${bad[0]} key is not a 32-byte seed in unpadded base64`);
+    // A seed that is no key (not 32 bytes of base64) derives to no public key: logged as '' (never its text), and refused as not ours.
+    const derived = Object.fromEntries(Object.entries(signer.publicKeys(seeds)).map(([role, pk]) => [role, pk ?? '']));
     const txnId = signer.stage(seeds);
     try {
       const result = await this.ingestUnknown({ kind: 'cross_signing', action: 'import', source, txn_id: txnId, ...derived });
