@@ -4,6 +4,7 @@
  * moves on; a Megolm key is a secret the log only holds sealed). Reducers judge facts;
  * they never decrypt.
  */
+import type { OwnCrossSigningKeysPayload } from './cross-signing.js';
 import type { DecodeFailure } from './decode.js';
 import type { MegolmEncryptedPayload, MegolmSessionCreatedPayload, RoomKeySharedPayload } from './megolm-out.js';
 import type { FallbackKeyForgottenPayload, OlmEncryptedPayload, OlmSessionCreatedPayload, OutgoingRequestPayload } from './outbound.js';
@@ -158,4 +159,5 @@ export interface FactPayloads {
   megolm_session_created: MegolmSessionCreatedPayload;
   room_key_shared: RoomKeySharedPayload;
   megolm_encrypted: MegolmEncryptedPayload;
+  own_cross_signing_keys: OwnCrossSigningKeysPayload;
 }

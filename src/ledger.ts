@@ -5,7 +5,7 @@ import type { Decision } from '../projections/decision.js';
 import type { OwnAccount, KeysUploadBody, SignedDeviceKeys } from './crypto/account.js';
 import type { LedgerApi, LedgerOwner } from './ledger-api.js';
 import type { LedgerParts } from './ledger-parts.js';
-import type { EntryRange, IngestOutcome, IngestResult, LedgerOptions, ReplayOptions, RoomKeySettings } from './api-types.js';
+import type { CrossSigningKeySource, CrossSigningPrivateKeys, CrossSigningStatus, EntryRange, IngestOutcome, IngestResult, LedgerOptions, ReplayOptions, RoomKeySettings, SendRoomMessageOptions } from './api-types.js';
 import type { DecisionFilter } from './log/decisions.js';
 import { LedgerClosedError, LedgerDamagedError, LedgerReadOnlyError, RoomKeyNotSharedError, VaultKeyError } from './errors.js';
 import { BatchWriter } from './ingest/batch-writer.js';
@@ -24,6 +24,9 @@ import { requestMadeBy, requestOf, requestsMadeBy, responseEnvelope, toOutgoingR
 import type { MegolmEncryptedEventContent } from './outbound/room-keys.js';
 import { toDeviceResults, type ToDeviceResult } from './outbound/sync-results.js';
 import { pendingRequests } from '../projections/outbound/selectors.js';
+import { queueRoomMessage } from './outbound/room-message.js';
+import { crossSigningStatus } from './outbound/cross-signing-status.js';
+import * as crossSigningCalls from './outbound/cross-signing-calls.js';
 import type { SyncEnvelope } from '../events/outbound.js';
 import { filter, map } from 'rxjs';
 
@@ -63,7 +66,7 @@ export class Ledger implements LedgerApi {
     this.streams = new LedgerStreams(parts.state);
     ({ entries$: this.entries$, decisions$: this.decisions$, state$: this.state$ } = this.streams);
     this.outgoing$ = this.entries$.pipe(map(requestOf), filter((r): r is OutgoingRequest => r !== null));
-    this.requests = parts.account && parts.vault && parts.ingestor ? new RequestMaker(parts.account, parts.vault, parts.ingestor.sessions, parts.ingestor.groupSessions, parts.ingestor.roomKeys) : null;
+    this.requests = parts.account && parts.vault && parts.ingestor ? new RequestMaker(parts.account, parts.vault, parts.ingestor.sessions, parts.ingestor.groupSessions, parts.ingestor.roomKeys, parts.ingestor.crossSigningSeeds) : null;
     this.writer = BatchWriter.forLedger(parts, this.requests, {
       written: (entries, decisions, state) => this.streams.written(entries, decisions, state),
       broken: async () => {
@@ -171,6 +174,42 @@ export class Ledger implements LedgerApi {
   async discardRoomKey(roomId: string): Promise<boolean> {
     const result = await this.ingestUnknown({ kind: 'discard_room_key', room_id: roomId });
     return result.decisions.some((d) => d.code === 'megolm_out.rotate_discarded');
+  }
+
+  async sendRoomMessage(roomId: string, eventType: string, content: Record<string, unknown>, options: SendRoomMessageOptions = {}): Promise<OutgoingRequest> {
+    this.assertWritable();
+    return queueRoomMessage({ ...this.callDeps, state: () => this.state(), encryptRoomEvent: (r, t, c) => this.encryptRoomEvent(r, t, c) }, roomId, eventType, content, options.encrypted);
+  }
+
+  // ---- our own cross-signing identity (src/outbound/cross-signing.ts) -------------------
+
+  async bootstrapCrossSigning(): Promise<{ keys: { master: string; selfSigning: string; userSigning: string }; requests: OutgoingRequest[]; decisions: Decision[] }> {
+    this.assertWritable();
+    return crossSigningCalls.bootstrap(this.callDeps);
+  }
+
+  async importCrossSigningKeys(keys: CrossSigningPrivateKeys, source: CrossSigningKeySource): Promise<{ decisions: Decision[] }> {
+    this.assertWritable();
+    return crossSigningCalls.importKeys(this.callDeps, this.requests!.crossSigner, keys, source);
+  }
+
+  async crossSignDevice(deviceId: string): Promise<{ request: OutgoingRequest; decisions: Decision[] }> {
+    this.assertWritable();
+    return crossSigningCalls.crossSign(this.callDeps, { action: 'sign_device', device_id: deviceId });
+  }
+
+  async crossSignUser(userId: string): Promise<{ request: OutgoingRequest; decisions: Decision[] }> {
+    this.assertWritable();
+    return crossSigningCalls.crossSign(this.callDeps, { action: 'sign_user', user_id: userId });
+  }
+
+  /** What the cross-signing calls need: logging an input, and reading back what it wrote. */
+  private get callDeps(): crossSigningCalls.CallDeps {
+    return { ingestUnknown: (input) => this.ingestUnknown(input), entriesOf: (result) => this.entriesOf(result) };
+  }
+
+  crossSigningStatus(): CrossSigningStatus {
+    return crossSigningStatus(this.state());
   }
 
   /** The entries one input wrote (it and its facts), read back. */
