@@ -3,7 +3,8 @@ import type { Envelope } from '../events/envelope.js';
 import type { LedgerEntry } from '../events/entry.js';
 import type { Decision } from '../projections/decision.js';
 import type { OwnAccount, KeysUploadBody, SignedDeviceKeys } from './crypto/account.js';
-import type { LedgerApi, LedgerOwner } from './ledger-api.js';
+import type { GossipRequestResult, LedgerApi, LedgerOwner } from './ledger-api.js';
+import { randomUUID } from 'node:crypto';
 import type { LedgerParts } from './ledger-parts.js';
 import type { EntryRange, IngestOutcome, IngestResult, LedgerOptions, ReplayOptions, RoomKeySettings } from './api-types.js';
 import type { DecisionFilter } from './log/decisions.js';
@@ -63,7 +64,7 @@ export class Ledger implements LedgerApi {
     this.streams = new LedgerStreams(parts.state);
     ({ entries$: this.entries$, decisions$: this.decisions$, state$: this.state$ } = this.streams);
     this.outgoing$ = this.entries$.pipe(map(requestOf), filter((r): r is OutgoingRequest => r !== null));
-    this.requests = parts.account && parts.vault && parts.ingestor ? new RequestMaker(parts.account, parts.vault, parts.ingestor.sessions, parts.ingestor.groupSessions, parts.ingestor.roomKeys) : null;
+    this.requests = parts.account && parts.vault && parts.ingestor ? new RequestMaker(parts.account, parts.vault, parts.ingestor.sessions, parts.ingestor.groupSessions, parts.ingestor.roomKeys, parts.ingestor.secretInbox) : null;
     this.writer = BatchWriter.forLedger(parts, this.requests, {
       written: (entries, decisions, state) => this.streams.written(entries, decisions, state),
       broken: async () => {
@@ -171,6 +172,22 @@ export class Ledger implements LedgerApi {
   async discardRoomKey(roomId: string): Promise<boolean> {
     const result = await this.ingestUnknown({ kind: 'discard_room_key', room_id: roomId });
     return result.decisions.some((d) => d.code === 'megolm_out.rotate_discarded');
+  }
+
+  // ---- key and secret requests (src/outbound/gossip.ts) --------------------------------
+
+  async requestRoomKey(roomId: string, sessionId: string, senderKey?: string): Promise<GossipRequestResult> {
+    const requestId = randomUUID();
+    const result = await this.ingestUnknown({
+      kind: 'user_action', action: 'send_room_key_request', room_id: roomId, session_id: sessionId, request_id: requestId, ...(senderKey !== undefined ? { sender_key: senderKey } : {}),
+    });
+    return { requestId, requests: requestsMadeBy(await this.entriesOf(result)), decisions: result.decisions };
+  }
+
+  async requestSecret(name: string): Promise<GossipRequestResult> {
+    const requestId = randomUUID();
+    const result = await this.ingestUnknown({ kind: 'user_action', action: 'send_secret_request', name, request_id: requestId });
+    return { requestId, requests: requestsMadeBy(await this.entriesOf(result)), decisions: result.decisions };
   }
 
   /** The entries one input wrote (it and its facts), read back. */

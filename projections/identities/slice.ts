@@ -53,6 +53,8 @@ export const identitiesSlice: Slice<IdentitiesState> = {
       case 'discard_room_key':
       case 'room_key_shared':
       case 'megolm_encrypted':
+      case 'gossip_sent':
+      case 'secret_stored':
       case 'megolm_session_created':
         return;
       default:

@@ -58,6 +58,8 @@ export const outboundSlice: Slice<OutboundState> = {
         return foldEncryptRoomEvent(entry, ctx);
       case 'megolm_encrypted':
         return foldMegolmEncrypted(state, entry, ctx);
+      case 'gossip_sent':
+      case 'secret_stored':
       case 'missing_sessions':
       case 'to_device':
       case 'room_event':

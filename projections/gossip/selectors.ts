@@ -1,0 +1,45 @@
+/**
+ * What the outbound path, the CLI and other slices may ask the `gossip` slice. Pure lookups.
+ */
+import { hmEntries, hmPeek } from '../hashmap.js';
+import type { AnswerDue, GossipState, SecretRequestRecord, StoredSecret } from './state.js';
+
+type Root = Readonly<Record<string, unknown>>;
+
+/** The slice's name in the ledger state. */
+export const GOSSIP = 'gossip';
+
+export function gossipState(root: Root): GossipState {
+  return root[GOSSIP] as GossipState;
+}
+
+/** A secret we hold (a `secret_stored` fact logged it), or undefined. `state` is the slice's own draft while folding. */
+export function heldSecret(root: Root, name: string, state: GossipState = gossipState(root)): StoredSecret | undefined {
+  return hmPeek(state.stored, name);
+}
+
+/** Every answer we owe, oldest request first (bounded by `MAX_ANSWERS_DUE`). */
+export function answersDue(root: Root): AnswerDue[] {
+  return hmEntries(gossipState(root).answersDue).map(([, a]) => a).sort((a, b) => a.seq - b.seq);
+}
+
+/** Our secret request by ID. */
+export function secretRequest(root: Root, requestId: string): SecretRequestRecord | undefined {
+  return hmPeek(gossipState(root).secretRequests, requestId);
+}
+
+/** Secret requests answered whose cancellation to the other devices is not sent yet. */
+export function secretCancellationsDue(root: Root): { requestId: string; request: SecretRequestRecord }[] {
+  const state = gossipState(root);
+  const out: { requestId: string; request: SecretRequestRecord }[] = [];
+  for (const [requestId] of hmEntries(state.cancellationsDue)) {
+    const request = hmPeek(state.secretRequests, requestId);
+    if (request !== undefined) out.push({ requestId, request });
+  }
+  return out;
+}
+
+/** Accepted `m.secret.send` whose secret is still to be sealed in the vault, by request ID. */
+export function secretsToStore(root: Root): { requestId: string; name: string; seq: number }[] {
+  return hmEntries(gossipState(root).secretsToStore).map(([requestId, s]) => ({ requestId, ...s }));
+}
