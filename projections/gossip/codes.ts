@@ -109,13 +109,6 @@ export const gossipCodes = defineCodes([
     section: SHARING,
   },
   {
-    code: 'secret_send.not_over_olm',
-    outcome: 'rejected',
-    summary: 'An `m.secret.send` that did not come Olm-encrypted (a plaintext to-device event): refused, its secret is not taken.',
-    spec: 'A device that wishes to share the secret will reply with an `m.secret.send` event, encrypted using olm.',
-    section: SHARING,
-  },
-  {
     code: 'secret_send.invalid_payload',
     outcome: 'rejected',
     summary: 'An `m.secret.send` in an Olm payload the olm slice discarded: nothing in it, not even who sent it, can be relied on.',

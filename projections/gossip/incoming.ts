@@ -68,13 +68,13 @@ export function foldKeyRequest(state: GossipState, ctx: ReduceContext, who: Requ
   if (s.level === 'other_user') return record(ctx, 'key_request.other_user', about, [], detail);
   if (s.level === 'unverified') {
     record(ctx, 'key_request.unverified_device', about, earlier(who.seq, ...s.because), { ...detail, listed: s.listed });
-    if (s.listed) owe(state, { what: 'room_key_withheld', userId: who.sender, deviceId: c.requesting_device_id, requestId: c.request_id, seq: who.seq, roomId, senderKey: c.body.sender_key ?? null, sessionId, code: 'm.unverified' });
+    if (s.listed) owe(state, { what: 'room_key_withheld', userId: who.sender, deviceId: c.requesting_device_id, requestId: c.request_id, seq: who.seq, roomId, senderKey: c.body.sender_key ?? null, sessionId, withheld: 'm.unverified' });
     return;
   }
   const session = algorithm === MEGOLM_V1 ? megolmSessionForEvent(ctx.root, roomId, c.body.sender_key, sessionId) : undefined;
   if (session === undefined) {
     record(ctx, 'key_request.unknown_session', about, earlier(who.seq, ...s.because), { ...detail, algorithm });
-    owe(state, { what: 'room_key_withheld', userId: who.sender, deviceId: c.requesting_device_id, requestId: c.request_id, seq: who.seq, roomId, senderKey: c.body.sender_key ?? null, sessionId, code: 'm.unavailable' });
+    owe(state, { what: 'room_key_withheld', userId: who.sender, deviceId: c.requesting_device_id, requestId: c.request_id, seq: who.seq, roomId, senderKey: c.body.sender_key ?? null, sessionId, withheld: 'm.unavailable' });
     return;
   }
   record(ctx, 'key_request.shared', about, earlier(who.seq, ...s.because, session.source.seq), { ...detail, first_known_index: session.firstKnownIndex });

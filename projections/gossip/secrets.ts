@@ -36,13 +36,6 @@ export function foldSendSecretRequest(state: GossipState, entry: EntryOf<'user_a
   record(ctx, 'secret_request.requested', about, [], { request_id: a.request_id, name: a.name, devices: asked.map((d) => d.deviceId).join(' ') });
 }
 
-/** A plaintext `m.secret.send`: never taken, whoever sent it. */
-export function foldPlaintextSecretSend(ctx: ReduceContext, entry: EntryOf<'to_device'>): void {
-  const { event } = entry.payload;
-  const c = event.content as Record<string, unknown>;
-  record(ctx, 'secret_send.not_over_olm', subject('user', event.sender), [], { request_id: typeof c['request_id'] === 'string' ? c['request_id'] : null });
-}
-
 /** An `m.secret.send` inside an Olm payload. */
 export function foldOlmSecretSend(state: GossipState, entry: EntryOf<'olm_decrypted'>, ctx: ReduceContext): void {
   const p = entry.payload;

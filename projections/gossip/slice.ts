@@ -2,7 +2,7 @@ import { ignoreUnknownKind } from '../../events/entry.js';
 import { olmPayloadVerdict } from '../olm/selectors.js';
 import type { Slice } from '../slice.js';
 import { foldKeyRequest, foldSecretRequest } from './incoming.js';
-import { foldGossipSent, foldOlmSecretSend, foldPlaintextSecretSend, foldSecretStored, foldSendSecretRequest } from './secrets.js';
+import { foldGossipSent, foldOlmSecretSend, foldSecretStored, foldSendSecretRequest } from './secrets.js';
 import { GOSSIP } from './selectors.js';
 import { initialGossip, type GossipState } from './state.js';
 
@@ -23,7 +23,7 @@ export const gossipSlice: Slice<GossipState> = {
         const who = { sender: event.sender, seq: entry.seq };
         if (event.type === 'm.room_key_request') return foldKeyRequest(state, ctx, who, event.content);
         if (event.type === 'm.secret.request') return foldSecretRequest(state, ctx, who, event.content);
-        if (event.type === 'm.secret.send') return foldPlaintextSecretSend(ctx, entry);
+        // A plaintext m.secret.send is the olm slice's refusal (`secret.not_over_olm`).
         return;
       }
       case 'olm_decrypted': {

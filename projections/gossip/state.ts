@@ -7,7 +7,7 @@ import type { AskedDevice } from './own-devices.js';
  */
 export type AnswerDue =
   | { what: 'forwarded_room_key'; userId: string; deviceId: string; requestId: string; seq: number; roomId: string; senderKey: string; sessionId: string }
-  | { what: 'room_key_withheld'; userId: string; deviceId: string; requestId: string; seq: number; roomId: string; senderKey: string | null; sessionId: string; code: 'm.unverified' | 'm.unavailable' }
+  | { what: 'room_key_withheld'; userId: string; deviceId: string; requestId: string; seq: number; roomId: string; senderKey: string | null; sessionId: string; withheld: 'm.unverified' | 'm.unavailable' }
   | { what: 'secret_send'; userId: string; deviceId: string; requestId: string; seq: number; name: string };
 
 /** Our `m.secret.request`, by request ID. */

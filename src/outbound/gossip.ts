@@ -104,7 +104,7 @@ export class GossipSender {
     if (a.what === 'room_key_withheld') {
       const content = {
         algorithm: MEGOLM_V1, room_id: a.roomId, session_id: a.sessionId, ...(a.senderKey !== null ? { sender_key: a.senderKey } : {}),
-        code: a.code, reason: a.code === 'm.unverified' ? 'Your device is not verified' : 'This device does not have the key', from_device: this.parts.account.deviceId,
+        code: a.withheld, reason: a.withheld === 'm.unverified' ? 'Your device is not verified' : 'This device does not have the key', from_device: this.parts.account.deviceId,
       };
       this.sendPlain('m.room_key.withheld', 'room_key_withheld', a.requestId, a.userId, [a.deviceId], content, inputSeq, made);
       return true;
