@@ -21,6 +21,7 @@ import { trackCommand } from './commands/track.js';
 import { shareCommand } from './commands/share.js';
 import { encryptCommand } from './commands/encrypt.js';
 import { sharesCommand } from './commands/shares.js';
+import { requestsCommand } from './commands/requests.js';
 
 /**
  * Every subcommand of `keyledger`, in the order `--help` lists them. A new command is a
@@ -36,6 +37,7 @@ export const commandModules: readonly CommandModule[] = [
   shareCommand,
   encryptCommand,
   sharesCommand,
+  requestsCommand,
   stateCommand,
   decisionsCommand,
   trustCommand,
