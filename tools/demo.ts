@@ -8,6 +8,7 @@ import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { deviceTrust, identityState, knownDevices, knownUsers, openLedger } from '../src/index.js';
 import { DEMO_DEVICE, DEMO_USER, demoInputs, feedDemo } from './demo/scenario.js';
+import { demoGossip } from './demo/gossip.js';
 
 const path = resolve(process.argv[2] ?? 'data/demo');
 rmSync(path, { recursive: true, force: true });
@@ -55,6 +56,7 @@ try {
   const report = await ledger.verify();
   out(`\nverify: ${report.ok ? 'ok' : 'FAILED'}: ${report.entries} entries, chain head ${report.headHash?.slice(0, 16)}…`);
   out(`\nNext: npx keyledger --db ${path} decisions   |   … trust   |   … report   |   … why-utd '<event id>'   |   … explain 9   |   … replay`);
+  await demoGossip(ledger, out);
 } finally {
   await ledger.close();
 }
