@@ -4,6 +4,7 @@
  * moves on; a Megolm key is a secret the log only holds sealed). Reducers judge facts;
  * they never decrypt.
  */
+import type { OwnCrossSigningKeysPayload } from './cross-signing.js';
 import type { DecodeFailure } from './decode.js';
 import type { MegolmEncryptedPayload, MegolmSessionCreatedPayload, RoomKeySharedPayload } from './megolm-out.js';
 import type { GossipSentPayload, SecretStoredPayload } from './gossip.js';
@@ -161,4 +162,5 @@ export interface FactPayloads {
   megolm_encrypted: MegolmEncryptedPayload;
   gossip_sent: GossipSentPayload;
   secret_stored: SecretStoredPayload;
+  own_cross_signing_keys: OwnCrossSigningKeysPayload;
 }

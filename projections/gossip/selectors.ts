@@ -2,6 +2,7 @@
  * What the outbound path, the CLI and other slices may ask the `gossip` slice. Pure lookups.
  */
 import { hmEntries, hmPeek } from '../hashmap.js';
+import { ownCrossSigningKeys } from '../identities/selectors.js';
 import type { AnswerDue, GossipState, SecretRequestRecord, StoredSecret } from './state.js';
 
 type Root = Readonly<Record<string, unknown>>;
@@ -13,9 +14,23 @@ export function gossipState(root: Root): GossipState {
   return root[GOSSIP] as GossipState;
 }
 
-/** A secret we hold (a `secret_stored` fact logged it), or undefined. `state` is the slice's own draft while folding. */
+/** The role of a cross-signing secret (`m.cross_signing.self_signing` → `self_signing`), or null. */
+export function crossSigningRoleOf(name: string): 'master' | 'self_signing' | 'user_signing' | null {
+  return name === 'm.cross_signing.master' ? 'master' : name === 'm.cross_signing.self_signing' ? 'self_signing' : name === 'm.cross_signing.user_signing' ? 'user_signing' : null;
+}
+
+/**
+ * A secret we hold, or undefined: one a `secret_stored` fact logged, or a private
+ * cross-signing key the identities slice says we hold. `state` is the slice's own draft
+ * while folding.
+ */
 export function heldSecret(root: Root, name: string, state: GossipState = gossipState(root)): StoredSecret | undefined {
-  return hmPeek(state.stored, name);
+  const stored = hmPeek(state.stored, name);
+  if (stored !== undefined) return stored;
+  const role = crossSigningRoleOf(name);
+  const ours = role === null ? null : ownCrossSigningKeys(root);
+  const publicKey = ours === null ? null : role === 'master' ? ours.master : role === 'self_signing' ? ours.selfSigning : ours.userSigning;
+  return ours !== null && publicKey !== null ? { seq: ours.seq, source: ours.source, publicKey } : undefined;
 }
 
 /** Every answer we owe, oldest request first (bounded by `MAX_ANSWERS_DUE`). */

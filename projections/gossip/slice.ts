@@ -68,6 +68,12 @@ export const gossipSlice: Slice<GossipState> = {
       case 'megolm_session_created':
       case 'room_key_shared':
       case 'megolm_encrypted':
+      case 'cross_signing':
+      case 'device_signing_upload':
+      case 'signature_upload':
+      case 'send_room_message':
+      case 'room_message_sent':
+      case 'own_cross_signing_keys':
         return;
       default:
         return ignoreUnknownKind(entry);

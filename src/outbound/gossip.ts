@@ -17,6 +17,8 @@ import { keyRequest, keyRequestCancellationsDue, megolmSession } from '../../pro
 import type { SessionRecord } from '../../projections/megolm/state.js';
 import { OlmFailure } from '../crypto/failure.js';
 import type { OwnAccount } from '../crypto/account.js';
+import type { CrossSigningRole } from '../crypto/cross-signing.js';
+import { crossSigningRoleOf } from '../../projections/gossip/selectors.js';
 import type { Olm } from '../crypto/olm.js';
 import type { Vault } from '../crypto/vault.js';
 import type { MegolmKeys } from '../ingest/megolm-keys.js';
@@ -42,6 +44,8 @@ export interface GossipParts {
   roomKeys: MegolmKeys;
   inbox: SecretInbox;
   newId: () => string;
+  /** Our private cross-signing key of a role (held by the cross-signing step), for `m.cross_signing.*` secret requests. */
+  crossSigningSeed: (role: CrossSigningRole) => string | undefined;
   encrypt: EncryptFor;
   /** A keys_claim for devices we owe an answer and have no Olm session with. */
   claim: (devices: { userId: string; deviceId: string }[], inputSeq: number, made: MadeRequests) => void;
@@ -119,7 +123,8 @@ export class GossipSender {
       content = session === undefined ? undefined : await this.forwardedKey(session);
     } else {
       type = 'm.secret.send';
-      const secret = await readSecret(this.parts.vault, a.name);
+      const role = crossSigningRoleOf(a.name);
+      const secret = (role !== null ? this.parts.crossSigningSeed(role) : undefined) ?? (await readSecret(this.parts.vault, a.name));
       content = secret === undefined ? undefined : { request_id: a.requestId, secret };
     }
     if (content === undefined) return true;

@@ -28,10 +28,13 @@ import { RoomKeySharer, type MegolmEncryptedEventContent, type RoomKeyFact } fro
 import type { GossipSentPayload, SecretStoredPayload } from '../../events/gossip.js';
 import { SecretInbox } from '../secrets/inbox.js';
 import { GOSSIP_EVENT_TYPES, GossipSender } from './gossip.js';
+import { CrossSigner, type OwnCrossSigningSeeds } from './cross-signing.js';
+import type { OwnCrossSigningKeysPayload } from '../../events/cross-signing.js';
 
 /** Envelope kinds after which a request may be due. */
 const MAY_CALL_FOR_REQUESTS: ReadonlySet<string> = new Set([
   'sync', 'track_users', 'keys_query', 'keys_upload', 'missing_sessions', 'keys_claim', 'encrypt_to_device', 'share_room_key', 'encrypt_room_event',
+  'cross_signing', 'send_room_message',
 ]);
 
 /** Requests made after one input: facts to append, and vault writes for the same batch. */
@@ -43,6 +46,7 @@ export interface MadeRequests {
     | { kind: 'fallback_key_forgotten'; payload: FallbackKeyForgottenPayload }
     | { kind: 'gossip_sent'; payload: GossipSentPayload }
     | { kind: 'secret_stored'; payload: SecretStoredPayload }
+    | { kind: 'own_cross_signing_keys'; payload: OwnCrossSigningKeysPayload }
   )[];
   ops: BatchOp[];
   /** Seqs of the facts whose Megolm keys this batch writes to the vault. */
@@ -57,6 +61,8 @@ export class RequestMaker {
   private readonly encrypted = new Map<string, MegolmEncryptedEventContent>();
   private readonly sharer: RoomKeySharer;
   private readonly gossip: GossipSender;
+  /** Our own cross-signing keys: bootstrap, import, signatures. */
+  readonly crossSigner: CrossSigner;
 
   constructor(
     private readonly account: OwnAccount,
@@ -64,12 +70,15 @@ export class RequestMaker {
     private readonly sessions: OlmSessions,
     groups: OutboundGroupSessions,
     roomKeys: MegolmKeys,
+    crossSigningSeeds: OwnCrossSigningSeeds,
     inbox: SecretInbox = new SecretInbox(),
     private readonly newId: () => string = randomUUID,
   ) {
     this.sharer = new RoomKeySharer(groups.olm, account, sessions, groups, roomKeys, newId);
+    this.crossSigner = new CrossSigner(groups.olm, account, vault, crossSigningSeeds, newId);
     this.gossip = new GossipSender({
       olm: groups.olm, account, vault, roomKeys, inbox, newId,
+      crossSigningSeed: (role) => crossSigningSeeds.get(role),
       encrypt: (device, to, content, inputSeq, made) => this.encryptWith(device, to, content, inputSeq, made),
       claim: (devices, inputSeq, made) => {
         const claiming = claimingDevices(this.lastState ?? ({} as LedgerState));
@@ -113,6 +122,22 @@ export class RequestMaker {
     if (envelope.kind === 'sync') {
       this.forgetOldFallbackKey(inputSeq, receivedAt, state(), made);
       this.recover(inputSeq, state(), made);
+    }
+    if (envelope.kind === 'cross_signing' || envelope.kind === 'send_room_message') {
+      // Neither changes a tracked user nor our one-time keys: only what it asks for is made.
+      if (envelope.kind === 'cross_signing') {
+        const signed = this.crossSigner.after(envelope, inputSeq, state());
+        if (signed !== null) {
+          made.facts.push(...signed.facts);
+          made.ops.push(...signed.ops);
+        }
+      } else {
+        made.facts.push({
+          kind: 'outgoing_request',
+          payload: { id: this.newId(), type: 'room_message', input_seq: inputSeq, room_id: envelope.room_id, event_type: envelope.event_type, txn_id: envelope.txn_id, body: envelope.content },
+        });
+      }
+      return made.facts.length > 0 ? made : null;
     }
     if (envelope.kind === 'missing_sessions') this.claim(envelope.users, inputSeq, state(), made);
     if (envelope.kind === 'keys_claim') {
