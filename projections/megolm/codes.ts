@@ -105,7 +105,7 @@ export const megolmCodes = defineCodes([
   {
     code: 'room_key.requested',
     outcome: 'accepted',
-    summary: 'We asked our other devices for a session (`request_room_key`): a forwarded key for it may be accepted once.',
+    summary: 'We asked our other devices for a session (`requestRoomKey`, sent to our verified devices, whose devices only may answer; or the `request_room_key` action of older logs, any verified device of ours): a forwarded key for it may be accepted once.',
     spec: 'When a device is missing keys to decrypt messages, it can request the keys by sending [m.room\\_key\\_request](#mroom_key_request) to-device messages to other devices with `action` set to `request`.',
     section: REQUESTS,
   },
