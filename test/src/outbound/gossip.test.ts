@@ -109,9 +109,11 @@ describe('outbound: gossip between our own devices (key requests, secret sharing
     return ledger.markRequestAsSent(claim.id, 'keys_claim', { one_time_keys: { [userId]: { [deviceId]: claimed } } });
   }
 
-  it('a key request from our verified device is answered with an m.forwarded_room_key that decrypts the room; the forward is accepted only from the device asked', async () => {
+  it('a key request from our verified device is answered with an m.forwarded_room_key that decrypts the room; the other device asked is told to stop', async () => {
     const alice = await sim(ALICE, 'A1');
-    const { a, b, pa, pb } = await pair({ extra: [alice] });
+    const tablet = await sim(ME, 'TABLET');
+    const { a, b, pa, pb } = await pair({ extra: [alice, tablet] });
+    await b.ingest({ kind: 'user_action', action: 'verify_device', user_id: ME, device_id: 'TABLET', ed25519: tablet.ed25519 });
     // LAPTOP holds Alice's session (an m.room_key over Olm); DESKTOP does not.
     const session = alice.createOutboundSession(ROOM);
     const roomKey = alice.encryptToDevice(pa.recipient(), 'm.room_key', session.roomKeyContent() as never);
@@ -121,11 +123,12 @@ describe('outbound: gossip between our own devices (key requests, secret sharing
     const before = await b.decryptRoomEvent(ROOM, event);
     assert.equal(before.decrypted, false);
 
-    // DESKTOP asks; only LAPTOP (verified) is asked.
+    // DESKTOP asks its verified devices: LAPTOP and TABLET.
     const asked = await b.requestRoomKey(ROOM, session.sessionId, alice.curve25519);
     assert.deepEqual(codesOf(asked.decisions), ['room_key.requested']);
     assert.equal(asked.requests.length, 1);
-    assert.deepEqual(Object.keys((asked.requests[0]!.body as { messages: Record<string, object> }).messages[ME]!), ['LAPTOP']);
+    assert.deepEqual(Object.keys((asked.requests[0]!.body as { messages: Record<string, object> }).messages[ME]!), ['LAPTOP', 'TABLET']);
+    const toTablet = deliveredTo(asked.requests[0]!, ME, ME, 'TABLET');
 
     // LAPTOP decides to share; it has no Olm session with DESKTOP yet, so it claims one first.
     const got = await a.receiveSync({ to_device: { events: await flush(b, ME, ME, 'LAPTOP') } });
@@ -138,10 +141,16 @@ describe('outbound: gossip between our own devices (key requests, secret sharing
 
     const taken = await b.receiveSync({ to_device: { events: forwarded as OlmToDeviceEvent[] } });
     assert.deepEqual(codesOf(taken.decisions), ['forwarded_key.accepted']);
+    // TABLET, asked too, is told to stop; LAPTOP, which answered, is not.
+    const cancel = b.outgoingRequests().filter((r) => r.type === 'to_device');
+    assert.equal(cancel.length, 1);
+    assert.deepEqual(Object.keys((cancel[0]!.body as { messages: Record<string, object> }).messages[ME]!), ['TABLET']);
+    assert.deepEqual(deliveredTo(cancel[0]!, ME, ME, 'TABLET').map((e) => [e.type, e.content['action'], e.content['request_id']]), [['m.room_key_request', 'request_cancellation', toTablet[0]!.content['request_id']]]);
+    await flush(b, ME, ME, 'TABLET');
     const after = await b.decryptRoomEvent(ROOM, event);
     assert.equal(after.decrypted, true, JSON.stringify(after.utd));
     assert.deepEqual(after.plaintext?.content, { body: 'secret plans' });
-    // Nothing was owed by LAPTOP any more; DESKTOP had asked one device, so no cancellation goes out.
+    // Nothing is owed or due any more.
     assert.deepEqual(a.outgoingRequests().filter((r) => r.type === 'to_device'), []);
     assert.deepEqual(b.outgoingRequests().filter((r) => r.type === 'to_device'), []);
   });
