@@ -231,6 +231,11 @@ describe('outbound: gossip between our own devices (key requests, secret sharing
     const unsolicited = await a.receiveSync({ to_device: { events: [send(late, 'made-up-id')] } });
     assert.deepEqual(codesOf(unsolicited.decisions), ['secret_send.unrequested']);
     assert.deepEqual(await storedFacts(a), []);
+    // Replayed from the log alone: the same state, and the same refusals, re-decided.
+    const replayed = await a.replay();
+    assert.equal(a.stateHash(replayed.state), a.stateHash());
+    const redecided = (await a.decisions({})).map((d) => d.code).filter((c) => c.startsWith('secret_send.'));
+    assert.deepEqual(redecided, ['secret_send.other_user', 'secret_send.unverified_device', 'secret_send.unasked_device', 'secret_send.unrequested']);
   });
 
   /** The `secret_stored` facts of a ledger's log. */
