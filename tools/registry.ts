@@ -22,6 +22,7 @@ import { shareCommand } from './commands/share.js';
 import { encryptCommand } from './commands/encrypt.js';
 import { sharesCommand } from './commands/shares.js';
 import { requestsCommand } from './commands/requests.js';
+import { crossSigningCommand } from './commands/cross-signing.js';
 
 /**
  * Every subcommand of `keyledger`, in the order `--help` lists them. A new command is a
@@ -38,6 +39,7 @@ export const commandModules: readonly CommandModule[] = [
   encryptCommand,
   sharesCommand,
   requestsCommand,
+  crossSigningCommand,
   stateCommand,
   decisionsCommand,
   trustCommand,

@@ -11,6 +11,8 @@ import { CrossSigningRefusedError, deviceTrust, openLedger, type Ledger } from '
 import { InMemoryHomeserver } from '../helpers/homeserver.js';
 import { tempDir } from '../helpers/tmp.js';
 import { RustSdk, createRustDevice } from './rust.js';
+import { rustDecryptRoomEvent } from './rust-share.js';
+import type { MegolmRoomEvent } from '../../src/testkit/index.js';
 
 const ME = '@me:example.org';
 const RUST = '@rust:example.org';
@@ -193,5 +195,32 @@ describe('interop: our cross-signing identity and the Rust SDK', function () {
     const medev = await ownRust.getDevice(new RustSdk.UserId(ME), new RustSdk.DeviceId('MEDEV'));
     assert.equal(medev!.isCrossSignedByOwner(), true);
     assert.equal(medev!.isVerified(), true);
+  });
+
+  it('room_message: an in-room verification request sent with sendRoomMessage in an encrypted room is decrypted by Rust, and its event ID is logged', async () => {
+    const ROOM = '!room:example.org';
+    const server = new InMemoryHomeserver();
+    const ledger = await ledgerOf(ME, 'MEDEV');
+    await ledger.updateTrackedUsers([ME, RUST]);
+    const rust = await rustOf(RUST, 'RUSTDEV', [ME]);
+    for (let i = 0; i < 3; i++) {
+      await rustTurn(rust, server);
+      await ledgerTurn(ledger, server, ME, 'MEDEV');
+    }
+    await ledger.shareRoomKey(ROOM, [ME, RUST]);
+    await ledgerTurn(ledger, server, ME, 'MEDEV');
+    await rustTurn(rust, server);
+    const content = { msgtype: 'm.key.verification.request', body: 'verify me', from_device: 'MEDEV', methods: ['m.sas.v1'], to: RUST };
+    const request = await ledger.sendRoomMessage(ROOM, 'm.room.message', content);
+    assert.equal(request.type, 'room_message');
+    assert.equal((request as { event_type: string }).event_type, 'm.room.encrypted');
+    assert.match(request.path, /^\/_matrix\/client\/v3\/rooms\/!room%3Aexample\.org\/send\/m\.room\.encrypted\/[^/]+$/);
+    await ledgerTurn(ledger, server, ME, 'MEDEV');
+    const [event] = server.rooms.get(ROOM)!;
+    const read = await rustDecryptRoomEvent(rust, event as unknown as MegolmRoomEvent);
+    assert.deepEqual(JSON.parse(read.event).content, content);
+    assert.equal(read.senderDevice?.toString(), 'MEDEV');
+    const sent = await ledger.decisions({ code: 'room_message.sent' });
+    assert.deepEqual(sent.map((d) => d.detail?.event_id), [event!.event_id]);
   });
 });
