@@ -196,8 +196,8 @@ for (const withKey of [true, false]) {
       }
     });
 
-    it('no secret in export, log --json, report --json, state --json, decisions --json or a bundle', async () => {
-      for (const args of [['export'], ['log', '--json'], ['report', '--json'], ['state', '--json'], ['decisions', '--json'], ['bundle']]) {
+    it('no secret in export, log --json, report --json, state --json, decisions --json, requests (--json) or a bundle', async () => {
+      for (const args of [['export'], ['log', '--json'], ['report', '--json'], ['state', '--json'], ['decisions', '--json'], ['requests'], ['requests', '--json'], ['bundle']]) {
         const r = await cli(['--db', dir.path, ...args], env);
         assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
         assert.ok(r.stdout.length > 0, args.join(' '));
