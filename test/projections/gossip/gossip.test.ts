@@ -83,6 +83,14 @@ describe('gossip: incoming m.room_key_request', () => {
     assert.equal(answersDue(w.state).length, 1);
   });
 
+  it('a request over Olm is judged by the checked payload\'s sender (key_request.shared, key_request.other_user)', () => {
+    assert.deepEqual(codes(w.sendOlm(laptop, 'm.room_key_request', request('LAPTOP', session.sessionId, 'o1'))), ['olm.payload_accepted', 'key_request.shared']);
+    assert.deepEqual(codes(w.sendOlm(bob, 'm.room_key_request', request('B1', session.sessionId, 'o2'))).filter((c) => !c.startsWith('olm.')), ['key_request.other_user']);
+    // A payload the olm slice discarded asks nothing.
+    assert.deepEqual(codes(w.sendOlm(laptop, 'm.room_key_request', request('LAPTOP', session.sessionId, 'o3'), { plaintext: { recipient: '@mallory:example.org' } })).filter((c) => !c.startsWith('olm.')), []);
+    assert.deepEqual(answersDue(w.state).map((a) => a.requestId), ['o1']);
+  });
+
   it('a gossip_sent fact for the answer closes it', () => {
     w.toDevice('m.room_key_request', ME, request('LAPTOP', session.sessionId));
     w.append('gossip_sent', { input_seq: w.head, what: 'forwarded_room_key', request_id: 'r1', user_id: ME, device_ids: ['LAPTOP'], outgoing_id: 'x' });
