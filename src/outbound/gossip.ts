@@ -14,7 +14,7 @@ import { deviceRecord } from '../../projections/identities/selectors.js';
 import { answersDue, secretCancellationsDue, secretRequest, secretsToStore } from '../../projections/gossip/selectors.js';
 import type { AnswerDue } from '../../projections/gossip/state.js';
 import { keyRequest, keyRequestCancellationsDue, megolmSession } from '../../projections/megolm/selectors.js';
-import type { SessionRecord } from '../../projections/megolm/state.js';
+import { ANY_SENDER, type SessionRecord } from '../../projections/megolm/state.js';
 import { OlmFailure } from '../crypto/failure.js';
 import type { OwnAccount } from '../crypto/account.js';
 import type { CrossSigningRole } from '../crypto/cross-signing.js';
@@ -47,8 +47,8 @@ export interface GossipParts {
   /** Our private cross-signing key of a role (held by the cross-signing step), for `m.cross_signing.*` secret requests. */
   crossSigningSeed: (role: CrossSigningRole) => string | undefined;
   encrypt: EncryptFor;
-  /** A keys_claim for devices we owe an answer and have no Olm session with. */
-  claim: (devices: { userId: string; deviceId: string }[], inputSeq: number, made: MadeRequests) => void;
+  /** A keys_claim for devices we owe an answer and have no Olm session with (none a pending claim in `state` covers). */
+  claim: (devices: { userId: string; deviceId: string }[], state: LedgerState, inputSeq: number, made: MadeRequests) => void;
 }
 
 /** To-device event types whose arrival may call for a gossip step. */
@@ -69,13 +69,13 @@ export class GossipSender {
       if (!(await this.answer(answer, s, inputSeq, made))) unsent.push({ userId: answer.userId, deviceId: answer.deviceId });
     }
     // A session is claimed once, when the request arrives; the claim's response sends the answer.
-    if (unsent.length > 0 && (envelope.kind === 'to_device' || envelope.kind === 'sync')) this.parts.claim(dedupe(unsent), inputSeq, made);
+    if (unsent.length > 0 && (envelope.kind === 'to_device' || envelope.kind === 'sync')) this.parts.claim(dedupe(unsent), s, inputSeq, made);
   }
 
   private sendOurRequest(envelope: Envelope & { kind: 'user_action' }, inputSeq: number, state: LedgerState, made: MadeRequests): void {
     const me = this.parts.account;
     if (envelope.action === 'send_room_key_request') {
-      const request = keyRequest(state, envelope.room_id, envelope.sender_key ?? '*', envelope.session_id);
+      const request = keyRequest(state, envelope.room_id, envelope.sender_key ?? ANY_SENDER, envelope.session_id);
       if (request?.requestId !== envelope.request_id || request.asked === null || request.seq !== inputSeq) return;
       const body = { algorithm: MEGOLM_V1, room_id: envelope.room_id, session_id: envelope.session_id, ...(envelope.sender_key !== undefined ? { sender_key: envelope.sender_key } : {}) };
       const content = { action: 'request', body, requesting_device_id: me.deviceId, request_id: envelope.request_id };

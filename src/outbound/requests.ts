@@ -80,15 +80,12 @@ export class RequestMaker {
       olm: groups.olm, account, vault, roomKeys, inbox, newId,
       crossSigningSeed: (role) => crossSigningSeeds.get(role),
       encrypt: (device, to, content, inputSeq, made) => this.encryptWith(device, to, content, inputSeq, made),
-      claim: (devices, inputSeq, made) => {
-        const claiming = claimingDevices(this.lastState ?? ({} as LedgerState));
+      claim: (devices, state, inputSeq, made) => {
+        const claiming = claimingDevices(state);
         this.claimFor(devices.filter((d) => !claiming.has(`${d.userId} ${d.deviceId}`)), inputSeq, made);
       },
     });
   }
-
-  /** The state the gossip step last read (for the pending claims its own claim must not repeat). */
-  private lastState: LedgerState | null = null;
 
   /**
    * The gossip step after an input (`src/outbound/gossip.ts`): our requests, their
@@ -98,8 +95,7 @@ export class RequestMaker {
   async gossipAfter(envelope: Envelope, inputSeq: number, state: () => LedgerState, olmType: string | null): Promise<MadeRequests | null> {
     if (!mayCallForGossip(envelope, olmType)) return null;
     const made: MadeRequests = { facts: [], ops: [], keySeqs: [] };
-    await this.gossip.after(envelope, inputSeq, () => (this.lastState = state()), made);
-    this.lastState = null;
+    await this.gossip.after(envelope, inputSeq, state, made);
     return made.facts.length > 0 || made.ops.length > 0 ? made : null;
   }
 
