@@ -32,8 +32,8 @@ import {
 import { CrossSigningEnvelope, DeviceSigningUploadEnvelope, RoomMessageSentEnvelope, SendRoomMessageEnvelope, SignatureUploadEnvelope } from './cross-signing.js';
 import { DiscardRoomKeyEnvelope, EncryptRoomEventEnvelope, ShareRoomKeyEnvelope } from './megolm-out.js';
 import {
-  identityActionCodecs, megolmActionCodecs,
-  type ApproveIdentityAction, type RequestRoomKeyAction, type VerifyDeviceAction, type VerifyIdentityAction,
+  gossipActionCodecs, identityActionCodecs, megolmActionCodecs,
+  type ApproveIdentityAction, type RequestRoomKeyAction, type SendRoomKeyRequestAction, type SendSecretRequestAction, type VerifyDeviceAction, type VerifyIdentityAction,
 } from './user-actions.js';
 
 /** Optional on every envelope: when the client received the input, in ms since the epoch. */
@@ -71,7 +71,7 @@ export type BackupVersionEnvelope = t.TypeOf<typeof BackupVersionEnvelope>;
  * fields sit beside `kind` and `action`). Add an entry here, and its type to
  * {@link UserAction}, to accept a new action.
  */
-export const userActionCodecs: Record<string, t.Decoder<unknown, unknown>> = { ...identityActionCodecs, ...megolmActionCodecs };
+export const userActionCodecs: Record<string, t.Decoder<unknown, unknown>> = { ...identityActionCodecs, ...megolmActionCodecs, ...gossipActionCodecs };
 
 /** The common shape of a user action; its own fields are checked by `userActionCodecs`. */
 const UserActionShape = t.intersection([t.type({ kind: t.literal('user_action'), action: t.string }), Received]);
@@ -81,7 +81,7 @@ const UserActionShape = t.intersection([t.type({ kind: t.literal('user_action'),
  * writing `{ kind: 'user_action', action: 'verify_device', … }` gets its fields checked
  * by the compiler (a misspelt field or action is a type error, not a `rejected_input`).
  */
-export type UserAction = VerifyDeviceAction | VerifyIdentityAction | ApproveIdentityAction | RequestRoomKeyAction;
+export type UserAction = VerifyDeviceAction | VerifyIdentityAction | ApproveIdentityAction | RequestRoomKeyAction | SendRoomKeyRequestAction | SendSecretRequestAction;
 
 /** `kind: "user_action"`: one {@link UserAction}, with the optional `received_at`. */
 export type UserActionEnvelope = UserAction & { received_at?: number };

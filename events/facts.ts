@@ -7,6 +7,7 @@
 import type { OwnCrossSigningKeysPayload } from './cross-signing.js';
 import type { DecodeFailure } from './decode.js';
 import type { MegolmEncryptedPayload, MegolmSessionCreatedPayload, RoomKeySharedPayload } from './megolm-out.js';
+import type { GossipSentPayload, SecretStoredPayload } from './gossip.js';
 import type { FallbackKeyForgottenPayload, OlmEncryptedPayload, OlmSessionCreatedPayload, OutgoingRequestPayload } from './outbound.js';
 
 /** What olm says about a room key (`m.room_key` or `m.forwarded_room_key` content) at ingestion. */
@@ -159,5 +160,7 @@ export interface FactPayloads {
   megolm_session_created: MegolmSessionCreatedPayload;
   room_key_shared: RoomKeySharedPayload;
   megolm_encrypted: MegolmEncryptedPayload;
+  gossip_sent: GossipSentPayload;
+  secret_stored: SecretStoredPayload;
   own_cross_signing_keys: OwnCrossSigningKeysPayload;
 }

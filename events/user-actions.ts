@@ -94,3 +94,38 @@ export type RequestRoomKeyAction = t.TypeOf<typeof RequestRoomKeyAction>;
 export const megolmActionCodecs = {
   request_room_key: RequestRoomKeyAction,
 } as const;
+
+/**
+ * `send_room_key_request`: the client asked the ledger (`requestRoomKey`) to send an
+ * `m.room_key_request` for this Megolm session. The engine sends it to the verified devices
+ * of our own user as they stand when this is folded, and remembers which: a forwarded key
+ * is then taken only from one of them (by its Olm Curve25519 key). `request_id` is made by
+ * the ledger and logged here, so a replay knows the request by the same ID.
+ */
+export const SendRoomKeyRequestAction = t.intersection([
+  t.type({
+    ...actionOf('send_room_key_request'),
+    room_id: t.string,
+    session_id: t.string,
+    request_id: t.string,
+  }),
+  t.partial({ sender_key: t.string }),
+], 'SendRoomKeyRequestAction');
+export type SendRoomKeyRequestAction = t.TypeOf<typeof SendRoomKeyRequestAction>;
+
+/**
+ * `send_secret_request`: the client asked the ledger (`requestSecret`) to send an
+ * `m.secret.request` for the secret `name` to the verified devices of our own user.
+ */
+export const SendSecretRequestAction = t.type({
+  ...actionOf('send_secret_request'),
+  name: t.string,
+  request_id: t.string,
+}, 'SendSecretRequestAction');
+export type SendSecretRequestAction = t.TypeOf<typeof SendSecretRequestAction>;
+
+/** The gossip actions by `action`, registered in `userActionCodecs`. */
+export const gossipActionCodecs = {
+  send_room_key_request: SendRoomKeyRequestAction,
+  send_secret_request: SendSecretRequestAction,
+} as const;

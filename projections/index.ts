@@ -1,5 +1,7 @@
 import type { ReasonCode } from './codes.js';
 import { logCodes } from './log/codes.js';
+import { gossipCodes } from './gossip/codes.js';
+import { gossipSlice } from './gossip/slice.js';
 import { identityCodes } from './identities/codes.js';
 import { ownCrossSigningCodes } from './identities/own-codes.js';
 import { identitiesSlice } from './identities/slice.js';
@@ -18,7 +20,7 @@ import type { AnySlice } from './slice.js';
  * Every slice, in fold order. A slice may read the ones before it (through their
  * selectors) with this entry already applied.
  */
-export const defaultSlices: readonly AnySlice[] = [logSlice, identitiesSlice, olmSlice, megolmSlice, outboundSlice];
+export const defaultSlices: readonly AnySlice[] = [logSlice, identitiesSlice, olmSlice, megolmSlice, gossipSlice, outboundSlice];
 
 /** Every reason code a slice can decide, with the spec sentence it enforces. */
 export const reasonCodes: readonly ReasonCode[] = [
@@ -28,6 +30,7 @@ export const reasonCodes: readonly ReasonCode[] = [
   ...Object.values(megolmCodes),
   ...Object.values(outboundCodes),
   ...Object.values(shareCodes),
+  ...Object.values(gossipCodes),
   ...Object.values(ownCrossSigningCodes),
   ...Object.values(requestCodes),
 ];

@@ -97,7 +97,8 @@ export { defaultSlices, reasonCodes } from '../projections/index.js';
 
 // ---- types ----------------------------------------------------------------------------
 export type { LedgerOptions, Durability, IngestResult, IngestOutcome, ReplayOptions, EntryRange } from './ledger.js';
-export type { LedgerApi, LedgerOwner } from './ledger-api.js';
+export type { GossipRequestResult, LedgerApi, LedgerOwner } from './ledger-api.js';
+export type { GossipSentPayload, GossipSentWhat, SecretSource, SecretStoredPayload } from '../events/gossip.js';
 export type { DecryptedRoomEvent, DecryptRoomEventOptions } from './room-event.js';
 export type { Shield, ShieldCode, ShieldColor } from './shield.js';
 export type { TrustRequirement, TrustShortfall } from './trust-requirement.js';

@@ -299,4 +299,28 @@ export interface LedgerApi {
   crossSignUser(userId: string): Promise<{ request: OutgoingRequest; decisions: Decision[] }>;
   /** Our cross-signing identity: published public keys, which private keys we hold, whether it is trusted. */
   crossSigningStatus(): CrossSigningStatus;
+  /**
+   * Asks our own verified devices (as the state stands now) for a Megolm session: an
+   * `m.room_key_request` to each, as one `to_device` request (`room_key.requested`; with no
+   * verified device nothing is sent, `room_key.request_no_device`). A forwarded key is then
+   * accepted only over the Olm channel of a device it went to
+   * (`forwarded_key.unasked_device` otherwise), and once one is, the others are sent a
+   * `request_cancellation`. Replaces the `request_room_key` user action, which still folds.
+   * `senderKey` is the session's Curve25519 sender key when the event names it.
+   */
+  requestRoomKey(roomId: string, sessionId: string, senderKey?: string): Promise<GossipRequestResult>;
+  /**
+   * Asks our own verified devices for a secret (`m.secret.request`,
+   * `secret_request.requested` or `secret_request.no_verified_device`). An answer is taken
+   * only over Olm from a device it went to, by request ID; the secret is sealed in the vault
+   * (`secret_stored`), the other devices get a `request_cancellation`.
+   */
+  requestSecret(name: string): Promise<GossipRequestResult>;
+}
+
+/** What `requestRoomKey` / `requestSecret` did: the request's ID, the requests to send, the decision. */
+export interface GossipRequestResult {
+  requestId: string;
+  requests: OutgoingRequest[];
+  decisions: Decision[];
 }

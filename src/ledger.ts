@@ -3,7 +3,7 @@ import type { Envelope } from '../events/envelope.js';
 import type { LedgerEntry } from '../events/entry.js';
 import type { Decision } from '../projections/decision.js';
 import type { OwnAccount, KeysUploadBody, SignedDeviceKeys } from './crypto/account.js';
-import type { LedgerApi, LedgerOwner } from './ledger-api.js';
+import type { GossipRequestResult, LedgerApi, LedgerOwner } from './ledger-api.js';
 import type { LedgerParts } from './ledger-parts.js';
 import type { CrossSigningKeySource, CrossSigningPrivateKeys, CrossSigningStatus, EntryRange, IngestOutcome, IngestResult, LedgerOptions, ReplayOptions, RoomKeySettings, SendRoomMessageOptions } from './api-types.js';
 import type { DecisionFilter } from './log/decisions.js';
@@ -27,6 +27,7 @@ import { pendingRequests } from '../projections/outbound/selectors.js';
 import { queueRoomMessage } from './outbound/room-message.js';
 import { crossSigningStatus } from './outbound/cross-signing-status.js';
 import * as crossSigningCalls from './outbound/cross-signing-calls.js';
+import * as gossipCalls from './outbound/gossip-calls.js';
 import type { SyncEnvelope } from '../events/outbound.js';
 import { filter, map } from 'rxjs';
 
@@ -66,7 +67,7 @@ export class Ledger implements LedgerApi {
     this.streams = new LedgerStreams(parts.state);
     ({ entries$: this.entries$, decisions$: this.decisions$, state$: this.state$ } = this.streams);
     this.outgoing$ = this.entries$.pipe(map(requestOf), filter((r): r is OutgoingRequest => r !== null));
-    this.requests = parts.account && parts.vault && parts.ingestor ? new RequestMaker(parts.account, parts.vault, parts.ingestor.sessions, parts.ingestor.groupSessions, parts.ingestor.roomKeys, parts.ingestor.crossSigningSeeds) : null;
+    this.requests = parts.account && parts.vault && parts.ingestor ? new RequestMaker(parts.account, parts.vault, parts.ingestor.sessions, parts.ingestor.groupSessions, parts.ingestor.roomKeys, parts.ingestor.crossSigningSeeds, parts.ingestor.secretInbox) : null;
     this.writer = BatchWriter.forLedger(parts, this.requests, {
       written: (entries, decisions, state) => this.streams.written(entries, decisions, state),
       broken: async () => {
@@ -102,7 +103,10 @@ export class Ledger implements LedgerApi {
     this.assertWritable();
     // Serialised now: what is logged is what the caller passed, not what it became later.
     const texts = inputs.map((input) => serialiseInput(input, this.options.maxInputBytes ?? DEFAULT_MAX_INPUT_BYTES));
-    return this.writer.submit(texts, this.options.durability === 'sync');
+    return this.writer.submit(texts, this.options.durability === 'sync').then(async (outcomes) => {
+      await gossipCalls.importSharedCrossSigningKeys(outcomes, this.parts.vault, (keys, source) => this.importCrossSigningKeys(keys, source));
+      return outcomes;
+    });
   }
 
   async decryptRoomEvent(roomId: string, event: unknown, options?: DecryptRoomEventOptions): Promise<DecryptedRoomEvent>;
@@ -174,6 +178,16 @@ export class Ledger implements LedgerApi {
   async discardRoomKey(roomId: string): Promise<boolean> {
     const result = await this.ingestUnknown({ kind: 'discard_room_key', room_id: roomId });
     return result.decisions.some((d) => d.code === 'megolm_out.rotate_discarded');
+  }
+
+  // ---- key and secret requests (src/outbound/gossip.ts) --------------------------------
+
+  async requestRoomKey(roomId: string, sessionId: string, senderKey?: string): Promise<GossipRequestResult> {
+    return gossipCalls.requestRoomKey(this.callDeps, roomId, sessionId, senderKey);
+  }
+
+  async requestSecret(name: string): Promise<GossipRequestResult> {
+    return gossipCalls.requestSecret(this.callDeps, name);
   }
 
   async sendRoomMessage(roomId: string, eventType: string, content: Record<string, unknown>, options: SendRoomMessageOptions = {}): Promise<OutgoingRequest> {

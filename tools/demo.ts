@@ -9,6 +9,7 @@ import { resolve } from 'node:path';
 import { deviceTrust, identityState, knownDevices, knownUsers, openLedger } from '../src/index.js';
 import { DEMO_DEVICE, DEMO_USER, demoInputs, feedDemo } from './demo/scenario.js';
 import { replyToAlice } from './demo/reply.js';
+import { demoGossip } from './demo/gossip.js';
 
 const path = resolve(process.argv[2] ?? 'data/demo');
 rmSync(path, { recursive: true, force: true });
@@ -41,6 +42,8 @@ try {
   for (const i of sample.inputs) lastAt = Math.max(lastAt, (i.envelope as { received_at?: number }).received_at ?? 0);
   const reply = await replyToAlice(ledger, sample, lastAt + 60_000, out);
   sample.free();
+  // Key requests: answered only for our own verified devices.
+  await demoGossip(ledger, out);
 
   const state = ledger.state();
   out(`\nTrust after seq ${ledger.headSeq()} (state hash ${ledger.stateHash().slice(0, 16)}…):`);

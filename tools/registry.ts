@@ -21,6 +21,7 @@ import { trackCommand } from './commands/track.js';
 import { shareCommand } from './commands/share.js';
 import { encryptCommand } from './commands/encrypt.js';
 import { sharesCommand } from './commands/shares.js';
+import { requestsCommand } from './commands/requests.js';
 import { crossSigningCommand } from './commands/cross-signing.js';
 
 /**
@@ -37,6 +38,7 @@ export const commandModules: readonly CommandModule[] = [
   shareCommand,
   encryptCommand,
   sharesCommand,
+  requestsCommand,
   crossSigningCommand,
   stateCommand,
   decisionsCommand,

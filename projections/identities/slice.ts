@@ -61,6 +61,8 @@ export const identitiesSlice: Slice<IdentitiesState> = {
       case 'discard_room_key':
       case 'room_key_shared':
       case 'megolm_encrypted':
+      case 'gossip_sent':
+      case 'secret_stored':
       case 'megolm_session_created':
       case 'device_signing_upload':
       case 'signature_upload':

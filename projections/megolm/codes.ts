@@ -82,6 +82,20 @@ export const megolmCodes = defineCodes([
     section: REQUESTS,
   },
   {
+    code: 'forwarded_key.unasked_device',
+    outcome: 'rejected',
+    summary: 'An `m.forwarded_room_key` from a verified own device for a session we asked for, but not from a device the request was sent to (matched by the Olm sender\'s Curve25519 key): refused.',
+    spec: 'The first device should then send an [m.room\\_key\\_request](#mroom_key_request) to-device message with `action` set to `request_cancellation` to the other devices that it had originally sent the key request to',
+    section: REQUESTS,
+  },
+  {
+    code: 'room_key.request_no_device',
+    outcome: 'rejected',
+    summary: '`requestRoomKey`: our user has no other verified device, so no `m.room_key_request` is sent (keys are requested only from verified devices of our own user).',
+    spec: OWN_VERIFIED,
+    section: REQUESTS,
+  },
+  {
     code: 'forwarded_key.unrequested',
     outcome: 'rejected',
     summary: 'An `m.forwarded_room_key` from a verified own device for a session we have no outstanding request for (`request_room_key`): refused, whether or not we hold the session.',
@@ -91,7 +105,7 @@ export const megolmCodes = defineCodes([
   {
     code: 'room_key.requested',
     outcome: 'accepted',
-    summary: 'We asked our other devices for a session (`request_room_key`): a forwarded key for it may be accepted once.',
+    summary: 'We asked our other devices for a session (`requestRoomKey`, sent to our verified devices, whose devices only may answer; or the `request_room_key` action of older logs, any verified device of ours): a forwarded key for it may be accepted once.',
     spec: 'When a device is missing keys to decrypt messages, it can request the keys by sending [m.room\\_key\\_request](#mroom_key_request) to-device messages to other devices with `action` set to `request`.',
     section: REQUESTS,
   },

@@ -25,6 +25,11 @@ export interface ForwardFacts {
   readonly forwarder: Forwarder['standing'];
   /** Our request for the session: still open, already fulfilled once, or never made. */
   readonly request: 'open' | 'fulfilled' | 'none';
+  /**
+   * Whether the forwarder's Olm Curve25519 key is one of the devices the request was sent
+   * to (always true for a request the client sent itself, whose devices we do not know).
+   */
+  readonly askedForwarder: boolean;
   /** The key itself: imported by olm and the ID it claims, or why not. */
   readonly key: 'ok' | 'not_imported' | 'session_id_mismatch';
 }
@@ -35,6 +40,7 @@ export const FORWARD_REFUSALS = [
   'forwarded_key.other_user',
   'forwarded_key.untrusted_sender',
   'forwarded_key.unrequested',
+  'forwarded_key.unasked_device',
   'room_key.not_imported',
   'room_key.session_id_mismatch',
 ] as const;
@@ -52,7 +58,9 @@ export type ForwardRefusal = (typeof FORWARD_REFUSALS)[number];
  *    at all is judged before anything the forward carries, so an attack is reported as the
  *    attack it is whether or not we hold the session, asked for it, or the key is any good;
  * 4. `forwarded_key.unrequested`: even a trusted device only answers our requests;
- * 5. `room_key.not_imported`, then 6. `room_key.session_id_mismatch`: only now is the key
+ * 5. `forwarded_key.unasked_device`: and only the devices we sent the request to answer it
+ *    (matched by the Olm sender's Curve25519 key);
+ * 6. `room_key.not_imported`, then 7. `room_key.session_id_mismatch`: only now is the key
  *    itself looked at.
  *
  * Whether we already hold the session never changes the code: the store's rules come last.
@@ -62,6 +70,7 @@ export function mayAcceptForward(f: ForwardFacts): ForwardRefusal | null {
   if (f.forwarder === 'other_user') return 'forwarded_key.other_user';
   if (f.forwarder === 'own_unverified') return 'forwarded_key.untrusted_sender';
   if (f.request !== 'open') return 'forwarded_key.unrequested';
+  if (!f.askedForwarder) return 'forwarded_key.unasked_device';
   if (f.key === 'not_imported') return 'room_key.not_imported';
   if (f.key === 'session_id_mismatch') return 'room_key.session_id_mismatch';
   return null;
@@ -94,4 +103,9 @@ export function keyStanding(keyFacts: RoomKeyFacts | null, senderKey: string | n
     return 'not_imported';
   }
   return keyFacts.session_id === claimedId ? 'ok' : 'session_id_mismatch';
+}
+
+/** True when the request was sent to the device with this Olm Curve25519 key, or to devices we do not know (a client-sent request). */
+export function askedDevice(request: KeyRequestRecord | undefined, olmSenderKey: string): boolean {
+  return request?.asked == null || request.asked.some((d) => d.curve25519 === olmSenderKey);
 }

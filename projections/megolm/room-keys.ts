@@ -10,10 +10,11 @@ import { deviceTrust } from '../identities/selectors.js';
 import { olmPayloadVerdict } from '../olm/selectors.js';
 import type { OlmVerdict } from '../olm/state.js';
 import type { ReduceContext } from '../slice.js';
-import { forwarderOf, keyStanding, mayAcceptForward, requestFor } from './forwarded.js';
+import { askedDevice, forwarderOf, keyStanding, mayAcceptForward, requestFor } from './forwarded.js';
+import { cancellationDue } from './requests.js';
 import { awaitSenderDevice } from './sender-device.js';
 import { offer, refuse, type SessionRef } from './store.js';
-import { sessionKey, type MegolmState } from './state.js';
+import { ANY_SENDER, sessionKey, type KeyRequestRecord, type MegolmState } from './state.js';
 
 type Content = Readonly<Record<string, unknown>>;
 
@@ -68,6 +69,7 @@ function foldForwardedKey(
     payloadOk,
     forwarder: forwarder.standing,
     request: openRequest !== undefined ? 'open' : request !== undefined ? 'fulfilled' : 'none',
+    askedForwarder: askedDevice(openRequest, p.sender_key),
     key: keyStanding(keyFacts, ref.senderKey, ref.sessionId),
   });
   const because = [p.input_seq, ...forwarder.because];
@@ -85,6 +87,10 @@ function foldForwardedKey(
       });
     case 'forwarded_key.unrequested':
       return refuse(state, ctx, entry, refusal, ref, [...because, request?.fulfilledSeq], { type, request_fulfilled_at: request?.fulfilledSeq ?? null });
+    case 'forwarded_key.unasked_device':
+      return refuse(state, ctx, entry, refusal, ref, [...because, openRequest?.seq], {
+        type, ...forwarderDetail, request_id: openRequest?.requestId ?? null, asked: (openRequest?.asked ?? []).map((d) => d.deviceId).join(' '),
+      });
     case 'room_key.not_imported':
       return refuse(state, ctx, entry, refusal, ref, because, { type, error: keyFacts?.error ?? 'the content is not a valid room key' });
     case 'room_key.session_id_mismatch':
@@ -110,7 +116,10 @@ function foldForwardedKey(
     because: [...because, openRequest!.seq],
     detail: { type, ...forwarderDetail, request_id: openRequest!.requestId },
   });
-  if (taken) openRequest!.fulfilledSeq = entry.seq;
+  if (taken) {
+    openRequest!.fulfilledSeq = entry.seq;
+    cancellationDue(state, openRequest!, requestKeyOf(state, ref, openRequest!));
+  }
 }
 
 /** For a refused forward of a session we hold: what we hold, so the decision shows what was attacked. */
@@ -146,4 +155,10 @@ function offerRoomKey(
   if (taken && device?.via !== 'keys_query') {
     awaitSenderDevice(state, sessionKey(ref.roomId, ref.senderKey, ref.sessionId), ref.senderKey, { roomKeySeq: entry.seq, inputSeq: p.input_seq, sender: p.sender, claimedEd25519: p.plaintext!.keys.ed25519 });
   }
+}
+
+/** The key a request is filed under in `requests`: under the session's sender key, or under none. */
+function requestKeyOf(state: MegolmState, ref: SessionRef, request: KeyRequestRecord): string {
+  const exact = ref.senderKey === null ? '' : sessionKey(ref.roomId, ref.senderKey, ref.sessionId);
+  return exact !== '' && hmGet(state.requests, exact) === request ? exact : sessionKey(ref.roomId, ANY_SENDER, ref.sessionId);
 }

@@ -2,7 +2,7 @@
  * What ingestion, the engine and the CLI may ask the `megolm` slice. Pure lookups on the
  * ledger state.
  */
-import { hmPeek } from '../hashmap.js';
+import { hmEntries, hmPeek } from '../hashmap.js';
 import { deviceByCurveKey, deviceTrust } from '../identities/selectors.js';
 import type { DeviceRef } from '../identities/state.js';
 import type { DeviceTrust } from '../identities/trust.js';
@@ -92,4 +92,24 @@ export function sessionRejection(root: Root, roomId: string, sessionId: string, 
 export function indexSighting(root: Root, roomId: string, senderKey: string, sessionId: string, messageIndex: number): IndexSighting | undefined {
   const state = megolm(root);
   return state === undefined ? undefined : hmPeek(state.sightings, `${sessionKey(roomId, senderKey, sessionId)} ${messageIndex}`);
+}
+
+/** Requests the ledger sent whose key was accepted and whose cancellation is not sent yet. */
+export function keyRequestCancellationsDue(root: Root): { requestId: string; request: KeyRequestRecord; session: SessionRecord | undefined }[] {
+  const state = megolm(root);
+  if (state === undefined) return [];
+  const out: { requestId: string; request: KeyRequestRecord; session: SessionRecord | undefined }[] = [];
+  for (const [requestId, key] of hmEntries(state.cancellationsDue)) {
+    const request = hmPeek(state.requests, key);
+    if (request !== undefined) out.push({ requestId, request, session: request.fulfilledSeq === null ? undefined : sessionAnswering(state, key) });
+  }
+  return out;
+}
+
+/** The session a request's key is stored as (a request without sender key: the first with that ID in the room). */
+function sessionAnswering(state: MegolmState, requestKey: string): SessionRecord | undefined {
+  const [roomId, senderKey, sessionId] = requestKey.split(' ') as [string, string, string];
+  if (senderKey !== ANY_SENDER) return hmPeek(state.sessions, requestKey);
+  const senders = hmPeek(state.bySessionId, roomSessionKey(roomId, sessionId)) ?? [];
+  return senders.length === 0 ? undefined : hmPeek(state.sessions, sessionKey(roomId, senders[0]!, sessionId));
 }

@@ -1,7 +1,7 @@
 import { ignoreUnknownKind } from '../../events/entry.js';
 import type { Slice } from '../slice.js';
 import { foldMegolmDecrypted, foldMegolmUndecryptable, foldRoomEvent } from './room-events.js';
-import { foldUserAction } from './requests.js';
+import { foldGossipSent, foldUserAction } from './requests.js';
 import { foldOlmRoomKey } from './room-keys.js';
 import { foldOwnSession } from './own-session.js';
 import { foldKeysQueryForSessions } from './sender-device.js';
@@ -24,10 +24,12 @@ import { foldOlmWithheld, foldPlaintextToDevice } from './to-device.js';
  * (one record per undecryptable event grew it without bound); the ledger keeps that index
  * beside the log (`src/room-event-repeat.ts`).
  * Version 5: our own outbound sessions are stored as inbound ones (source `own`).
+ * Version 6: a request the ledger sends (`send_room_key_request`) records the devices it
+ * went to; a forward from any other is refused; its cancellation is due once answered.
  */
 export const megolmSlice: Slice<MegolmState> = {
   name: 'megolm',
-  version: 5,
+  version: 6,
   initial: initialMegolm,
   reduce(state, entry, ctx) {
     switch (entry.kind) {
@@ -48,6 +50,10 @@ export const megolmSlice: Slice<MegolmState> = {
         return foldMegolmUndecryptable(state, entry, ctx);
       case 'megolm_session_created':
         return foldOwnSession(state, entry, ctx);
+      case 'gossip_sent':
+        return foldGossipSent(state, entry);
+      case 'secret_stored':
+        return;
       case 'backup_version':
       case 'ledger_created':
       case 'rejected_input':

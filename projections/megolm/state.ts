@@ -83,6 +83,14 @@ export interface KeyRequestRecord {
   requestId: string | null;
   seq: number;
   fulfilledSeq: number | null;
+  /**
+   * The devices the ledger sent it to (`send_room_key_request`): a forward is taken only
+   * over the Olm channel of one of them. Null for a `request_room_key` the client sent
+   * itself (older logs): any verified device of our own user may answer it.
+   */
+  asked: { deviceId: string; curve25519: string }[] | null;
+  /** The `gossip_sent` fact of its `request_cancellation`, once sent. */
+  cancelledSeq: number | null;
 }
 
 /** The first room event seen at a (session, message index). */
@@ -128,6 +136,11 @@ export interface MegolmState {
   noOlm: HashedMap<WithheldNotice>;
   /** Key: `sessionKey()` → our request for that session. */
   requests: HashedMap<KeyRequestRecord>;
+  /**
+   * Key: the request ID of a request the ledger sent whose key was accepted → its
+   * `sessionKey()`, until the `request_cancellation` to the other devices is sent.
+   */
+  cancellationsDue: HashedMap<string>;
   /** Key: `${sessionKey()} ${messageIndex}` → first event decrypted there (kept outside the session record so it does not grow). */
   sightings: HashedMap<IndexSighting>;
   /** Key: a sender's Curve25519 key no /keys/query has listed → the sessions it delivered, until one does. */
@@ -143,6 +156,7 @@ export function initialMegolm(): MegolmState {
     withheld: emptyHashedMap(),
     noOlm: emptyHashedMap(),
     requests: emptyHashedMap(),
+    cancellationsDue: emptyHashedMap(),
     sightings: emptyHashedMap(),
     awaitingDevice: emptyHashedMap(),
   };

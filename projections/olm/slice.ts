@@ -47,6 +47,8 @@ export const olmSlice: Slice<OlmState> = {
       case 'discard_room_key':
       case 'room_key_shared':
       case 'megolm_encrypted':
+      case 'gossip_sent':
+      case 'secret_stored':
       case 'megolm_session_created':
         return;
       case 'cross_signing':

@@ -68,6 +68,8 @@ export const outboundSlice: Slice<OutboundState> = {
       case 'cross_signing':
       case 'own_cross_signing_keys':
       case 'send_room_message':
+      case 'gossip_sent':
+      case 'secret_stored':
       case 'missing_sessions':
       case 'to_device':
       case 'room_event':

@@ -375,6 +375,14 @@ export class BatchWriter {
         b.ops.push(...made.ops);
         b.keySeqs.push(...made.keySeqs);
       }
+      // Key and secret requests, their answers, accepted secrets (src/outbound/gossip.ts).
+      const last = b.entries[b.entries.length - 1]!;
+      const olmType = last.kind === 'olm_decrypted' ? ((last.payload as { plaintext: { type: string } | null }).plaintext?.type ?? null) : null;
+      const gossip = p.envelope && this.requests ? await this.requests.gossipAfter(p.envelope, answer.first, b.stateNow, olmType) : null;
+      if (gossip !== null) {
+        for (const fact of gossip.facts) this.appendFact(b, p.receivedAt, fact);
+        b.ops.push(...gossip.ops);
+      }
       answer.last = b.head.seq;
       return answer;
     } catch (err) {

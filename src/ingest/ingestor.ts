@@ -27,6 +27,7 @@ import { examineRoomKey } from './examine-key.js';
 import { SEALED, takeOutSecrets } from '../secrets/walk.js';
 import { OwnCrossSigningSeeds } from '../outbound/cross-signing.js';
 import { OutboundGroupSessions } from '../outbound/group-sessions.js';
+import { SecretInbox } from '../secrets/inbox.js';
 
 /** Marks a secret field in a logged Olm plaintext. */
 export { SEALED };
@@ -56,6 +57,9 @@ export interface Derived {
  * it into facts logged beside the input. Never throws for bad input: a failure is a fact.
  */
 export class Ingestor {
+  /** Secrets of `m.secret.send` payloads decrypted in the batch being built, until judged. */
+  readonly secretInbox = new SecretInbox();
+
   private constructor(
     private readonly olm: typeof Olm,
     private readonly vault: Vault,
@@ -116,6 +120,7 @@ export class Ingestor {
 
   /** Forgets what ingestion holds for entries after `seq` that were never written (a failed batch). */
   forgetAfter(seq: number): void {
+    this.secretInbox.clear();
     this.megolmKeys.forgetAfter(seq);
     this.olmSessions.forgetAfter(seq);
     this.outboundGroup.forgetAfter(seq);
@@ -124,6 +129,7 @@ export class Ingestor {
 
   /** Called once a batch is on disk. */
   written(keySeqs: readonly number[], headSeq: number): void {
+    this.secretInbox.clear();
     this.megolmKeys.written(keySeqs);
     this.olmSessions.settle(headSeq);
     this.outboundGroup.settle(headSeq);
@@ -166,6 +172,8 @@ export class Ingestor {
       const payload = decodeWith(OlmPlaintext, parsed, 'plaintext');
       if (isRight(payload)) {
         plaintext = takeOutSecrets(payload.right, SEALED).value as OlmPlaintextView;
+        const secret = payload.right.type === 'm.secret.send' ? (payload.right.content as { secret?: unknown }).secret : undefined;
+        if (typeof secret === 'string') this.secretInbox.put(factSeq, secret);
         const examined = this.examine(payload.right.type, payload.right.content, content.sender_key, factSeq, state);
         if (examined !== null) {
           roomKey = examined.facts;

@@ -25,6 +25,9 @@ import { encryptRefusal, outboundRoom } from '../../projections/outbound/room-ke
 import { hmEntries } from '../../projections/hashmap.js';
 import type { OutboundGroupSessions } from './group-sessions.js';
 import { RoomKeySharer, type MegolmEncryptedEventContent, type RoomKeyFact } from './room-keys.js';
+import type { GossipSentPayload, SecretStoredPayload } from '../../events/gossip.js';
+import { SecretInbox } from '../secrets/inbox.js';
+import { GOSSIP_EVENT_TYPES, GossipSender } from './gossip.js';
 import { CrossSigner, type OwnCrossSigningSeeds } from './cross-signing.js';
 import type { OwnCrossSigningKeysPayload } from '../../events/cross-signing.js';
 
@@ -41,6 +44,8 @@ export interface MadeRequests {
     | { kind: 'olm_session_created'; payload: OlmSessionCreatedPayload }
     | { kind: 'olm_encrypted'; payload: OlmEncryptedPayload }
     | { kind: 'fallback_key_forgotten'; payload: FallbackKeyForgottenPayload }
+    | { kind: 'gossip_sent'; payload: GossipSentPayload }
+    | { kind: 'secret_stored'; payload: SecretStoredPayload }
     | { kind: 'own_cross_signing_keys'; payload: OwnCrossSigningKeysPayload }
   )[];
   ops: BatchOp[];
@@ -55,6 +60,7 @@ export class RequestMaker {
   /** Room events encrypted, by transaction ID, until the caller takes them (never logged). */
   private readonly encrypted = new Map<string, MegolmEncryptedEventContent>();
   private readonly sharer: RoomKeySharer;
+  private readonly gossip: GossipSender;
   /** Our own cross-signing keys: bootstrap, import, signatures. */
   readonly crossSigner: CrossSigner;
 
@@ -65,10 +71,32 @@ export class RequestMaker {
     groups: OutboundGroupSessions,
     roomKeys: MegolmKeys,
     crossSigningSeeds: OwnCrossSigningSeeds,
+    inbox: SecretInbox = new SecretInbox(),
     private readonly newId: () => string = randomUUID,
   ) {
     this.sharer = new RoomKeySharer(groups.olm, account, sessions, groups, roomKeys, newId);
     this.crossSigner = new CrossSigner(groups.olm, account, vault, crossSigningSeeds, newId);
+    this.gossip = new GossipSender({
+      olm: groups.olm, account, vault, roomKeys, inbox, newId,
+      crossSigningSeed: (role) => crossSigningSeeds.get(role),
+      encrypt: (device, to, content, inputSeq, made) => this.encryptWith(device, to, content, inputSeq, made),
+      claim: (devices, state, inputSeq, made) => {
+        const claiming = claimingDevices(state);
+        this.claimFor(devices.filter((d) => !claiming.has(`${d.userId} ${d.deviceId}`)), inputSeq, made);
+      },
+    });
+  }
+
+  /**
+   * The gossip step after an input (`src/outbound/gossip.ts`): our requests, their
+   * cancellations, the answers we owe, accepted secrets into the vault. Null when the
+   * input cannot call for any (nothing is folded for it then).
+   */
+  async gossipAfter(envelope: Envelope, inputSeq: number, state: () => LedgerState, olmType: string | null): Promise<MadeRequests | null> {
+    if (!mayCallForGossip(envelope, olmType)) return null;
+    const made: MadeRequests = { facts: [], ops: [], keySeqs: [] };
+    await this.gossip.after(envelope, inputSeq, state, made);
+    return made.facts.length > 0 || made.ops.length > 0 ? made : null;
   }
 
   /**
@@ -228,7 +256,7 @@ export class RequestMaker {
     content: Record<string, unknown>,
     inputSeq: number,
     made: MadeRequests,
-  ): void {
+  ): string | null {
     const own = this.account.identityKeys();
     const payload = {
       type: envelope.event_type,
@@ -240,7 +268,7 @@ export class RequestMaker {
       sender_device_keys: this.account.deviceKeys(),
     };
     const message = this.sessions.encrypt(verdict.curve25519, JSON.stringify(payload));
-    if (message instanceof OlmFailure) return;
+    if (message instanceof OlmFailure) return null;
     made.ops.push(...message.ops);
     const encrypted = { algorithm: OLM_V1, sender_key: own.curve25519, ciphertext: { [verdict.curve25519]: { type: message.type, body: message.body } } };
     made.facts.push({
@@ -250,13 +278,15 @@ export class RequestMaker {
         event_type: envelope.event_type, olm_session_id: message.sessionId, message_type: message.type, ciphertext_hash: sha256Hex(message.body),
       },
     });
+    const id = this.newId();
     made.facts.push({
       kind: 'outgoing_request',
       payload: {
-        id: this.newId(), type: 'to_device', input_seq: inputSeq, event_type: 'm.room.encrypted', txn_id: envelope.txn_id,
+        id, type: 'to_device', input_seq: inputSeq, event_type: 'm.room.encrypted', txn_id: envelope.txn_id,
         body: { messages: { [envelope.user_id]: { [envelope.device_id]: encrypted } } },
       },
     });
+    return id;
   }
 
   /** A keys_claim request for wedged devices (a new session replaces theirs). */
@@ -309,4 +339,23 @@ function claimingDevices(state: LedgerState): Set<string> {
     for (const [u, devices] of Object.entries(r.body.one_time_keys)) for (const d of Object.keys(devices)) claiming.add(`${u} ${d}`);
   }
   return claiming;
+}
+
+/**
+ * Whether an input may call for a gossip step, told without folding: our own request
+ * actions, a to-device event of a gossip type (or an Olm payload of one: `olmType`), a sync
+ * (its to-device events), and a keys_claim response (a session for an answer we owe).
+ */
+function mayCallForGossip(envelope: Envelope, olmType: string | null): boolean {
+  switch (envelope.kind) {
+    case 'user_action':
+      return envelope.action === 'send_room_key_request' || envelope.action === 'send_secret_request';
+    case 'to_device':
+      return GOSSIP_EVENT_TYPES.has(envelope.event.type) || (olmType !== null && GOSSIP_EVENT_TYPES.has(olmType));
+    case 'sync':
+    case 'keys_claim':
+      return true;
+    default:
+      return false;
+  }
 }

@@ -15,6 +15,8 @@ import type { LedgerState } from '../runtime/projector.js';
 /** To-device types the engine consumes: their content (keys, secrets) is never handed out. */
 const CONSUMED: ReadonlySet<string> = new Set([
   'm.room_key', 'm.forwarded_room_key', 'm.room_key.withheld', 'm.secret.send', 'm.room_key_bundle', 'm.dummy',
+  // Answered (or refused) by the engine itself: src/outbound/gossip.ts.
+  'm.room_key_request', 'm.secret.request',
 ]);
 
 /** One to-device event of a sync, as processed. */

@@ -122,7 +122,9 @@ export class InMemoryHomeserver {
       case 'to_device': {
         for (const [user, devices] of Object.entries(request.body.messages as Record<string, Json>)) {
           for (const [device, content] of Object.entries(devices)) {
-            this.inbox(user, device).toDevice.push({ type: request.event_type, sender: userId, content });
+            // `*`: every device of the user the server knows, the sender's own excepted.
+            const targets = device === '*' ? [...(this.deviceKeys.get(user)?.keys() ?? [])].filter((d) => !(user === userId && d === deviceId)) : [device];
+            for (const target of targets) this.inbox(user, target).toDevice.push({ type: request.event_type, sender: userId, content });
           }
         }
         return {};

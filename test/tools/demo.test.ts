@@ -23,6 +23,7 @@ describe('npm run demo', function () {
       assert.match(stdout, /accepted room_key_share\.shared +device @alice:example\.org ALICEPHONE/);
       assert.match(stdout, /Alice's phone \(Rust SDK\) reads: "Noon is perfect, see you there!" +\[from @bob:example\.org BOBPHONE\]/);
       assert.match(stdout, /Bob reads his own echo: index 0, authenticated/);
+      assert.match(stdout, /request from @bob:example\.org BOBTABLET \(ours, never verified\)\n {10}→ rejected key_request\.unverified_device/);
       assert.match(stdout, /verify: ok/);
       assert.doesNotMatch(stdout, /could NOT decrypt/);
       const shares = await cli(['--db', path, 'shares', '--event', '$bob-replies', '--json'], '', { KEYLEDGER_STORE_KEY: 'keyledger demo store key' });

@@ -19,12 +19,15 @@ const EXCLUSIVE: readonly (readonly [Code, Code])[] = [
   ['forwarded_key.other_user', 'forwarded_key.untrusted_sender'], // one forwarder
   ['room_key.not_imported', 'room_key.session_id_mismatch'], // a key that does not import has no ID
   ['session_update.not_lower_index', 'session_update.unconnected'], // one stored session
+  ['forwarded_key.unrequested', 'forwarded_key.unasked_device'], // no request was sent to anyone
 ];
 
 /** What one forward is made of; each fault changes one part. */
 interface Plan {
   from: 'laptop' | 'phone' | 'bob';
   request: boolean;
+  /** The request (sent by the ledger, `send_room_key_request`) went to our tablet only, before the laptop was verified. */
+  unasked: boolean;
   /** The session the forward claims to be (its `session_id`), and the one whose key it carries. */
   claims: 'real' | 'other';
   /** The claimed session stored before: not at all, at index 0 (the forward, at 2, is no lower), or at 5. */
@@ -39,6 +42,7 @@ const FAULTS: Record<Code, (p: Plan) => void> = {
   'forwarded_key.other_user': (p) => { p.from = 'bob'; },
   'forwarded_key.untrusted_sender': (p) => { p.from = 'phone'; },
   'forwarded_key.unrequested': (p) => { p.request = false; },
+  'forwarded_key.unasked_device': (p) => { p.unasked = true; },
   'room_key.not_imported': (p) => { p.junkKey = true; },
   'room_key.session_id_mismatch': (p) => { p.claims = 'other'; },
   'session_update.not_lower_index': (p) => { p.stored = 'at_0'; },
@@ -49,6 +53,7 @@ describe('megolm: which code refuses a forward that breaks several rules (mayAcc
   let w: World;
   let a1: SimDevice;
   let devices: Record<Plan['from'], SimDevice>;
+  let tablet: SimDevice;
   let real: SimOutboundGroupSession;
   let other: SimOutboundGroupSession;
   /** Each session's m.room_key content at index 0 and at 5. */
@@ -58,10 +63,12 @@ describe('megolm: which code refuses a forward that breaks several rules (mayAcc
     w = await World.create();
     const alice = await w.user(ALICE, 'A1');
     a1 = alice.devices.get('A1')!;
-    const me = await w.user(ME, 'LAPTOP', 'PHONE');
+    const me = await w.user(ME, 'LAPTOP', 'PHONE', 'TABLET');
     const bob = await w.user(BOB, 'B1');
     devices = { laptop: me.devices.get('LAPTOP')!, phone: me.devices.get('PHONE')!, bob: bob.devices.get('B1')! };
-    w.ownDevices(me, [devices.laptop, devices.phone], [devices.laptop]);
+    tablet = me.devices.get('TABLET')!;
+    // The laptop is verified in `forward`: before the request is sent, or after it (unasked).
+    w.ownDevices(me, [devices.laptop, devices.phone, tablet], [tablet]);
     w.keysQuery({ user: alice }, { user: bob });
     keys = new Map();
     real = a1.createOutboundSession(ROOM);
@@ -81,7 +88,16 @@ describe('megolm: which code refuses a forward that breaks several rules (mayAcc
       const key = plan.stored === 'at_0' ? keys.get(claimed)!.at0 : keys.get(claimed)!.at5;
       assert.deepEqual(codes(w.sendOlm(a1, 'm.room_key', key)).filter((c) => !c.startsWith('olm.')), ['room_key.accepted']);
     }
-    if (plan.request) w.requestKey(ROOM, a1.curve25519, claimed.sessionId);
+    const verifyLaptop = () => w.action('verify_device', { user_id: ME, device_id: devices.laptop.deviceId, ed25519: devices.laptop.ed25519 });
+    const sendRequest = () => w.action('send_room_key_request', { room_id: ROOM, sender_key: a1.curve25519, session_id: claimed.sessionId, request_id: 'req-1' });
+    if (!plan.request) verifyLaptop();
+    else if (plan.unasked) {
+      sendRequest();
+      verifyLaptop();
+    } else {
+      verifyLaptop();
+      sendRequest();
+    }
     const content: Record<string, unknown> = { ...(await real.forwardedRoomKeyContent(2)), session_id: claimed.sessionId };
     if (plan.forgeRatchet) {
       // Export format: version (1) | index (4) | ratchet (128) | signing key (32): flip a ratchet byte.
@@ -104,7 +120,7 @@ describe('megolm: which code refuses a forward that breaks several rules (mayAcc
     return { decided };
   }
 
-  const honest = (): Plan => ({ from: 'laptop', request: true, claims: 'real', stored: 'none', forgeRatchet: false, junkKey: false, badRecipient: false });
+  const honest = (): Plan => ({ from: 'laptop', request: true, unasked: false, claims: 'real', stored: 'none', forgeRatchet: false, junkKey: false, badRecipient: false });
 
   it('given no fault, the forward is taken (forwarded_key.accepted): the faults below are the only reasons', async () => {
     assert.deepEqual((await forward(honest(), { accepted: true })).decided, ['forwarded_key.accepted']);

@@ -133,6 +133,21 @@ for (const withKey of [true, false]) {
         await olm(alice, 'm.secret.send', { request_id: 'r3', secret: s('secretbadpayload') }, { plaintext: { keys: undefined } });
         await olm(alice, 'm.secret.send', {}, { rawPlaintext: `{"type":"m.secret.send","content":{"secret":"${s('secretnotjson')}"` });
         await ingest({ kind: 'to_device', event: { type: 'm.secret.send', sender: '@eve:example.org', content: { secret: s('secretrejected') } } });
+
+        // Gossip: a secret we asked our verified device for, accepted and sealed in the vault
+        // (a key-less vault holds it by choice); then that device asks us for it and for the
+        // room key, and we answer over Olm (only ciphertext is logged).
+        await ingest({ kind: 'keys_query', response: { device_keys: { [ME.userId]: { ALICE: alice.deviceKeys() } }, failures: {} } });
+        await ingest({ kind: 'user_action', action: 'verify_device', user_id: ME.userId, device_id: 'ALICE', ed25519: alice.ed25519 });
+        const asked = await ledger.requestSecret('m.megolm_backup.v1');
+        const accepted = s('secretaccepted');
+        vaultKeys.push(accepted);
+        await olm(alice, 'm.secret.send', { request_id: asked.requestId, secret: accepted });
+        const mine = (type: string, content: Record<string, unknown>) => ingest({ kind: 'to_device', event: { type, sender: ME.userId, content } });
+        await mine('m.secret.request', { action: 'request', name: 'm.megolm_backup.v1', requesting_device_id: 'ALICE', request_id: 'ask1' });
+        await mine('m.room_key_request', { action: 'request', requesting_device_id: 'ALICE', request_id: 'ask2', body: { algorithm: 'm.megolm.v1.aes-sha2', room_id: ROOM, session_id: session.sessionId } });
+        const answers = ledger.outgoingRequests().filter((r) => r.type === 'to_device' && r.event_type === 'm.room.encrypted');
+        if (answers.length !== 2) errors.push(`expected 2 Olm answers (m.secret.send, m.forwarded_room_key), got ${answers.length}`);
         session.free();
         other.free();
         third.free();
@@ -152,7 +167,7 @@ for (const withKey of [true, false]) {
         .map(([n]) => n);
 
     it('logged every way a secret was sent', () => {
-      assert.equal(secrets.size, 14);
+      assert.equal(secrets.size, 15);
       assert.equal(errors.length, 3, errors.map((e) => e.split('\n')[0]).join('\n')); // the rejected inputs
     });
 
@@ -181,8 +196,8 @@ for (const withKey of [true, false]) {
       }
     });
 
-    it('no secret in export, log --json, report --json, state --json, decisions --json or a bundle', async () => {
-      for (const args of [['export'], ['log', '--json'], ['report', '--json'], ['state', '--json'], ['decisions', '--json'], ['bundle']]) {
+    it('no secret in export, log --json, report --json, state --json, decisions --json, requests (--json) or a bundle', async () => {
+      for (const args of [['export'], ['log', '--json'], ['report', '--json'], ['state', '--json'], ['decisions', '--json'], ['requests'], ['requests', '--json'], ['bundle']]) {
         const r = await cli(['--db', dir.path, ...args], env);
         assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
         assert.ok(r.stdout.length > 0, args.join(' '));
