@@ -109,10 +109,11 @@ describe('outbound: gossip between our own devices (key requests, secret sharing
     return ledger.markRequestAsSent(claim.id, 'keys_claim', { one_time_keys: { [userId]: { [deviceId]: claimed } } });
   }
 
-  it('a key request from our verified device is answered with an m.forwarded_room_key that decrypts the room; the other device asked is told to stop', async () => {
+  it('a key request from our verified device is answered with an m.forwarded_room_key that decrypts the room; a verified device we did not ask is refused (forwarded_key.unasked_device); the other device asked is told to stop', async () => {
     const alice = await sim(ALICE, 'A1');
     const tablet = await sim(ME, 'TABLET');
-    const { a, b, pa, pb } = await pair({ extra: [alice, tablet] });
+    const late = await sim(ME, 'LATE');
+    const { a, b, pa, pb } = await pair({ extra: [alice, tablet, late] });
     await b.ingest({ kind: 'user_action', action: 'verify_device', user_id: ME, device_id: 'TABLET', ed25519: tablet.ed25519 });
     // LAPTOP holds Alice's session (an m.room_key over Olm); DESKTOP does not.
     const session = alice.createOutboundSession(ROOM);
@@ -129,6 +130,12 @@ describe('outbound: gossip between our own devices (key requests, secret sharing
     assert.equal(asked.requests.length, 1);
     assert.deepEqual(Object.keys((asked.requests[0]!.body as { messages: Record<string, object> }).messages[ME]!), ['LAPTOP', 'TABLET']);
     const toTablet = deliveredTo(asked.requests[0]!, ME, ME, 'TABLET');
+
+    // LATE, verified only after the request went out, answers it anyway: it was not asked.
+    await b.ingest({ kind: 'user_action', action: 'verify_device', user_id: ME, device_id: 'LATE', ed25519: late.ed25519 });
+    const unasked = late.encryptToDevice(pb.recipient(), 'm.forwarded_room_key', (await session.forwardedRoomKeyContent(0)) as never);
+    assert.deepEqual(codesOf((await b.receiveSync({ to_device: { events: [unasked] } })).decisions), ['forwarded_key.unasked_device']);
+    assert.equal((await b.decryptRoomEvent(ROOM, event)).decrypted, false);
 
     // LAPTOP decides to share; it has no Olm session with DESKTOP yet, so it claims one first.
     const got = await a.receiveSync({ to_device: { events: await flush(b, ME, ME, 'LAPTOP') } });
