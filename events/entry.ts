@@ -3,6 +3,7 @@ import type {
 } from './envelope.js';
 import type { EncryptToDeviceEnvelope, ToDeviceSentEnvelope, KeysClaimEnvelope, KeysUploadEnvelope, MissingSessionsEnvelope, SyncEnvelope, TrackUsersEnvelope } from './outbound.js';
 import type { FactPayloads } from './facts.js';
+import type { AccountDataEnvelope, BackupKeysEnvelope } from './secret-storage.js';
 import type { DiscardRoomKeyEnvelope, EncryptRoomEventEnvelope, ShareRoomKeyEnvelope } from './megolm-out.js';
 
 /**
@@ -87,6 +88,8 @@ export interface EntryPayloads extends FactPayloads {
   share_room_key: ShareRoomKeyEnvelope;
   encrypt_room_event: EncryptRoomEventEnvelope;
   discard_room_key: DiscardRoomKeyEnvelope;
+  account_data: AccountDataEnvelope;
+  backup_keys: BackupKeysEnvelope;
   ledger_created: LedgerCreatedPayload;
   rejected_input: RejectedInputPayload;
 }

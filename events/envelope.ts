@@ -14,6 +14,8 @@
  * {"kind":"keys_claim","request_id":"…","response":{…a /keys/claim response body…}}
  * {"kind":"share_room_key","room_id":"!r:server","users":[…],"strategy":"all"}
  * {"kind":"discard_room_key","room_id":"!r:server"}
+ * {"kind":"account_data","events":[{"type":"m.secret_storage.default_key","content":{"key":"…"}}]}
+ * {"kind":"backup_keys","version":"1","response":{"rooms":{…}}}
  * ```
  * Any of them may carry `received_at` (ms since the epoch). The event content of a
  * known type is checked with its family codec, so failure paths read
@@ -31,9 +33,11 @@ import {
 } from './outbound.js';
 import { DiscardRoomKeyEnvelope, EncryptRoomEventEnvelope, ShareRoomKeyEnvelope } from './megolm-out.js';
 import {
-  identityActionCodecs, megolmActionCodecs,
+  identityActionCodecs, megolmActionCodecs, secretActionCodecs,
   type ApproveIdentityAction, type RequestRoomKeyAction, type VerifyDeviceAction, type VerifyIdentityAction,
+  type OpenSecretStorageAction, type EnterBackupKeyAction, type ImportRoomKeysAction,
 } from './user-actions.js';
+import { AccountDataEnvelope, BackupKeysEnvelope } from './secret-storage.js';
 
 /** Optional on every envelope: when the client received the input, in ms since the epoch. */
 const Received = t.partial({ received_at: NonNegativeInteger });
@@ -70,7 +74,7 @@ export type BackupVersionEnvelope = t.TypeOf<typeof BackupVersionEnvelope>;
  * fields sit beside `kind` and `action`). Add an entry here, and its type to
  * {@link UserAction}, to accept a new action.
  */
-export const userActionCodecs: Record<string, t.Decoder<unknown, unknown>> = { ...identityActionCodecs, ...megolmActionCodecs };
+export const userActionCodecs: Record<string, t.Decoder<unknown, unknown>> = { ...identityActionCodecs, ...megolmActionCodecs, ...secretActionCodecs };
 
 /** The common shape of a user action; its own fields are checked by `userActionCodecs`. */
 const UserActionShape = t.intersection([t.type({ kind: t.literal('user_action'), action: t.string }), Received]);
@@ -80,7 +84,8 @@ const UserActionShape = t.intersection([t.type({ kind: t.literal('user_action'),
  * writing `{ kind: 'user_action', action: 'verify_device', … }` gets its fields checked
  * by the compiler (a misspelt field or action is a type error, not a `rejected_input`).
  */
-export type UserAction = VerifyDeviceAction | VerifyIdentityAction | ApproveIdentityAction | RequestRoomKeyAction;
+export type UserAction = VerifyDeviceAction | VerifyIdentityAction | ApproveIdentityAction | RequestRoomKeyAction
+  | OpenSecretStorageAction | EnterBackupKeyAction | ImportRoomKeysAction;
 
 /** `kind: "user_action"`: one {@link UserAction}, with the optional `received_at`. */
 export type UserActionEnvelope = UserAction & { received_at?: number };
@@ -123,6 +128,8 @@ export const Envelope = dispatchOn('Envelope', {
     share_room_key: ShareRoomKeyEnvelope,
     encrypt_room_event: EncryptRoomEventEnvelope,
     discard_room_key: DiscardRoomKeyEnvelope,
+    account_data: AccountDataEnvelope,
+    backup_keys: BackupKeysEnvelope,
   },
 });
 /**
@@ -133,9 +140,10 @@ export const Envelope = dispatchOn('Envelope', {
 export type Envelope =
   | ToDeviceEnvelope | RoomEventEnvelope | KeysQueryEnvelope | BackupVersionEnvelope | UserActionEnvelope
   | SyncEnvelope | TrackUsersEnvelope | KeysUploadEnvelope | MissingSessionsEnvelope | KeysClaimEnvelope
-  | EncryptToDeviceEnvelope | ToDeviceSentEnvelope | ShareRoomKeyEnvelope | EncryptRoomEventEnvelope | DiscardRoomKeyEnvelope;
+  | EncryptToDeviceEnvelope | ToDeviceSentEnvelope | ShareRoomKeyEnvelope | EncryptRoomEventEnvelope | DiscardRoomKeyEnvelope
+  | AccountDataEnvelope | BackupKeysEnvelope;
 
-export { DiscardRoomKeyEnvelope, EncryptRoomEventEnvelope, ShareRoomKeyEnvelope };
+export { DiscardRoomKeyEnvelope, EncryptRoomEventEnvelope, ShareRoomKeyEnvelope, AccountDataEnvelope, BackupKeysEnvelope };
 export { EncryptToDeviceEnvelope, ToDeviceSentEnvelope, KeysClaimEnvelope, KeysUploadEnvelope, MissingSessionsEnvelope, SyncEnvelope, TrackUsersEnvelope };
 
 /**

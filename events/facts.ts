@@ -6,6 +6,7 @@
  */
 import type { DecodeFailure } from './decode.js';
 import type { MegolmEncryptedPayload, MegolmSessionCreatedPayload, RoomKeySharedPayload } from './megolm-out.js';
+import type { RoomKeyRestoredPayload, SecretStoredPayload } from './secret-storage.js';
 import type { FallbackKeyForgottenPayload, OlmEncryptedPayload, OlmSessionCreatedPayload, OutgoingRequestPayload } from './outbound.js';
 
 /** What olm says about a room key (`m.room_key` or `m.forwarded_room_key` content) at ingestion. */
@@ -158,4 +159,8 @@ export interface FactPayloads {
   megolm_session_created: MegolmSessionCreatedPayload;
   room_key_shared: RoomKeySharedPayload;
   megolm_encrypted: MegolmEncryptedPayload;
+  /** A secret from a trusted source, sealed in the vault under `secret/<name>`. */
+  secret_stored: SecretStoredPayload;
+  /** One session restored from a backup or imported from a key export file. */
+  room_key_restored: RoomKeyRestoredPayload;
 }

@@ -29,6 +29,8 @@ export const SyncEnvelope = t.intersection([
     device_lists: DeviceLists,
     device_one_time_keys_count: t.record(t.string, NonNegativeInteger),
     device_unused_fallback_key_types: t.array(t.string),
+    /** Global account data: judged as an `account_data` envelope would be (secret storage, backup). */
+    account_data: t.partial({ events: t.array(t.type({ type: t.string, content: t.UnknownRecord })) }),
   }),
   Received,
 ], 'SyncEnvelope');

@@ -1,4 +1,6 @@
 import type { ReasonCode } from './codes.js';
+import { backupCodes } from './backup/codes.js';
+import { backupSlice } from './backup/slice.js';
 import { logCodes } from './log/codes.js';
 import { identityCodes } from './identities/codes.js';
 import { identitiesSlice } from './identities/slice.js';
@@ -16,7 +18,7 @@ import type { AnySlice } from './slice.js';
  * Every slice, in fold order. A slice may read the ones before it (through their
  * selectors) with this entry already applied.
  */
-export const defaultSlices: readonly AnySlice[] = [logSlice, identitiesSlice, olmSlice, megolmSlice, outboundSlice];
+export const defaultSlices: readonly AnySlice[] = [logSlice, identitiesSlice, olmSlice, megolmSlice, outboundSlice, backupSlice];
 
 /** Every reason code a slice can decide, with the spec sentence it enforces. */
 export const reasonCodes: readonly ReasonCode[] = [
@@ -26,4 +28,5 @@ export const reasonCodes: readonly ReasonCode[] = [
   ...Object.values(megolmCodes),
   ...Object.values(outboundCodes),
   ...Object.values(shareCodes),
+  ...Object.values(backupCodes),
 ];

@@ -55,6 +55,11 @@ export const identitiesSlice: Slice<IdentitiesState> = {
       case 'megolm_encrypted':
       case 'megolm_session_created':
         return;
+      case 'account_data':
+      case 'backup_keys':
+      case 'secret_stored':
+      case 'room_key_restored':
+        return;
       default:
         return ignoreUnknownKind(entry);
     }

@@ -4,6 +4,7 @@ import { foldMegolmDecrypted, foldMegolmUndecryptable, foldRoomEvent } from './r
 import { foldUserAction } from './requests.js';
 import { foldOlmRoomKey } from './room-keys.js';
 import { foldOwnSession } from './own-session.js';
+import { foldRestoredKey } from './restored.js';
 import { foldKeysQueryForSessions } from './sender-device.js';
 import { initialMegolm, type MegolmState } from './state.js';
 import { foldOlmWithheld, foldPlaintextToDevice } from './to-device.js';
@@ -24,10 +25,12 @@ import { foldOlmWithheld, foldPlaintextToDevice } from './to-device.js';
  * (one record per undecryptable event grew it without bound); the ledger keeps that index
  * beside the log (`src/room-event-repeat.ts`).
  * Version 5: our own outbound sessions are stored as inbound ones (source `own`).
+ * Version 6: sessions restored from a key backup (source `backup`) or imported from a key
+ * export file (source `import`).
  */
 export const megolmSlice: Slice<MegolmState> = {
   name: 'megolm',
-  version: 5,
+  version: 6,
   initial: initialMegolm,
   reduce(state, entry, ctx) {
     switch (entry.kind) {
@@ -69,6 +72,12 @@ export const megolmSlice: Slice<MegolmState> = {
       case 'discard_room_key':
       case 'room_key_shared':
       case 'megolm_encrypted':
+        return;
+      case 'room_key_restored':
+        return foldRestoredKey(state, entry, ctx);
+      case 'account_data':
+      case 'backup_keys':
+      case 'secret_stored':
         return;
       default:
         return ignoreUnknownKind(entry);

@@ -68,6 +68,11 @@ export const outboundSlice: Slice<OutboundState> = {
       case 'megolm_decrypted':
       case 'megolm_undecryptable':
         return;
+      case 'account_data':
+      case 'backup_keys':
+      case 'secret_stored':
+      case 'room_key_restored':
+        return;
       default:
         return ignoreUnknownKind(entry);
     }
