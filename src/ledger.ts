@@ -20,12 +20,33 @@ import { LedgerStreams } from './streams.js';
 import { stateHash, type LedgerState, type SliceVersions } from './runtime/projector.js';
 import { verifyLedger, type VerifyOptions, type VerifyReport } from './log/verify.js';
 import { RequestMaker } from './outbound/requests.js';
+import type { Staged } from './ingest/restore.js';
 import { requestMadeBy, requestOf, requestsMadeBy, responseEnvelope, toOutgoingRequest, type OutgoingRequest } from './outbound/outgoing.js';
 import type { MegolmEncryptedEventContent } from './outbound/room-keys.js';
 import { toDeviceResults, type ToDeviceResult } from './outbound/sync-results.js';
 import { pendingRequests } from '../projections/outbound/selectors.js';
 import type { SyncEnvelope } from '../events/outbound.js';
 import { filter, map } from 'rxjs';
+import { backupStatus, mayUpload, type BackupStatus, type MayUpload } from '../projections/backup/selectors.js';
+import type { BackupKeysResponse } from '../events/secret-storage.js';
+import { openStorage, type SecretStorageUnlock } from './secrets/open-storage.js';
+import { decodeRecoveryKey } from './secrets/recovery-key.js';
+import { decryptKeyExport, encryptKeyExport } from './secrets/key-export.js';
+import { exportedSessions } from './secrets/room-key-export.js';
+import { SecretStorageError } from './errors.js';
+import { randomUUID } from 'node:crypto';
+
+/** Sessions a restore or import took, and those it refused. */
+function countTaken(decisions: readonly Decision[]): { restored: number; refused: number } {
+  let restored = 0;
+  let refused = 0;
+  for (const d of decisions) {
+    if (d.slice !== 'megolm') continue;
+    if (d.outcome === 'accepted') restored++;
+    else if (d.outcome === 'rejected') refused++;
+  }
+  return { restored, refused };
+}
 
 export type { Durability, EntryRange, IngestOutcome, IngestResult, LedgerOptions, ReplayOptions } from './api-types.js';
 
@@ -184,6 +205,66 @@ export class Ledger implements LedgerApi {
 
   async markRequestAsSent(id: string, type: string, response: unknown): Promise<IngestResult> {
     return this.ingestUnknown(responseEnvelope(id, type, response));
+  }
+
+  // ---- secret storage, key backup, key export (src/secrets/, src/ingest/restore.ts) -----
+
+  async openSecretStorage(unlock: SecretStorageUnlock, keyId?: string): Promise<{ keyId: string; stored: string[]; failed: string[] }> {
+    this.assertWritable();
+    const opened = openStorage(this.writer.durableState, unlock, keyId);
+    await this.staged({ kind: 'secrets', source: 'secret_storage', secrets: opened.secrets }, (txn) => ({
+      kind: 'user_action', action: 'open_secret_storage', key_id: opened.keyId, via: opened.via, mac_ok: opened.macOk !== false, txn_id: txn,
+    }));
+    if (opened.macOk === false) throw new SecretStorageError('secret_storage.wrong_key', `that ${opened.via === 'passphrase' ? 'passphrase' : 'recovery key'} does not open secret storage key ${opened.keyId} (its MAC check failed)`);
+    return { keyId: opened.keyId, stored: opened.secrets.map((s) => s.name), failed: opened.failed };
+  }
+
+  async enterBackupKey(recoveryKey: string): Promise<{ publicKey: string | null }> {
+    this.assertWritable();
+    const secret = Buffer.from(decodeRecoveryKey(recoveryKey)).toString('base64').replace(/=+$/, '');
+    const publicKey = this.parts.ingestor!.restore.publicKeyOf('m.megolm_backup.v1', secret);
+    await this.staged({ kind: 'secrets', source: 'user', secrets: [{ name: 'm.megolm_backup.v1', secret }] }, (txn) => ({
+      kind: 'user_action', action: 'enter_backup_key', public_key: publicKey ?? '', txn_id: txn,
+    }));
+    return { publicKey };
+  }
+
+  mayBackUp(): MayUpload {
+    return mayUpload(this.state());
+  }
+
+  backupStatus(): BackupStatus {
+    return backupStatus(this.state());
+  }
+
+  async restoreBackup(version: string, response: BackupKeysResponse): Promise<{ restored: number; refused: number; decisions: Decision[] }> {
+    const result = await this.ingestUnknown({ kind: 'backup_keys', version, response });
+    return { ...countTaken(result.decisions), decisions: result.decisions };
+  }
+
+  async importRoomKeys(fileText: string, passphrase: string): Promise<{ imported: number; refused: number }> {
+    this.assertWritable();
+    const sessions = decryptKeyExport(fileText, passphrase);
+    const result = await this.staged({ kind: 'sessions', sessions }, (txn) => ({ kind: 'user_action', action: 'import_room_keys', count: sessions.length, txn_id: txn }));
+    const { restored, refused } = countTaken(result.decisions);
+    return { imported: restored, refused };
+  }
+
+  async exportRoomKeys(passphrase: string): Promise<string> {
+    this.assertWritable();
+    return encryptKeyExport(await exportedSessions(this.writer.durableState, this.parts.vault!), passphrase);
+  }
+
+  /** Ingests a user action whose secret part is staged for ingestion under a fresh transaction ID (never logged). */
+  private async staged(item: Staged, action: (txnId: string) => Record<string, unknown>): Promise<IngestResult> {
+    const restore = this.parts.ingestor!.restore;
+    const txn = randomUUID();
+    restore.stage(txn, item);
+    try {
+      return await this.ingestUnknown(action(txn));
+    } finally {
+      restore.unstage(txn);
+    }
   }
 
   // ---- our own device -----------------------------------------------------------------

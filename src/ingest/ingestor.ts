@@ -26,6 +26,7 @@ import { OlmSessions } from './olm-sessions.js';
 import { examineRoomKey } from './examine-key.js';
 import { SEALED, takeOutSecrets } from '../secrets/walk.js';
 import { OutboundGroupSessions } from '../outbound/group-sessions.js';
+import { RestoreIntake } from './restore.js';
 
 /** Marks a secret field in a logged Olm plaintext. */
 export { SEALED };
@@ -62,7 +63,12 @@ export class Ingestor {
     private readonly megolmKeys: MegolmKeys,
     private readonly curve25519: string,
     private readonly outboundGroup: OutboundGroupSessions,
-  ) {}
+  ) {
+    this.restore = new RestoreIntake(olm, vault, megolmKeys);
+  }
+
+  /** Secrets and restored keys: what the facade staged, and backup responses. */
+  readonly restore: RestoreIntake;
 
   static async load(olm: typeof Olm, account: OwnAccount, vault: Vault): Promise<Ingestor> {
     return new Ingestor(
@@ -83,7 +89,7 @@ export class Ingestor {
       const content = envelope.event.content as { algorithm?: unknown };
       return content.algorithm === MEGOLM_V1 ? this.megolmRoomEvent(envelope, seq, state) : null;
     }
-    return null;
+    return this.restore.derive(envelope, seq, state);
   }
 
   /** Our Olm sessions (inbound and outbound), which the outbound path encrypts with. */
@@ -111,6 +117,7 @@ export class Ingestor {
   /** Called once a batch is on disk. */
   written(keySeqs: readonly number[], headSeq: number): void {
     this.megolmKeys.written(keySeqs);
+    this.restore.written();
     this.olmSessions.settle(headSeq);
     this.outboundGroup.settle(headSeq);
   }
