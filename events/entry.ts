@@ -1,6 +1,7 @@
 import type {
   BackupVersionEnvelope, KeysQueryEnvelope, RoomEventEnvelope, ToDeviceEnvelope, UserActionEnvelope,
 } from './envelope.js';
+import type { BackUpRoomKeysEnvelope, KeysBackupSentEnvelope, AccountDataSentEnvelope } from './outbound.js';
 import type { EncryptToDeviceEnvelope, ToDeviceSentEnvelope, KeysClaimEnvelope, KeysUploadEnvelope, MissingSessionsEnvelope, SyncEnvelope, TrackUsersEnvelope } from './outbound.js';
 import type { FactPayloads } from './facts.js';
 import type { AccountDataEnvelope, BackupKeysEnvelope } from './secret-storage.js';
@@ -90,6 +91,9 @@ export interface EntryPayloads extends FactPayloads {
   discard_room_key: DiscardRoomKeyEnvelope;
   account_data: AccountDataEnvelope;
   backup_keys: BackupKeysEnvelope;
+  back_up_room_keys: BackUpRoomKeysEnvelope;
+  keys_backup: KeysBackupSentEnvelope;
+  account_data_sent: AccountDataSentEnvelope;
   ledger_created: LedgerCreatedPayload;
   rejected_input: RejectedInputPayload;
 }

@@ -29,6 +29,7 @@ import { decodeWith, quoted, type DecodeFailure } from './decode.js';
 import { RoomEvent, ToDeviceEvent } from './event.js';
 import { KeysQueryResponse } from './keys.js';
 import {
+  BackUpRoomKeysEnvelope, KeysBackupSentEnvelope, AccountDataSentEnvelope,
   EncryptToDeviceEnvelope, KeysClaimEnvelope, KeysUploadEnvelope, MissingSessionsEnvelope, SyncEnvelope, ToDeviceSentEnvelope, TrackUsersEnvelope,
 } from './outbound.js';
 import { DiscardRoomKeyEnvelope, EncryptRoomEventEnvelope, ShareRoomKeyEnvelope } from './megolm-out.js';
@@ -130,6 +131,9 @@ export const Envelope = dispatchOn('Envelope', {
     discard_room_key: DiscardRoomKeyEnvelope,
     account_data: AccountDataEnvelope,
     backup_keys: BackupKeysEnvelope,
+    back_up_room_keys: BackUpRoomKeysEnvelope,
+    keys_backup: KeysBackupSentEnvelope,
+    account_data_sent: AccountDataSentEnvelope,
   },
 });
 /**
@@ -141,9 +145,10 @@ export type Envelope =
   | ToDeviceEnvelope | RoomEventEnvelope | KeysQueryEnvelope | BackupVersionEnvelope | UserActionEnvelope
   | SyncEnvelope | TrackUsersEnvelope | KeysUploadEnvelope | MissingSessionsEnvelope | KeysClaimEnvelope
   | EncryptToDeviceEnvelope | ToDeviceSentEnvelope | ShareRoomKeyEnvelope | EncryptRoomEventEnvelope | DiscardRoomKeyEnvelope
-  | AccountDataEnvelope | BackupKeysEnvelope;
+  | AccountDataEnvelope | BackupKeysEnvelope | BackUpRoomKeysEnvelope | KeysBackupSentEnvelope | AccountDataSentEnvelope;
 
 export { DiscardRoomKeyEnvelope, EncryptRoomEventEnvelope, ShareRoomKeyEnvelope, AccountDataEnvelope, BackupKeysEnvelope };
+export { BackUpRoomKeysEnvelope, KeysBackupSentEnvelope, AccountDataSentEnvelope };
 export { EncryptToDeviceEnvelope, ToDeviceSentEnvelope, KeysClaimEnvelope, KeysUploadEnvelope, MissingSessionsEnvelope, SyncEnvelope, TrackUsersEnvelope };
 
 /**

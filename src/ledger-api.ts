@@ -153,6 +153,15 @@ export interface LedgerApi {
    */
   restoreBackup(version: string, response: BackupKeysResponse): Promise<{ restored: number; refused: number; decisions: Decision[] }>;
   /**
+   * Sends room keys to the server's backup: a `keys_backup` request (returned, and in
+   * {@link outgoingRequests}) with up to `maxSessions` sessions the current backup does not
+   * hold with their current key, each encrypted to its public key
+   * (`m.megolm_backup.v1.curve25519-aes-sha2`). Never automatic: call it after new keys
+   * arrive, until it returns null. Throws `BackupNotTrustedError` (logged as
+   * `backup.upload_refused`) when the backup's `auth_data` is not trusted.
+   */
+  backUpRoomKeys(maxSessions?: number): Promise<OutgoingRequest | null>;
+  /**
    * Imports a key export file (the spec's `MEGOLM SESSION DATA` format) decrypted with
    * `passphrase`: each session enters the megolm slice with source `import`
    * (`room_key.imported`, unauthenticated). Throws `KeyExportError` for a file that is not

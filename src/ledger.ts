@@ -33,7 +33,8 @@ import { openStorage, type SecretStorageUnlock } from './secrets/open-storage.js
 import { decodeRecoveryKey } from './secrets/recovery-key.js';
 import { decryptKeyExport, encryptKeyExport } from './secrets/key-export.js';
 import { exportedSessions } from './secrets/room-key-export.js';
-import { SecretStorageError } from './errors.js';
+import { BackupNotTrustedError, SecretStorageError } from './errors.js';
+import { backupUpload } from './secrets/backup-upload.js';
 import { randomUUID } from 'node:crypto';
 
 /** Sessions a restore or import took, and those it refused. */
@@ -240,6 +241,20 @@ export class Ledger implements LedgerApi {
   async restoreBackup(version: string, response: BackupKeysResponse): Promise<{ restored: number; refused: number; decisions: Decision[] }> {
     const result = await this.ingestUnknown({ kind: 'backup_keys', version, response });
     return { ...countTaken(result.decisions), decisions: result.decisions };
+  }
+
+  async backUpRoomKeys(maxSessions = 1000): Promise<OutgoingRequest | null> {
+    this.assertWritable();
+    const state = this.writer.durableState;
+    const status = backupStatus(state);
+    if (!status.may || status.publicKey === null || status.version === null) {
+      await this.ingestUnknown({ kind: 'back_up_room_keys', txn_id: randomUUID() });
+      throw new BackupNotTrustedError(status.code);
+    }
+    const item = await backupUpload(state, this.parts.vault!, status.version, status.publicKey, maxSessions, (pk, text) => this.parts.ingestor!.restore.encryptForBackup(pk, text));
+    if (item.sessions.length === 0) return null;
+    const result = await this.staged(item, (txn) => ({ kind: 'back_up_room_keys', txn_id: txn }));
+    return requestMadeBy(await this.entriesOf(result));
   }
 
   async importRoomKeys(fileText: string, passphrase: string): Promise<{ imported: number; refused: number }> {

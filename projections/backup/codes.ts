@@ -76,6 +76,20 @@ export const backupCodes = defineCodes([
     section: BACKUPS,
   },
   {
+    code: 'backup.upload',
+    outcome: 'accepted',
+    summary: 'Room keys not yet in the trusted current backup (or held there at a higher index) go to it in a `keys_backup` request, encrypted to its public key.',
+    spec: `${MUST_TRUST} … Keys can only be written to the most recently created version of the backup.`,
+    section: BACKUPS,
+  },
+  {
+    code: 'backup.upload_refused',
+    outcome: 'rejected',
+    summary: 'The client asked to back keys up, but the current backup is not trusted (or there is none): no key goes to the server. The detail names the verdict.',
+    spec: MUST_TRUST,
+    section: BACKUPS,
+  },
+  {
     code: 'secret_storage.opened',
     outcome: 'accepted',
     summary: 'The user\'s recovery key or passphrase opened a secret storage key (its MAC check passed); the secrets it decrypted are sealed in the vault (`secret_stored` facts).',

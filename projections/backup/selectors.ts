@@ -1,6 +1,8 @@
 /**
  * What the engine, the CLI and clients may ask the `backup` slice: pure lookups.
  */
+import { hmEntries, hmPeek } from '../hashmap.js';
+import type { MegolmState, SessionRecord } from '../megolm/state.js';
 import type { BackupCode } from './codes.js';
 import type { AccountDataRecord, BackupState } from './state.js';
 import { signatureReport, type SignatureReport, type SignatureState } from './trust.js';
@@ -62,4 +64,19 @@ export function backupStatus(root: Root): BackupStatus {
 export function secretStorageData(root: Root, type: string): AccountDataRecord | undefined {
   const s = slice(root);
   return Object.prototype.hasOwnProperty.call(s.accountData, type) ? s.accountData[type] : undefined;
+}
+
+/**
+ * Megolm sessions the current backup does not have with their current key: never sent,
+ * or sent with a key we have since replaced by a lower-index one. At most `limit`.
+ */
+export function sessionsToBackUp(root: Root, limit: number): SessionRecord[] {
+  const s = slice(root);
+  const megolm = root['megolm'] as MegolmState;
+  const out: SessionRecord[] = [];
+  for (const [key, session] of hmEntries(megolm.sessions)) {
+    if (out.length >= limit) break;
+    if (hmPeek(s.backedUp, key) !== session.keySeq) out.push(session);
+  }
+  return out;
 }

@@ -4,6 +4,9 @@ import { subject } from '../decision.js';
 import type { ReduceContext, Slice } from '../slice.js';
 import { backupCodes } from './codes.js';
 import { restoreVerdict } from './restore.js';
+import { mayUpload } from './selectors.js';
+import { emptyHashedMap, hmSet } from '../hashmap.js';
+import { sessionKey } from '../megolm/state.js';
 import { initialBackup, isSecretStorageType, MAX_ACCOUNT_DATA, type BackupState } from './state.js';
 import { checkSignatures, isBackupPublicKey, judgeVersion } from './trust.js';
 
@@ -55,6 +58,23 @@ export const backupSlice: Slice<BackupState> = {
         record(ctx, verdict.code, subject('backup', entry.payload.version), earlier(entry.seq, ...verdict.because), { version: entry.payload.version, rooms: Object.keys(entry.payload.response.rooms).length });
         return;
       }
+      case 'back_up_room_keys': {
+        const upload = mayUpload(ctx.root);
+        if (!upload.may) record(ctx, 'backup.upload_refused', subject('backup', upload.version ?? ''), earlier(entry.seq, upload.seq), { verdict: upload.code, version: upload.version });
+        return;
+      }
+      case 'outgoing_request': {
+        const p = entry.payload;
+        if (p.type === 'keys_backup') {
+          if (state.version?.version !== p.version) return;
+          for (const s of p.sessions) hmSet(state.backedUp, sessionKey(s.room_id, s.sender_key, s.session_id), s.key_seq);
+          record(ctx, 'backup.upload', subject('backup', p.version), earlier(entry.seq, state.verdict?.seq, p.input_seq), { version: p.version, request_id: p.id, sessions: p.sessions.length });
+        } else if (p.type === 'account_data') {
+          // Our own write: what we put there is what secret storage now holds.
+          foldAccountData(state, entry.seq, [{ type: p.event_type, content: { ...p.body } }]);
+        }
+        return;
+      }
       case 'ledger_created':
       case 'to_device':
       case 'room_event':
@@ -65,7 +85,8 @@ export const backupSlice: Slice<BackupState> = {
       case 'megolm_undecryptable':
       case 'track_users':
       case 'keys_upload':
-      case 'outgoing_request':
+      case 'keys_backup':
+      case 'account_data_sent':
       case 'missing_sessions':
       case 'keys_claim':
       case 'olm_session_created':
@@ -95,7 +116,7 @@ function foldVersion(state: BackupState, entry: EntryOf<'backup_version'>, ctx: 
   if (previous !== null && previous.version === r.version && previous.authDataJson !== authDataJson) {
     record(ctx, 'backup.auth_data_changed', subject('backup', r.version), earlier(entry.seq, previous.seq), { version: r.version, previous_public_key: previous.publicKey });
   }
-  if (previous === null || previous.version !== r.version) state.verdict = null;
+  if (previous === null || previous.version !== r.version) state.backedUp = emptyHashedMap();
   const publicKey = typeof authData['public_key'] === 'string' && isBackupPublicKey(authData['public_key']) ? authData['public_key'] : null;
   state.version = {
     version: r.version,

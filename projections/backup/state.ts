@@ -4,6 +4,7 @@
  * key we hold from a trusted source, the last trust verdict recorded, and the secret
  * storage account data (key descriptions and encrypted secrets, as the server gave them).
  */
+import { emptyHashedMap, type HashedMap } from '../hashmap.js';
 import type { BackupCode } from './codes.js';
 
 /** Who made a signature on `auth_data`, as far as we know the key. */
@@ -57,6 +58,11 @@ export interface BackupState {
   verdict: { code: BackupCode; seq: number } | null;
   /** Secret storage account data by type (`m.secret_storage.*`, `m.cross_signing.*`, `m.megolm_backup.v1`). */
   accountData: Record<string, AccountDataRecord>;
+  /**
+   * Sessions sent to the current version (a `keys_backup` request made): megolm session key
+   * → the key's fact seq sent. Emptied when the version changes.
+   */
+  backedUp: HashedMap<number>;
 }
 
 /** Signatures of our user on one `auth_data` that are checked (anything beyond is ignored). */
@@ -65,7 +71,7 @@ export const MAX_SIGNATURES = 16;
 export const MAX_ACCOUNT_DATA = 64;
 
 export function initialBackup(): BackupState {
-  return { version: null, trustedKeys: {}, verdict: null, accountData: {} };
+  return { version: null, trustedKeys: {}, verdict: null, accountData: {}, backedUp: emptyHashedMap() };
 }
 
 /** The account data types this slice keeps. */

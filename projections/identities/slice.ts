@@ -58,6 +58,9 @@ export const identitiesSlice: Slice<IdentitiesState> = {
       case 'account_data':
       case 'backup_keys':
       case 'secret_stored':
+      case 'back_up_room_keys':
+      case 'keys_backup':
+      case 'account_data_sent':
       case 'room_key_restored':
         return;
       default:

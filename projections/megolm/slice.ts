@@ -78,6 +78,9 @@ export const megolmSlice: Slice<MegolmState> = {
       case 'account_data':
       case 'backup_keys':
       case 'secret_stored':
+      case 'back_up_room_keys':
+      case 'keys_backup':
+      case 'account_data_sent':
         return;
       default:
         return ignoreUnknownKind(entry);

@@ -52,6 +52,9 @@ export const olmSlice: Slice<OlmState> = {
       case 'account_data':
       case 'backup_keys':
       case 'secret_stored':
+      case 'back_up_room_keys':
+      case 'keys_backup':
+      case 'account_data_sent':
       case 'room_key_restored':
         return;
       default:

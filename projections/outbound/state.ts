@@ -3,7 +3,7 @@
  * the engine made that wait for their response, and what the server last told us about
  * our one-time and fallback keys.
  */
-import type { KeysClaimRequestBody, KeysQueryRequestBody, KeysUploadRequestBody, ToDeviceRequestBody } from '../../events/outbound.js';
+import type { KeysClaimRequestBody, KeysQueryRequestBody, KeysUploadRequestBody, ToDeviceRequestBody, KeysBackupRequestBody } from '../../events/outbound.js';
 import type { ShareStrategy } from '../../events/megolm-out.js';
 import { emptyHashedMap, type HashedMap } from '../hashmap.js';
 import type { ShareCode } from './share-codes.js';
@@ -23,7 +23,9 @@ export type PendingRequest =
   | { id: string; seq: number; type: 'keys_query'; body: KeysQueryRequestBody }
   | { id: string; seq: number; type: 'keys_upload'; body: KeysUploadRequestBody }
   | { id: string; seq: number; type: 'keys_claim'; body: KeysClaimRequestBody }
-  | { id: string; seq: number; type: 'to_device'; event_type: string; txn_id: string; body: ToDeviceRequestBody };
+  | { id: string; seq: number; type: 'to_device'; event_type: string; txn_id: string; body: ToDeviceRequestBody }
+  | { id: string; seq: number; type: 'keys_backup'; version: string; body: KeysBackupRequestBody }
+  | { id: string; seq: number; type: 'account_data'; user_id: string; event_type: string; body: Readonly<Record<string, unknown>> };
 
 /** A claimed one-time key the rules accepted, waiting for its outbound Olm session. */
 export interface AcceptedClaim {

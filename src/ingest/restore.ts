@@ -5,12 +5,15 @@
  * is ingested; a `backup_keys` response is decrypted here with our backup private key,
  * only when the backup slice's verdict on it is `backup.restored`.
  */
+import { randomUUID } from 'node:crypto';
 import type { Envelope } from '../../events/envelope.js';
+import type { BackedUpSessionRef, KeysBackupRequestBody, OutgoingRequestPayload } from '../../events/outbound.js';
+import { backupStatus } from '../../projections/backup/selectors.js';
 import { SECRET_NAMES, type RoomKeyRestoredPayload, type SecretSource } from '../../events/secret-storage.js';
 import type { RoomKeyFacts } from '../../events/facts.js';
 import { restoreVerdict } from '../../projections/backup/restore.js';
 import { megolmSession } from '../../projections/megolm/selectors.js';
-import { BackupDecryptor } from '../crypto/backup-key.js';
+import { BackupDecryptor, encryptToBackupKey } from '../crypto/backup-key.js';
 import type { Olm } from '../crypto/olm.js';
 import type { Vault } from '../crypto/vault.js';
 import type { LedgerState } from '../runtime/projector.js';
@@ -22,7 +25,8 @@ import { megolmVaultKey, type MegolmKeys } from './megolm-keys.js';
 /** What a `user_action` carries in, staged by the facade under its `txn_id`. */
 export type Staged =
   | { kind: 'secrets'; source: SecretSource; secrets: { name: string; secret: string }[] }
-  | { kind: 'sessions'; sessions: readonly unknown[] };
+  | { kind: 'sessions'; sessions: readonly unknown[] }
+  | { kind: 'upload'; version: string; publicKey: string; body: KeysBackupRequestBody; sessions: BackedUpSessionRef[] };
 
 /** Sessions taken from one backup response or file at most (each becomes an entry). */
 export const MAX_RESTORED_SESSIONS = 200_000;
@@ -46,6 +50,26 @@ export class RestoreIntake {
     this.staged.set(txnId, item);
   }
 
+  /** `session_data` for one session, encrypted to a backup public key. */
+  encryptForBackup(publicKey: string, plaintext: string): { ephemeral: string; mac: string; ciphertext: string } {
+    return encryptToBackupKey(this.olm, publicKey, plaintext);
+  }
+
+  /**
+   * The `keys_backup` request the facade prepared, made only if the backup is still the
+   * trusted current one with the same public key as the state now says (the backup slice
+   * decides the same on this input: `backup.upload_refused` otherwise).
+   */
+  private upload(txnId: string, seq: number, state: () => LedgerState): Derived | null {
+    const item = this.staged.get(txnId);
+    if (item === undefined || item.kind !== 'upload') return null;
+    this.staged.delete(txnId);
+    const status = backupStatus(state());
+    if (!status.may || status.version !== item.version || status.publicKey !== item.publicKey || item.sessions.length === 0) return null;
+    const payload: OutgoingRequestPayload = { id: randomUUID(), type: 'keys_backup', input_seq: seq, version: item.version, body: item.body, sessions: item.sessions };
+    return { facts: [{ kind: 'outgoing_request', payload }], ops: [], keySeqs: [] };
+  }
+
   /** The public key of a secret that is a private key (see `secretPublicKey`). */
   publicKeyOf(name: string, secret: string): string | null {
     return secretPublicKey(this.olm, name, secret);
@@ -63,6 +87,7 @@ export class RestoreIntake {
   /** The facts of a secret or restore input, or null for any other input. */
   derive(envelope: Envelope, seq: number, state: () => LedgerState): Derived | Promise<Derived> | null {
     if (envelope.kind === 'backup_keys') return this.restoreBackup(envelope.version, envelope.response.rooms, seq, state);
+    if (envelope.kind === 'back_up_room_keys') return this.upload(envelope.txn_id, seq, state);
     if (envelope.kind !== 'user_action') return null;
     if (envelope.action !== 'open_secret_storage' && envelope.action !== 'enter_backup_key' && envelope.action !== 'import_room_keys') return null;
     const item = this.staged.get(envelope.txn_id);
