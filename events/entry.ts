@@ -5,6 +5,7 @@ import type { BackUpRoomKeysEnvelope, KeysBackupSentEnvelope, AccountDataSentEnv
 import type { EncryptToDeviceEnvelope, ToDeviceSentEnvelope, KeysClaimEnvelope, KeysUploadEnvelope, MissingSessionsEnvelope, SyncEnvelope, TrackUsersEnvelope } from './outbound.js';
 import type { FactPayloads } from './facts.js';
 import type { AccountDataEnvelope, BackupKeysEnvelope } from './secret-storage.js';
+import type { CrossSigningEnvelope, DeviceSigningUploadEnvelope, RoomMessageSentEnvelope, SendRoomMessageEnvelope, SignatureUploadEnvelope } from './cross-signing.js';
 import type { DiscardRoomKeyEnvelope, EncryptRoomEventEnvelope, ShareRoomKeyEnvelope } from './megolm-out.js';
 
 /**
@@ -94,6 +95,11 @@ export interface EntryPayloads extends FactPayloads {
   back_up_room_keys: BackUpRoomKeysEnvelope;
   keys_backup: KeysBackupSentEnvelope;
   account_data_sent: AccountDataSentEnvelope;
+  cross_signing: CrossSigningEnvelope;
+  device_signing_upload: DeviceSigningUploadEnvelope;
+  signature_upload: SignatureUploadEnvelope;
+  send_room_message: SendRoomMessageEnvelope;
+  room_message_sent: RoomMessageSentEnvelope;
   ledger_created: LedgerCreatedPayload;
   rejected_input: RejectedInputPayload;
 }

@@ -32,6 +32,7 @@ import {
   BackUpRoomKeysEnvelope, KeysBackupSentEnvelope, AccountDataSentEnvelope,
   EncryptToDeviceEnvelope, KeysClaimEnvelope, KeysUploadEnvelope, MissingSessionsEnvelope, SyncEnvelope, ToDeviceSentEnvelope, TrackUsersEnvelope,
 } from './outbound.js';
+import { CrossSigningEnvelope, DeviceSigningUploadEnvelope, RoomMessageSentEnvelope, SendRoomMessageEnvelope, SignatureUploadEnvelope } from './cross-signing.js';
 import { DiscardRoomKeyEnvelope, EncryptRoomEventEnvelope, ShareRoomKeyEnvelope } from './megolm-out.js';
 import {
   identityActionCodecs, megolmActionCodecs, secretActionCodecs,
@@ -134,6 +135,11 @@ export const Envelope = dispatchOn('Envelope', {
     back_up_room_keys: BackUpRoomKeysEnvelope,
     keys_backup: KeysBackupSentEnvelope,
     account_data_sent: AccountDataSentEnvelope,
+    cross_signing: CrossSigningEnvelope,
+    device_signing_upload: DeviceSigningUploadEnvelope,
+    signature_upload: SignatureUploadEnvelope,
+    send_room_message: SendRoomMessageEnvelope,
+    room_message_sent: RoomMessageSentEnvelope,
   },
 });
 /**
@@ -145,10 +151,13 @@ export type Envelope =
   | ToDeviceEnvelope | RoomEventEnvelope | KeysQueryEnvelope | BackupVersionEnvelope | UserActionEnvelope
   | SyncEnvelope | TrackUsersEnvelope | KeysUploadEnvelope | MissingSessionsEnvelope | KeysClaimEnvelope
   | EncryptToDeviceEnvelope | ToDeviceSentEnvelope | ShareRoomKeyEnvelope | EncryptRoomEventEnvelope | DiscardRoomKeyEnvelope
-  | AccountDataEnvelope | BackupKeysEnvelope | BackUpRoomKeysEnvelope | KeysBackupSentEnvelope | AccountDataSentEnvelope;
+  | AccountDataEnvelope | BackupKeysEnvelope | BackUpRoomKeysEnvelope | KeysBackupSentEnvelope | AccountDataSentEnvelope
+  | CrossSigningEnvelope | DeviceSigningUploadEnvelope | SignatureUploadEnvelope | SendRoomMessageEnvelope | RoomMessageSentEnvelope;
 
 export { DiscardRoomKeyEnvelope, EncryptRoomEventEnvelope, ShareRoomKeyEnvelope, AccountDataEnvelope, BackupKeysEnvelope };
 export { BackUpRoomKeysEnvelope, KeysBackupSentEnvelope, AccountDataSentEnvelope };
+
+export { CrossSigningEnvelope, DeviceSigningUploadEnvelope, RoomMessageSentEnvelope, SendRoomMessageEnvelope, SignatureUploadEnvelope };
 export { EncryptToDeviceEnvelope, ToDeviceSentEnvelope, KeysClaimEnvelope, KeysUploadEnvelope, MissingSessionsEnvelope, SyncEnvelope, TrackUsersEnvelope };
 
 /**

@@ -4,6 +4,7 @@
  * moves on; a Megolm key is a secret the log only holds sealed). Reducers judge facts;
  * they never decrypt.
  */
+import type { OwnCrossSigningKeysPayload } from './cross-signing.js';
 import type { DecodeFailure } from './decode.js';
 import type { MegolmEncryptedPayload, MegolmSessionCreatedPayload, RoomKeySharedPayload } from './megolm-out.js';
 import type { RoomKeyRestoredPayload, SecretStoredPayload } from './secret-storage.js';
@@ -163,4 +164,5 @@ export interface FactPayloads {
   secret_stored: SecretStoredPayload;
   /** One session restored from a backup or imported from a key export file. */
   room_key_restored: RoomKeyRestoredPayload;
+  own_cross_signing_keys: OwnCrossSigningKeysPayload;
 }

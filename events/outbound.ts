@@ -6,6 +6,7 @@
  */
 import * as t from 'io-ts';
 import { NonNegativeInteger } from './codec.js';
+import type { DeviceSigningUploadBody, RoomMessageBody, SignatureUploadBody } from './cross-signing.js';
 
 /** Optional on every envelope: when the client received the input, in ms since the epoch. */
 const Received = t.partial({ received_at: NonNegativeInteger });
@@ -113,7 +114,6 @@ export interface ToDeviceRequestBody {
 }
 
 /** The request types the engine makes today. */
-export type OutgoingRequestType = 'keys_query' | 'keys_upload' | 'keys_claim' | 'to_device' | 'keys_backup' | 'account_data';
 
 /** A `PUT /room_keys/keys?version=V` body: room → sessions → `KeyBackupData` (session data encrypted to the backup key). */
 export interface KeysBackupRequestBody {
@@ -150,6 +150,7 @@ export const AccountDataSentEnvelope = t.intersection([
   Received,
 ], 'AccountDataSentEnvelope');
 export type AccountDataSentEnvelope = t.TypeOf<typeof AccountDataSentEnvelope>;
+export type OutgoingRequestType = 'keys_query' | 'keys_upload' | 'keys_claim' | 'to_device' | 'device_signing_upload' | 'signature_upload' | 'room_message' | 'keys_backup' | 'account_data';
 
 /** A `/keys/claim` request body: user → device → key algorithm. */
 export interface KeysClaimRequestBody {
@@ -253,4 +254,25 @@ export type OutgoingRequestPayload =
       /** The account data type (`m.secret_storage.key.<id>`, `m.megolm_backup.v1`, …). */
       readonly event_type: string;
       readonly body: Readonly<Record<string, unknown>>;
+    }
+  | {
+      readonly id: string;
+      readonly type: 'device_signing_upload';
+      readonly input_seq: number;
+      readonly body: DeviceSigningUploadBody;
+    }
+  | {
+      readonly id: string;
+      readonly type: 'signature_upload';
+      readonly input_seq: number;
+      readonly body: SignatureUploadBody;
+    }
+  | {
+      readonly id: string;
+      readonly type: 'room_message';
+      readonly input_seq: number;
+      readonly room_id: string;
+      readonly event_type: string;
+      readonly txn_id: string;
+      readonly body: RoomMessageBody;
     };

@@ -41,6 +41,7 @@ export {
   LedgerWriteError,
   InputDecodeError,
   RoomKeyNotSharedError,
+  CrossSigningRefusedError,
   VaultKeyError,
   VaultRecordError,
   StoreKeyRequiredError,
@@ -71,7 +72,14 @@ export {
   identityDetail,
   knownUsers,
   knownDevices,
+  ownCrossSigningKeys,
+  ownIdentityTrusted,
+  ownPublishedCrossSigning,
+  crossSignVerdict,
+  crossSigningImportVerdict,
 } from '../projections/identities/selectors.js';
+export { ownCrossSigningCodes } from '../projections/identities/own-codes.js';
+export { requestCodes } from '../projections/outbound/request-codes.js';
 export { identityCodes } from '../projections/identities/codes.js';
 export {
   megolmSession,
@@ -108,7 +116,8 @@ export type { BackupStatus, MayUpload } from '../projections/backup/selectors.js
 export type { SignatureState, SignatureReport } from '../projections/backup/trust.js';
 export type { SecretStorageUnlock } from './secrets/open-storage.js';
 export type { BackupKeysResponse, SecretStoredPayload, RoomKeyRestoredPayload } from '../events/secret-storage.js';
-export type { RoomKeySettings } from './api-types.js';
+export type { RoomKeySettings, CrossSigningPrivateKeys, CrossSigningKeySource, CrossSigningStatus, SendRoomMessageOptions } from './api-types.js';
+export type { OwnCrossSigningKeysPayload, CrossSigningSource, DeviceSigningUploadBody, SignatureUploadBody, UploadedCrossSigningKey } from '../events/cross-signing.js';
 export type { ShareStrategy } from '../events/megolm-out.js';
 export type { ToDeviceResult } from './outbound/sync-results.js';
 export type { SyncEnvelope, TrackUsersEnvelope, KeysUploadEnvelope, OutgoingRequestType } from '../events/outbound.js';

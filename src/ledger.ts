@@ -5,9 +5,9 @@ import type { Decision } from '../projections/decision.js';
 import type { OwnAccount, KeysUploadBody, SignedDeviceKeys } from './crypto/account.js';
 import type { LedgerApi, LedgerOwner } from './ledger-api.js';
 import type { LedgerParts } from './ledger-parts.js';
-import type { EntryRange, IngestOutcome, IngestResult, LedgerOptions, ReplayOptions, RoomKeySettings } from './api-types.js';
+import type { CrossSigningKeySource, CrossSigningPrivateKeys, CrossSigningStatus, EntryRange, IngestOutcome, IngestResult, LedgerOptions, ReplayOptions, RoomKeySettings, SendRoomMessageOptions } from './api-types.js';
 import type { DecisionFilter } from './log/decisions.js';
-import { LedgerClosedError, LedgerDamagedError, LedgerReadOnlyError, RoomKeyNotSharedError, VaultKeyError } from './errors.js';
+import { CrossSigningRefusedError, LedgerClosedError, LedgerDamagedError, LedgerReadOnlyError, RoomKeyNotSharedError, VaultKeyError } from './errors.js';
 import { BatchWriter } from './ingest/batch-writer.js';
 import { DEFAULT_MAX_INPUT_BYTES, serialiseInput } from './ingest/input-text.js';
 import { copyStore } from './log/copy.js';
@@ -25,6 +25,8 @@ import { requestMadeBy, requestOf, requestsMadeBy, responseEnvelope, toOutgoingR
 import type { MegolmEncryptedEventContent } from './outbound/room-keys.js';
 import { toDeviceResults, type ToDeviceResult } from './outbound/sync-results.js';
 import { pendingRequests } from '../projections/outbound/selectors.js';
+import { queueRoomMessage } from './outbound/room-message.js';
+import { crossSigningStatus } from './outbound/cross-signing-status.js';
 import type { SyncEnvelope } from '../events/outbound.js';
 import { filter, map } from 'rxjs';
 import { backupStatus, mayUpload, type BackupStatus, type MayUpload } from '../projections/backup/selectors.js';
@@ -85,7 +87,7 @@ export class Ledger implements LedgerApi {
     this.streams = new LedgerStreams(parts.state);
     ({ entries$: this.entries$, decisions$: this.decisions$, state$: this.state$ } = this.streams);
     this.outgoing$ = this.entries$.pipe(map(requestOf), filter((r): r is OutgoingRequest => r !== null));
-    this.requests = parts.account && parts.vault && parts.ingestor ? new RequestMaker(parts.account, parts.vault, parts.ingestor.sessions, parts.ingestor.groupSessions, parts.ingestor.roomKeys) : null;
+    this.requests = parts.account && parts.vault && parts.ingestor ? new RequestMaker(parts.account, parts.vault, parts.ingestor.sessions, parts.ingestor.groupSessions, parts.ingestor.roomKeys, parts.ingestor.crossSigningSeeds) : null;
     this.writer = BatchWriter.forLedger(parts, this.requests, {
       written: (entries, decisions, state) => this.streams.written(entries, decisions, state),
       broken: async () => {
@@ -195,6 +197,73 @@ export class Ledger implements LedgerApi {
     return result.decisions.some((d) => d.code === 'megolm_out.rotate_discarded');
   }
 
+  async sendRoomMessage(roomId: string, eventType: string, content: Record<string, unknown>, options: SendRoomMessageOptions = {}): Promise<OutgoingRequest> {
+    this.assertWritable();
+    const result = await queueRoomMessage(this, roomId, eventType, content, options.encrypted);
+    const request = requestMadeBy(await this.entriesOf(result));
+    // A send_room_message input always makes its request: none means the engine failed on it.
+    if (request === null) throw new CrossSigningRefusedError(result.decisions[0]?.code ?? 'engine.ingest_failed', result.seq, 'no room_message request was made');
+    return request;
+  }
+
+  // ---- our own cross-signing identity (src/outbound/cross-signing.ts) -------------------
+
+  async bootstrapCrossSigning(): Promise<{ keys: { master: string; selfSigning: string; userSigning: string }; requests: OutgoingRequest[]; decisions: Decision[] }> {
+    this.assertWritable();
+    const result = await this.ingestUnknown({ kind: 'cross_signing', action: 'bootstrap' });
+    const entries = await this.entriesOf(result);
+    const fact = entries.find((e) => e.kind === 'own_cross_signing_keys');
+    if (fact === undefined) throw new CrossSigningRefusedError(result.decisions[0]?.code ?? 'engine.ingest_failed', result.seq, 'no keys were made');
+    const p = fact.payload as { master: string; self_signing: string; user_signing: string };
+    return { keys: { master: p.master, selfSigning: p.self_signing, userSigning: p.user_signing }, requests: requestsMadeBy(entries), decisions: result.decisions };
+  }
+
+  async importCrossSigningKeys(keys: CrossSigningPrivateKeys, source: CrossSigningKeySource): Promise<{ decisions: Decision[] }> {
+    this.assertWritable();
+    const signer = this.requests!.crossSigner;
+    const seeds = {
+      ...(keys.master !== undefined ? { master: keys.master } : {}),
+      ...(keys.selfSigning !== undefined ? { self_signing: keys.selfSigning } : {}),
+      ...(keys.userSigning !== undefined ? { user_signing: keys.userSigning } : {}),
+    };
+    const derived = signer.publicKeys(seeds);
+    // A seed that is no key is refused before anything is logged about it (its text never is).
+    const bad = Object.entries(derived).find(([, pk]) => pk === null);
+    if (bad !== undefined) throw new CrossSigningRefusedError('own_cross_signing.import_mismatch', -1, `the ${bad[0]} key is not a 32-byte seed in unpadded base64`);
+    const txnId = signer.stage(seeds);
+    try {
+      const result = await this.ingestUnknown({ kind: 'cross_signing', action: 'import', source, txn_id: txnId, ...derived });
+      const refusal = result.decisions.find((d) => d.outcome === 'rejected' && d.code.startsWith('own_cross_signing.'));
+      if (refusal !== undefined) throw new CrossSigningRefusedError(refusal.code, refusal.seq, `role ${String(refusal.detail?.role ?? '?')}`);
+      if (!result.decisions.some((d) => d.code === 'own_cross_signing.keys_held')) throw new CrossSigningRefusedError('own_cross_signing.import_mismatch', result.seq, 'the keys were not kept');
+      return { decisions: result.decisions };
+    } finally {
+      signer.unstage(txnId);
+    }
+  }
+
+  async crossSignDevice(deviceId: string): Promise<{ request: OutgoingRequest; decisions: Decision[] }> {
+    return this.crossSign({ kind: 'cross_signing', action: 'sign_device', device_id: deviceId });
+  }
+
+  async crossSignUser(userId: string): Promise<{ request: OutgoingRequest; decisions: Decision[] }> {
+    return this.crossSign({ kind: 'cross_signing', action: 'sign_user', user_id: userId });
+  }
+
+  private async crossSign(input: Record<string, unknown>): Promise<{ request: OutgoingRequest; decisions: Decision[] }> {
+    this.assertWritable();
+    const result = await this.ingestUnknown(input);
+    const refusal = result.decisions.find((d) => d.outcome === 'rejected' && d.code.startsWith('cross_sign.'));
+    if (refusal !== undefined) throw new CrossSigningRefusedError(refusal.code, refusal.seq, refusal.subject);
+    const request = requestMadeBy(await this.entriesOf(result));
+    if (request === null) throw new CrossSigningRefusedError('cross_sign.no_private_key', result.seq, 'the private key is not in the vault');
+    return { request, decisions: result.decisions };
+  }
+
+  crossSigningStatus(): CrossSigningStatus {
+    return crossSigningStatus(this.state());
+  }
+
   /** The entries one input wrote (it and its facts), read back. */
   private async entriesOf(result: IngestResult): Promise<LedgerEntry[]> {
     return this.entries({ from: result.seq, to: result.seqs[result.seqs.length - 1] });
@@ -210,14 +279,30 @@ export class Ledger implements LedgerApi {
 
   // ---- secret storage, key backup, key export (src/secrets/, src/ingest/restore.ts) -----
 
-  async openSecretStorage(unlock: SecretStorageUnlock, keyId?: string): Promise<{ keyId: string; stored: string[]; failed: string[] }> {
+  async openSecretStorage(unlock: SecretStorageUnlock, keyId?: string): Promise<{ keyId: string; stored: string[]; failed: string[]; crossSigning: string | null }> {
     this.assertWritable();
     const opened = openStorage(this.writer.durableState, unlock, keyId);
     await this.staged({ kind: 'secrets', source: 'secret_storage', secrets: opened.secrets }, (txn) => ({
       kind: 'user_action', action: 'open_secret_storage', key_id: opened.keyId, via: opened.via, mac_ok: opened.macOk !== false, txn_id: txn,
     }));
     if (opened.macOk === false) throw new SecretStorageError('secret_storage.wrong_key', `that ${opened.via === 'passphrase' ? 'passphrase' : 'recovery key'} does not open secret storage key ${opened.keyId} (its MAC check failed)`);
-    return { keyId: opened.keyId, stored: opened.secrets.map((s) => s.name), failed: opened.failed };
+    // Our cross-signing keys from secret storage make our identity trusted (if they are the published ones).
+    const secret = (name: string) => opened.secrets.find((s) => s.name === name)?.secret;
+    const keys = { master: secret('m.cross_signing.master'), selfSigning: secret('m.cross_signing.self_signing'), userSigning: secret('m.cross_signing.user_signing') };
+    let crossSigning: string | null = null;
+    if (keys.master !== undefined || keys.selfSigning !== undefined || keys.userSigning !== undefined) {
+      try {
+        await this.importCrossSigningKeys(
+          { ...(keys.master !== undefined ? { master: keys.master } : {}), ...(keys.selfSigning !== undefined ? { selfSigning: keys.selfSigning } : {}), ...(keys.userSigning !== undefined ? { userSigning: keys.userSigning } : {}) },
+          'secret_storage',
+        );
+        crossSigning = 'own_cross_signing.keys_held';
+      } catch (err) {
+        if (!(err instanceof CrossSigningRefusedError)) throw err;
+        crossSigning = err.reason;
+      }
+    }
+    return { keyId: opened.keyId, stored: opened.secrets.map((s) => s.name), failed: opened.failed, crossSigning };
   }
 
   async enterBackupKey(recoveryKey: string): Promise<{ publicKey: string | null }> {

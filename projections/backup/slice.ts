@@ -101,7 +101,18 @@ export const backupSlice: Slice<BackupState> = {
       case 'megolm_encrypted':
       case 'megolm_session_created':
       case 'room_key_restored':
+      case 'device_signing_upload':
+      case 'signature_upload':
+      case 'send_room_message':
+      case 'room_message_sent':
         return;
+      case 'cross_signing':
+      case 'own_cross_signing_keys':
+        // Our own identity may have become trusted (or changed): a master signature may count now.
+        if (state.version !== null && state.version.publicKey !== null) {
+          state.version.signatures = checkSignatures(ctx.root, ctx, JSON.parse(state.version.authDataJson) as Record<string, unknown>);
+        }
+        return rejudge(state, entry.seq, ctx);
       default:
         return ignoreUnknownKind(entry);
     }

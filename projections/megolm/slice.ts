@@ -81,6 +81,12 @@ export const megolmSlice: Slice<MegolmState> = {
       case 'back_up_room_keys':
       case 'keys_backup':
       case 'account_data_sent':
+      case 'cross_signing':
+      case 'own_cross_signing_keys':
+      case 'device_signing_upload':
+      case 'signature_upload':
+      case 'send_room_message':
+      case 'room_message_sent':
         return;
       default:
         return ignoreUnknownKind(entry);

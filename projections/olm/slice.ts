@@ -56,6 +56,12 @@ export const olmSlice: Slice<OlmState> = {
       case 'keys_backup':
       case 'account_data_sent':
       case 'room_key_restored':
+      case 'cross_signing':
+      case 'own_cross_signing_keys':
+      case 'device_signing_upload':
+      case 'signature_upload':
+      case 'send_room_message':
+      case 'room_message_sent':
         return;
       default:
         return ignoreUnknownKind(entry);

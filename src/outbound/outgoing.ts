@@ -4,6 +4,7 @@
  */
 import type { LedgerEntry } from '../../events/entry.js';
 import type { KeysBackupRequestBody, ToDeviceRequestBody, KeysClaimRequestBody, KeysQueryRequestBody, KeysUploadRequestBody, OutgoingRequestPayload, OutgoingRequestType } from '../../events/outbound.js';
+import type { DeviceSigningUploadBody, RoomMessageBody, SignatureUploadBody } from '../../events/cross-signing.js';
 import type { PendingRequest } from '../../projections/outbound/state.js';
 
 /** A request the client must send, then report with `markRequestAsSent(id, type, response)`. */
@@ -13,7 +14,10 @@ export type OutgoingRequest =
   | { id: string; type: 'keys_claim'; method: 'POST'; path: '/_matrix/client/v3/keys/claim'; body: KeysClaimRequestBody }
   | { id: string; type: 'to_device'; method: 'PUT'; path: string; event_type: string; txn_id: string; body: ToDeviceRequestBody }
   | { id: string; type: 'keys_backup'; method: 'PUT'; path: string; version: string; body: KeysBackupRequestBody }
-  | { id: string; type: 'account_data'; method: 'PUT'; path: string; event_type: string; body: Readonly<Record<string, unknown>> };
+  | { id: string; type: 'account_data'; method: 'PUT'; path: string; event_type: string; body: Readonly<Record<string, unknown>> }
+  | { id: string; type: 'device_signing_upload'; method: 'POST'; path: '/_matrix/client/v3/keys/device_signing/upload'; body: DeviceSigningUploadBody }
+  | { id: string; type: 'signature_upload'; method: 'POST'; path: '/_matrix/client/v3/keys/signatures/upload'; body: SignatureUploadBody }
+  | { id: string; type: 'room_message'; method: 'PUT'; path: string; room_id: string; event_type: string; txn_id: string; body: RoomMessageBody };
 
 /** The endpoint of each request type. */
 export const REQUEST_PATHS: { readonly [T in OutgoingRequestType]: string } = {
@@ -23,6 +27,9 @@ export const REQUEST_PATHS: { readonly [T in OutgoingRequestType]: string } = {
   to_device: '/_matrix/client/v3/sendToDevice/{eventType}/{txnId}',
   keys_backup: '/_matrix/client/v3/room_keys/keys?version={version}',
   account_data: '/_matrix/client/v3/user/{userId}/account_data/{type}',
+  device_signing_upload: '/_matrix/client/v3/keys/device_signing/upload',
+  signature_upload: '/_matrix/client/v3/keys/signatures/upload',
+  room_message: '/_matrix/client/v3/rooms/{roomId}/send/{eventType}/{txnId}',
 };
 
 /** A pending request (or a request fact) as the client sends it. */
@@ -45,6 +52,16 @@ export function toOutgoingRequest(r: PendingRequest | OutgoingRequestPayload): O
       return {
         id: r.id, type: r.type, method: 'PUT', path: `/_matrix/client/v3/user/${encodeURIComponent(r.user_id)}/account_data/${encodeURIComponent(r.event_type)}`,
         event_type: r.event_type, body: r.body,
+      };
+    case 'device_signing_upload':
+      return { id: r.id, type: r.type, method: 'POST', path: '/_matrix/client/v3/keys/device_signing/upload', body: r.body };
+    case 'signature_upload':
+      return { id: r.id, type: r.type, method: 'POST', path: '/_matrix/client/v3/keys/signatures/upload', body: r.body };
+    case 'room_message':
+      return {
+        id: r.id, type: r.type, method: 'PUT',
+        path: `/_matrix/client/v3/rooms/${encodeURIComponent(r.room_id)}/send/${encodeURIComponent(r.event_type)}/${encodeURIComponent(r.txn_id)}`,
+        room_id: r.room_id, event_type: r.event_type, txn_id: r.txn_id, body: r.body,
       };
   }
 }
@@ -81,5 +98,6 @@ export function requestsMadeBy(entries: readonly LedgerEntry[]): OutgoingRequest
 export function responseEnvelope(id: string, type: string, response: unknown): Record<string, unknown> {
   // `to_device` is the kind of a received event: a response to our send has its own.
   // `account_data` is the kind of account data received: a response to our write has its own.
-  return { kind: type === 'to_device' ? 'to_device_sent' : type === 'account_data' ? 'account_data_sent' : type, request_id: id, response };
+  // `to_device` is the kind of a received event, `room_message` names no envelope: a response to our send has its own.
+  return { kind: type === 'to_device' ? 'to_device_sent' : type === 'room_message' ? 'room_message_sent' : type === 'account_data' ? 'account_data_sent' : type, request_id: id, response };
 }

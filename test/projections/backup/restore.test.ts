@@ -100,7 +100,7 @@ describe('backup: restoring keys, secret storage, key exports', () => {
       await w.ingest({ kind: 'account_data', payload: { kind: 'account_data', events: storage.events } });
       const recoveryKey = encodeRecoveryKey(storage.key);
       const opened = await w.ledger.openSecretStorage({ recoveryKey });
-      assert.deepEqual(opened, { keyId: 'KEYID', stored: ['m.megolm_backup.v1'], failed: [] });
+      assert.deepEqual(opened, { keyId: 'KEYID', stored: ['m.megolm_backup.v1'], failed: [], crossSigning: null });
       const decisions = await w.ledger.recordedDecisions();
       assert.ok(decisions.some((d) => d.code === 'secret_storage.opened'));
       assert.equal(decisions.find((d) => d.code === 'secret.stored')!.detail!['source'], 'secret_storage');
@@ -108,6 +108,26 @@ describe('backup: restoring keys, secret storage, key exports', () => {
       assert.deepEqual(codes(d), ['backup.trusted_key']);
       const log = await entries();
       assert.ok(!log.includes(pair.secret) && !log.includes(recoveryKey) && !log.includes(Buffer.from(storage.key).toString('base64').slice(0, 40)));
+    });
+
+    it('given 4S holding our cross-signing keys, when opened, then they are imported (own identity trusted) and a backup signed by our master key is backup.trusted_signature', async () => {
+      const pair = await backupKeyPair();
+      await w.ingest({ kind: 'backup_version', payload: backupVersion('1', me.signAs('master', { public_key: pair.publicKey })) });
+      assert.equal(w.ledger.mayBackUp().code, 'backup.untrusted');
+      const storage = secretStorage('XS', {
+        'm.cross_signing.master': me.privateKeyBase64('master'),
+        'm.cross_signing.self_signing': me.privateKeyBase64('self_signing'),
+        'm.cross_signing.user_signing': me.privateKeyBase64('user_signing'),
+      });
+      await w.ingest({ kind: 'account_data', payload: { kind: 'account_data', events: storage.events } });
+      const opened = await w.ledger.openSecretStorage({ recoveryKey: encodeRecoveryKey(storage.key) });
+      assert.equal(opened.crossSigning, 'own_cross_signing.keys_held');
+      assert.deepEqual(opened.stored.sort(), ['m.cross_signing.master', 'm.cross_signing.self_signing', 'm.cross_signing.user_signing']);
+      assert.deepEqual(w.ledger.mayBackUp().code, 'backup.trusted_signature');
+      assert.equal(w.ledger.backupStatus().masterSignature, 'valid_trusted');
+      const decisions = await w.ledger.recordedDecisions();
+      assert.equal(decisions.find((d) => d.code === 'secret.stored' && d.detail!['name'] === 'm.cross_signing.master')!.detail!['public_key'], me.publicKey('master'));
+      assert.ok(!(await entries()).includes(me.privateKeyBase64('master')));
     });
 
     it('the account data may come in a sync (account_data), and a passphrase opens the key by PBKDF2-SHA-512', async () => {
