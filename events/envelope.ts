@@ -37,7 +37,7 @@ import { DiscardRoomKeyEnvelope, EncryptRoomEventEnvelope, ShareRoomKeyEnvelope 
 import {
   identityActionCodecs, megolmActionCodecs, secretActionCodecs,
   type ApproveIdentityAction, type RequestRoomKeyAction, type VerifyDeviceAction, type VerifyIdentityAction,
-  type OpenSecretStorageAction, type EnterBackupKeyAction, type ImportRoomKeysAction,
+  type OpenSecretStorageAction, type EnterBackupKeyAction, type ImportRoomKeysAction, type CreateSecretStorageAction,
 } from './user-actions.js';
 import { AccountDataEnvelope, BackupKeysEnvelope } from './secret-storage.js';
 
@@ -87,7 +87,7 @@ const UserActionShape = t.intersection([t.type({ kind: t.literal('user_action'),
  * by the compiler (a misspelt field or action is a type error, not a `rejected_input`).
  */
 export type UserAction = VerifyDeviceAction | VerifyIdentityAction | ApproveIdentityAction | RequestRoomKeyAction
-  | OpenSecretStorageAction | EnterBackupKeyAction | ImportRoomKeysAction;
+  | OpenSecretStorageAction | EnterBackupKeyAction | ImportRoomKeysAction | CreateSecretStorageAction;
 
 /** `kind: "user_action"`: one {@link UserAction}, with the optional `received_at`. */
 export type UserActionEnvelope = UserAction & { received_at?: number };

@@ -127,9 +127,23 @@ export const ImportRoomKeysAction = t.type({
 }, 'ImportRoomKeysAction');
 export type ImportRoomKeysAction = t.TypeOf<typeof ImportRoomKeysAction>;
 
+/**
+ * `create_secret_storage`: the user made a new secret storage key; `account_data` requests
+ * write its description, the default key and the secrets we hold, encrypted to it. Logged:
+ * the key ID and the secret names, never the key.
+ */
+export const CreateSecretStorageAction = t.type({
+  ...actionOf('create_secret_storage'),
+  key_id: t.string,
+  secrets: t.array(t.string),
+  txn_id: t.string,
+}, 'CreateSecretStorageAction');
+export type CreateSecretStorageAction = t.TypeOf<typeof CreateSecretStorageAction>;
+
 /** The secret and backup actions by `action`. */
 export const secretActionCodecs = {
   open_secret_storage: OpenSecretStorageAction,
   enter_backup_key: EnterBackupKeyAction,
   import_room_keys: ImportRoomKeysAction,
+  create_secret_storage: CreateSecretStorageAction,
 } as const;

@@ -144,6 +144,15 @@ export interface LedgerApi {
    * that public key trusted. Throws `RecoveryKeyError` for a mistyped key.
    */
   enterBackupKey(recoveryKey: string): Promise<{ publicKey: string | null }>;
+  /**
+   * Makes a new secret storage key (random, or from `passphrase` by PBKDF2-SHA-512) and
+   * returns its recovery key once (show it to the user; it is never logged or kept), with
+   * the `account_data` requests (PUT /user/{userId}/account_data/{type}) that write its
+   * description, make it the default key, and store every secret we hold (the backup
+   * key, our cross-signing keys) encrypted to it. Logged as a `create_secret_storage`
+   * user action naming the key ID and the secrets.
+   */
+  createSecretStorage(options?: { passphrase?: string }): Promise<{ keyId: string; recoveryKey: string; secrets: string[]; requests: OutgoingRequest[] }>;
   /** Whether keys may go to the server's backup now (`backup.may_upload`), with the verdict's code. */
   mayBackUp(): MayUpload;
   /** The server's current backup: version, trust and its signatures in their four states. */

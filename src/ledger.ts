@@ -37,6 +37,7 @@ import { decryptKeyExport, encryptKeyExport } from './secrets/key-export.js';
 import { exportedSessions } from './secrets/room-key-export.js';
 import { BackupNotTrustedError, SecretStorageError } from './errors.js';
 import { backupUpload } from './secrets/backup-upload.js';
+import { newSecretStorage } from './secrets/write-storage.js';
 import { randomUUID } from 'node:crypto';
 
 /** Sessions a restore or import took, and those it refused. */
@@ -313,6 +314,15 @@ export class Ledger implements LedgerApi {
       kind: 'user_action', action: 'enter_backup_key', public_key: publicKey ?? '', txn_id: txn,
     }));
     return { publicKey };
+  }
+
+  async createSecretStorage(options: { passphrase?: string } = {}): Promise<{ keyId: string; recoveryKey: string; secrets: string[]; requests: OutgoingRequest[] }> {
+    this.assertWritable();
+    const created = await newSecretStorage(this.parts.vault!, options);
+    const result = await this.staged({ kind: 'account_data', userId: this.owner.userId, events: created.events }, (txn) => ({
+      kind: 'user_action', action: 'create_secret_storage', key_id: created.keyId, secrets: created.secrets, txn_id: txn,
+    }));
+    return { keyId: created.keyId, recoveryKey: created.recoveryKey, secrets: created.secrets, requests: requestsMadeBy(await this.entriesOf(result)) };
   }
 
   mayBackUp(): MayUpload {

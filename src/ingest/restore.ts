@@ -26,6 +26,7 @@ import { megolmVaultKey, type MegolmKeys } from './megolm-keys.js';
 export type Staged =
   | { kind: 'secrets'; source: SecretSource; secrets: { name: string; secret: string }[] }
   | { kind: 'sessions'; sessions: readonly unknown[] }
+  | { kind: 'account_data'; userId: string; events: { type: string; content: Record<string, unknown> }[] }
   | { kind: 'upload'; version: string; publicKey: string; body: KeysBackupRequestBody; sessions: BackedUpSessionRef[] };
 
 /** Sessions taken from one backup response or file at most (each becomes an entry). */
@@ -89,10 +90,17 @@ export class RestoreIntake {
     if (envelope.kind === 'backup_keys') return this.restoreBackup(envelope.version, envelope.response.rooms, seq, state);
     if (envelope.kind === 'back_up_room_keys') return this.upload(envelope.txn_id, seq, state);
     if (envelope.kind !== 'user_action') return null;
-    if (envelope.action !== 'open_secret_storage' && envelope.action !== 'enter_backup_key' && envelope.action !== 'import_room_keys') return null;
+    if (envelope.action !== 'open_secret_storage' && envelope.action !== 'enter_backup_key' && envelope.action !== 'import_room_keys' && envelope.action !== 'create_secret_storage') return null;
     const item = this.staged.get(envelope.txn_id);
-    if (item === undefined) return null;
+    if (item === undefined || item.kind === 'upload') return null;
     this.staged.delete(envelope.txn_id);
+    if (item.kind === 'account_data') {
+      const facts = item.events.map((e) => ({
+        kind: 'outgoing_request',
+        payload: { id: randomUUID(), type: 'account_data', input_seq: seq, user_id: item.userId, event_type: e.type, body: e.content } satisfies OutgoingRequestPayload,
+      }));
+      return { facts, ops: [], keySeqs: [] };
+    }
     if (item.kind === 'secrets') {
       const out: Derived = { facts: [], ops: [], keySeqs: [] };
       for (const { name, secret } of item.secrets) {

@@ -130,6 +130,31 @@ describe('backup: restoring keys, secret storage, key exports', () => {
       assert.ok(!(await entries()).includes(me.privateKeyBase64('master')));
     });
 
+    it('createSecretStorage writes account_data requests (key, default key, secrets) that another device of ours opens with the recovery key returned', async () => {
+      const pair = await backupKeyPair();
+      await w.ledger.enterBackupKey(encodeRecoveryKey(pair.privateKey));
+      const created = await w.ledger.createSecretStorage();
+      assert.deepEqual(created.secrets, ['m.megolm_backup.v1']);
+      assert.deepEqual(created.requests.map((r) => r.type), ['account_data', 'account_data', 'account_data']);
+      const paths = created.requests.map((r) => r.path);
+      assert.ok(paths.includes(`/_matrix/client/v3/user/${encodeURIComponent(ME)}/account_data/m.secret_storage.default_key`));
+      const events = created.requests.map((r) => ({ type: (r as { event_type: string }).event_type, content: r.body as Record<string, unknown> }));
+      const other = await LedgerWorld.create({ deviceId: 'OTHERDEV' });
+      try {
+        await other.ingest({ kind: 'account_data', payload: { kind: 'account_data', events } });
+        const opened = await other.ledger.openSecretStorage({ recoveryKey: created.recoveryKey });
+        assert.deepEqual(opened.stored, ['m.megolm_backup.v1']);
+        const d = await other.ingest({ kind: 'backup_version', payload: backupVersion('1', { public_key: pair.publicKey }) });
+        assert.deepEqual(codes(d), ['backup.trusted_key']);
+      } finally {
+        await other.free();
+      }
+      const log = await entries();
+      assert.ok(!log.includes(created.recoveryKey) && !log.includes(pair.secret));
+      await w.ledger.markRequestAsSent(created.requests[0]!.id, 'account_data', {});
+      assert.equal(w.ledger.outgoingRequests().filter((r) => r.type === 'account_data').length, 2);
+    });
+
     it('the account data may come in a sync (account_data), and a passphrase opens the key by PBKDF2-SHA-512', async () => {
       const pair = await backupKeyPair();
       const { passphraseKey } = await import('../../../src/secrets/aes-hmac-sha2.js');
