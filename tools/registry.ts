@@ -21,6 +21,9 @@ import { trackCommand } from './commands/track.js';
 import { shareCommand } from './commands/share.js';
 import { encryptCommand } from './commands/encrypt.js';
 import { sharesCommand } from './commands/shares.js';
+import { backupCommand } from './commands/backup.js';
+import { recoveryKeyCommand } from './commands/recovery-key.js';
+import { exportKeysCommand, importKeysCommand } from './commands/room-keys.js';
 
 /**
  * Every subcommand of `keyledger`, in the order `--help` lists them. A new command is a
@@ -36,6 +39,10 @@ export const commandModules: readonly CommandModule[] = [
   shareCommand,
   encryptCommand,
   sharesCommand,
+  backupCommand,
+  recoveryKeyCommand,
+  exportKeysCommand,
+  importKeysCommand,
   stateCommand,
   decisionsCommand,
   trustCommand,
