@@ -8,6 +8,7 @@ import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { deviceTrust, identityState, knownDevices, knownUsers, openLedger } from '../src/index.js';
 import { DEMO_DEVICE, DEMO_USER, demoInputs, feedDemo } from './demo/scenario.js';
+import { demoBackup } from './demo/backup.js';
 
 const path = resolve(process.argv[2] ?? 'data/demo');
 rmSync(path, { recursive: true, force: true });
@@ -52,6 +53,7 @@ try {
     if (d.outcome === 'accepted' && d.slice === 'identities') continue;
     out(`  seq ${String(d.seq).padStart(2)}  ${d.outcome.padEnd(8)}  ${d.code.padEnd(34)}  ${d.subject}${d.because.length ? `  because ${d.because.join(',')}` : ''}`);
   }
+  await demoBackup(ledger, out);
   const report = await ledger.verify();
   out(`\nverify: ${report.ok ? 'ok' : 'FAILED'}: ${report.entries} entries, chain head ${report.headHash?.slice(0, 16)}…`);
   out(`\nNext: npx keyledger --db ${path} decisions   |   … trust   |   … report   |   … why-utd '<event id>'   |   … explain 9   |   … replay`);

@@ -6,6 +6,7 @@ import { SimDevice } from '../../src/testkit/index.js';
 import { cli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
 import { backupKeyPair, backupVersion, secretStorage } from '../helpers/backup.js';
+import { demoBackup } from '../../tools/demo/backup.js';
 
 const ME = '@me:example.org';
 
@@ -73,5 +74,19 @@ describe('keyledger backup / recovery-key / export-keys / import-keys', () => {
     assert.equal(empty.code, 2);
     s.free();
     device.free();
+  });
+
+  it('the demo\'s backup step ends with the server\'s made-up backup refused: backup.untrusted, then backup.upload_refused', async () => {
+    const ledger = await openLedger({ path: dir.path, userId: ME, deviceId: 'MEDEV', unencryptedVault: true });
+    const lines: string[] = [];
+    try {
+      await demoBackup(ledger, (line = '') => lines.push(line));
+    } finally {
+      await ledger.close();
+    }
+    const text = lines.join('\n');
+    assert.match(text, /→ rejected backup\.untrusted/);
+    assert.match(text, /our device's signature: invalid; our master key's: missing; may upload: no/);
+    assert.match(text, /backUpRoomKeys → refused: backup\.upload_refused \(backup\.untrusted\)/);
   });
 });
