@@ -29,6 +29,14 @@ export type Staged =
   | { kind: 'account_data'; userId: string; events: { type: string; content: Record<string, unknown> }[] }
   | { kind: 'upload'; version: string; publicKey: string; body: KeysBackupRequestBody; sessions: BackedUpSessionRef[] };
 
+/** Facts of one input being built, with what restoring them has read so far. */
+type Restoring = Derived & {
+  /** The state before the input (read once). */
+  before?: LedgerState;
+  /** Sessions this input examined, by session key: what a later copy in it is compared with. */
+  examined?: Map<string, { firstKnownIndex: number; commitment: string }>;
+};
+
 /** Sessions taken from one backup response or file at most (each becomes an entry). */
 export const MAX_RESTORED_SESSIONS = 200_000;
 
@@ -111,15 +119,15 @@ export class RestoreIntake {
       }
       return out;
     }
-    const out: Derived = { facts: [], ops: [], keySeqs: [] };
+    const out: Restoring = { facts: [], ops: [], keySeqs: [] };
     for (const s of item.sessions.slice(0, MAX_RESTORED_SESSIONS)) {
       this.restoreOne(out, s, seq, 'import', null, state);
     }
-    return out;
+    return { facts: out.facts, ops: out.ops, keySeqs: out.keySeqs };
   }
 
   /** One session (`ExportedSessionData`, or `BackedUpSessionData` with its room and ID added). */
-  private restoreOne(out: Derived, s: unknown, inputSeq: number, source: 'import' | 'backup', version: string | null, state: () => LedgerState, ids?: { roomId: string; sessionId: string }, error?: string): void {
+  private restoreOne(out: Restoring, s: unknown, inputSeq: number, source: 'import' | 'backup', version: string | null, state: () => LedgerState, ids?: { roomId: string; sessionId: string }, error?: string): void {
     const factSeq = inputSeq + 1 + out.facts.length;
     const o = isObject(s) ? s : {};
     const roomId = ids?.roomId ?? str(o, 'room_id') ?? '';
@@ -134,9 +142,16 @@ export class RestoreIntake {
       why = 'not an m.megolm.v1.aes-sha2 session with room_id, sender_key, session_id and session_key';
     }
     if (why === null) {
-      const stored = megolmSession(state(), roomId, senderKey!, sessionId);
+      // The state as it was before this input (read once: a fold per session would cost
+      // more than the session), and the sessions this input already examined.
+      const key = `${roomId} ${senderKey!} ${sessionId}`;
+      const stored = out.examined?.get(key) ?? megolmSession((out.before ??= state()), roomId, senderKey!, sessionId);
       const examined = examineRoomKey(this.olm, sessionKey!, 'exported', stored, megolmVaultKey(factSeq));
       roomKey = examined.facts;
+      const f = examined.facts;
+      if (f.first_known_index !== null && f.commitment !== null && f.session_id === sessionId && (stored === undefined || f.first_known_index < stored.firstKnownIndex)) {
+        (out.examined ??= new Map()).set(key, { firstKnownIndex: f.first_known_index, commitment: f.commitment });
+      }
       if (examined.exported !== null) {
         out.ops.push(this.megolmKeys.put(factSeq, examined.exported));
         out.keySeqs.push(factSeq);
@@ -150,7 +165,7 @@ export class RestoreIntake {
   }
 
   private async restoreBackup(version: string, rooms: Record<string, { sessions: Record<string, unknown> }>, seq: number, state: () => LedgerState): Promise<Derived> {
-    const out: Derived = { facts: [], ops: [], keySeqs: [] };
+    const out: Restoring = { facts: [], ops: [], keySeqs: [] };
     const verdict = restoreVerdict(state(), version);
     if (verdict.code !== 'backup.restored') return out;
     const secret = this.unwritten.get(SECRET_NAMES.backup) ?? (await this.vault.get(secretVaultKey(SECRET_NAMES.backup)));

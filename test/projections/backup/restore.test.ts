@@ -195,6 +195,31 @@ describe('backup: restoring keys, secret storage, key exports', () => {
       assert.equal(w.ledger.headSeq(), head);
     });
 
+    it('a key description of another algorithm, one without a passphrase, or with PBKDF2 parameters out of bounds opens nothing (SecretStorageError with its code), and nothing is logged', async () => {
+      const storage = secretStorage('K', {});
+      const description = storage.events[1]!;
+      const head0 = w.ledger.headSeq();
+      await w.ingest({ kind: 'account_data', payload: { kind: 'account_data', events: [storage.events[0]!, { type: description.type, content: { ...description.content, algorithm: 'org.example.other' } }] } });
+      const head = w.ledger.headSeq();
+      assert.ok(head > head0);
+      await assert.rejects(w.ledger.openSecretStorage({ recoveryKey: encodeRecoveryKey(storage.key) }), (e: SecretStorageError) => e.code === 'secret_storage.unknown_algorithm');
+      await w.ingest({ kind: 'account_data', payload: { kind: 'account_data', events: [description] } });
+      await assert.rejects(w.ledger.openSecretStorage({ passphrase: 'x' }), (e: SecretStorageError) => e.code === 'secret_storage.no_passphrase');
+      await w.ingest({ kind: 'account_data', payload: { kind: 'account_data', events: [{ type: description.type, content: { ...description.content, passphrase: { algorithm: 'm.pbkdf2', salt: 's', iterations: 2 ** 40 } } }] } });
+      const before = w.ledger.headSeq();
+      await assert.rejects(w.ledger.openSecretStorage({ passphrase: 'x' }), (e: SecretStorageError) => e.code === 'secret_storage.bad_passphrase_parameters');
+      assert.equal(w.ledger.headSeq(), before);
+    });
+
+    it('hostile backup responses: sessions that are not objects or not JSON are refused one by one (room_key.not_imported), a malformed body is a rejected input', async () => {
+      const pair = await backupKeyPair();
+      await w.ledger.enterBackupKey(encodeRecoveryKey(pair.privateKey));
+      await w.ingest({ kind: 'backup_version', payload: backupVersion('1', { public_key: pair.publicKey }) });
+      const result = await w.ledger.restoreBackup('1', { rooms: { [ROOM]: { sessions: { a: 5, b: { session_data: { ephemeral: 1 } }, c: { session_data: { ephemeral: 'x', mac: 'y', ciphertext: 'z' } } } } } });
+      assert.deepEqual(codes(result.decisions, 'megolm'), ['room_key.not_imported', 'room_key.not_imported', 'room_key.not_imported']);
+      await assert.rejects(w.ledger.restoreBackup('1', { rooms: { [ROOM]: 'nope' } } as never), /rooms/);
+    });
+
     it('when no default key is set, then SecretStorageError secret_storage.no_key', async () => {
       await assert.rejects(w.ledger.openSecretStorage({ recoveryKey: 'x' }), (e: SecretStorageError) => e.code === 'secret_storage.no_key');
     });
@@ -217,6 +242,21 @@ describe('backup: restoring keys, secret storage, key exports', () => {
       assert.deepEqual(exported.map((e) => e.session_id), [s1.sessionId]);
       assert.equal(exported[0]!.session_key, await s1.exportAt(0));
       assert.ok(!(await entries()).includes(await s1.exportAt(0)));
+      s1.free();
+    });
+
+    it('a file holding one session twice, at index 5 then at index 0, keeps the lower one (session_update.accepted: the same ratchet)', async () => {
+      const s1 = await groupSession(aliceDevice, ROOM);
+      for (let i = 0; i < 5; i++) s1.encrypt('m.room.message', { body: `m${i}` });
+      const entry = async (index: number) => ({
+        algorithm: 'm.megolm.v1.aes-sha2', forwarding_curve25519_key_chain: [], room_id: ROOM, sender_key: aliceDevice.curve25519,
+        sender_claimed_keys: { ed25519: aliceDevice.ed25519 }, session_id: s1.sessionId, session_key: await s1.exportAt(index),
+      });
+      const file = encryptKeyExport([await entry(5), await entry(0)], 'p', 1000);
+      const result = await w.ledger.importRoomKeys(file, 'p');
+      assert.deepEqual(result, { imported: 2, refused: 0 });
+      const decisions = await w.ledger.recordedDecisions();
+      assert.deepEqual(decisions.filter((d) => d.slice === 'megolm').map((d) => d.code), ['room_key.imported', 'session_update.accepted']);
       s1.free();
     });
 
