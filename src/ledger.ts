@@ -7,7 +7,7 @@ import type { LedgerApi, LedgerOwner } from './ledger-api.js';
 import type { LedgerParts } from './ledger-parts.js';
 import type { CrossSigningKeySource, CrossSigningPrivateKeys, CrossSigningStatus, EntryRange, IngestOutcome, IngestResult, LedgerOptions, ReplayOptions, RoomKeySettings, SendRoomMessageOptions } from './api-types.js';
 import type { DecisionFilter } from './log/decisions.js';
-import { CrossSigningRefusedError, LedgerClosedError, LedgerDamagedError, LedgerReadOnlyError, RoomKeyNotSharedError, VaultKeyError } from './errors.js';
+import { LedgerClosedError, LedgerDamagedError, LedgerReadOnlyError, RoomKeyNotSharedError, VaultKeyError } from './errors.js';
 import { BatchWriter } from './ingest/batch-writer.js';
 import { DEFAULT_MAX_INPUT_BYTES, serialiseInput } from './ingest/input-text.js';
 import { copyStore } from './log/copy.js';
@@ -20,37 +20,19 @@ import { LedgerStreams } from './streams.js';
 import { stateHash, type LedgerState, type SliceVersions } from './runtime/projector.js';
 import { verifyLedger, type VerifyOptions, type VerifyReport } from './log/verify.js';
 import { RequestMaker } from './outbound/requests.js';
-import type { Staged } from './ingest/restore.js';
 import { requestMadeBy, requestOf, requestsMadeBy, responseEnvelope, toOutgoingRequest, type OutgoingRequest } from './outbound/outgoing.js';
 import type { MegolmEncryptedEventContent } from './outbound/room-keys.js';
 import { toDeviceResults, type ToDeviceResult } from './outbound/sync-results.js';
 import { pendingRequests } from '../projections/outbound/selectors.js';
 import { queueRoomMessage } from './outbound/room-message.js';
 import { crossSigningStatus } from './outbound/cross-signing-status.js';
+import * as crossSigningCalls from './outbound/cross-signing-calls.js';
 import type { SyncEnvelope } from '../events/outbound.js';
 import { filter, map } from 'rxjs';
 import { backupStatus, mayUpload, type BackupStatus, type MayUpload } from '../projections/backup/selectors.js';
 import type { BackupKeysResponse } from '../events/secret-storage.js';
-import { openStorage, type SecretStorageUnlock } from './secrets/open-storage.js';
-import { decodeRecoveryKey } from './secrets/recovery-key.js';
-import { decryptKeyExport, encryptKeyExport } from './secrets/key-export.js';
-import { exportedSessions } from './secrets/room-key-export.js';
-import { BackupNotTrustedError, SecretStorageError } from './errors.js';
-import { backupUpload } from './secrets/backup-upload.js';
-import { newSecretStorage } from './secrets/write-storage.js';
-import { randomUUID } from 'node:crypto';
-
-/** Sessions a restore or import took, and those it refused. */
-function countTaken(decisions: readonly Decision[]): { restored: number; refused: number } {
-  let restored = 0;
-  let refused = 0;
-  for (const d of decisions) {
-    if (d.slice !== 'megolm') continue;
-    if (d.outcome === 'accepted') restored++;
-    else if (d.outcome === 'rejected') refused++;
-  }
-  return { restored, refused };
-}
+import type { SecretStorageUnlock } from './secrets/open-storage.js';
+import * as secretCalls from './secrets/secret-calls.js';
 
 export type { Durability, EntryRange, IngestOutcome, IngestResult, LedgerOptions, ReplayOptions } from './api-types.js';
 
@@ -200,65 +182,34 @@ export class Ledger implements LedgerApi {
 
   async sendRoomMessage(roomId: string, eventType: string, content: Record<string, unknown>, options: SendRoomMessageOptions = {}): Promise<OutgoingRequest> {
     this.assertWritable();
-    const result = await queueRoomMessage(this, roomId, eventType, content, options.encrypted);
-    const request = requestMadeBy(await this.entriesOf(result));
-    // A send_room_message input always makes its request: none means the engine failed on it.
-    if (request === null) throw new CrossSigningRefusedError(result.decisions[0]?.code ?? 'engine.ingest_failed', result.seq, 'no room_message request was made');
-    return request;
+    return queueRoomMessage({ ...this.callDeps, state: () => this.state(), encryptRoomEvent: (r, t, c) => this.encryptRoomEvent(r, t, c) }, roomId, eventType, content, options.encrypted);
   }
 
   // ---- our own cross-signing identity (src/outbound/cross-signing.ts) -------------------
 
   async bootstrapCrossSigning(): Promise<{ keys: { master: string; selfSigning: string; userSigning: string }; requests: OutgoingRequest[]; decisions: Decision[] }> {
     this.assertWritable();
-    const result = await this.ingestUnknown({ kind: 'cross_signing', action: 'bootstrap' });
-    const entries = await this.entriesOf(result);
-    const fact = entries.find((e) => e.kind === 'own_cross_signing_keys');
-    if (fact === undefined) throw new CrossSigningRefusedError(result.decisions[0]?.code ?? 'engine.ingest_failed', result.seq, 'no keys were made');
-    const p = fact.payload as { master: string; self_signing: string; user_signing: string };
-    return { keys: { master: p.master, selfSigning: p.self_signing, userSigning: p.user_signing }, requests: requestsMadeBy(entries), decisions: result.decisions };
+    return crossSigningCalls.bootstrap(this.callDeps);
   }
 
   async importCrossSigningKeys(keys: CrossSigningPrivateKeys, source: CrossSigningKeySource): Promise<{ decisions: Decision[] }> {
     this.assertWritable();
-    const signer = this.requests!.crossSigner;
-    const seeds = {
-      ...(keys.master !== undefined ? { master: keys.master } : {}),
-      ...(keys.selfSigning !== undefined ? { self_signing: keys.selfSigning } : {}),
-      ...(keys.userSigning !== undefined ? { user_signing: keys.userSigning } : {}),
-    };
-    const derived = signer.publicKeys(seeds);
-    // A seed that is no key is refused before anything is logged about it (its text never is).
-    const bad = Object.entries(derived).find(([, pk]) => pk === null);
-    if (bad !== undefined) throw new CrossSigningRefusedError('own_cross_signing.import_mismatch', -1, `the ${bad[0]} key is not a 32-byte seed in unpadded base64`);
-    const txnId = signer.stage(seeds);
-    try {
-      const result = await this.ingestUnknown({ kind: 'cross_signing', action: 'import', source, txn_id: txnId, ...derived });
-      const refusal = result.decisions.find((d) => d.outcome === 'rejected' && d.code.startsWith('own_cross_signing.'));
-      if (refusal !== undefined) throw new CrossSigningRefusedError(refusal.code, refusal.seq, `role ${String(refusal.detail?.role ?? '?')}`);
-      if (!result.decisions.some((d) => d.code === 'own_cross_signing.keys_held')) throw new CrossSigningRefusedError('own_cross_signing.import_mismatch', result.seq, 'the keys were not kept');
-      return { decisions: result.decisions };
-    } finally {
-      signer.unstage(txnId);
-    }
+    return crossSigningCalls.importKeys(this.callDeps, this.requests!.crossSigner, keys, source);
   }
 
   async crossSignDevice(deviceId: string): Promise<{ request: OutgoingRequest; decisions: Decision[] }> {
-    return this.crossSign({ kind: 'cross_signing', action: 'sign_device', device_id: deviceId });
+    this.assertWritable();
+    return crossSigningCalls.crossSign(this.callDeps, { action: 'sign_device', device_id: deviceId });
   }
 
   async crossSignUser(userId: string): Promise<{ request: OutgoingRequest; decisions: Decision[] }> {
-    return this.crossSign({ kind: 'cross_signing', action: 'sign_user', user_id: userId });
+    this.assertWritable();
+    return crossSigningCalls.crossSign(this.callDeps, { action: 'sign_user', user_id: userId });
   }
 
-  private async crossSign(input: Record<string, unknown>): Promise<{ request: OutgoingRequest; decisions: Decision[] }> {
-    this.assertWritable();
-    const result = await this.ingestUnknown(input);
-    const refusal = result.decisions.find((d) => d.outcome === 'rejected' && d.code.startsWith('cross_sign.'));
-    if (refusal !== undefined) throw new CrossSigningRefusedError(refusal.code, refusal.seq, refusal.subject);
-    const request = requestMadeBy(await this.entriesOf(result));
-    if (request === null) throw new CrossSigningRefusedError('cross_sign.no_private_key', result.seq, 'the private key is not in the vault');
-    return { request, decisions: result.decisions };
+  /** What the cross-signing calls need: logging an input, and reading back what it wrote. */
+  private get callDeps(): crossSigningCalls.CallDeps {
+    return { ingestUnknown: (input) => this.ingestUnknown(input), entriesOf: (result) => this.entriesOf(result) };
   }
 
   crossSigningStatus(): CrossSigningStatus {
@@ -278,51 +229,21 @@ export class Ledger implements LedgerApi {
     return this.ingestUnknown(responseEnvelope(id, type, response));
   }
 
-  // ---- secret storage, key backup, key export (src/secrets/, src/ingest/restore.ts) -----
+  // ---- secret storage, key backup, key export (src/secrets/secret-calls.ts) -----------
 
   async openSecretStorage(unlock: SecretStorageUnlock, keyId?: string): Promise<{ keyId: string; stored: string[]; failed: string[]; crossSigning: string | null }> {
     this.assertWritable();
-    const opened = openStorage(this.writer.durableState, unlock, keyId);
-    await this.staged({ kind: 'secrets', source: 'secret_storage', secrets: opened.secrets }, (txn) => ({
-      kind: 'user_action', action: 'open_secret_storage', key_id: opened.keyId, via: opened.via, mac_ok: opened.macOk !== false, txn_id: txn,
-    }));
-    if (opened.macOk === false) throw new SecretStorageError('secret_storage.wrong_key', `that ${opened.via === 'passphrase' ? 'passphrase' : 'recovery key'} does not open secret storage key ${opened.keyId} (its MAC check failed)`);
-    // Our cross-signing keys from secret storage make our identity trusted (if they are the published ones).
-    const secret = (name: string) => opened.secrets.find((s) => s.name === name)?.secret;
-    const keys = { master: secret('m.cross_signing.master'), selfSigning: secret('m.cross_signing.self_signing'), userSigning: secret('m.cross_signing.user_signing') };
-    let crossSigning: string | null = null;
-    if (keys.master !== undefined || keys.selfSigning !== undefined || keys.userSigning !== undefined) {
-      try {
-        await this.importCrossSigningKeys(
-          { ...(keys.master !== undefined ? { master: keys.master } : {}), ...(keys.selfSigning !== undefined ? { selfSigning: keys.selfSigning } : {}), ...(keys.userSigning !== undefined ? { userSigning: keys.userSigning } : {}) },
-          'secret_storage',
-        );
-        crossSigning = 'own_cross_signing.keys_held';
-      } catch (err) {
-        if (!(err instanceof CrossSigningRefusedError)) throw err;
-        crossSigning = err.reason;
-      }
-    }
-    return { keyId: opened.keyId, stored: opened.secrets.map((s) => s.name), failed: opened.failed, crossSigning };
+    return secretCalls.openSecretStorage(this.secretDeps, unlock, keyId);
   }
 
   async enterBackupKey(recoveryKey: string): Promise<{ publicKey: string | null }> {
     this.assertWritable();
-    const secret = Buffer.from(decodeRecoveryKey(recoveryKey)).toString('base64').replace(/=+$/, '');
-    const publicKey = this.parts.ingestor!.restore.publicKeyOf('m.megolm_backup.v1', secret);
-    await this.staged({ kind: 'secrets', source: 'user', secrets: [{ name: 'm.megolm_backup.v1', secret }] }, (txn) => ({
-      kind: 'user_action', action: 'enter_backup_key', public_key: publicKey ?? '', txn_id: txn,
-    }));
-    return { publicKey };
+    return secretCalls.enterBackupKey(this.secretDeps, recoveryKey);
   }
 
   async createSecretStorage(options: { passphrase?: string } = {}): Promise<{ keyId: string; recoveryKey: string; secrets: string[]; requests: OutgoingRequest[] }> {
     this.assertWritable();
-    const created = await newSecretStorage(this.parts.vault!, options);
-    const result = await this.staged({ kind: 'account_data', userId: this.owner.userId, events: created.events }, (txn) => ({
-      kind: 'user_action', action: 'create_secret_storage', key_id: created.keyId, secrets: created.secrets, txn_id: txn,
-    }));
-    return { keyId: created.keyId, recoveryKey: created.recoveryKey, secrets: created.secrets, requests: requestsMadeBy(await this.entriesOf(result)) };
+    return secretCalls.createSecretStorage(this.secretDeps, options);
   }
 
   mayBackUp(): MayUpload {
@@ -334,47 +255,36 @@ export class Ledger implements LedgerApi {
   }
 
   async restoreBackup(version: string, response: BackupKeysResponse): Promise<{ restored: number; refused: number; decisions: Decision[] }> {
-    const result = await this.ingestUnknown({ kind: 'backup_keys', version, response });
-    return { ...countTaken(result.decisions), decisions: result.decisions };
+    this.assertWritable();
+    return secretCalls.restoreBackup(this.secretDeps, version, response);
   }
 
   async backUpRoomKeys(maxSessions = 1000): Promise<OutgoingRequest | null> {
     this.assertWritable();
-    const state = this.writer.durableState;
-    const status = backupStatus(state);
-    if (!status.may || status.publicKey === null || status.version === null) {
-      await this.ingestUnknown({ kind: 'back_up_room_keys', txn_id: randomUUID() });
-      throw new BackupNotTrustedError(status.code);
-    }
-    const item = await backupUpload(state, this.parts.vault!, status.version, status.publicKey, maxSessions, (pk, text) => this.parts.ingestor!.restore.encryptForBackup(pk, text));
-    if (item.sessions.length === 0) return null;
-    const result = await this.staged(item, (txn) => ({ kind: 'back_up_room_keys', txn_id: txn }));
-    return requestMadeBy(await this.entriesOf(result));
+    return secretCalls.backUpRoomKeys(this.secretDeps, maxSessions);
   }
 
   async importRoomKeys(fileText: string, passphrase: string): Promise<{ imported: number; refused: number }> {
     this.assertWritable();
-    const sessions = decryptKeyExport(fileText, passphrase);
-    const result = await this.staged({ kind: 'sessions', sessions }, (txn) => ({ kind: 'user_action', action: 'import_room_keys', count: sessions.length, txn_id: txn }));
-    const { restored, refused } = countTaken(result.decisions);
-    return { imported: restored, refused };
+    return secretCalls.importRoomKeys(this.secretDeps, fileText, passphrase);
   }
 
   async exportRoomKeys(passphrase: string): Promise<string> {
     this.assertWritable();
-    return encryptKeyExport(await exportedSessions(this.writer.durableState, this.parts.vault!), passphrase);
+    return secretCalls.exportRoomKeys(this.secretDeps, passphrase);
   }
 
-  /** Ingests a user action whose secret part is staged for ingestion under a fresh transaction ID (never logged). */
-  private async staged(item: Staged, action: (txnId: string) => Record<string, unknown>): Promise<IngestResult> {
-    const restore = this.parts.ingestor!.restore;
-    const txn = randomUUID();
-    restore.stage(txn, item);
-    try {
-      return await this.ingestUnknown(action(txn));
-    } finally {
-      restore.unstage(txn);
-    }
+  /** What the secret calls need: logging an input, reading back what it wrote, the vault and the staging area. */
+  private get secretDeps(): secretCalls.SecretDeps {
+    return {
+      ingestUnknown: (input) => this.ingestUnknown(input),
+      entriesOf: (result) => this.entriesOf(result),
+      state: () => this.writer.durableState,
+      vault: this.parts.vault!,
+      restore: this.parts.ingestor!.restore,
+      userId: this.owner.userId,
+      importCrossSigningKeys: (keys, source) => this.importCrossSigningKeys(keys, source),
+    };
   }
 
   // ---- our own device -----------------------------------------------------------------

@@ -24,6 +24,7 @@ import { sharesCommand } from './commands/shares.js';
 import { backupCommand } from './commands/backup.js';
 import { recoveryKeyCommand } from './commands/recovery-key.js';
 import { exportKeysCommand, importKeysCommand } from './commands/room-keys.js';
+import { crossSigningCommand } from './commands/cross-signing.js';
 
 /**
  * Every subcommand of `keyledger`, in the order `--help` lists them. A new command is a
@@ -43,6 +44,7 @@ export const commandModules: readonly CommandModule[] = [
   recoveryKeyCommand,
   exportKeysCommand,
   importKeysCommand,
+  crossSigningCommand,
   stateCommand,
   decisionsCommand,
   trustCommand,
