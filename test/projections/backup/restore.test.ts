@@ -5,7 +5,7 @@
  */
 import { strict as assert } from 'node:assert';
 import {
-  decryptKeyExport, encodeRecoveryKey, encryptKeyExport, KeyExportError, RecoveryKeyError, SecretStorageError, type Decision,
+  describeEntry, decryptKeyExport, encodeRecoveryKey, encryptKeyExport, KeyExportError, RecoveryKeyError, SecretStorageError, type Decision,
 } from '../../../src/index.js';
 import { keysQueryResponse, type SimDevice, type SimUser } from '../../../src/testkit/index.js';
 import { LedgerWorld, ME, ROOM, user, freeAll } from '../../helpers/slices.js';
@@ -53,6 +53,9 @@ describe('backup: restoring keys, secret storage, key exports', () => {
       assert.equal(decrypted.authenticity, 'unauthenticated');
       const log = await entries();
       assert.ok(!log.includes(await s1.exportAt(0)) && !log.includes(pair.secret), 'no session key or backup key in the log');
+      const lines = (await w.ledger.entries()).map((e) => describeEntry(e).summary);
+      assert.ok(lines.some((l) => /^room key .* of !room:example\.org from backup 1 of input \d+$/.test(l)), lines.join('\n'));
+      assert.ok(lines.some((l) => /^secret m\.megolm_backup\.v1 stored \(user\): public key /.test(l)));
       s1.free();
       s2.free();
     });
