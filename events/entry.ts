@@ -1,8 +1,10 @@
 import type {
   BackupVersionEnvelope, KeysQueryEnvelope, RoomEventEnvelope, ToDeviceEnvelope, UserActionEnvelope,
 } from './envelope.js';
+import type { BackUpRoomKeysEnvelope, KeysBackupSentEnvelope, AccountDataSentEnvelope } from './outbound.js';
 import type { EncryptToDeviceEnvelope, ToDeviceSentEnvelope, KeysClaimEnvelope, KeysUploadEnvelope, MissingSessionsEnvelope, SyncEnvelope, TrackUsersEnvelope } from './outbound.js';
 import type { FactPayloads } from './facts.js';
+import type { AccountDataEnvelope, BackupKeysEnvelope } from './secret-storage.js';
 import type { CrossSigningEnvelope, DeviceSigningUploadEnvelope, RoomMessageSentEnvelope, SendRoomMessageEnvelope, SignatureUploadEnvelope } from './cross-signing.js';
 import type { DiscardRoomKeyEnvelope, EncryptRoomEventEnvelope, ShareRoomKeyEnvelope } from './megolm-out.js';
 
@@ -88,6 +90,11 @@ export interface EntryPayloads extends FactPayloads {
   share_room_key: ShareRoomKeyEnvelope;
   encrypt_room_event: EncryptRoomEventEnvelope;
   discard_room_key: DiscardRoomKeyEnvelope;
+  account_data: AccountDataEnvelope;
+  backup_keys: BackupKeysEnvelope;
+  back_up_room_keys: BackUpRoomKeysEnvelope;
+  keys_backup: KeysBackupSentEnvelope;
+  account_data_sent: AccountDataSentEnvelope;
   cross_signing: CrossSigningEnvelope;
   device_signing_upload: DeviceSigningUploadEnvelope;
   signature_upload: SignatureUploadEnvelope;

@@ -14,6 +14,8 @@
  * {"kind":"keys_claim","request_id":"…","response":{…a /keys/claim response body…}}
  * {"kind":"share_room_key","room_id":"!r:server","users":[…],"strategy":"all"}
  * {"kind":"discard_room_key","room_id":"!r:server"}
+ * {"kind":"account_data","events":[{"type":"m.secret_storage.default_key","content":{"key":"…"}}]}
+ * {"kind":"backup_keys","version":"1","response":{"rooms":{…}}}
  * ```
  * Any of them may carry `received_at` (ms since the epoch). The event content of a
  * known type is checked with its family codec, so failure paths read
@@ -27,14 +29,17 @@ import { decodeWith, quoted, type DecodeFailure } from './decode.js';
 import { RoomEvent, ToDeviceEvent } from './event.js';
 import { KeysQueryResponse } from './keys.js';
 import {
+  BackUpRoomKeysEnvelope, KeysBackupSentEnvelope, AccountDataSentEnvelope,
   EncryptToDeviceEnvelope, KeysClaimEnvelope, KeysUploadEnvelope, MissingSessionsEnvelope, SyncEnvelope, ToDeviceSentEnvelope, TrackUsersEnvelope,
 } from './outbound.js';
 import { CrossSigningEnvelope, DeviceSigningUploadEnvelope, RoomMessageSentEnvelope, SendRoomMessageEnvelope, SignatureUploadEnvelope } from './cross-signing.js';
 import { DiscardRoomKeyEnvelope, EncryptRoomEventEnvelope, ShareRoomKeyEnvelope } from './megolm-out.js';
 import {
-  gossipActionCodecs, identityActionCodecs, megolmActionCodecs,
+  gossipActionCodecs, identityActionCodecs, megolmActionCodecs, secretActionCodecs,
   type ApproveIdentityAction, type RequestRoomKeyAction, type SendRoomKeyRequestAction, type SendSecretRequestAction, type VerifyDeviceAction, type VerifyIdentityAction,
+  type OpenSecretStorageAction, type EnterBackupKeyAction, type ImportRoomKeysAction, type CreateSecretStorageAction,
 } from './user-actions.js';
+import { AccountDataEnvelope, BackupKeysEnvelope } from './secret-storage.js';
 
 /** Optional on every envelope: when the client received the input, in ms since the epoch. */
 const Received = t.partial({ received_at: NonNegativeInteger });
@@ -71,7 +76,7 @@ export type BackupVersionEnvelope = t.TypeOf<typeof BackupVersionEnvelope>;
  * fields sit beside `kind` and `action`). Add an entry here, and its type to
  * {@link UserAction}, to accept a new action.
  */
-export const userActionCodecs: Record<string, t.Decoder<unknown, unknown>> = { ...identityActionCodecs, ...megolmActionCodecs, ...gossipActionCodecs };
+export const userActionCodecs: Record<string, t.Decoder<unknown, unknown>> = { ...identityActionCodecs, ...megolmActionCodecs, ...gossipActionCodecs, ...secretActionCodecs };
 
 /** The common shape of a user action; its own fields are checked by `userActionCodecs`. */
 const UserActionShape = t.intersection([t.type({ kind: t.literal('user_action'), action: t.string }), Received]);
@@ -81,7 +86,8 @@ const UserActionShape = t.intersection([t.type({ kind: t.literal('user_action'),
  * writing `{ kind: 'user_action', action: 'verify_device', … }` gets its fields checked
  * by the compiler (a misspelt field or action is a type error, not a `rejected_input`).
  */
-export type UserAction = VerifyDeviceAction | VerifyIdentityAction | ApproveIdentityAction | RequestRoomKeyAction | SendRoomKeyRequestAction | SendSecretRequestAction;
+export type UserAction = VerifyDeviceAction | VerifyIdentityAction | ApproveIdentityAction | RequestRoomKeyAction | SendRoomKeyRequestAction | SendSecretRequestAction
+  | OpenSecretStorageAction | EnterBackupKeyAction | ImportRoomKeysAction | CreateSecretStorageAction;
 
 /** `kind: "user_action"`: one {@link UserAction}, with the optional `received_at`. */
 export type UserActionEnvelope = UserAction & { received_at?: number };
@@ -124,6 +130,11 @@ export const Envelope = dispatchOn('Envelope', {
     share_room_key: ShareRoomKeyEnvelope,
     encrypt_room_event: EncryptRoomEventEnvelope,
     discard_room_key: DiscardRoomKeyEnvelope,
+    account_data: AccountDataEnvelope,
+    backup_keys: BackupKeysEnvelope,
+    back_up_room_keys: BackUpRoomKeysEnvelope,
+    keys_backup: KeysBackupSentEnvelope,
+    account_data_sent: AccountDataSentEnvelope,
     cross_signing: CrossSigningEnvelope,
     device_signing_upload: DeviceSigningUploadEnvelope,
     signature_upload: SignatureUploadEnvelope,
@@ -140,9 +151,12 @@ export type Envelope =
   | ToDeviceEnvelope | RoomEventEnvelope | KeysQueryEnvelope | BackupVersionEnvelope | UserActionEnvelope
   | SyncEnvelope | TrackUsersEnvelope | KeysUploadEnvelope | MissingSessionsEnvelope | KeysClaimEnvelope
   | EncryptToDeviceEnvelope | ToDeviceSentEnvelope | ShareRoomKeyEnvelope | EncryptRoomEventEnvelope | DiscardRoomKeyEnvelope
+  | AccountDataEnvelope | BackupKeysEnvelope | BackUpRoomKeysEnvelope | KeysBackupSentEnvelope | AccountDataSentEnvelope
   | CrossSigningEnvelope | DeviceSigningUploadEnvelope | SignatureUploadEnvelope | SendRoomMessageEnvelope | RoomMessageSentEnvelope;
 
-export { DiscardRoomKeyEnvelope, EncryptRoomEventEnvelope, ShareRoomKeyEnvelope };
+export { DiscardRoomKeyEnvelope, EncryptRoomEventEnvelope, ShareRoomKeyEnvelope, AccountDataEnvelope, BackupKeysEnvelope };
+export { BackUpRoomKeysEnvelope, KeysBackupSentEnvelope, AccountDataSentEnvelope };
+
 export { CrossSigningEnvelope, DeviceSigningUploadEnvelope, RoomMessageSentEnvelope, SendRoomMessageEnvelope, SignatureUploadEnvelope };
 export { EncryptToDeviceEnvelope, ToDeviceSentEnvelope, KeysClaimEnvelope, KeysUploadEnvelope, MissingSessionsEnvelope, SyncEnvelope, TrackUsersEnvelope };
 

@@ -8,6 +8,7 @@ import type { OwnCrossSigningKeysPayload } from './cross-signing.js';
 import type { DecodeFailure } from './decode.js';
 import type { MegolmEncryptedPayload, MegolmSessionCreatedPayload, RoomKeySharedPayload } from './megolm-out.js';
 import type { GossipSentPayload, SecretStoredPayload } from './gossip.js';
+import type { RoomKeyRestoredPayload } from './secret-storage.js';
 import type { FallbackKeyForgottenPayload, OlmEncryptedPayload, OlmSessionCreatedPayload, OutgoingRequestPayload } from './outbound.js';
 
 /** What olm says about a room key (`m.room_key` or `m.forwarded_room_key` content) at ingestion. */
@@ -161,6 +162,9 @@ export interface FactPayloads {
   room_key_shared: RoomKeySharedPayload;
   megolm_encrypted: MegolmEncryptedPayload;
   gossip_sent: GossipSentPayload;
+  /** A secret from a trusted source, sealed in the vault under `secret/<name>`. */
   secret_stored: SecretStoredPayload;
+  /** One session restored from a backup or imported from a key export file. */
+  room_key_restored: RoomKeyRestoredPayload;
   own_cross_signing_keys: OwnCrossSigningKeysPayload;
 }

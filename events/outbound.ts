@@ -30,6 +30,8 @@ export const SyncEnvelope = t.intersection([
     device_lists: DeviceLists,
     device_one_time_keys_count: t.record(t.string, NonNegativeInteger),
     device_unused_fallback_key_types: t.array(t.string),
+    /** Global account data: judged as an `account_data` envelope would be (secret storage, backup). */
+    account_data: t.partial({ events: t.array(t.type({ type: t.string, content: t.UnknownRecord })) }),
   }),
   Received,
 ], 'SyncEnvelope');
@@ -112,7 +114,43 @@ export interface ToDeviceRequestBody {
 }
 
 /** The request types the engine makes today. */
-export type OutgoingRequestType = 'keys_query' | 'keys_upload' | 'keys_claim' | 'to_device' | 'device_signing_upload' | 'signature_upload' | 'room_message';
+
+/** A `PUT /room_keys/keys?version=V` body: room → sessions → `KeyBackupData` (session data encrypted to the backup key). */
+export interface KeysBackupRequestBody {
+  readonly rooms: Readonly<Record<string, { readonly sessions: Readonly<Record<string, unknown>> }>>;
+}
+
+/** A session a `keys_backup` request carries, by its key in the megolm slice and the key it sent. */
+export interface BackedUpSessionRef {
+  readonly room_id: string;
+  readonly sender_key: string;
+  readonly session_id: string;
+  /** The fact whose key was backed up (a later, lower-index key is backed up again). */
+  readonly key_seq: number;
+}
+
+/**
+ * \`kind: "back_up_room_keys"\`: the client asks for its room keys to go to the server's
+ * backup (\`backUpRoomKeys\`). What to send was encrypted by the facade beside the input,
+ * under \`txn_id\`; a \`keys_backup\` request is made only if the backup is trusted then.
+ */
+export const BackUpRoomKeysEnvelope = t.intersection([t.type({ kind: t.literal('back_up_room_keys'), txn_id: t.string }), Received], 'BackUpRoomKeysEnvelope');
+export type BackUpRoomKeysEnvelope = t.TypeOf<typeof BackUpRoomKeysEnvelope>;
+
+/** \`kind: "keys_backup"\`: the response to one of our \`keys_backup\` requests (\`{ etag, count }\`). */
+export const KeysBackupSentEnvelope = t.intersection([
+  t.type({ kind: t.literal('keys_backup'), request_id: t.string, response: t.UnknownRecord }),
+  Received,
+], 'KeysBackupSentEnvelope');
+export type KeysBackupSentEnvelope = t.TypeOf<typeof KeysBackupSentEnvelope>;
+
+/** \`kind: "account_data_sent"\`: the response to one of our \`account_data\` requests (an empty object). */
+export const AccountDataSentEnvelope = t.intersection([
+  t.type({ kind: t.literal('account_data_sent'), request_id: t.string, response: t.UnknownRecord }),
+  Received,
+], 'AccountDataSentEnvelope');
+export type AccountDataSentEnvelope = t.TypeOf<typeof AccountDataSentEnvelope>;
+export type OutgoingRequestType = 'keys_query' | 'keys_upload' | 'keys_claim' | 'to_device' | 'device_signing_upload' | 'signature_upload' | 'room_message' | 'keys_backup' | 'account_data';
 
 /** A `/keys/claim` request body: user → device → key algorithm. */
 export interface KeysClaimRequestBody {
@@ -197,6 +235,25 @@ export type OutgoingRequestPayload =
       readonly event_type: string;
       readonly txn_id: string;
       readonly body: ToDeviceRequestBody;
+    }
+  | {
+      readonly id: string;
+      readonly type: 'keys_backup';
+      readonly input_seq: number;
+      /** The backup version the keys go to (trusted when the request was made). */
+      readonly version: string;
+      readonly body: KeysBackupRequestBody;
+      readonly sessions: readonly BackedUpSessionRef[];
+    }
+  | {
+      readonly id: string;
+      readonly type: 'account_data';
+      readonly input_seq: number;
+      /** Our own user (the path names it). */
+      readonly user_id: string;
+      /** The account data type (`m.secret_storage.key.<id>`, `m.megolm_backup.v1`, …). */
+      readonly event_type: string;
+      readonly body: Readonly<Record<string, unknown>>;
     }
   | {
       readonly id: string;

@@ -129,3 +129,56 @@ export const gossipActionCodecs = {
   send_room_key_request: SendRoomKeyRequestAction,
   send_secret_request: SendSecretRequestAction,
 } as const;
+
+/**
+ * `open_secret_storage`: the user entered a recovery key or passphrase for secret storage.
+ * Logged: only what was derived from it (which key it opened, whether the key's MAC
+ * check passed); the secrets it decrypted follow as `secret_stored` facts, sealed in the
+ * vault. `txn_id` names what the facade staged for ingestion (never logged).
+ */
+export const OpenSecretStorageAction = t.type({
+  ...actionOf('open_secret_storage'),
+  key_id: t.string,
+  via: t.union([t.literal('recovery_key'), t.literal('passphrase')]),
+  mac_ok: t.boolean,
+  txn_id: t.string,
+}, 'OpenSecretStorageAction');
+export type OpenSecretStorageAction = t.TypeOf<typeof OpenSecretStorageAction>;
+
+/** `enter_backup_key`: the user entered the backup private key itself; logged as its public key. */
+export const EnterBackupKeyAction = t.type({
+  ...actionOf('enter_backup_key'),
+  public_key: t.string,
+  txn_id: t.string,
+}, 'EnterBackupKeyAction');
+export type EnterBackupKeyAction = t.TypeOf<typeof EnterBackupKeyAction>;
+
+/** `import_room_keys`: the user imported a key export file; its sessions follow as `room_key_restored` facts. */
+export const ImportRoomKeysAction = t.type({
+  ...actionOf('import_room_keys'),
+  /** Sessions the file held (each becomes a fact). */
+  count: t.number,
+  txn_id: t.string,
+}, 'ImportRoomKeysAction');
+export type ImportRoomKeysAction = t.TypeOf<typeof ImportRoomKeysAction>;
+
+/**
+ * `create_secret_storage`: the user made a new secret storage key; `account_data` requests
+ * write its description, the default key and the secrets we hold, encrypted to it. Logged:
+ * the key ID and the secret names, never the key.
+ */
+export const CreateSecretStorageAction = t.type({
+  ...actionOf('create_secret_storage'),
+  key_id: t.string,
+  secrets: t.array(t.string),
+  txn_id: t.string,
+}, 'CreateSecretStorageAction');
+export type CreateSecretStorageAction = t.TypeOf<typeof CreateSecretStorageAction>;
+
+/** The secret and backup actions by `action`. */
+export const secretActionCodecs = {
+  open_secret_storage: OpenSecretStorageAction,
+  enter_backup_key: EnterBackupKeyAction,
+  import_room_keys: ImportRoomKeysAction,
+  create_secret_storage: CreateSecretStorageAction,
+} as const;

@@ -47,7 +47,9 @@ export type DecisionOutcome = 'accepted' | 'rejected' | 'flagged';
  * - `session`: `room_id`, `sender_key`, `session_id` (`sender_key` is `*` for a key
  *   request that named no sender key);
  * - `event`: `event_id`;
- * - `input`: `input_seq`, the entry of the input the decision is about.
+ * - `input`: `input_seq`, the entry of the input the decision is about;
+ * - `backup`: `backup_version`, a server-side key backup version;
+ * - `secret`: `secret_name`, a secret (`m.megolm_backup.v1`, …).
  */
 export interface SubjectParts {
   readonly kind: SubjectKind;
@@ -58,6 +60,8 @@ export interface SubjectParts {
   readonly session_id?: string;
   readonly event_id?: string;
   readonly input_seq?: number;
+  readonly backup_version?: string;
+  readonly secret_name?: string;
 }
 
 /** A subject: the display string and its parts, built together by {@link subject}. */
@@ -73,6 +77,8 @@ interface SubjectWords {
   session: [roomId: string, senderKey: string, sessionId: string];
   event: [eventId: string];
   input: [inputSeq: number];
+  backup: [version: string];
+  secret: [name: string];
 }
 
 export type SubjectKind = keyof SubjectWords;
@@ -83,6 +89,8 @@ const FIELDS: { readonly [K in SubjectKind]: readonly (keyof SubjectParts)[] } =
   session: ['room_id', 'sender_key', 'session_id'],
   event: ['event_id'],
   input: ['input_seq'],
+  backup: ['backup_version'],
+  secret: ['secret_name'],
 };
 
 /**

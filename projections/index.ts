@@ -1,4 +1,6 @@
 import type { ReasonCode } from './codes.js';
+import { backupCodes } from './backup/codes.js';
+import { backupSlice } from './backup/slice.js';
 import { logCodes } from './log/codes.js';
 import { gossipCodes } from './gossip/codes.js';
 import { gossipSlice } from './gossip/slice.js';
@@ -20,7 +22,7 @@ import type { AnySlice } from './slice.js';
  * Every slice, in fold order. A slice may read the ones before it (through their
  * selectors) with this entry already applied.
  */
-export const defaultSlices: readonly AnySlice[] = [logSlice, identitiesSlice, olmSlice, megolmSlice, gossipSlice, outboundSlice];
+export const defaultSlices: readonly AnySlice[] = [logSlice, identitiesSlice, olmSlice, megolmSlice, gossipSlice, outboundSlice, backupSlice];
 
 /** Every reason code a slice can decide, with the spec sentence it enforces. */
 export const reasonCodes: readonly ReasonCode[] = [
@@ -31,6 +33,7 @@ export const reasonCodes: readonly ReasonCode[] = [
   ...Object.values(outboundCodes),
   ...Object.values(shareCodes),
   ...Object.values(gossipCodes),
+  ...Object.values(backupCodes),
   ...Object.values(ownCrossSigningCodes),
   ...Object.values(requestCodes),
 ];

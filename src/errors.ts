@@ -223,3 +223,34 @@ export function causeText(err: unknown): string {
   }
   return text;
 }
+
+/** A recovery key that is not one (not base58, wrong prefix, length or parity). The message never repeats the key. */
+export class RecoveryKeyError extends KeyledgerError {
+  constructor(message: string) {
+    super('secret.bad_recovery_key', message);
+  }
+}
+
+/**
+ * Secret storage could not be opened or written: no such key, an algorithm we do not
+ * implement, a wrong recovery key or passphrase (`code` says which). Never holds a secret.
+ */
+export class SecretStorageError extends KeyledgerError {
+  constructor(code: string, message: string) {
+    super(code, message);
+  }
+}
+
+/** A key export file that is not one, or whose passphrase is wrong (its HMAC check failed). */
+export class KeyExportError extends KeyledgerError {
+  constructor(message: string) {
+    super('key_export.invalid', message);
+  }
+}
+
+/** Keys may not go to the server's backup: its `auth_data` is not trusted (`reason` is the backup slice's code). */
+export class BackupNotTrustedError extends KeyledgerError {
+  constructor(readonly reason: string | null) {
+    super('backup.not_trusted', `keys may not go to the server's backup: ${reason ?? 'no backup version is known'}`);
+  }
+}

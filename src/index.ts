@@ -51,6 +51,10 @@ export {
   StoreMissingFileError,
   StoreFullError,
   StoreReadOnlyError,
+  RecoveryKeyError,
+  SecretStorageError,
+  KeyExportError,
+  BackupNotTrustedError,
 } from './errors.js';
 export { storeError } from './log/store-errors.js';
 export { redactSecrets, redactRawText, REDACTED } from './redact.js';
@@ -94,6 +98,10 @@ export { outboundCodes } from '../projections/outbound/codes.js';
 export { pendingRequests, trackedUser, trackedUsers } from '../projections/outbound/selectors.js';
 export { REQUEST_PATHS } from './outbound/outgoing.js';
 export { defaultSlices, reasonCodes } from '../projections/index.js';
+export { backupCodes } from '../projections/backup/codes.js';
+export { backupStatus, mayUpload } from '../projections/backup/selectors.js';
+export { encodeRecoveryKey, decodeRecoveryKey } from './secrets/recovery-key.js';
+export { encryptKeyExport, decryptKeyExport } from './secrets/key-export.js';
 
 // ---- types ----------------------------------------------------------------------------
 export type { LedgerOptions, Durability, IngestResult, IngestOutcome, ReplayOptions, EntryRange } from './ledger.js';
@@ -105,6 +113,10 @@ export type { TrustRequirement, TrustShortfall } from './trust-requirement.js';
 export type { RoomEventPlaintext } from './ingest/ingestor.js';
 export type { OutgoingRequest } from './outbound/outgoing.js';
 export type { MegolmEncryptedEventContent } from './outbound/room-keys.js';
+export type { BackupStatus, MayUpload } from '../projections/backup/selectors.js';
+export type { SignatureState, SignatureReport } from '../projections/backup/trust.js';
+export type { SecretStorageUnlock } from './secrets/open-storage.js';
+export type { BackupKeysResponse, RoomKeyRestoredPayload } from '../events/secret-storage.js';
 export type { RoomKeySettings, CrossSigningPrivateKeys, CrossSigningKeySource, CrossSigningStatus, SendRoomMessageOptions } from './api-types.js';
 export type { OwnCrossSigningKeysPayload, CrossSigningSource, DeviceSigningUploadBody, SignatureUploadBody, UploadedCrossSigningKey } from '../events/cross-signing.js';
 export type { ShareStrategy } from '../events/megolm-out.js';

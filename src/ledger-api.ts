@@ -17,6 +17,9 @@ import type { OutgoingRequest } from './outbound/outgoing.js';
 import type { ToDeviceResult } from './outbound/sync-results.js';
 import type { DecryptedRoomEvent, DecryptRoomEventOptions } from './room-event.js';
 import type { LedgerState, SliceVersions } from './runtime/projector.js';
+import type { BackupStatus, MayUpload } from '../projections/backup/selectors.js';
+import type { BackupKeysResponse } from '../events/secret-storage.js';
+import type { SecretStorageUnlock } from './secrets/open-storage.js';
 
 /** The user and device that own a ledger, and the device's identity keys. */
 export interface LedgerOwner {
@@ -118,6 +121,67 @@ export interface LedgerApi {
    * key and a session made from each that passes.
    */
   getMissingSessions(users: readonly string[]): Promise<OutgoingRequest | null>;
+
+  // ---- secret storage, key backup, key export (#16) -------------------------------------
+  /**
+   * Opens secret storage with the recovery key or passphrase the user entered (the default
+   * key unless `keyId` names one). Logs an `open_secret_storage` user action holding only
+   * the key ID and the MAC check's result; each secret it decrypts (our cross-signing keys,
+   * the backup key) is sealed in the vault under `secret/<name>` with a `secret_stored`
+   * fact. Throws `RecoveryKeyError` for a mistyped recovery key (nothing logged),
+   * `SecretStorageError` with code `secret_storage.no_key` / `.unknown_algorithm` /
+   * `.no_passphrase` (nothing logged) or `secret_storage.wrong_key` (logged, as
+   * `secret_storage.wrong_key`). Cross-signing keys it holds are then imported
+   * (`importCrossSigningKeys(…, 'secret_storage')`), which makes our identity trusted when
+   * they are the published ones: `crossSigning` is `own_cross_signing.keys_held`, or the
+   * refusal's code, or null when 4S held none.
+   */
+  openSecretStorage(unlock: SecretStorageUnlock, keyId?: string): Promise<{ keyId: string; stored: string[]; failed: string[]; crossSigning: string | null }>;
+  /**
+   * The user entered the backup private key itself (in the recovery key representation, as
+   * the spec says a backup key given to the user is shown): logged as its public key; the
+   * key is sealed in the vault (`secret_stored`, source `user`), which makes a backup with
+   * that public key trusted. Throws `RecoveryKeyError` for a mistyped key.
+   */
+  enterBackupKey(recoveryKey: string): Promise<{ publicKey: string | null }>;
+  /**
+   * Makes a new secret storage key (random, or from `passphrase` by PBKDF2-SHA-512) and
+   * returns its recovery key once (show it to the user; it is never logged or kept), with
+   * the `account_data` requests (PUT /user/{userId}/account_data/{type}) that write its
+   * description, make it the default key, and store every secret we hold (the backup
+   * key, our cross-signing keys) encrypted to it. Logged as a `create_secret_storage`
+   * user action naming the key ID and the secrets.
+   */
+  createSecretStorage(options?: { passphrase?: string }): Promise<{ keyId: string; recoveryKey: string; secrets: string[]; requests: OutgoingRequest[] }>;
+  /** Whether keys may go to the server's backup now (`backup.may_upload`), with the verdict's code. */
+  mayBackUp(): MayUpload;
+  /** The server's current backup: version, trust and its signatures in their four states. */
+  backupStatus(): BackupStatus;
+  /**
+   * Restores the keys of a `GET /room_keys/keys` response for backup `version` (a
+   * `backup_keys` input): decrypted only from the trusted current version with our backup
+   * key (else refused: `backup.restore_untrusted`, `backup.restore_no_key`); each session
+   * then enters the megolm slice with source `backup` (`room_key.restored`, unauthenticated).
+   */
+  restoreBackup(version: string, response: BackupKeysResponse): Promise<{ restored: number; refused: number; decisions: Decision[] }>;
+  /**
+   * Sends room keys to the server's backup: a `keys_backup` request (returned, and in
+   * {@link outgoingRequests}) with up to `maxSessions` sessions the current backup does not
+   * hold with their current key, each encrypted to its public key
+   * (`m.megolm_backup.v1.curve25519-aes-sha2`). Never automatic: call it after new keys
+   * arrive, until it returns null. Throws `BackupNotTrustedError` (logged as
+   * `backup.upload_refused`) when the backup's `auth_data` is not trusted.
+   */
+  backUpRoomKeys(maxSessions?: number): Promise<OutgoingRequest | null>;
+  /**
+   * Imports a key export file (the spec's `MEGOLM SESSION DATA` format) decrypted with
+   * `passphrase`: each session enters the megolm slice with source `import`
+   * (`room_key.imported`, unauthenticated). Throws `KeyExportError` for a file that is not
+   * one or a wrong passphrase (nothing logged).
+   */
+  importRoomKeys(fileText: string, passphrase: string): Promise<{ imported: number; refused: number }>;
+  /** Writes every Megolm session we hold into a key export file encrypted with `passphrase`. */
+  exportRoomKeys(passphrase: string): Promise<string>;
   /**
    * Olm-encrypts a to-device event for one device (the spec's payload, with
    * `sender_device_keys`), with the session it last received a message on, and queues it

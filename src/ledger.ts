@@ -30,6 +30,10 @@ import * as crossSigningCalls from './outbound/cross-signing-calls.js';
 import * as gossipCalls from './outbound/gossip-calls.js';
 import type { SyncEnvelope } from '../events/outbound.js';
 import { filter, map } from 'rxjs';
+import { backupStatus, mayUpload, type BackupStatus, type MayUpload } from '../projections/backup/selectors.js';
+import type { BackupKeysResponse } from '../events/secret-storage.js';
+import type { SecretStorageUnlock } from './secrets/open-storage.js';
+import * as secretCalls from './secrets/secret-calls.js';
 
 export type { Durability, EntryRange, IngestOutcome, IngestResult, LedgerOptions, ReplayOptions } from './api-types.js';
 
@@ -237,6 +241,64 @@ export class Ledger implements LedgerApi {
 
   async markRequestAsSent(id: string, type: string, response: unknown): Promise<IngestResult> {
     return this.ingestUnknown(responseEnvelope(id, type, response));
+  }
+
+  // ---- secret storage, key backup, key export (src/secrets/secret-calls.ts) -----------
+
+  async openSecretStorage(unlock: SecretStorageUnlock, keyId?: string): Promise<{ keyId: string; stored: string[]; failed: string[]; crossSigning: string | null }> {
+    this.assertWritable();
+    return secretCalls.openSecretStorage(this.secretDeps, unlock, keyId);
+  }
+
+  async enterBackupKey(recoveryKey: string): Promise<{ publicKey: string | null }> {
+    this.assertWritable();
+    return secretCalls.enterBackupKey(this.secretDeps, recoveryKey);
+  }
+
+  async createSecretStorage(options: { passphrase?: string } = {}): Promise<{ keyId: string; recoveryKey: string; secrets: string[]; requests: OutgoingRequest[] }> {
+    this.assertWritable();
+    return secretCalls.createSecretStorage(this.secretDeps, options);
+  }
+
+  mayBackUp(): MayUpload {
+    return mayUpload(this.state());
+  }
+
+  backupStatus(): BackupStatus {
+    return backupStatus(this.state());
+  }
+
+  async restoreBackup(version: string, response: BackupKeysResponse): Promise<{ restored: number; refused: number; decisions: Decision[] }> {
+    this.assertWritable();
+    return secretCalls.restoreBackup(this.secretDeps, version, response);
+  }
+
+  async backUpRoomKeys(maxSessions = 1000): Promise<OutgoingRequest | null> {
+    this.assertWritable();
+    return secretCalls.backUpRoomKeys(this.secretDeps, maxSessions);
+  }
+
+  async importRoomKeys(fileText: string, passphrase: string): Promise<{ imported: number; refused: number }> {
+    this.assertWritable();
+    return secretCalls.importRoomKeys(this.secretDeps, fileText, passphrase);
+  }
+
+  async exportRoomKeys(passphrase: string): Promise<string> {
+    this.assertWritable();
+    return secretCalls.exportRoomKeys(this.secretDeps, passphrase);
+  }
+
+  /** What the secret calls need: logging an input, reading back what it wrote, the vault and the staging area. */
+  private get secretDeps(): secretCalls.SecretDeps {
+    return {
+      ingestUnknown: (input) => this.ingestUnknown(input),
+      entriesOf: (result) => this.entriesOf(result),
+      state: () => this.writer.durableState,
+      vault: this.parts.vault!,
+      restore: this.parts.ingestor!.restore,
+      userId: this.owner.userId,
+      importCrossSigningKeys: (keys, source) => this.importCrossSigningKeys(keys, source),
+    };
   }
 
   // ---- our own device -----------------------------------------------------------------

@@ -10,6 +10,7 @@ import { deviceTrust, identityState, knownDevices, knownUsers, openLedger } from
 import { DEMO_DEVICE, DEMO_USER, demoInputs, feedDemo } from './demo/scenario.js';
 import { replyToAlice } from './demo/reply.js';
 import { demoGossip } from './demo/gossip.js';
+import { demoBackup } from './demo/backup.js';
 
 const path = resolve(process.argv[2] ?? 'data/demo');
 rmSync(path, { recursive: true, force: true });
@@ -44,6 +45,8 @@ try {
   sample.free();
   // Key requests: answered only for our own verified devices.
   await demoGossip(ledger, out);
+  // A backup the server made up: not trusted, nothing uploaded.
+  await demoBackup(ledger, out);
 
   const state = ledger.state();
   out(`\nTrust after seq ${ledger.headSeq()} (state hash ${ledger.stateHash().slice(0, 16)}…):`);

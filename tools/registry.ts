@@ -22,6 +22,9 @@ import { shareCommand } from './commands/share.js';
 import { encryptCommand } from './commands/encrypt.js';
 import { sharesCommand } from './commands/shares.js';
 import { requestsCommand } from './commands/requests.js';
+import { backupCommand } from './commands/backup.js';
+import { recoveryKeyCommand } from './commands/recovery-key.js';
+import { exportKeysCommand, importKeysCommand } from './commands/room-keys.js';
 import { crossSigningCommand } from './commands/cross-signing.js';
 
 /**
@@ -39,6 +42,10 @@ export const commandModules: readonly CommandModule[] = [
   encryptCommand,
   sharesCommand,
   requestsCommand,
+  backupCommand,
+  recoveryKeyCommand,
+  exportKeysCommand,
+  importKeysCommand,
   crossSigningCommand,
   stateCommand,
   decisionsCommand,

@@ -74,6 +74,12 @@ export const gossipSlice: Slice<GossipState> = {
       case 'send_room_message':
       case 'room_message_sent':
       case 'own_cross_signing_keys':
+      case 'account_data':
+      case 'account_data_sent':
+      case 'backup_keys':
+      case 'back_up_room_keys':
+      case 'keys_backup':
+      case 'room_key_restored':
         return;
       default:
         return ignoreUnknownKind(entry);

@@ -69,6 +69,14 @@ export const identitiesSlice: Slice<IdentitiesState> = {
       case 'send_room_message':
       case 'room_message_sent':
         return;
+      case 'account_data':
+      case 'backup_keys':
+      case 'secret_stored':
+      case 'back_up_room_keys':
+      case 'keys_backup':
+      case 'account_data_sent':
+      case 'room_key_restored':
+        return;
       default:
         return ignoreUnknownKind(entry);
     }

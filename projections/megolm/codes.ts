@@ -68,6 +68,20 @@ export const megolmCodes = defineCodes([
     section: REQUESTS,
   },
   {
+    code: 'room_key.restored',
+    outcome: 'accepted',
+    summary: 'A new session restored from the trusted server-side key backup (decrypted with our backup private key): stored unauthenticated (source `backup`), as the backup cannot prove who created it.',
+    spec: 'Clients must only store keys in backups after they have ensured that the `auth_data` is trusted.',
+    section: 'Server-side key backups',
+  },
+  {
+    code: 'room_key.imported',
+    outcome: 'accepted',
+    summary: 'A new session imported from a key export file the user decrypted with its passphrase: stored unauthenticated (source `import`).',
+    spec: 'Keys can be manually exported from one device to an encrypted file, copied to another device, and imported.',
+    section: 'Key exports',
+  },
+  {
     code: 'forwarded_key.other_user',
     outcome: 'rejected',
     summary: 'An `m.forwarded_room_key` from a device of another user: refused, whether or not we hold the session, asked for it, or its key is any good (precedence: `mayAcceptForward`).',

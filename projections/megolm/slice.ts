@@ -4,6 +4,7 @@ import { foldMegolmDecrypted, foldMegolmUndecryptable, foldRoomEvent } from './r
 import { foldGossipSent, foldUserAction } from './requests.js';
 import { foldOlmRoomKey } from './room-keys.js';
 import { foldOwnSession } from './own-session.js';
+import { foldRestoredKey } from './restored.js';
 import { foldKeysQueryForSessions } from './sender-device.js';
 import { initialMegolm, type MegolmState } from './state.js';
 import { foldOlmWithheld, foldPlaintextToDevice } from './to-device.js';
@@ -26,10 +27,12 @@ import { foldOlmWithheld, foldPlaintextToDevice } from './to-device.js';
  * Version 5: our own outbound sessions are stored as inbound ones (source `own`).
  * Version 6: a request the ledger sends (`send_room_key_request`) records the devices it
  * went to; a forward from any other is refused; its cancellation is due once answered.
+ * Version 7: sessions restored from a key backup (source `backup`) or imported from a key
+ * export file (source `import`).
  */
 export const megolmSlice: Slice<MegolmState> = {
   name: 'megolm',
-  version: 6,
+  version: 7,
   initial: initialMegolm,
   reduce(state, entry, ctx) {
     switch (entry.kind) {
@@ -76,6 +79,14 @@ export const megolmSlice: Slice<MegolmState> = {
       case 'room_key_shared':
       case 'megolm_encrypted':
         return;
+      case 'room_key_restored':
+        return foldRestoredKey(state, entry, ctx);
+      case 'account_data':
+      case 'backup_keys':
+      case 'secret_stored':
+      case 'back_up_room_keys':
+      case 'keys_backup':
+      case 'account_data_sent':
       case 'cross_signing':
       case 'own_cross_signing_keys':
       case 'device_signing_upload':

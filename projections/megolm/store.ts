@@ -42,7 +42,7 @@ export interface OfferedKey extends SessionRef {
   ownerUserId: string | null;
   forwardingChain: string[] | null;
   /** The code that accepts a new session of this kind. */
-  acceptCode: 'room_key.accepted' | 'forwarded_key.accepted' | 'room_key.own';
+  acceptCode: 'room_key.accepted' | 'forwarded_key.accepted' | 'room_key.own' | 'room_key.restored' | 'room_key.imported';
   because: Because;
   detail: Detail;
 }

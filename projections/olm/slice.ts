@@ -51,6 +51,13 @@ export const olmSlice: Slice<OlmState> = {
       case 'secret_stored':
       case 'megolm_session_created':
         return;
+      case 'account_data':
+      case 'backup_keys':
+      case 'secret_stored':
+      case 'back_up_room_keys':
+      case 'keys_backup':
+      case 'account_data_sent':
+      case 'room_key_restored':
       case 'cross_signing':
       case 'own_cross_signing_keys':
       case 'device_signing_upload':

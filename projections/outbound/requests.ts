@@ -34,6 +34,14 @@ export function foldOutgoingRequest(state: OutboundState, entry: EntryOf<'outgoi
     state.pending.push({ id: p.id, seq: entry.seq, type: p.type, event_type: p.event_type, txn_id: p.txn_id, body: p.body });
     return;
   }
+  if (p.type === 'keys_backup') {
+    state.pending.push({ id: p.id, seq: entry.seq, type: p.type, version: p.version, body: p.body });
+    return;
+  }
+  if (p.type === 'account_data') {
+    state.pending.push({ id: p.id, seq: entry.seq, type: p.type, user_id: p.user_id, event_type: p.event_type, body: p.body });
+    return;
+  }
   if (p.type === 'device_signing_upload' || p.type === 'signature_upload') {
     state.pending.push({ id: p.id, seq: entry.seq, type: p.type, body: p.body } as OutboundState['pending'][number]);
     return;
@@ -109,6 +117,15 @@ function unknownResponse(ctx: ReduceContext, seq: number, id: string): void {
 export function foldToDeviceSent(state: OutboundState, entry: EntryOf<'to_device_sent'>, ctx: ReduceContext): void {
   const id = entry.payload.request_id;
   const i = state.pending.findIndex((r) => r.id === id && r.type === 'to_device');
+  if (i < 0) return unknownResponse(ctx, entry.seq, id);
+  state.pending.splice(i, 1);
+}
+
+/** A `keys_backup` or `account_data` response: the request is answered. */
+export function foldSentResponse(state: OutboundState, entry: EntryOf<'keys_backup'> | EntryOf<'account_data_sent'>, ctx: ReduceContext): void {
+  const id = entry.payload.request_id;
+  const type = entry.kind === 'keys_backup' ? 'keys_backup' : 'account_data';
+  const i = state.pending.findIndex((r) => r.id === id && r.type === type);
   if (i < 0) return unknownResponse(ctx, entry.seq, id);
   state.pending.splice(i, 1);
 }

@@ -2,7 +2,7 @@ import { ignoreUnknownKind } from '../../events/entry.js';
 import type { Slice } from '../slice.js';
 import { foldKeysClaimResponse, foldOlmDecryptedSession, foldOlmSessionCreated } from './claims.js';
 import { foldEncryptToDevice, foldOlmEncrypted } from './encrypt.js';
-import { foldFallbackKeyForgotten, foldKeysQueryResponse, foldKeysUploadResponse, foldOutgoingRequest, foldToDeviceSent } from './requests.js';
+import { foldFallbackKeyForgotten, foldKeysQueryResponse, foldKeysUploadResponse, foldOutgoingRequest, foldSentResponse, foldToDeviceSent } from './requests.js';
 import { OUTBOUND_SLICE } from './selectors.js';
 import { initialOutbound, type OutboundState } from './state.js';
 import { foldSync, foldTrackUsers } from './tracking.js';
@@ -41,6 +41,9 @@ export const outboundSlice: Slice<OutboundState> = {
         return foldEncryptToDevice(entry, ctx);
       case 'to_device_sent':
         return foldToDeviceSent(state, entry, ctx);
+      case 'keys_backup':
+      case 'account_data_sent':
+        return foldSentResponse(state, entry, ctx);
       case 'olm_encrypted':
         return foldOlmEncrypted(state, entry, ctx);
       case 'olm_undecryptable':
@@ -79,6 +82,12 @@ export const outboundSlice: Slice<OutboundState> = {
       case 'rejected_input':
       case 'megolm_decrypted':
       case 'megolm_undecryptable':
+        return;
+      case 'account_data':
+      case 'backup_keys':
+      case 'secret_stored':
+      case 'back_up_room_keys':
+      case 'room_key_restored':
         return;
       default:
         return ignoreUnknownKind(entry);

@@ -3,7 +3,7 @@
  * the engine made that wait for their response, and what the server last told us about
  * our one-time and fallback keys.
  */
-import type { KeysClaimRequestBody, KeysQueryRequestBody, KeysUploadRequestBody, ToDeviceRequestBody } from '../../events/outbound.js';
+import type { KeysClaimRequestBody, KeysQueryRequestBody, KeysUploadRequestBody, ToDeviceRequestBody, KeysBackupRequestBody } from '../../events/outbound.js';
 import type { DeviceSigningUploadBody, RoomMessageBody, SignatureUploadBody } from '../../events/cross-signing.js';
 import type { ShareStrategy } from '../../events/megolm-out.js';
 import { emptyHashedMap, type HashedMap } from '../hashmap.js';
@@ -25,6 +25,8 @@ export type PendingRequest =
   | { id: string; seq: number; type: 'keys_upload'; body: KeysUploadRequestBody }
   | { id: string; seq: number; type: 'keys_claim'; body: KeysClaimRequestBody }
   | { id: string; seq: number; type: 'to_device'; event_type: string; txn_id: string; body: ToDeviceRequestBody }
+  | { id: string; seq: number; type: 'keys_backup'; version: string; body: KeysBackupRequestBody }
+  | { id: string; seq: number; type: 'account_data'; user_id: string; event_type: string; body: Readonly<Record<string, unknown>> }
   | { id: string; seq: number; type: 'device_signing_upload'; body: DeviceSigningUploadBody }
   | { id: string; seq: number; type: 'signature_upload'; body: SignatureUploadBody }
   | { id: string; seq: number; type: 'room_message'; room_id: string; event_type: string; txn_id: string; body: RoomMessageBody };

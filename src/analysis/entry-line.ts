@@ -85,6 +85,13 @@ const summaries: Record<string, (p: Payload) => string> = {
   signature_upload: (p) => `/keys/signatures/upload response to ${str(p.request_id) ?? '?'}: ${Object.keys(obj(obj(p.response).failures)).length} users with failures`,
   send_room_message: (p) => `send ${str(p.event_type) ?? '?'} to ${str(p.room_id) ?? '?'}${p.encrypted === true ? ' (encrypted)' : ''}`,
   room_message_sent: (p) => `room send response to ${str(p.request_id) ?? '?'}: ${str(obj(p.response).event_id) ?? '?'}`,
+  account_data: (p) => `account data: ${Array.isArray(p.events) ? p.events.map((e) => str(obj(e).type) ?? '?').join(', ') : '?'}`,
+  backup_keys: (p) => `backup keys of version ${str(p.version) ?? '?'}: ${Object.keys(obj(obj(p.response).rooms)).length} rooms`,
+  back_up_room_keys: () => 'back up room keys',
+  keys_backup: (p) => `/room_keys/keys response to ${str(p.request_id) ?? '?'}`,
+  account_data_sent: (p) => `account data response to ${str(p.request_id) ?? '?'}`,
+  secret_stored: (p) => `secret ${str(p.name) ?? '?'} stored (${str(p.source) ?? '?'})${str(p.public_key) !== null ? `: public key ${short(p.public_key)}` : ''}`,
+  room_key_restored: (p) => `room key ${short(p.session_id)} of ${str(p.room_id) ?? '?'} from ${str(p.source) ?? '?'}${str(p.version) !== null ? ` ${str(p.version)}` : ''} of input ${num(p.input_seq) ?? '?'}`,
   outgoing_request: (p) => `request ${str(p.type) ?? '?'} ${str(p.id) ?? '?'} after input ${num(p.input_seq) ?? '?'}`,
   rejected_input: (p) => `rejected input: ${str(p.message) ?? '?'}`,
   olm_decrypted: (p) => {

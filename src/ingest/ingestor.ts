@@ -28,6 +28,7 @@ import { SEALED, takeOutSecrets } from '../secrets/walk.js';
 import { OwnCrossSigningSeeds } from '../outbound/cross-signing.js';
 import { OutboundGroupSessions } from '../outbound/group-sessions.js';
 import { SecretInbox } from '../secrets/inbox.js';
+import { RestoreIntake } from './restore.js';
 
 /** Marks a secret field in a logged Olm plaintext. */
 export { SEALED };
@@ -68,7 +69,12 @@ export class Ingestor {
     private readonly curve25519: string,
     private readonly outboundGroup: OutboundGroupSessions,
     private readonly ownCrossSigning: OwnCrossSigningSeeds,
-  ) {}
+  ) {
+    this.restore = new RestoreIntake(olm, vault, megolmKeys);
+  }
+
+  /** Secrets and restored keys: what the facade staged, and backup responses. */
+  readonly restore: RestoreIntake;
 
   static async load(olm: typeof Olm, account: OwnAccount, vault: Vault): Promise<Ingestor> {
     return new Ingestor(
@@ -90,7 +96,7 @@ export class Ingestor {
       const content = envelope.event.content as { algorithm?: unknown };
       return content.algorithm === MEGOLM_V1 ? this.megolmRoomEvent(envelope, seq, state) : null;
     }
-    return null;
+    return this.restore.derive(envelope, seq, state);
   }
 
   /** Our Olm sessions (inbound and outbound), which the outbound path encrypts with. */
@@ -131,6 +137,7 @@ export class Ingestor {
   written(keySeqs: readonly number[], headSeq: number): void {
     this.secretInbox.clear();
     this.megolmKeys.written(keySeqs);
+    this.restore.written();
     this.olmSessions.settle(headSeq);
     this.outboundGroup.settle(headSeq);
   }

@@ -3,7 +3,7 @@
  * Read from the `outbound` slice (pending requests) and the `outgoing_request` facts.
  */
 import type { LedgerEntry } from '../../events/entry.js';
-import type { ToDeviceRequestBody, KeysClaimRequestBody, KeysQueryRequestBody, KeysUploadRequestBody, OutgoingRequestPayload, OutgoingRequestType } from '../../events/outbound.js';
+import type { KeysBackupRequestBody, ToDeviceRequestBody, KeysClaimRequestBody, KeysQueryRequestBody, KeysUploadRequestBody, OutgoingRequestPayload, OutgoingRequestType } from '../../events/outbound.js';
 import type { DeviceSigningUploadBody, RoomMessageBody, SignatureUploadBody } from '../../events/cross-signing.js';
 import type { PendingRequest } from '../../projections/outbound/state.js';
 
@@ -13,6 +13,8 @@ export type OutgoingRequest =
   | { id: string; type: 'keys_upload'; method: 'POST'; path: '/_matrix/client/v3/keys/upload'; body: KeysUploadRequestBody }
   | { id: string; type: 'keys_claim'; method: 'POST'; path: '/_matrix/client/v3/keys/claim'; body: KeysClaimRequestBody }
   | { id: string; type: 'to_device'; method: 'PUT'; path: string; event_type: string; txn_id: string; body: ToDeviceRequestBody }
+  | { id: string; type: 'keys_backup'; method: 'PUT'; path: string; version: string; body: KeysBackupRequestBody }
+  | { id: string; type: 'account_data'; method: 'PUT'; path: string; event_type: string; body: Readonly<Record<string, unknown>> }
   | { id: string; type: 'device_signing_upload'; method: 'POST'; path: '/_matrix/client/v3/keys/device_signing/upload'; body: DeviceSigningUploadBody }
   | { id: string; type: 'signature_upload'; method: 'POST'; path: '/_matrix/client/v3/keys/signatures/upload'; body: SignatureUploadBody }
   | { id: string; type: 'room_message'; method: 'PUT'; path: string; room_id: string; event_type: string; txn_id: string; body: RoomMessageBody };
@@ -23,6 +25,8 @@ export const REQUEST_PATHS: { readonly [T in OutgoingRequestType]: string } = {
   keys_upload: '/_matrix/client/v3/keys/upload',
   keys_claim: '/_matrix/client/v3/keys/claim',
   to_device: '/_matrix/client/v3/sendToDevice/{eventType}/{txnId}',
+  keys_backup: '/_matrix/client/v3/room_keys/keys?version={version}',
+  account_data: '/_matrix/client/v3/user/{userId}/account_data/{type}',
   device_signing_upload: '/_matrix/client/v3/keys/device_signing/upload',
   signature_upload: '/_matrix/client/v3/keys/signatures/upload',
   room_message: '/_matrix/client/v3/rooms/{roomId}/send/{eventType}/{txnId}',
@@ -41,6 +45,13 @@ export function toOutgoingRequest(r: PendingRequest | OutgoingRequestPayload): O
       return {
         id: r.id, type: r.type, method: 'PUT', path: `/_matrix/client/v3/sendToDevice/${encodeURIComponent(r.event_type)}/${encodeURIComponent(r.txn_id)}`,
         event_type: r.event_type, txn_id: r.txn_id, body: r.body,
+      };
+    case 'keys_backup':
+      return { id: r.id, type: r.type, method: 'PUT', path: `/_matrix/client/v3/room_keys/keys?version=${encodeURIComponent(r.version)}`, version: r.version, body: r.body };
+    case 'account_data':
+      return {
+        id: r.id, type: r.type, method: 'PUT', path: `/_matrix/client/v3/user/${encodeURIComponent(r.user_id)}/account_data/${encodeURIComponent(r.event_type)}`,
+        event_type: r.event_type, body: r.body,
       };
     case 'device_signing_upload':
       return { id: r.id, type: r.type, method: 'POST', path: '/_matrix/client/v3/keys/device_signing/upload', body: r.body };
@@ -85,6 +96,8 @@ export function requestsMadeBy(entries: readonly LedgerEntry[]): OutgoingRequest
  * unknown type makes an envelope the decoder refuses, so it is still logged, as rejected.
  */
 export function responseEnvelope(id: string, type: string, response: unknown): Record<string, unknown> {
+  // `to_device` is the kind of a received event: a response to our send has its own.
+  // `account_data` is the kind of account data received: a response to our write has its own.
   // `to_device` is the kind of a received event, `room_message` names no envelope: a response to our send has its own.
-  return { kind: type === 'to_device' ? 'to_device_sent' : type === 'room_message' ? 'room_message_sent' : type, request_id: id, response };
+  return { kind: type === 'to_device' ? 'to_device_sent' : type === 'room_message' ? 'room_message_sent' : type === 'account_data' ? 'account_data_sent' : type, request_id: id, response };
 }

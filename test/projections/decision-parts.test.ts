@@ -12,6 +12,8 @@ const ORDER: Record<SubjectParts['kind'], readonly (keyof SubjectParts)[]> = {
   session: ['room_id', 'sender_key', 'session_id'],
   event: ['event_id'],
   input: ['input_seq'],
+  backup: ['backup_version'],
+  secret: ['secret_name'],
 };
 
 /** The subject string a decision's parts stand for. */

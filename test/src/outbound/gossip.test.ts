@@ -8,7 +8,7 @@ import { strict as assert } from 'node:assert';
 import { openLedger, type Decision, type Ledger, type OutgoingRequest } from '../../../src/index.js';
 import { SimDevice, type OlmToDeviceEvent } from '../../../src/testkit/index.js';
 import { loadOlm } from '../../../src/crypto/olm.js';
-import { publicKeyOfSecret } from '../../../src/crypto/secret-keys.js';
+import { secretPublicKey as publicKeyOfSecret } from '../../../src/secrets/stored.js';
 import { tempDir } from '../../helpers/tmp.js';
 
 const ME = '@me:example.org';
