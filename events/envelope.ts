@@ -34,6 +34,7 @@ import {
   identityActionCodecs, megolmActionCodecs,
   type ApproveIdentityAction, type RequestRoomKeyAction, type VerifyDeviceAction, type VerifyIdentityAction,
 } from './user-actions.js';
+import { verificationActionCodecs, type VerificationAction } from './verification-actions.js';
 
 /** Optional on every envelope: when the client received the input, in ms since the epoch. */
 const Received = t.partial({ received_at: NonNegativeInteger });
@@ -70,7 +71,7 @@ export type BackupVersionEnvelope = t.TypeOf<typeof BackupVersionEnvelope>;
  * fields sit beside `kind` and `action`). Add an entry here, and its type to
  * {@link UserAction}, to accept a new action.
  */
-export const userActionCodecs: Record<string, t.Decoder<unknown, unknown>> = { ...identityActionCodecs, ...megolmActionCodecs };
+export const userActionCodecs: Record<string, t.Decoder<unknown, unknown>> = { ...identityActionCodecs, ...megolmActionCodecs, ...verificationActionCodecs };
 
 /** The common shape of a user action; its own fields are checked by `userActionCodecs`. */
 const UserActionShape = t.intersection([t.type({ kind: t.literal('user_action'), action: t.string }), Received]);
@@ -80,7 +81,7 @@ const UserActionShape = t.intersection([t.type({ kind: t.literal('user_action'),
  * writing `{ kind: 'user_action', action: 'verify_device', … }` gets its fields checked
  * by the compiler (a misspelt field or action is a type error, not a `rejected_input`).
  */
-export type UserAction = VerifyDeviceAction | VerifyIdentityAction | ApproveIdentityAction | RequestRoomKeyAction;
+export type UserAction = VerifyDeviceAction | VerifyIdentityAction | ApproveIdentityAction | RequestRoomKeyAction | VerificationAction;
 
 /** `kind: "user_action"`: one {@link UserAction}, with the optional `received_at`. */
 export type UserActionEnvelope = UserAction & { received_at?: number };

@@ -6,6 +6,7 @@
  */
 import type { DecodeFailure } from './decode.js';
 import type { MegolmEncryptedPayload, MegolmSessionCreatedPayload, RoomKeySharedPayload } from './megolm-out.js';
+import type { SasComputedPayload, SasMacCheckedPayload } from './verification-actions.js';
 import type { FallbackKeyForgottenPayload, OlmEncryptedPayload, OlmSessionCreatedPayload, OutgoingRequestPayload } from './outbound.js';
 
 /** What olm says about a room key (`m.room_key` or `m.forwarded_room_key` content) at ingestion. */
@@ -158,4 +159,6 @@ export interface FactPayloads {
   megolm_session_created: MegolmSessionCreatedPayload;
   room_key_shared: RoomKeySharedPayload;
   megolm_encrypted: MegolmEncryptedPayload;
+  sas_computed: SasComputedPayload;
+  sas_mac_checked: SasMacCheckedPayload;
 }

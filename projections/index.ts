@@ -11,12 +11,14 @@ import { outboundCodes } from './outbound/codes.js';
 import { shareCodes } from './outbound/share-codes.js';
 import { outboundSlice } from './outbound/slice.js';
 import type { AnySlice } from './slice.js';
+import { verificationCodes } from './verification/codes.js';
+import { verificationSlice } from './verification/slice.js';
 
 /**
  * Every slice, in fold order. A slice may read the ones before it (through their
  * selectors) with this entry already applied.
  */
-export const defaultSlices: readonly AnySlice[] = [logSlice, identitiesSlice, olmSlice, megolmSlice, outboundSlice];
+export const defaultSlices: readonly AnySlice[] = [logSlice, identitiesSlice, olmSlice, megolmSlice, outboundSlice, verificationSlice];
 
 /** Every reason code a slice can decide, with the spec sentence it enforces. */
 export const reasonCodes: readonly ReasonCode[] = [
@@ -26,4 +28,5 @@ export const reasonCodes: readonly ReasonCode[] = [
   ...Object.values(megolmCodes),
   ...Object.values(outboundCodes),
   ...Object.values(shareCodes),
+  ...Object.values(verificationCodes),
 ];

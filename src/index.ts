@@ -99,6 +99,8 @@ export type { MegolmEncryptedEventContent } from './outbound/room-keys.js';
 export type { RoomKeySettings } from './api-types.js';
 export type { ShareStrategy } from '../events/megolm-out.js';
 export type { ToDeviceResult } from './outbound/sync-results.js';
+export type { VerificationView, SasEmoji } from './verifications.js';
+export type { VerificationStepResult } from './ledger-api.js';
 export type { SyncEnvelope, TrackUsersEnvelope, KeysUploadEnvelope, OutgoingRequestType } from '../events/outbound.js';
 export type { LogSource } from './analysis/sources/source.js';
 export type { ReplayStep, ScanProgress } from './analysis/debugger.js';

@@ -17,6 +17,15 @@ import type { OutgoingRequest } from './outbound/outgoing.js';
 import type { ToDeviceResult } from './outbound/sync-results.js';
 import type { DecryptedRoomEvent, DecryptRoomEventOptions } from './room-event.js';
 import type { LedgerState, SliceVersions } from './runtime/projector.js';
+import type { VerificationView } from './verifications.js';
+
+/** What a verification call did: the input's seq, the messages it queued, its decisions, and the flow after it. */
+export interface VerificationStepResult {
+  readonly seq: number;
+  readonly requests: OutgoingRequest[];
+  readonly decisions: Decision[];
+  readonly flow: VerificationView | undefined;
+}
 
 /** The user and device that own a ledger, and the device's identity keys. */
 export interface LedgerOwner {
@@ -128,6 +137,32 @@ export interface LedgerApi {
    * (`getMissingSessions` first).
    */
   encryptToDevice(userId: string, deviceId: string, type: string, content: Record<string, unknown>): Promise<{ request: OutgoingRequest | null; decisions: Decision[] }>;
+  /**
+   * Asks `userId` to verify, to-device: one device, or every device of the user we know
+   * (the others get `m.accepted` once one answers). The flow ID is the request's
+   * `transaction_id`; the `m.key.verification.request` messages are in the result and in
+   * {@link outgoingRequests}. Refused (the flow ends cancelled, with a decision) for a
+   * user with a device whose ID equals a cross-signing key.
+   */
+  requestVerification(userId: string, deviceId?: string): Promise<VerificationStepResult & { id: string }>;
+  /** Accepts a request made to us (`m.key.verification.ready`), as the `verification_accept` user action. */
+  acceptVerification(id: string): Promise<VerificationStepResult>;
+  /**
+   * Starts SAS on a ready flow (`m.key.verification.start`, `m.sas.v1`). The keys under
+   * verification are pinned now, by public key.
+   */
+  startSas(id: string): Promise<VerificationStepResult>;
+  /**
+   * The user compared the SAS (`verification_confirm`): `match` true sends our MAC (and,
+   * once theirs verified over the pinned keys, `done`); false cancels with `m.mismatched_sas`.
+   */
+  confirmSas(id: string, match?: boolean): Promise<VerificationStepResult>;
+  /** The user cancels a flow (`m.user`). */
+  cancelVerification(id: string): Promise<VerificationStepResult>;
+  /** Every verification flow: running ones, then finished ones, with SAS, pinned keys, transcript and outcome. */
+  verifications(): VerificationView[];
+  /** {@link verifications} after every written batch that changed a flow. */
+  readonly verifications$: Observable<VerificationView[]>;
   /**
    * The requests the client must send, in the order they were made: each stays here,
    * across restarts, until {@link markRequestAsSent} logs its response.

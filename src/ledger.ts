@@ -25,7 +25,10 @@ import type { MegolmEncryptedEventContent } from './outbound/room-keys.js';
 import { toDeviceResults, type ToDeviceResult } from './outbound/sync-results.js';
 import { pendingRequests } from '../projections/outbound/selectors.js';
 import type { SyncEnvelope } from '../events/outbound.js';
-import { filter, map } from 'rxjs';
+import { distinctUntilChanged, filter, map } from 'rxjs';
+import { randomUUID } from 'node:crypto';
+import type { VerificationStepResult } from './ledger-api.js';
+import { verificationView, verificationViews, type VerificationView } from './verifications.js';
 
 export type { Durability, EntryRange, IngestOutcome, IngestResult, LedgerOptions, ReplayOptions } from './api-types.js';
 
@@ -56,6 +59,7 @@ export class Ledger implements LedgerApi {
   readonly decisions$: Observable<Decision>;
   readonly state$: Observable<LedgerState>;
   readonly outgoing$: Observable<OutgoingRequest>;
+  readonly verifications$: Observable<VerificationView[]>;
 
   /** @internal Use `openLedger`. */
   constructor(private readonly parts: LedgerParts) {
@@ -63,6 +67,7 @@ export class Ledger implements LedgerApi {
     this.streams = new LedgerStreams(parts.state);
     ({ entries$: this.entries$, decisions$: this.decisions$, state$: this.state$ } = this.streams);
     this.outgoing$ = this.entries$.pipe(map(requestOf), filter((r): r is OutgoingRequest => r !== null));
+    this.verifications$ = this.state$.pipe(map((s) => s['verification']), distinctUntilChanged(), map(() => verificationViews(this.writer.durableState)));
     this.requests = parts.account && parts.vault && parts.ingestor ? new RequestMaker(parts.account, parts.vault, parts.ingestor.sessions, parts.ingestor.groupSessions, parts.ingestor.roomKeys) : null;
     this.writer = BatchWriter.forLedger(parts, this.requests, {
       written: (entries, decisions, state) => this.streams.written(entries, decisions, state),
@@ -171,6 +176,39 @@ export class Ledger implements LedgerApi {
   async discardRoomKey(roomId: string): Promise<boolean> {
     const result = await this.ingestUnknown({ kind: 'discard_room_key', room_id: roomId });
     return result.decisions.some((d) => d.code === 'megolm_out.rotate_discarded');
+  }
+
+  // ---- verification (projections/verification/, src/outbound/verification.ts) ----------
+
+  async requestVerification(userId: string, deviceId?: string): Promise<VerificationStepResult & { id: string }> {
+    const id = randomUUID();
+    const result = await this.verificationAction({ action: 'verification_request', flow_id: id, user_id: userId, ...(deviceId !== undefined ? { device_id: deviceId } : {}) });
+    return { ...result, id };
+  }
+
+  async acceptVerification(id: string): Promise<VerificationStepResult> {
+    return this.verificationAction({ action: 'verification_accept', flow_id: id });
+  }
+
+  async startSas(id: string): Promise<VerificationStepResult> {
+    return this.verificationAction({ action: 'verification_start_sas', flow_id: id });
+  }
+
+  async confirmSas(id: string, match = true): Promise<VerificationStepResult> {
+    return this.verificationAction({ action: 'verification_confirm', flow_id: id, match });
+  }
+
+  async cancelVerification(id: string): Promise<VerificationStepResult> {
+    return this.verificationAction({ action: 'verification_cancel', flow_id: id });
+  }
+
+  verifications(): VerificationView[] {
+    return verificationViews(this.state());
+  }
+
+  private async verificationAction(action: Record<string, unknown> & { flow_id: string }): Promise<VerificationStepResult> {
+    const result = await this.ingestUnknown({ kind: 'user_action', ...action });
+    return { seq: result.seq, requests: requestsMadeBy(await this.entriesOf(result)), decisions: result.decisions, flow: verificationView(this.writer.durableState, action.flow_id) };
   }
 
   /** The entries one input wrote (it and its facts), read back. */
@@ -298,6 +336,7 @@ export class Ledger implements LedgerApi {
       }
     } finally {
       this.parts.ingestor?.free();
+      this.requests?.free();
       this.parts.account?.free();
       this.parts.crypto.free();
       await this.store.close();

@@ -371,6 +371,14 @@ export class BatchWriter {
         b.ops.push(...made.ops);
         b.keySeqs.push(...made.keySeqs);
       }
+      if (p.envelope && this.requests && mayMoveVerification(p.envelope)) {
+        // Each step's facts are folded before the next is asked for (bounded: a flow owes a few things at most).
+        for (let i = 0; i < 64; i++) {
+          const facts = this.requests.verificationStep(b.stateNow(), answer.first, p.receivedAt);
+          if (facts === null) break;
+          for (const fact of facts) this.appendFact(b, p.receivedAt, fact);
+        }
+      }
       answer.last = b.head.seq;
       return answer;
     } catch (err) {
@@ -442,6 +450,15 @@ export class BatchWriter {
     }
     return true;
   }
+}
+
+/**
+ * Inputs after which a verification flow may owe something: the user's actions, a
+ * verification event (alone or in a sync), a `/keys/query` that changed a pinned key.
+ */
+function mayMoveVerification(envelope: { kind: string; event?: { type?: unknown } }): boolean {
+  if (envelope.kind === 'user_action' || envelope.kind === 'sync' || envelope.kind === 'keys_query') return true;
+  return envelope.kind === 'to_device' && typeof envelope.event?.type === 'string' && envelope.event.type.startsWith('m.key.verification.');
 }
 
 /**

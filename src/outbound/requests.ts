@@ -25,6 +25,7 @@ import { encryptRefusal, outboundRoom } from '../../projections/outbound/room-ke
 import { hmEntries } from '../../projections/hashmap.js';
 import type { OutboundGroupSessions } from './group-sessions.js';
 import { RoomKeySharer, type MegolmEncryptedEventContent, type RoomKeyFact } from './room-keys.js';
+import { VerificationAgent, type VerificationFact } from './verification.js';
 
 /** Envelope kinds after which a request may be due. */
 const MAY_CALL_FOR_REQUESTS: ReadonlySet<string> = new Set([
@@ -51,6 +52,8 @@ export class RequestMaker {
   /** Room events encrypted, by transaction ID, until the caller takes them (never logged). */
   private readonly encrypted = new Map<string, MegolmEncryptedEventContent>();
   private readonly sharer: RoomKeySharer;
+  /** Verification flows' messages and SAS secrets. */
+  private readonly verifier: VerificationAgent;
 
   constructor(
     private readonly account: OwnAccount,
@@ -61,6 +64,20 @@ export class RequestMaker {
     private readonly newId: () => string = randomUUID,
   ) {
     this.sharer = new RoomKeySharer(groups.olm, account, sessions, groups, roomKeys, newId);
+    this.verifier = new VerificationAgent(groups.olm, { userId: account.userId, deviceId: account.deviceId, ed25519: account.identityKeys().ed25519 }, newId);
+  }
+
+  /**
+   * The facts that pay the next thing a verification flow owes (a message, the SAS, a
+   * MAC check), or null. The writer folds them and asks again.
+   */
+  verificationStep(state: LedgerState, inputSeq: number, receivedAt: number): VerificationFact[] | null {
+    return this.verifier.next(state, inputSeq, receivedAt);
+  }
+
+  /** Frees the SAS secrets. */
+  free(): void {
+    this.verifier.free();
   }
 
   /**
