@@ -105,8 +105,9 @@ export function foldSent(state: VerificationState, entry: EntryOf<'outgoing_requ
       maybeDone(state, ctx, flow, entry.seq);
       break;
     case 'cancel':
-      // A cancel the outbound path made itself (its SAS secret was lost to a restart).
-      if (flow.outcome === null) {
+      // A cancel the outbound path made itself, unowed (its SAS secret was lost to a restart);
+      // an owed one either ended the flow already or told other devices `m.accepted`.
+      if (i < 0 && flow.outcome === null) {
         record(ctx, 'verification.cancelled', about(flow), earlier(entry.seq, ...flow.seqs), { flow_id: flow.id, cancel_code: String(content.code), by: 'us' });
         finish(state, flow, { result: 'cancelled', code: 'verification.cancelled', cancelCode: String(content.code), reason: String(content.reason ?? ''), byUs: true, seq: entry.seq });
         flow.owed = [];

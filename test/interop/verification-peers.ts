@@ -23,21 +23,24 @@ export interface Peers {
   server: InMemoryHomeserver;
   ledger: Ledger;
   machine: RustSdk.OlmMachine;
+  /** Every Rust device of the user (the first is `machine`). */
+  machines: RustSdk.OlmMachine[];
   /** Received ledger sync → every outgoing request sent through the server. */
   ledgerTurn(): Promise<void>;
-  /** The Rust machine's sync and requests. */
+  /** The Rust machines' syncs and requests. */
   rustTurn(): Promise<void>;
   /** Sends one request the Rust SDK returned (a verification message) and marks it sent. */
-  sendRust(request: unknown): Promise<void>;
+  sendRust(request: unknown, machine?: RustSdk.OlmMachine): Promise<void>;
   close(): Promise<void>;
 }
 
 /** Both sides set up, each knowing the other's device keys. */
-export async function verificationPeers(): Promise<Peers> {
+export async function verificationPeers(rustDevices: readonly string[] = [RUSTDEV]): Promise<Peers> {
   const dir = tempDir();
   const server = new InMemoryHomeserver();
   const ledger = await openLedger({ path: dir.path, userId: ME, deviceId: MEDEV, unencryptedVault: true });
-  const machine = await createRustDevice(RUST, RUSTDEV);
+  const machines = await Promise.all(rustDevices.map((d) => createRustDevice(RUST, d)));
+  const machine = machines[0]!;
   const ledgerTurn = async () => {
     await ledger.receiveSync(server.sync(ME, MEDEV));
     for (const request of ledger.outgoingRequests()) {
@@ -45,33 +48,37 @@ export async function verificationPeers(): Promise<Peers> {
       await ledger.markRequestAsSent(request.id, request.type, response);
     }
   };
-  const rustTurn = async () => {
-    const sync = server.sync(RUST, RUSTDEV);
+  const rustTurnOf = async (m: RustSdk.OlmMachine) => {
+    const deviceId = m.deviceId.toString();
+    const sync = server.sync(RUST, deviceId);
     const lists = new RustSdk.DeviceLists(sync.device_lists.changed.map((u) => new RustSdk.UserId(u)), []);
-    await machine.receiveSyncChanges(JSON.stringify(sync.to_device.events), lists, new Map(Object.entries(sync.device_one_time_keys_count)), new Set(sync.device_unused_fallback_key_types));
-    for (const request of await machine.outgoingRequests()) {
+    await m.receiveSyncChanges(JSON.stringify(sync.to_device.events), lists, new Map(Object.entries(sync.device_one_time_keys_count)), new Set(sync.device_unused_fallback_key_types));
+    for (const request of await m.outgoingRequests()) {
       const r = request as { id: string; type: RustSdk.RequestType; body: string; event_type?: string };
       const type = RUST_TYPES[r.type];
       if (type === undefined) continue;
-      const response = server.handle(RUST, RUSTDEV, { type, body: JSON.parse(r.body) as Record<string, unknown>, event_type: r.event_type });
-      await machine.markRequestAsSent(r.id, r.type, JSON.stringify(response));
+      const response = server.handle(RUST, deviceId, { type, body: JSON.parse(r.body) as Record<string, unknown>, event_type: r.event_type });
+      await m.markRequestAsSent(r.id, r.type, JSON.stringify(response));
     }
   };
-  const sendRust = async (request: unknown) => {
+  const rustTurn = async () => {
+    for (const m of machines) await rustTurnOf(m);
+  };
+  const sendRust = async (request: unknown, m: RustSdk.OlmMachine = machine) => {
     const r = request as { id: string; type: RustSdk.RequestType; body: string; event_type: string };
-    server.handle(RUST, RUSTDEV, { type: 'to_device', body: JSON.parse(r.body) as Record<string, unknown>, event_type: r.event_type });
-    await machine.markRequestAsSent(r.id, RustSdk.RequestType.ToDevice, '{}');
+    server.handle(RUST, m.deviceId.toString(), { type: 'to_device', body: JSON.parse(r.body) as Record<string, unknown>, event_type: r.event_type });
+    await m.markRequestAsSent(r.id, RustSdk.RequestType.ToDevice, '{}');
   };
   await ledger.updateTrackedUsers([RUST]);
-  await machine.updateTrackedUsers([new RustSdk.UserId(ME)]);
+  for (const m of machines) await m.updateTrackedUsers([new RustSdk.UserId(ME)]);
   for (let i = 0; i < 3; i++) {
     await rustTurn();
     await ledgerTurn();
   }
   return {
-    server, ledger, machine, ledgerTurn, rustTurn, sendRust,
+    server, ledger, machine, machines, ledgerTurn, rustTurn, sendRust,
     close: async () => {
-      machine.close();
+      for (const m of machines) m.close();
       await ledger.close();
     },
   };
