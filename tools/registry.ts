@@ -21,6 +21,13 @@ import { trackCommand } from './commands/track.js';
 import { shareCommand } from './commands/share.js';
 import { encryptCommand } from './commands/encrypt.js';
 import { sharesCommand } from './commands/shares.js';
+import { verificationsCommand } from './commands/verifications.js';
+import { verifyDeviceCommand } from './commands/verify-device.js';
+import { verifyUserCommand } from './commands/verify-user.js';
+import { acceptCommand } from './commands/accept.js';
+import { sasCommand } from './commands/sas.js';
+import { confirmCommand } from './commands/confirm.js';
+import { cancelCommand } from './commands/cancel.js';
 
 /**
  * Every subcommand of `keyledger`, in the order `--help` lists them. A new command is a
@@ -36,6 +43,13 @@ export const commandModules: readonly CommandModule[] = [
   shareCommand,
   encryptCommand,
   sharesCommand,
+  verificationsCommand,
+  verifyDeviceCommand,
+  verifyUserCommand,
+  acceptCommand,
+  sasCommand,
+  confirmCommand,
+  cancelCommand,
   stateCommand,
   decisionsCommand,
   trustCommand,
