@@ -3,6 +3,7 @@ import type {
 } from './envelope.js';
 import type { EncryptToDeviceEnvelope, ToDeviceSentEnvelope, KeysClaimEnvelope, KeysUploadEnvelope, MissingSessionsEnvelope, SyncEnvelope, TrackUsersEnvelope } from './outbound.js';
 import type { FactPayloads } from './facts.js';
+import type { CrossSigningEnvelope, DeviceSigningUploadEnvelope, RoomMessageSentEnvelope, SendRoomMessageEnvelope, SignatureUploadEnvelope } from './cross-signing.js';
 import type { DiscardRoomKeyEnvelope, EncryptRoomEventEnvelope, ShareRoomKeyEnvelope } from './megolm-out.js';
 
 /**
@@ -87,6 +88,11 @@ export interface EntryPayloads extends FactPayloads {
   share_room_key: ShareRoomKeyEnvelope;
   encrypt_room_event: EncryptRoomEventEnvelope;
   discard_room_key: DiscardRoomKeyEnvelope;
+  cross_signing: CrossSigningEnvelope;
+  device_signing_upload: DeviceSigningUploadEnvelope;
+  signature_upload: SignatureUploadEnvelope;
+  send_room_message: SendRoomMessageEnvelope;
+  room_message_sent: RoomMessageSentEnvelope;
   ledger_created: LedgerCreatedPayload;
   rejected_input: RejectedInputPayload;
 }

@@ -29,6 +29,7 @@ import { KeysQueryResponse } from './keys.js';
 import {
   EncryptToDeviceEnvelope, KeysClaimEnvelope, KeysUploadEnvelope, MissingSessionsEnvelope, SyncEnvelope, ToDeviceSentEnvelope, TrackUsersEnvelope,
 } from './outbound.js';
+import { CrossSigningEnvelope, DeviceSigningUploadEnvelope, RoomMessageSentEnvelope, SendRoomMessageEnvelope, SignatureUploadEnvelope } from './cross-signing.js';
 import { DiscardRoomKeyEnvelope, EncryptRoomEventEnvelope, ShareRoomKeyEnvelope } from './megolm-out.js';
 import {
   identityActionCodecs, megolmActionCodecs,
@@ -124,6 +125,11 @@ export const Envelope = dispatchOn('Envelope', {
     share_room_key: ShareRoomKeyEnvelope,
     encrypt_room_event: EncryptRoomEventEnvelope,
     discard_room_key: DiscardRoomKeyEnvelope,
+    cross_signing: CrossSigningEnvelope,
+    device_signing_upload: DeviceSigningUploadEnvelope,
+    signature_upload: SignatureUploadEnvelope,
+    send_room_message: SendRoomMessageEnvelope,
+    room_message_sent: RoomMessageSentEnvelope,
   },
 });
 /**
@@ -134,9 +140,11 @@ export const Envelope = dispatchOn('Envelope', {
 export type Envelope =
   | ToDeviceEnvelope | RoomEventEnvelope | KeysQueryEnvelope | BackupVersionEnvelope | UserActionEnvelope
   | SyncEnvelope | TrackUsersEnvelope | KeysUploadEnvelope | MissingSessionsEnvelope | KeysClaimEnvelope
-  | EncryptToDeviceEnvelope | ToDeviceSentEnvelope | ShareRoomKeyEnvelope | EncryptRoomEventEnvelope | DiscardRoomKeyEnvelope;
+  | EncryptToDeviceEnvelope | ToDeviceSentEnvelope | ShareRoomKeyEnvelope | EncryptRoomEventEnvelope | DiscardRoomKeyEnvelope
+  | CrossSigningEnvelope | DeviceSigningUploadEnvelope | SignatureUploadEnvelope | SendRoomMessageEnvelope | RoomMessageSentEnvelope;
 
 export { DiscardRoomKeyEnvelope, EncryptRoomEventEnvelope, ShareRoomKeyEnvelope };
+export { CrossSigningEnvelope, DeviceSigningUploadEnvelope, RoomMessageSentEnvelope, SendRoomMessageEnvelope, SignatureUploadEnvelope };
 export { EncryptToDeviceEnvelope, ToDeviceSentEnvelope, KeysClaimEnvelope, KeysUploadEnvelope, MissingSessionsEnvelope, SyncEnvelope, TrackUsersEnvelope };
 
 /**

@@ -4,6 +4,7 @@
  * moves on; a Megolm key is a secret the log only holds sealed). Reducers judge facts;
  * they never decrypt.
  */
+import type { OwnCrossSigningKeysPayload } from './cross-signing.js';
 import type { DecodeFailure } from './decode.js';
 import type { MegolmEncryptedPayload, MegolmSessionCreatedPayload, RoomKeySharedPayload } from './megolm-out.js';
 import type { SasComputedPayload, SasMacCheckedPayload } from './verification-actions.js';
@@ -161,4 +162,5 @@ export interface FactPayloads {
   megolm_encrypted: MegolmEncryptedPayload;
   sas_computed: SasComputedPayload;
   sas_mac_checked: SasMacCheckedPayload;
+  own_cross_signing_keys: OwnCrossSigningKeysPayload;
 }

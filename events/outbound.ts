@@ -6,6 +6,7 @@
  */
 import * as t from 'io-ts';
 import { NonNegativeInteger } from './codec.js';
+import type { DeviceSigningUploadBody, RoomMessageBody, SignatureUploadBody } from './cross-signing.js';
 
 /** Optional on every envelope: when the client received the input, in ms since the epoch. */
 const Received = t.partial({ received_at: NonNegativeInteger });
@@ -111,7 +112,7 @@ export interface ToDeviceRequestBody {
 }
 
 /** The request types the engine makes today. */
-export type OutgoingRequestType = 'keys_query' | 'keys_upload' | 'keys_claim' | 'to_device';
+export type OutgoingRequestType = 'keys_query' | 'keys_upload' | 'keys_claim' | 'to_device' | 'device_signing_upload' | 'signature_upload' | 'room_message';
 
 /** A `/keys/claim` request body: user → device → key algorithm. */
 export interface KeysClaimRequestBody {
@@ -196,4 +197,25 @@ export type OutgoingRequestPayload =
       readonly event_type: string;
       readonly txn_id: string;
       readonly body: ToDeviceRequestBody;
+    }
+  | {
+      readonly id: string;
+      readonly type: 'device_signing_upload';
+      readonly input_seq: number;
+      readonly body: DeviceSigningUploadBody;
+    }
+  | {
+      readonly id: string;
+      readonly type: 'signature_upload';
+      readonly input_seq: number;
+      readonly body: SignatureUploadBody;
+    }
+  | {
+      readonly id: string;
+      readonly type: 'room_message';
+      readonly input_seq: number;
+      readonly room_id: string;
+      readonly event_type: string;
+      readonly txn_id: string;
+      readonly body: RoomMessageBody;
     };

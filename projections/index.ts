@@ -1,6 +1,7 @@
 import type { ReasonCode } from './codes.js';
 import { logCodes } from './log/codes.js';
 import { identityCodes } from './identities/codes.js';
+import { ownCrossSigningCodes } from './identities/own-codes.js';
 import { identitiesSlice } from './identities/slice.js';
 import { logSlice } from './log/slice.js';
 import { megolmCodes } from './megolm/codes.js';
@@ -9,6 +10,7 @@ import { olmCodes } from './olm/codes.js';
 import { olmSlice } from './olm/slice.js';
 import { outboundCodes } from './outbound/codes.js';
 import { shareCodes } from './outbound/share-codes.js';
+import { requestCodes } from './outbound/request-codes.js';
 import { outboundSlice } from './outbound/slice.js';
 import type { AnySlice } from './slice.js';
 import { verificationCodes } from './verification/codes.js';
@@ -29,4 +31,6 @@ export const reasonCodes: readonly ReasonCode[] = [
   ...Object.values(outboundCodes),
   ...Object.values(shareCodes),
   ...Object.values(verificationCodes),
+  ...Object.values(ownCrossSigningCodes),
+  ...Object.values(requestCodes),
 ];

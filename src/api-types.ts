@@ -115,3 +115,38 @@ export interface RoomKeySettings {
   rotationPeriodMs?: number;
   rotationPeriodMsgs?: number;
 }
+
+/** Private cross-signing keys to import (`importCrossSigningKeys`): each a 32-byte seed, unpadded base64 (the `m.cross_signing.*` secret format). */
+export interface CrossSigningPrivateKeys {
+  master?: string;
+  selfSigning?: string;
+  userSigning?: string;
+}
+
+/** Where imported private cross-signing keys came from. */
+export type CrossSigningKeySource = 'secret_storage' | 'secret_send' | 'import';
+
+/** Our cross-signing identity as the ledger knows it (`crossSigningStatus`): public keys only. */
+export interface CrossSigningStatus {
+  /** The public keys our last `/keys/query` of our own user listed (null: none listed). */
+  published: { master: string | null; selfSigning: string | null; userSigning: string | null };
+  /** Whether we hold the private key of each role (and it is the published one). */
+  privateKeys: { master: boolean; selfSigning: boolean; userSigning: boolean };
+  /** The public keys of the private keys we hold, and where they came from (null: none held). */
+  held: { master: string | null; selfSigning: string | null; userSigning: string | null; source: string; seq: number } | null;
+  /** Our own identity is trusted: the master key listed for us is the one we hold. */
+  trusted: boolean;
+  /** Why (a reason code), and the entry it rests on. */
+  reason: string;
+  seq: number;
+}
+
+/** Options of `sendRoomMessage`. */
+export interface SendRoomMessageOptions {
+  /**
+   * Encrypt with the room's outbound Megolm session (true), or send as is (false). When
+   * absent: encrypted when the ledger has an outbound session for the room (a
+   * `shareRoomKey` was made for it), as is otherwise.
+   */
+  encrypted?: boolean;
+}

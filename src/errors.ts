@@ -120,6 +120,23 @@ export class RoomKeyNotSharedError extends KeyledgerError {
   }
 }
 
+/**
+ * A cross-signing request was refused: an import whose private keys are not the ones our
+ * identity publishes (`own_cross_signing.import_mismatch`, `.import_no_identity`), or a
+ * signing without the private key, of an unknown device or identity, or of a key-ID
+ * collision (`cross_sign.*`). `reason` is the decision's code, logged at `seq`. Never
+ * carries a private key.
+ */
+export class CrossSigningRefusedError extends KeyledgerError {
+  constructor(
+    readonly reason: string,
+    readonly seq: number,
+    detail: string,
+  ) {
+    super('cross_signing.refused', `refused (${reason}, seq ${seq})${detail === '' ? '' : `: ${detail}`}`);
+  }
+}
+
 /** The vault could not be opened with the store key given (wrong or missing key). */
 export class VaultKeyError extends KeyledgerError {
   constructor(message: string, cause?: unknown) {

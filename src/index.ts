@@ -41,6 +41,7 @@ export {
   LedgerWriteError,
   InputDecodeError,
   RoomKeyNotSharedError,
+  CrossSigningRefusedError,
   VaultKeyError,
   VaultRecordError,
   StoreKeyRequiredError,
@@ -67,7 +68,14 @@ export {
   identityDetail,
   knownUsers,
   knownDevices,
+  ownCrossSigningKeys,
+  ownIdentityTrusted,
+  ownPublishedCrossSigning,
+  crossSignVerdict,
+  crossSigningImportVerdict,
 } from '../projections/identities/selectors.js';
+export { ownCrossSigningCodes } from '../projections/identities/own-codes.js';
+export { requestCodes } from '../projections/outbound/request-codes.js';
 export { identityCodes } from '../projections/identities/codes.js';
 export {
   megolmSession,
@@ -96,7 +104,8 @@ export type { TrustRequirement, TrustShortfall } from './trust-requirement.js';
 export type { RoomEventPlaintext } from './ingest/ingestor.js';
 export type { OutgoingRequest } from './outbound/outgoing.js';
 export type { MegolmEncryptedEventContent } from './outbound/room-keys.js';
-export type { RoomKeySettings } from './api-types.js';
+export type { RoomKeySettings, CrossSigningPrivateKeys, CrossSigningKeySource, CrossSigningStatus, SendRoomMessageOptions } from './api-types.js';
+export type { OwnCrossSigningKeysPayload, CrossSigningSource, DeviceSigningUploadBody, SignatureUploadBody, UploadedCrossSigningKey } from '../events/cross-signing.js';
 export type { ShareStrategy } from '../events/megolm-out.js';
 export type { ToDeviceResult } from './outbound/sync-results.js';
 export type { VerificationView, SasEmoji } from './verifications.js';

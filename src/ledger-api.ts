@@ -8,7 +8,7 @@ import type { Envelope } from '../events/envelope.js';
 import type { LedgerEntry } from '../events/entry.js';
 import type { SyncEnvelope } from '../events/outbound.js';
 import type { Decision } from '../projections/decision.js';
-import type { EntryRange, IngestOutcome, IngestResult, ReplayOptions, RoomKeySettings } from './api-types.js';
+import type { CrossSigningKeySource, CrossSigningPrivateKeys, CrossSigningStatus, EntryRange, IngestOutcome, IngestResult, ReplayOptions, RoomKeySettings, SendRoomMessageOptions } from './api-types.js';
 import type { MegolmEncryptedEventContent } from './outbound/room-keys.js';
 import type { KeysUploadBody, SignedDeviceKeys } from './crypto/account.js';
 import type { DecisionFilter } from './log/decisions.js';
@@ -287,4 +287,51 @@ export interface LedgerApi {
    * {@link shareRoomKey} makes a new one. False when there was none to discard.
    */
   discardRoomKey(roomId: string): Promise<boolean>;
+
+  /**
+   * Queues an event for a room as a `room_message` request (`PUT /rooms/{roomId}/send/{eventType}/{txnId}`).
+   * Encrypted (through {@link encryptRoomEvent}, sent as `m.room.encrypted`) when
+   * `options.encrypted` is true, or, when it is absent, when the ledger has an outbound
+   * session for the room; as is otherwise. The request stays pending until
+   * {@link markRequestAsSent} logs the server's `{ event_id }`.
+   *
+   * @throws RoomKeyNotSharedError when it is to be encrypted and the room has no usable session
+   *   (nothing is sent in the clear instead).
+   */
+  sendRoomMessage(roomId: string, eventType: string, content: Record<string, unknown>, options?: SendRoomMessageOptions): Promise<OutgoingRequest>;
+  /**
+   * Makes our cross-signing identity: new master, self-signing and user-signing keys
+   * (private seeds sealed in the vault as `cross_signing/master`, `…/self_signing`,
+   * `…/user_signing`), the master key signed by our device, our device signed by the
+   * self-signing key. Returns (and queues) two requests, to send in this order: a
+   * `device_signing_upload` (the client adds the user-interactive `auth` the server asks
+   * for) and a `signature_upload`. Logs an `own_cross_signing_keys` fact (public keys only).
+   * A second call replaces the identity.
+   */
+  bootstrapCrossSigning(): Promise<{ keys: { master: string; selfSigning: string; userSigning: string }; requests: OutgoingRequest[]; decisions: Decision[] }>;
+  /**
+   * Imports private cross-signing keys (from secret storage, secret sharing, or the user):
+   * each seed must derive to the public key of its role that our identity publishes (our
+   * last `/keys/query` of our own user). Sealed in the vault; logged as an
+   * `own_cross_signing_keys` fact with `source` (public keys only).
+   *
+   * @throws CrossSigningRefusedError (`own_cross_signing.import_mismatch`, `.import_no_identity`):
+   *   nothing of the import is kept.
+   */
+  importCrossSigningKeys(keys: CrossSigningPrivateKeys, source: CrossSigningKeySource): Promise<{ decisions: Decision[] }>;
+  /**
+   * Signs a device of ours with our self-signing key: a queued `signature_upload` request.
+   *
+   * @throws CrossSigningRefusedError (`cross_sign.no_private_key`, `.unknown_device`, `.key_id_collision`).
+   */
+  crossSignDevice(deviceId: string): Promise<{ request: OutgoingRequest; decisions: Decision[] }>;
+  /**
+   * Signs another user's master key (the one pinned or approved, as listed) with our
+   * user-signing key: a queued `signature_upload` request.
+   *
+   * @throws CrossSigningRefusedError (`cross_sign.no_private_key`, `.unknown_identity`, `.key_id_collision`).
+   */
+  crossSignUser(userId: string): Promise<{ request: OutgoingRequest; decisions: Decision[] }>;
+  /** Our cross-signing identity: published public keys, which private keys we hold, whether it is trusted. */
+  crossSigningStatus(): CrossSigningStatus;
 }

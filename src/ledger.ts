@@ -5,9 +5,9 @@ import type { Decision } from '../projections/decision.js';
 import type { OwnAccount, KeysUploadBody, SignedDeviceKeys } from './crypto/account.js';
 import type { LedgerApi, LedgerOwner } from './ledger-api.js';
 import type { LedgerParts } from './ledger-parts.js';
-import type { EntryRange, IngestOutcome, IngestResult, LedgerOptions, ReplayOptions, RoomKeySettings } from './api-types.js';
+import type { CrossSigningKeySource, CrossSigningPrivateKeys, CrossSigningStatus, EntryRange, IngestOutcome, IngestResult, LedgerOptions, ReplayOptions, RoomKeySettings, SendRoomMessageOptions } from './api-types.js';
 import type { DecisionFilter } from './log/decisions.js';
-import { LedgerClosedError, LedgerDamagedError, LedgerReadOnlyError, RoomKeyNotSharedError, VaultKeyError } from './errors.js';
+import { CrossSigningRefusedError, LedgerClosedError, LedgerDamagedError, LedgerReadOnlyError, RoomKeyNotSharedError, VaultKeyError } from './errors.js';
 import { BatchWriter } from './ingest/batch-writer.js';
 import { DEFAULT_MAX_INPUT_BYTES, serialiseInput } from './ingest/input-text.js';
 import { copyStore } from './log/copy.js';
@@ -24,6 +24,8 @@ import { requestMadeBy, requestOf, requestsMadeBy, responseEnvelope, toOutgoingR
 import type { MegolmEncryptedEventContent } from './outbound/room-keys.js';
 import { toDeviceResults, type ToDeviceResult } from './outbound/sync-results.js';
 import { pendingRequests } from '../projections/outbound/selectors.js';
+import { queueRoomMessage } from './outbound/room-message.js';
+import { crossSigningStatus } from './outbound/cross-signing-status.js';
 import type { SyncEnvelope } from '../events/outbound.js';
 import { distinctUntilChanged, filter, map } from 'rxjs';
 import { randomUUID } from 'node:crypto';
@@ -68,7 +70,7 @@ export class Ledger implements LedgerApi {
     ({ entries$: this.entries$, decisions$: this.decisions$, state$: this.state$ } = this.streams);
     this.outgoing$ = this.entries$.pipe(map(requestOf), filter((r): r is OutgoingRequest => r !== null));
     this.verifications$ = this.state$.pipe(map((s) => s['verification']), distinctUntilChanged(), map(() => verificationViews(this.writer.durableState)));
-    this.requests = parts.account && parts.vault && parts.ingestor ? new RequestMaker(parts.account, parts.vault, parts.ingestor.sessions, parts.ingestor.groupSessions, parts.ingestor.roomKeys) : null;
+    this.requests = parts.account && parts.vault && parts.ingestor ? new RequestMaker(parts.account, parts.vault, parts.ingestor.sessions, parts.ingestor.groupSessions, parts.ingestor.roomKeys, parts.ingestor.crossSigningSeeds) : null;
     this.writer = BatchWriter.forLedger(parts, this.requests, {
       written: (entries, decisions, state) => this.streams.written(entries, decisions, state),
       broken: async () => {
@@ -209,6 +211,73 @@ export class Ledger implements LedgerApi {
   private async verificationAction(action: Record<string, unknown> & { flow_id: string }): Promise<VerificationStepResult> {
     const result = await this.ingestUnknown({ kind: 'user_action', ...action });
     return { seq: result.seq, requests: requestsMadeBy(await this.entriesOf(result)), decisions: result.decisions, flow: verificationView(this.writer.durableState, action.flow_id) };
+  }
+
+  async sendRoomMessage(roomId: string, eventType: string, content: Record<string, unknown>, options: SendRoomMessageOptions = {}): Promise<OutgoingRequest> {
+    this.assertWritable();
+    const result = await queueRoomMessage(this, roomId, eventType, content, options.encrypted);
+    const request = requestMadeBy(await this.entriesOf(result));
+    // A send_room_message input always makes its request: none means the engine failed on it.
+    if (request === null) throw new CrossSigningRefusedError(result.decisions[0]?.code ?? 'engine.ingest_failed', result.seq, 'no room_message request was made');
+    return request;
+  }
+
+  // ---- our own cross-signing identity (src/outbound/cross-signing.ts) -------------------
+
+  async bootstrapCrossSigning(): Promise<{ keys: { master: string; selfSigning: string; userSigning: string }; requests: OutgoingRequest[]; decisions: Decision[] }> {
+    this.assertWritable();
+    const result = await this.ingestUnknown({ kind: 'cross_signing', action: 'bootstrap' });
+    const entries = await this.entriesOf(result);
+    const fact = entries.find((e) => e.kind === 'own_cross_signing_keys');
+    if (fact === undefined) throw new CrossSigningRefusedError(result.decisions[0]?.code ?? 'engine.ingest_failed', result.seq, 'no keys were made');
+    const p = fact.payload as { master: string; self_signing: string; user_signing: string };
+    return { keys: { master: p.master, selfSigning: p.self_signing, userSigning: p.user_signing }, requests: requestsMadeBy(entries), decisions: result.decisions };
+  }
+
+  async importCrossSigningKeys(keys: CrossSigningPrivateKeys, source: CrossSigningKeySource): Promise<{ decisions: Decision[] }> {
+    this.assertWritable();
+    const signer = this.requests!.crossSigner;
+    const seeds = {
+      ...(keys.master !== undefined ? { master: keys.master } : {}),
+      ...(keys.selfSigning !== undefined ? { self_signing: keys.selfSigning } : {}),
+      ...(keys.userSigning !== undefined ? { user_signing: keys.userSigning } : {}),
+    };
+    const derived = signer.publicKeys(seeds);
+    // A seed that is no key is refused before anything is logged about it (its text never is).
+    const bad = Object.entries(derived).find(([, pk]) => pk === null);
+    if (bad !== undefined) throw new CrossSigningRefusedError('own_cross_signing.import_mismatch', -1, `the ${bad[0]} key is not a 32-byte seed in unpadded base64`);
+    const txnId = signer.stage(seeds);
+    try {
+      const result = await this.ingestUnknown({ kind: 'cross_signing', action: 'import', source, txn_id: txnId, ...derived });
+      const refusal = result.decisions.find((d) => d.outcome === 'rejected' && d.code.startsWith('own_cross_signing.'));
+      if (refusal !== undefined) throw new CrossSigningRefusedError(refusal.code, refusal.seq, `role ${String(refusal.detail?.role ?? '?')}`);
+      if (!result.decisions.some((d) => d.code === 'own_cross_signing.keys_held')) throw new CrossSigningRefusedError('own_cross_signing.import_mismatch', result.seq, 'the keys were not kept');
+      return { decisions: result.decisions };
+    } finally {
+      signer.unstage(txnId);
+    }
+  }
+
+  async crossSignDevice(deviceId: string): Promise<{ request: OutgoingRequest; decisions: Decision[] }> {
+    return this.crossSign({ kind: 'cross_signing', action: 'sign_device', device_id: deviceId });
+  }
+
+  async crossSignUser(userId: string): Promise<{ request: OutgoingRequest; decisions: Decision[] }> {
+    return this.crossSign({ kind: 'cross_signing', action: 'sign_user', user_id: userId });
+  }
+
+  private async crossSign(input: Record<string, unknown>): Promise<{ request: OutgoingRequest; decisions: Decision[] }> {
+    this.assertWritable();
+    const result = await this.ingestUnknown(input);
+    const refusal = result.decisions.find((d) => d.outcome === 'rejected' && d.code.startsWith('cross_sign.'));
+    if (refusal !== undefined) throw new CrossSigningRefusedError(refusal.code, refusal.seq, refusal.subject);
+    const request = requestMadeBy(await this.entriesOf(result));
+    if (request === null) throw new CrossSigningRefusedError('cross_sign.no_private_key', result.seq, 'the private key is not in the vault');
+    return { request, decisions: result.decisions };
+  }
+
+  crossSigningStatus(): CrossSigningStatus {
+    return crossSigningStatus(this.state());
   }
 
   /** The entries one input wrote (it and its facts), read back. */

@@ -4,6 +4,7 @@
  */
 import { hmKeys, hmPeek } from '../hashmap.js';
 import { identitiesSlice } from './slice.js';
+import { importVerdict, signVerdict, type ImportVerdict, type OwnCrossSigning, type SignVerdict } from './own-identity.js';
 import { getOwn, type DeviceRecord, type DeviceRef, type IdentitiesState, type OwnDevice } from './state.js';
 import { deviceTrustOf, identityTrustOf, standingCollision, type DeviceTrust, type IdentityStateName, type IdentityTrust } from './trust.js';
 
@@ -81,4 +82,39 @@ export function knownDevices(root: Root, userId: string): string[] {
 export function keyIdCollision(root: Root, userId: string): { deviceId: string; key: string; seq: number } | undefined {
   const user = hmPeek(slice(root).users, userId);
   return user === undefined ? undefined : standingCollision(user);
+}
+
+/** The private cross-signing keys we hold (their public keys, where they came from), or null. */
+export function ownCrossSigningKeys(root: Root): OwnCrossSigning | null {
+  return slice(root).ownCrossSigning;
+}
+
+/** Whether our own identity is trusted: the master key our last /keys/query listed for us is the one we hold. */
+export function ownIdentityTrusted(root: Root): { trusted: boolean; reason: string; listed: string | null; held: string | null; seq: number } {
+  const state = slice(root);
+  const ours = state.ownCrossSigning;
+  const listed = state.own === null ? null : (hmPeek(state.users, state.own.userId)?.master?.publicKey ?? null);
+  const held = ours?.master ?? null;
+  if (held === null) return { trusted: false, reason: 'own_cross_signing.none', listed, held, seq: -1 };
+  if (listed === null) return { trusted: false, reason: 'identity.unknown', listed, held, seq: ours!.seq };
+  const id = identityTrustOf(state, state.own!.userId);
+  return { trusted: id.level === 'verified' && id.reason === 'own_identity.trusted', reason: id.level === 'verified' ? id.reason : listed === held ? id.reason : 'own_identity.master_mismatch', listed, held, seq: id.seq };
+}
+
+/** Whether private keys with these public keys may be imported (each must be the one our identity publishes). */
+export function crossSigningImportVerdict(root: Root, offered: { master?: string; self_signing?: string; user_signing?: string }): ImportVerdict {
+  return importVerdict(slice(root), offered);
+}
+
+/** What signing a device of ours or another user's master key would sign, or why it is refused. */
+export function crossSignVerdict(root: Root, request: { action: 'sign_device'; device_id: string } | { action: 'sign_user'; user_id: string }): SignVerdict {
+  const state = slice(root);
+  return signVerdict(state, state.ownCrossSigning, request);
+}
+
+/** The cross-signing public keys our last /keys/query listed for our own user (null: none). */
+export function ownPublishedCrossSigning(root: Root): { master: string | null; selfSigning: string | null; userSigning: string | null } {
+  const state = slice(root);
+  const user = state.own === null ? undefined : hmPeek(state.users, state.own.userId);
+  return { master: user?.master?.publicKey ?? null, selfSigning: user?.selfSigning?.publicKey ?? null, userSigning: user?.userSigning?.publicKey ?? null };
 }

@@ -2,6 +2,7 @@ import { ignoreUnknownKind } from '../../events/entry.js';
 import type { Slice } from '../slice.js';
 import { foldUserAction } from './actions.js';
 import { foldKeysQuery } from './keys-query.js';
+import { foldCrossSigning, foldOwnCrossSigningKeys, recheckOwnIdentity } from './own-identity.js';
 import { initialIdentities, type IdentitiesState } from './state.js';
 
 /**
@@ -12,10 +13,12 @@ import { initialIdentities, type IdentitiesState } from './state.js';
  * Version 2: devices, cross-signing keys, pins and verifications (version 1 only listed devices).
  * Version 3: a standing key-ID collision suspends every verification of its user (what the
  * fold judges by trust, such as a master key change being a verification violation, follows).
+ * Version 4: our own cross-signing keys (`ownCrossSigning`): our identity is trusted when the
+ * master key listed for us is the one we hold.
  */
 export const identitiesSlice: Slice<IdentitiesState> = {
   name: 'identities',
-  version: 3,
+  version: 4,
   initial: initialIdentities,
   reduce(state, entry, ctx) {
     switch (entry.kind) {
@@ -25,7 +28,12 @@ export const identitiesSlice: Slice<IdentitiesState> = {
         return;
       }
       case 'keys_query':
-        return foldKeysQuery(state, entry, ctx);
+        foldKeysQuery(state, entry, ctx);
+        return recheckOwnIdentity(state, entry.seq, ctx);
+      case 'cross_signing':
+        return foldCrossSigning(state, entry, ctx);
+      case 'own_cross_signing_keys':
+        return foldOwnCrossSigningKeys(state, entry, ctx);
       case 'user_action':
         return foldUserAction(state, entry, ctx);
       case 'to_device':
@@ -56,6 +64,10 @@ export const identitiesSlice: Slice<IdentitiesState> = {
       case 'room_key_shared':
       case 'megolm_encrypted':
       case 'megolm_session_created':
+      case 'device_signing_upload':
+      case 'signature_upload':
+      case 'send_room_message':
+      case 'room_message_sent':
         return;
       default:
         return ignoreUnknownKind(entry);

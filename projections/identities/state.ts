@@ -5,6 +5,7 @@
  */
 import { emptyHashedMap, hmGet, hmSet, type HashedMap } from '../hashmap.js';
 import type { IdentityCode } from './codes.js';
+import type { OwnCrossSigning } from './own-identity.js';
 
 /** Our own device, from the log's first entry. */
 export interface OwnDevice {
@@ -94,11 +95,13 @@ export interface IdentitiesState {
   own: OwnDevice | null;
   users: HashedMap<UserRecord>;
   byCurveKey: HashedMap<DeviceRef>;
+  /** The private cross-signing keys we hold (public keys), or null: none. */
+  ownCrossSigning: OwnCrossSigning | null;
 }
 
 /** The empty state, before the log's first entry. */
 export function initialIdentities(): IdentitiesState {
-  return { own: null, users: emptyHashedMap(), byCurveKey: emptyHashedMap() };
+  return { own: null, users: emptyHashedMap(), byCurveKey: emptyHashedMap(), ownCrossSigning: null };
 }
 
 /** The user's record, created empty on first mention (on a draft). */

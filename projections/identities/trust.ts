@@ -4,6 +4,7 @@
  * there is one truth.
  */
 import { hmGet } from '../hashmap.js';
+import { ownIdentityHeld } from './own-identity.js';
 import { getOwn, type DeviceRecord, type IdentitiesState, type UserRecord } from './state.js';
 import type { FlowVerdicts } from '../verification/verdicts.js';
 
@@ -83,7 +84,11 @@ function verifiedByUserSigning(state: IdentitiesState, user: UserRecord, flows?:
  */
 export function identityTrustOf(state: IdentitiesState, userId: string, flows?: FlowVerdicts): IdentityTrust {
   const user = hmGet(state.users, userId);
-  if (user === undefined || user.pinned === null || user.master === null) return UNKNOWN_IDENTITY;
+  if (user === undefined || user.master === null) return UNKNOWN_IDENTITY;
+  // Our own identity, when we hold its master key: trusted whatever was pinned before (we made or imported it).
+  const held = ownIdentityHeld(state, user);
+  if (held !== undefined) return { level: 'verified', reason: 'own_identity.trusted', seq: held.seq };
+  if (user.pinned === null) return UNKNOWN_IDENTITY;
   if (user.master.publicKey !== user.pinned.publicKey) {
     // Nothing derived from an unapproved master key is trusted.
     const violation = user.change?.wasVerified === true;

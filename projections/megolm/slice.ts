@@ -72,6 +72,13 @@ export const megolmSlice: Slice<MegolmState> = {
       case 'room_key_shared':
       case 'megolm_encrypted':
         return;
+      case 'cross_signing':
+      case 'own_cross_signing_keys':
+      case 'device_signing_upload':
+      case 'signature_upload':
+      case 'send_room_message':
+      case 'room_message_sent':
+        return;
       default:
         return ignoreUnknownKind(entry);
     }

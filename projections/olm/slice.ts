@@ -51,6 +51,13 @@ export const olmSlice: Slice<OlmState> = {
       case 'megolm_encrypted':
       case 'megolm_session_created':
         return;
+      case 'cross_signing':
+      case 'own_cross_signing_keys':
+      case 'device_signing_upload':
+      case 'signature_upload':
+      case 'send_room_message':
+      case 'room_message_sent':
+        return;
       default:
         return ignoreUnknownKind(entry);
     }

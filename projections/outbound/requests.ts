@@ -5,6 +5,7 @@ import { hmGet } from '../hashmap.js';
 import type { ReduceContext } from '../slice.js';
 import { outboundCodes } from './codes.js';
 import type { OutboundState } from './state.js';
+import { recordRoomMessageQueued } from './cross-signing.js';
 
 const record = recorderFor(outboundCodes);
 
@@ -31,6 +32,15 @@ export function foldOutgoingRequest(state: OutboundState, entry: EntryOf<'outgoi
   }
   if (p.type === 'to_device') {
     state.pending.push({ id: p.id, seq: entry.seq, type: p.type, event_type: p.event_type, txn_id: p.txn_id, body: p.body });
+    return;
+  }
+  if (p.type === 'device_signing_upload' || p.type === 'signature_upload') {
+    state.pending.push({ id: p.id, seq: entry.seq, type: p.type, body: p.body } as OutboundState['pending'][number]);
+    return;
+  }
+  if (p.type === 'room_message') {
+    state.pending.push({ id: p.id, seq: entry.seq, type: p.type, room_id: p.room_id, event_type: p.event_type, txn_id: p.txn_id, body: p.body });
+    recordRoomMessageQueued(ctx, entry.seq, p.input_seq, p);
     return;
   }
   state.pending.push({ id: p.id, seq: entry.seq, type: p.type, body: p.body });

@@ -8,6 +8,7 @@ import { initialOutbound, type OutboundState } from './state.js';
 import { foldSync, foldTrackUsers } from './tracking.js';
 import { foldDiscardRoomKey, foldEncryptRoomEvent, foldMegolmEncrypted, foldMegolmSessionCreated, foldRoomKeyShared, foldShareRoomKey } from './room-keys.js';
 import { foldOlmUndecryptableForRecovery } from './wedged.js';
+import { foldDeviceSigningUpload, foldRoomMessageSent, foldSignatureUpload } from './cross-signing.js';
 
 /**
  * The `outbound` slice: tracked device lists, the requests the engine made and their
@@ -58,6 +59,15 @@ export const outboundSlice: Slice<OutboundState> = {
         return foldEncryptRoomEvent(entry, ctx);
       case 'megolm_encrypted':
         return foldMegolmEncrypted(state, entry, ctx);
+      case 'device_signing_upload':
+        return foldDeviceSigningUpload(state, entry, ctx);
+      case 'signature_upload':
+        return foldSignatureUpload(state, entry, ctx);
+      case 'room_message_sent':
+        return foldRoomMessageSent(state, entry, ctx);
+      case 'cross_signing':
+      case 'own_cross_signing_keys':
+      case 'send_room_message':
       case 'missing_sessions':
       case 'to_device':
       case 'room_event':

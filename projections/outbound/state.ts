@@ -4,6 +4,7 @@
  * our one-time and fallback keys.
  */
 import type { KeysClaimRequestBody, KeysQueryRequestBody, KeysUploadRequestBody, ToDeviceRequestBody } from '../../events/outbound.js';
+import type { DeviceSigningUploadBody, RoomMessageBody, SignatureUploadBody } from '../../events/cross-signing.js';
 import type { ShareStrategy } from '../../events/megolm-out.js';
 import { emptyHashedMap, type HashedMap } from '../hashmap.js';
 import type { ShareCode } from './share-codes.js';
@@ -23,7 +24,10 @@ export type PendingRequest =
   | { id: string; seq: number; type: 'keys_query'; body: KeysQueryRequestBody }
   | { id: string; seq: number; type: 'keys_upload'; body: KeysUploadRequestBody }
   | { id: string; seq: number; type: 'keys_claim'; body: KeysClaimRequestBody }
-  | { id: string; seq: number; type: 'to_device'; event_type: string; txn_id: string; body: ToDeviceRequestBody };
+  | { id: string; seq: number; type: 'to_device'; event_type: string; txn_id: string; body: ToDeviceRequestBody }
+  | { id: string; seq: number; type: 'device_signing_upload'; body: DeviceSigningUploadBody }
+  | { id: string; seq: number; type: 'signature_upload'; body: SignatureUploadBody }
+  | { id: string; seq: number; type: 'room_message'; room_id: string; event_type: string; txn_id: string; body: RoomMessageBody };
 
 /** A claimed one-time key the rules accepted, waiting for its outbound Olm session. */
 export interface AcceptedClaim {

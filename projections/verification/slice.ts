@@ -59,6 +59,12 @@ export const verificationSlice: Slice<VerificationState> = {
       case 'room_key_shared':
       case 'megolm_encrypted':
       case 'megolm_session_created':
+      case 'cross_signing':
+      case 'device_signing_upload':
+      case 'signature_upload':
+      case 'send_room_message':
+      case 'room_message_sent':
+      case 'own_cross_signing_keys':
         break;
       default:
         ignoreUnknownKind(entry);

@@ -25,6 +25,7 @@ import { scanJson } from './json-bounds.js';
 import { OlmSessions } from './olm-sessions.js';
 import { examineRoomKey } from './examine-key.js';
 import { SEALED, takeOutSecrets } from '../secrets/walk.js';
+import { OwnCrossSigningSeeds } from '../outbound/cross-signing.js';
 import { OutboundGroupSessions } from '../outbound/group-sessions.js';
 
 /** Marks a secret field in a logged Olm plaintext. */
@@ -62,11 +63,13 @@ export class Ingestor {
     private readonly megolmKeys: MegolmKeys,
     private readonly curve25519: string,
     private readonly outboundGroup: OutboundGroupSessions,
+    private readonly ownCrossSigning: OwnCrossSigningSeeds,
   ) {}
 
   static async load(olm: typeof Olm, account: OwnAccount, vault: Vault): Promise<Ingestor> {
     return new Ingestor(
       olm, vault, await OlmSessions.load(olm, account, vault), new MegolmKeys(olm, vault), account.identityKeys().curve25519, await OutboundGroupSessions.load(olm, vault),
+      await OwnCrossSigningSeeds.load(vault),
     );
   }
 
@@ -96,6 +99,16 @@ export class Ingestor {
     return this.outboundGroup;
   }
 
+  /** The private cross-signing seeds we hold. */
+  get crossSigningSeeds(): OwnCrossSigningSeeds {
+    return this.ownCrossSigning;
+  }
+
+  /** The olm library. */
+  get olmLibrary(): typeof Olm {
+    return this.olm;
+  }
+
   /** The Megolm keys in the vault (our own outbound sessions are kept there too, as inbound ones). */
   get roomKeys(): MegolmKeys {
     return this.megolmKeys;
@@ -106,6 +119,7 @@ export class Ingestor {
     this.megolmKeys.forgetAfter(seq);
     this.olmSessions.forgetAfter(seq);
     this.outboundGroup.forgetAfter(seq);
+    this.ownCrossSigning.forgetAfter(seq);
   }
 
   /** Called once a batch is on disk. */

@@ -26,10 +26,13 @@ import { hmEntries } from '../../projections/hashmap.js';
 import type { OutboundGroupSessions } from './group-sessions.js';
 import { RoomKeySharer, type MegolmEncryptedEventContent, type RoomKeyFact } from './room-keys.js';
 import { VerificationAgent, type VerificationFact } from './verification.js';
+import { CrossSigner, type OwnCrossSigningSeeds } from './cross-signing.js';
+import type { OwnCrossSigningKeysPayload } from '../../events/cross-signing.js';
 
 /** Envelope kinds after which a request may be due. */
 const MAY_CALL_FOR_REQUESTS: ReadonlySet<string> = new Set([
   'sync', 'track_users', 'keys_query', 'keys_upload', 'missing_sessions', 'keys_claim', 'encrypt_to_device', 'share_room_key', 'encrypt_room_event',
+  'cross_signing', 'send_room_message',
 ]);
 
 /** Requests made after one input: facts to append, and vault writes for the same batch. */
@@ -39,6 +42,7 @@ export interface MadeRequests {
     | { kind: 'olm_session_created'; payload: OlmSessionCreatedPayload }
     | { kind: 'olm_encrypted'; payload: OlmEncryptedPayload }
     | { kind: 'fallback_key_forgotten'; payload: FallbackKeyForgottenPayload }
+    | { kind: 'own_cross_signing_keys'; payload: OwnCrossSigningKeysPayload }
   )[];
   ops: BatchOp[];
   /** Seqs of the facts whose Megolm keys this batch writes to the vault. */
@@ -54,6 +58,8 @@ export class RequestMaker {
   private readonly sharer: RoomKeySharer;
   /** Verification flows' messages and SAS secrets. */
   private readonly verifier: VerificationAgent;
+  /** Our own cross-signing keys: bootstrap, import, signatures. */
+  readonly crossSigner: CrossSigner;
 
   constructor(
     private readonly account: OwnAccount,
@@ -61,10 +67,12 @@ export class RequestMaker {
     private readonly sessions: OlmSessions,
     groups: OutboundGroupSessions,
     roomKeys: MegolmKeys,
+    crossSigningSeeds: OwnCrossSigningSeeds,
     private readonly newId: () => string = randomUUID,
   ) {
     this.sharer = new RoomKeySharer(groups.olm, account, sessions, groups, roomKeys, newId);
     this.verifier = new VerificationAgent(groups.olm, { userId: account.userId, deviceId: account.deviceId, ed25519: account.identityKeys().ed25519 }, newId);
+    this.crossSigner = new CrossSigner(groups.olm, account, vault, crossSigningSeeds, newId);
   }
 
   /**
@@ -99,6 +107,22 @@ export class RequestMaker {
     if (envelope.kind === 'sync') {
       this.forgetOldFallbackKey(inputSeq, receivedAt, state(), made);
       this.recover(inputSeq, state(), made);
+    }
+    if (envelope.kind === 'cross_signing' || envelope.kind === 'send_room_message') {
+      // Neither changes a tracked user nor our one-time keys: only what it asks for is made.
+      if (envelope.kind === 'cross_signing') {
+        const signed = this.crossSigner.after(envelope, inputSeq, state());
+        if (signed !== null) {
+          made.facts.push(...signed.facts);
+          made.ops.push(...signed.ops);
+        }
+      } else {
+        made.facts.push({
+          kind: 'outgoing_request',
+          payload: { id: this.newId(), type: 'room_message', input_seq: inputSeq, room_id: envelope.room_id, event_type: envelope.event_type, txn_id: envelope.txn_id, body: envelope.content },
+        });
+      }
+      return made.facts.length > 0 ? made : null;
     }
     if (envelope.kind === 'missing_sessions') this.claim(envelope.users, inputSeq, state(), made);
     if (envelope.kind === 'keys_claim') {

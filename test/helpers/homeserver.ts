@@ -1,7 +1,9 @@
 /**
  * A tiny in-memory homeserver for the sync loop: `/keys/upload`, `/keys/query`,
- * `/keys/claim`, `/sendToDevice` and the crypto parts of `/sync`, for any number of
- * devices. It checks nothing (a real server checks little more); tests use it to run
+ * `/keys/claim`, `/sendToDevice`, `/keys/device_signing/upload`, `/keys/signatures/upload`,
+ * `/rooms/{roomId}/send` and the crypto parts of `/sync`, for any number of devices.
+ * Signatures are merged as a server does (a user-signing key's signature is shown to
+ * its signer only, as the spec says). It checks nothing (a real server checks little more); tests use it to run
  * keyledger's and the Rust SDK's client loops against each other.
  */
 type Json = Record<string, unknown>;
@@ -16,6 +18,11 @@ export class InMemoryHomeserver {
   private readonly oneTimeKeys = new Map<string, Map<string, Json>>();
   private readonly fallbackKeys = new Map<string, { keys: Map<string, Json>; used: boolean }>();
   private readonly inboxes = new Map<string, DeviceInbox>();
+  /** user → `master` / `self_signing` / `user_signing` → key object. */
+  private readonly crossSigning = new Map<string, Map<string, Json>>();
+  /** Room events sent: room → events. */
+  readonly rooms = new Map<string, Json[]>();
+  private eventCounter = 0;
 
   private inbox(userId: string, deviceId: string): DeviceInbox {
     const id = `${userId} ${deviceId}`;
@@ -45,8 +52,49 @@ export class InMemoryHomeserver {
       }
       case 'keys_query': {
         const device_keys: Json = {};
-        for (const user of Object.keys(request.body.device_keys as Json)) device_keys[user] = Object.fromEntries(this.deviceKeys.get(user) ?? new Map());
-        return { device_keys, failures: {} };
+        const master_keys: Json = {};
+        const self_signing_keys: Json = {};
+        const user_signing_keys: Json = {};
+        for (const user of Object.keys(request.body.device_keys as Json)) {
+          device_keys[user] = Object.fromEntries(this.deviceKeys.get(user) ?? new Map());
+          const keys = this.crossSigning.get(user);
+          if (keys?.has('master')) master_keys[user] = this.visible(keys.get('master')!, userId);
+          if (keys?.has('self_signing')) self_signing_keys[user] = keys.get('self_signing')!;
+          if (keys?.has('user_signing') && user === userId) user_signing_keys[user] = keys.get('user_signing')!;
+        }
+        return { device_keys, master_keys, self_signing_keys, user_signing_keys, failures: {} };
+      }
+      case 'device_signing_upload': {
+        const keys = this.crossSigning.get(userId) ?? new Map<string, Json>();
+        this.crossSigning.set(userId, keys);
+        const roles: [string, string][] = [['master_key', 'master'], ['self_signing_key', 'self_signing'], ['user_signing_key', 'user_signing']];
+        for (const [field, role] of roles) if (request.body[field] !== undefined) keys.set(role, request.body[field] as Json);
+        for (const inbox of this.inboxes.values()) inbox.changed.add(userId);
+        return {};
+      }
+      case 'signature_upload': {
+        const failures: Record<string, Json> = {};
+        for (const [user, objects] of Object.entries(request.body as Record<string, Json>)) {
+          for (const [keyId, signed] of Object.entries(objects as Record<string, Json>)) {
+            const target = this.deviceKeys.get(user)?.get(keyId) ?? [...(this.crossSigning.get(user)?.values() ?? [])].find((k) => Object.values(k.keys as Json).includes(keyId));
+            if (target === undefined) {
+              (failures[user] ??= {})[keyId] = { errcode: 'M_NOT_FOUND', error: 'no such key' };
+              continue;
+            }
+            const sigs = (target.signatures ??= {}) as Record<string, Json>;
+            for (const [signer, byKey] of Object.entries((signed.signatures ?? {}) as Record<string, Json>)) sigs[signer] = { ...(sigs[signer] ?? {}), ...byKey };
+          }
+          for (const inbox of this.inboxes.values()) inbox.changed.add(user);
+        }
+        return { failures };
+      }
+      case 'room_message': {
+        const r = request as unknown as { room_id: string; event_type: string };
+        const event_id = `$event${++this.eventCounter}`;
+        const events = this.rooms.get(r.room_id) ?? [];
+        this.rooms.set(r.room_id, events);
+        events.push({ event_id, type: r.event_type, sender: userId, origin_server_ts: 1_700_000_000_000 + this.eventCounter, content: request.body, room_id: r.room_id });
+        return { event_id };
       }
       case 'keys_claim': {
         const one_time_keys: Record<string, Record<string, Json>> = {};
@@ -82,6 +130,13 @@ export class InMemoryHomeserver {
       default:
         throw new Error(`the in-memory homeserver does not serve ${request.type}`);
     }
+  }
+
+  /** A master key as `viewer` sees it: other users' user-signing signatures hidden (the spec's social-graph rule). */
+  private visible(key: Json, viewer: string): Json {
+    const owner = key.user_id as string;
+    const signatures = Object.fromEntries(Object.entries((key.signatures ?? {}) as Json).filter(([signer]) => signer === owner || signer === viewer));
+    return { ...key, signatures };
   }
 
   /** The crypto parts of the device's next incremental `/sync`. */

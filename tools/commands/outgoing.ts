@@ -6,7 +6,12 @@ import { compact } from '../format.js';
 const HELP = `
 Each request stays pending, across restarts, until \`keyledger sent ID RESPONSE_FILE\` logs
 the server's response. Types: keys_query (POST /_matrix/client/v3/keys/query),
-keys_upload (POST /_matrix/client/v3/keys/upload; public keys only).
+keys_upload (POST /_matrix/client/v3/keys/upload; public keys only), keys_claim
+(POST /_matrix/client/v3/keys/claim), to_device (PUT /_matrix/client/v3/sendToDevice/…),
+device_signing_upload (POST /_matrix/client/v3/keys/device_signing/upload; public keys
+only; add the user-interactive "auth" the server asks for), signature_upload
+(POST /_matrix/client/v3/keys/signatures/upload), room_message
+(PUT /_matrix/client/v3/rooms/{roomId}/send/{eventType}/{txnId}).
 
 Output: one line per request, "ID TYPE METHOD PATH"; with --json one JSON object per
 line: {"id","type","method","path","body"}.
