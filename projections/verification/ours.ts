@@ -71,6 +71,7 @@ export function foldAction(state: VerificationState, entry: EntryOf<'user_action
 /** One of our requests: a verification message we sent; clears what it paid of the flow's debt. */
 export function foldSent(state: VerificationState, entry: EntryOf<'outgoing_request'>, ctx: ReduceContext): void {
   const p = entry.payload;
+  if (p.type === 'signature_upload') return foldSigned(state, p.body as Record<string, Record<string, unknown>>);
   if (p.type !== 'to_device' || !p.event_type.startsWith('m.key.verification.')) return;
   const type = p.event_type.slice('m.key.verification.'.length);
   let content: Record<string, unknown> | undefined;
@@ -168,5 +169,17 @@ export function recheckPinned(state: VerificationState, entry: EntryOf<'keys_que
     const flow = state.flows[id]!;
     if (refuseCollision(state, ctx, flow, entry.seq)) continue;
     if (flow.pinned !== null && !pinnedStillCurrent(ctx, flow)) cancel(state, ctx, flow, entry.seq, 'verification.key_mismatch', 'a pinned key changed since the flow started');
+  }
+}
+
+/** A `signature_upload` we made: it pays the signing a done flow owed for that key. */
+function foldSigned(state: VerificationState, body: Record<string, Record<string, unknown>>): void {
+  for (const id of [...state.owing]) {
+    const flow = state.flows[id];
+    if (flow === undefined) continue;
+    const i = flow.owed.findIndex((o) => o.type === 'sign' && (o.action === 'sign_device'
+      ? Object.prototype.hasOwnProperty.call(body[flow.otherUserId] ?? {}, o.deviceId)
+      : Object.keys(body[o.userId] ?? {}).length > 0));
+    if (i >= 0) flow.owed.splice(i, 1);
   }
 }

@@ -12,6 +12,7 @@ import {
 } from './flow.js';
 import { FLOW_TIMEOUT_MS, MAX_ACTIVE_FLOWS, MAX_MACS, REQUEST_FUTURE_MS, type Flow, type VerificationState } from './state.js';
 import { subject } from '../decision.js';
+import { crossSignVerdict } from '../identities/selectors.js';
 
 type Content = Readonly<Record<string, unknown>>;
 
@@ -193,12 +194,34 @@ export function maybeDone(state: VerificationState, ctx: ReduceContext, flow: Fl
     maced: flow.theirMac.keyIds.join(','),
   });
   finish(state, flow, { result: 'done', code: 'verification.done', cancelCode: null, reason: '', byUs: true, seq });
+  const me = us(ctx);
   for (const k of pinned) {
     if (!flow.theirMac.keyIds.includes(k.keyId)) continue;
     const verified = { publicKey: k.publicKey, seq, flowId: flow.id };
     if (k.role === 'device') state.devices[`${flow.otherUserId} ${k.keyId.slice('ed25519:'.length)}`] = verified;
     else state.masters[flow.otherUserId] = verified;
   }
+  signVerified(state, ctx, flow, me.userId);
+}
+
+/**
+ * What a done flow has us sign, when we hold the key to sign it with: our other device
+ * (self-signing key) or the other user's master key (user-signing key), both as verified.
+ */
+function signVerified(state: VerificationState, ctx: ReduceContext, flow: Flow, ownUserId: string): void {
+  const maced = flow.theirMac?.keyIds ?? [];
+  const pinned = (flow.pinned ?? []).filter((k) => maced.includes(k.keyId));
+  if (flow.otherUserId === ownUserId) {
+    const device = pinned.find((k) => k.role === 'device');
+    const deviceId = device?.keyId.slice('ed25519:'.length);
+    if (deviceId !== undefined && crossSignVerdict(ctx.root, { action: 'sign_device', device_id: deviceId }).ok) owe(state, flow, { type: 'sign', action: 'sign_device', deviceId });
+    return;
+  }
+  const master = pinned.find((k) => k.role === 'master');
+  if (master === undefined) return;
+  const verdict = crossSignVerdict(ctx.root, { action: 'sign_user', user_id: flow.otherUserId });
+  // Only the very master key the flow verified is signed.
+  if (verdict.ok && verdict.keyId === master.publicKey) owe(state, flow, { type: 'sign', action: 'sign_user', userId: flow.otherUserId });
 }
 
 /** Cancels every running flow older than 10 minutes, by this entry's `receivedAt`. */

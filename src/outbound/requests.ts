@@ -71,7 +71,10 @@ export class RequestMaker {
     private readonly newId: () => string = randomUUID,
   ) {
     this.sharer = new RoomKeySharer(groups.olm, account, sessions, groups, roomKeys, newId);
-    this.verifier = new VerificationAgent(groups.olm, { userId: account.userId, deviceId: account.deviceId, ed25519: account.identityKeys().ed25519 }, newId);
+    this.verifier = new VerificationAgent(
+      groups.olm, { userId: account.userId, deviceId: account.deviceId, ed25519: account.identityKeys().ed25519 },
+      (request, inputSeq, state) => this.signVerified(request, inputSeq, state), newId,
+    );
     this.crossSigner = new CrossSigner(groups.olm, account, vault, crossSigningSeeds, newId);
   }
 
@@ -81,6 +84,12 @@ export class RequestMaker {
    */
   verificationStep(state: LedgerState, inputSeq: number, receivedAt: number): VerificationFact[] | null {
     return this.verifier.next(state, inputSeq, receivedAt);
+  }
+
+  /** What a done verification flow has us sign, through our cross-signing keys (as `crossSignDevice` / `crossSignUser` would). */
+  private signVerified(request: { action: 'sign_device'; device_id: string } | { action: 'sign_user'; user_id: string }, inputSeq: number, state: LedgerState): VerificationFact[] | null {
+    const made = this.crossSigner.after({ kind: 'cross_signing', ...request }, inputSeq, state);
+    return made === null ? null : (made.facts.filter((f) => f.kind === 'outgoing_request') as VerificationFact[]);
   }
 
   /** Frees the SAS secrets. */

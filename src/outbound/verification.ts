@@ -27,6 +27,12 @@ function commitmentOf(publicKey: string, startCanonical: string): string {
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
 
+/**
+ * Signs what a done flow verified with our cross-signing key (`signature_upload`), or
+ * gives nothing when we cannot. The one place the agent reaches our cross-signing keys.
+ */
+export type VerifiedSigner = (request: { action: 'sign_device'; device_id: string } | { action: 'sign_user'; user_id: string }, inputSeq: number, state: LedgerState) => VerificationFact[] | null;
+
 /** What our device is. */
 export interface OwnSide {
   readonly userId: string;
@@ -36,10 +42,13 @@ export interface OwnSide {
 
 export class VerificationAgent {
   private readonly secrets = new Map<string, SasSecret>();
+  /** Flows whose signing was attempted and made nothing (no key to sign with): not asked again. */
+  private readonly unsigned = new Set<string>();
 
   constructor(
     private readonly olm: typeof Olm,
     private readonly me: OwnSide,
+    private readonly sign: VerifiedSigner,
     private readonly newId: () => string = randomUUID,
   ) {}
 
@@ -55,7 +64,15 @@ export class VerificationAgent {
     for (const id of v.owing) {
       const flow = Object.prototype.hasOwnProperty.call(v.flows, id) ? v.flows[id]! : undefined;
       const item = flow?.owed[0];
-      if (flow !== undefined && item !== undefined) return this.pay(state, flow, item, inputSeq, receivedAt);
+      if (flow === undefined || item === undefined) continue;
+      if (item.type === 'sign') {
+        if (this.unsigned.has(flow.id)) continue;
+        const signed = this.sign(item.action === 'sign_device' ? { action: 'sign_device', device_id: item.deviceId } : { action: 'sign_user', user_id: item.userId }, inputSeq, state);
+        if (signed !== null && signed.length > 0) return signed;
+        this.unsigned.add(flow.id);
+        continue;
+      }
+      return this.pay(state, flow, item, inputSeq, receivedAt);
     }
     return null;
   }
@@ -164,6 +181,8 @@ export class VerificationAgent {
         return this.send(flow, 'done', recipients(flow), {}, inputSeq);
       case 'cancel':
         return this.send(flow, 'cancel', item.devices, { code: item.code, reason: item.reason }, inputSeq);
+      case 'sign':
+        return []; // paid in next(), through the signer
       default: {
         const never: never = item;
         return never;

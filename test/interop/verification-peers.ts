@@ -17,6 +17,7 @@ const RUST_TYPES: Record<number, string> = {
   [RustSdk.RequestType.KeysQuery]: 'keys_query',
   [RustSdk.RequestType.KeysClaim]: 'keys_claim',
   [RustSdk.RequestType.ToDevice]: 'to_device',
+  [RustSdk.RequestType.SignatureUpload]: 'signature_upload',
 };
 
 export interface Peers {
@@ -29,6 +30,8 @@ export interface Peers {
   ledgerTurn(): Promise<void>;
   /** The Rust machines' syncs and requests. */
   rustTurn(): Promise<void>;
+  /** Gives the Rust machine a cross-signing identity on the server (master, self-signing, user-signing keys). */
+  rustBootstrap(): Promise<void>;
   /** Sends one request the Rust SDK returned (a verification message) and marks it sent. */
   sendRust(request: unknown, machine?: RustSdk.OlmMachine): Promise<void>;
   close(): Promise<void>;
@@ -77,6 +80,17 @@ export async function verificationPeers(rustDevices: readonly string[] = [RUSTDE
   }
   return {
     server, ledger, machine, machines, ledgerTurn, rustTurn, sendRust,
+    rustBootstrap: async () => {
+      const requests = await machine.bootstrapCrossSigning(true);
+      const upload = requests.uploadKeysRequest as { id: string; body: string } | undefined;
+      if (upload) {
+        const response = server.handle(RUST, RUSTDEV, { type: 'keys_upload', body: JSON.parse(upload.body) as Record<string, unknown> });
+        await machine.markRequestAsSent(upload.id, RustSdk.RequestType.KeysUpload, JSON.stringify(response));
+      }
+      server.handle(RUST, RUSTDEV, { type: 'device_signing_upload', body: JSON.parse(requests.uploadSigningKeysRequest.body) as Record<string, unknown> });
+      const signatures = requests.uploadSignaturesRequest;
+      server.handle(RUST, RUSTDEV, { type: 'signature_upload', body: JSON.parse(signatures.body) as Record<string, unknown> });
+    },
     close: async () => {
       for (const m of machines) m.close();
       await ledger.close();
