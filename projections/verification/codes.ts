@@ -20,8 +20,8 @@ export const verificationCodes = defineCodes([
   {
     code: 'verification.request_stale',
     outcome: 'rejected',
-    summary: 'A to-device request whose `timestamp` is more than 10 minutes before, or more than 5 minutes after, its receipt (the entry\'s `receivedAt`): ignored, no flow.',
-    spec: 'If the request is in the future by more than 5 minutes or more than 10 minutes in the past, the message should be ignored by the receiver.',
+    summary: 'A to-device request whose `timestamp` is more than 10 minutes before, or more than 5 minutes after, its receipt (the entry\'s `receivedAt`): ignored, no flow (the `m.key.verification.request` schema: "If the request is in the future by more than 5 minutes or more than 10 minutes in the past, the message should be ignored by the receiver").',
+    spec: 'The prompt for Bob to accept/reject Alice\'s request (or the unsupported method prompt) should be automatically dismissed 10 minutes after the `timestamp` (in the case of to-device messages) or `origin_server_ts` (in the case of in-room messages) field or 2 minutes after Bob\'s client receives the message, whichever comes first, if Bob does not interact with the prompt.',
     section: FRAMEWORK,
   },
   {

@@ -68,7 +68,7 @@ export function cancel(state: VerificationState, ctx: ReduceContext, flow: Flow,
   const cancelCode = CANCEL_CODE[code] ?? 'm.user';
   record(ctx, code, about(flow), earlier(seq, ...flow.seqs), { flow_id: flow.id, cancel_code: cancelCode, reason, ...extra });
   flow.owed = [];
-  owe(state, flow, { type: 'cancel', code: cancelCode, reason, devices: recipients(flow) });
+  owe(state, flow, { type: 'cancel', wireCode: cancelCode, reason, devices: recipients(flow) });
   finish(state, flow, { result: 'cancelled', code, cancelCode, reason, byUs: true, seq });
 }
 

@@ -29,7 +29,7 @@ export type Owed =
   /** After a done flow: a `signature_upload` of the verified key with our cross-signing key (self-signing for our devices, user-signing for another user's master key). */
   | { readonly type: 'sign'; readonly action: 'sign_device'; readonly deviceId: string }
   | { readonly type: 'sign'; readonly action: 'sign_user'; readonly userId: string }
-  | { readonly type: 'cancel'; readonly code: string; readonly reason: string; readonly devices: readonly string[] };
+  | { readonly type: 'cancel'; readonly wireCode: string; readonly reason: string; readonly devices: readonly string[] };
 
 /** The SAS options of a start we sent or received, and the canonical JSON of its content (for the commitment). */
 export interface StartRecord {

@@ -54,7 +54,7 @@ export function foldReceived(state: VerificationState, entry: EntryOf<'to_device
   // Once the other device is known, only it speaks in this flow (a second device's answer is refused).
   if (type === 'm.key.verification.ready' && flow.weRequested && flow.otherDeviceId !== null && from !== null && from !== flow.otherDeviceId) {
     record(ctx, 'verification.accepted_elsewhere', subject('device', sender, from), earlier(seq, ...flow.seqs), { flow_id: flow.id, answered: flow.otherDeviceId });
-    owe(state, flow, { type: 'cancel', code: 'm.accepted', reason: 'another device answered', devices: [from] });
+    owe(state, flow, { type: 'cancel', wireCode: 'm.accepted', reason: 'another device answered', devices: [from] });
     return;
   }
   touch(flow, seq);
@@ -113,7 +113,7 @@ function ready(state: VerificationState, ctx: ReduceContext, flow: Flow, seq: nu
   const others = flow.asked.filter((d) => d !== from);
   if (others.length > 0) {
     record(ctx, 'verification.accepted_elsewhere', about(flow), earlier(seq, ...flow.seqs), { flow_id: flow.id, answered: from, others: others.join(',') });
-    owe(state, flow, { type: 'cancel', code: 'm.accepted', reason: 'another device answered', devices: others });
+    owe(state, flow, { type: 'cancel', wireCode: 'm.accepted', reason: 'another device answered', devices: others });
   }
   if (!flow.theirMethods.includes(SAS_V1)) cancel(state, ctx, flow, seq, 'verification.unknown_method', 'no common verification method');
 }

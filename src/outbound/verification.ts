@@ -180,7 +180,7 @@ export class VerificationAgent {
       case 'done':
         return this.send(flow, 'done', recipients(flow), {}, inputSeq);
       case 'cancel':
-        return this.send(flow, 'cancel', item.devices, { code: item.code, reason: item.reason }, inputSeq);
+        return this.send(flow, 'cancel', item.devices, { code: item.wireCode, reason: item.reason }, inputSeq);
       case 'sign':
         return []; // paid in next(), through the signer
       default: {
