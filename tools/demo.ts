@@ -8,6 +8,7 @@ import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { deviceTrust, identityState, knownDevices, knownUsers, openLedger } from '../src/index.js';
 import { DEMO_DEVICE, DEMO_USER, demoInputs, feedDemo } from './demo/scenario.js';
+import { verifyAliceByEmoji } from './demo/verify.js';
 
 const path = resolve(process.argv[2] ?? 'data/demo');
 rmSync(path, { recursive: true, force: true });
@@ -54,6 +55,7 @@ try {
   }
   const report = await ledger.verify();
   out(`\nverify: ${report.ok ? 'ok' : 'FAILED'}: ${report.entries} entries, chain head ${report.headHash?.slice(0, 16)}…`);
+  await verifyAliceByEmoji(ledger, `${path}-alice`, out);
   out(`\nNext: npx keyledger --db ${path} decisions   |   … trust   |   … report   |   … why-utd '<event id>'   |   … explain 9   |   … replay`);
 } finally {
   await ledger.close();
