@@ -17,11 +17,12 @@ const actionOf = <A extends string>(action: A) => ({ kind: t.literal('user_actio
 
 /**
  * `verification_request`: ask `user_id` to verify, to-device (`flow_id` is the
- * `transaction_id`); without `device_id` every device of the user is asked.
+ * `transaction_id`; without `device_id` every device of the user is asked), or with
+ * `room_id` in that room (`flow_id` names the flow until the request event's ID is known).
  */
 export const VerificationRequestAction = t.intersection([
   t.type({ ...actionOf('verification_request'), user_id: t.string }),
-  t.partial({ device_id: t.string }),
+  t.partial({ device_id: t.string, room_id: t.string }),
 ], 'VerificationRequestAction');
 export type VerificationRequestAction = t.TypeOf<typeof VerificationRequestAction>;
 

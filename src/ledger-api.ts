@@ -145,6 +145,15 @@ export interface LedgerApi {
    * user with a device whose ID equals a cross-signing key.
    */
   requestVerification(userId: string, deviceId?: string): Promise<VerificationStepResult & { id: string }>;
+  /**
+   * Asks `userId` to verify in a room (an `m.room.message` with msgtype
+   * `m.key.verification.request`, queued as a `room_message` request; later steps point
+   * at its event with `m.reference`). The returned `id` names the flow; once the request
+   * is sent (`markRequestAsSent` with the server's `{ event_id }`) the flow's `eventId` is
+   * its ID on the wire. Received in-room verification events come in as `room_event`
+   * inputs. Encrypted rooms are not supported yet: the messages go in the clear.
+   */
+  requestVerificationInRoom(roomId: string, userId: string): Promise<VerificationStepResult & { id: string }>;
   /** Accepts a request made to us (`m.key.verification.ready`), as the `verification_accept` user action. */
   acceptVerification(id: string): Promise<VerificationStepResult>;
   /**

@@ -188,6 +188,11 @@ export class Ledger implements LedgerApi {
     return { ...result, id };
   }
 
+  async requestVerificationInRoom(roomId: string, userId: string): Promise<VerificationStepResult & { id: string }> {
+    const id = randomUUID();
+    return { ...(await this.verificationAction({ action: 'verification_request', flow_id: id, user_id: userId, room_id: roomId })), id };
+  }
+
   async acceptVerification(id: string): Promise<VerificationStepResult> {
     return this.verificationAction({ action: 'verification_accept', flow_id: id });
   }

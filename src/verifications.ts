@@ -17,7 +17,10 @@ export interface SasEmoji {
 export interface VerificationView {
   /** The flow ID (to-device: the `transaction_id`). */
   readonly id: string;
-  readonly transport: 'to_device';
+  readonly transport: 'to_device' | 'in_room';
+  /** In-room flows: the room, and the request event's ID (null until our request is sent). */
+  readonly roomId: string | null;
+  readonly eventId: string | null;
   readonly weRequested: boolean;
   readonly otherUserId: string;
   readonly otherDeviceId: string | null;
@@ -54,6 +57,8 @@ function view(flow: Flow): VerificationView {
   return {
     id: flow.id,
     transport: flow.transport,
+    roomId: flow.roomId,
+    eventId: flow.eventId,
     weRequested: flow.weRequested,
     otherUserId: flow.otherUserId,
     otherDeviceId: flow.otherDeviceId,

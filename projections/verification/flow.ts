@@ -44,7 +44,7 @@ export function touch(flow: Flow, seq: number): void {
 
 export function owe(state: VerificationState, flow: Flow, item: Owed): void {
   // A message to nobody is never owed (a user with no device known).
-  if ((item.type === 'request' || item.type === 'cancel') && item.devices.length === 0) return;
+  if (flow.transport === 'to_device' && (item.type === 'request' || item.type === 'cancel') && item.devices.length === 0) return;
   flow.owed.push(item);
   if (!state.owing.includes(flow.id)) state.owing.push(flow.id);
 }

@@ -12,7 +12,7 @@ import type { ReduceContext } from '../slice.js';
 import { about, cancel, finish, flowOf, owe, pinKeys, pinnedStillCurrent, record, refuseCollision, step, touch, us } from './flow.js';
 import { hexBytes, sasDecimals, sasEmojiIndices } from './sas.js';
 import { addFlow, maybeDone, newFlow } from './steps.js';
-import type { VerificationState } from './state.js';
+import type { Flow, VerificationState } from './state.js';
 
 /** A verification `user_action`; other actions are left alone. */
 export function foldAction(state: VerificationState, entry: EntryOf<'user_action'>, ctx: ReduceContext): void {
@@ -23,8 +23,12 @@ export function foldAction(state: VerificationState, entry: EntryOf<'user_action
   if (a.action === 'verification_request') {
     const me = us(ctx);
     const devices = a.device_id !== undefined ? [a.device_id] : knownDevices(ctx.root, a.user_id).filter((d) => !(a.user_id === me.userId && d === me.deviceId));
-    const flow = newFlow(a.flow_id, a.user_id, a.device_id ?? null, true, entry.receivedAt, seq);
-    flow.asked = devices.slice(0, 64);
+    const flow = newFlow(a.flow_id, a.user_id, a.room_id === undefined ? (a.device_id ?? null) : null, true, entry.receivedAt, seq);
+    flow.asked = a.room_id === undefined ? devices.slice(0, 64) : [];
+    if (a.room_id !== undefined) {
+      flow.transport = 'in_room';
+      flow.roomId = a.room_id;
+    }
     if (!addFlow(state, flow)) {
       record(ctx, 'verification.unknown_flow', subject('user', a.user_id), [], { flow_id: a.flow_id, type: 'verification_request', reason: 'a flow with this ID exists, or too many are running' });
       return;
@@ -72,12 +76,32 @@ export function foldAction(state: VerificationState, entry: EntryOf<'user_action
 export function foldSent(state: VerificationState, entry: EntryOf<'outgoing_request'>, ctx: ReduceContext): void {
   const p = entry.payload;
   if (p.type === 'signature_upload') return foldSigned(state, p.body as Record<string, Record<string, unknown>>);
-  if (p.type !== 'to_device' || !p.event_type.startsWith('m.key.verification.')) return;
-  const type = p.event_type.slice('m.key.verification.'.length);
+  let type: string;
   let content: Record<string, unknown> | undefined;
-  for (const devices of Object.values(p.body.messages)) for (const c of Object.values(devices)) content ??= c as Record<string, unknown>;
-  const flowId = typeof content?.transaction_id === 'string' ? content.transaction_id : null;
-  const flow = flowId === null ? undefined : flowOf(state, flowId);
+  let flow: Flow | undefined;
+  if (p.type === 'room_message') {
+    const body = p.body as Record<string, unknown>;
+    if (p.event_type === 'm.room.message' && body.msgtype === 'm.key.verification.request') {
+      // Our in-room request: its response will name the event ID, the flow's ID on the wire.
+      flow = flowOf(state, p.txn_id);
+      if (flow === undefined) return;
+      flow.requestId = p.id;
+      type = 'request';
+    } else if (p.event_type.startsWith('m.key.verification.')) {
+      const relates = body['m.relates_to'] as { event_id?: unknown } | undefined;
+      flow = state.active.map((id) => state.flows[id]!).find((f) => f.transport === 'in_room' && f.eventId === relates?.event_id);
+      type = p.event_type.slice('m.key.verification.'.length);
+    } else {
+      return;
+    }
+    content = body;
+  } else {
+    if (p.type !== 'to_device' || !p.event_type.startsWith('m.key.verification.')) return;
+    type = p.event_type.slice('m.key.verification.'.length);
+    for (const devices of Object.values(p.body.messages)) for (const c of Object.values(devices)) content ??= c as Record<string, unknown>;
+    const flowId = typeof content?.transaction_id === 'string' ? content.transaction_id : null;
+    flow = flowId === null ? undefined : flowOf(state, flowId);
+  }
   if (flow === undefined || content === undefined) return;
   touch(flow, entry.seq);
   const i = flow.owed.findIndex((o) => o.type === type);
@@ -182,4 +206,15 @@ function foldSigned(state: VerificationState, body: Record<string, Record<string
       : Object.keys(body[o.userId] ?? {}).length > 0));
     if (i >= 0) flow.owed.splice(i, 1);
   }
+}
+
+/** The response to our in-room request: the event ID the flow is known by from now on. */
+export function foldRoomMessageSent(state: VerificationState, entry: EntryOf<'room_message_sent'>, ctx: ReduceContext): void {
+  const eventId = entry.payload.response['event_id'];
+  if (typeof eventId !== 'string') return;
+  const flow = state.active.map((id) => state.flows[id]!).find((f) => f.requestId === entry.payload.request_id);
+  if (flow === undefined || flow.eventId !== null) return;
+  flow.eventId = eventId;
+  touch(flow, entry.seq);
+  step(ctx, flow, entry.seq, 'request_sent', { event_id: eventId, room_id: flow.roomId ?? '' });
 }

@@ -1,7 +1,7 @@
 import { ignoreUnknownKind } from '../../events/entry.js';
 import type { Slice } from '../slice.js';
-import { foldAction, foldMacChecked, foldSasComputed, foldSent, recheckPinned } from './ours.js';
-import { foldReceived, timeOut } from './steps.js';
+import { foldAction, foldMacChecked, foldRoomMessageSent, foldSasComputed, foldSent, recheckPinned } from './ours.js';
+import { foldReceived, foldRoomEvent, timeOut } from './steps.js';
 import { initialVerification, type VerificationState } from './state.js';
 
 /**
@@ -36,6 +36,11 @@ export const verificationSlice: Slice<VerificationState> = {
         if (state.active.length > 0) recheckPinned(state, entry, ctx);
         break;
       case 'room_event':
+        foldRoomEvent(state, entry, ctx);
+        break;
+      case 'room_message_sent':
+        foldRoomMessageSent(state, entry, ctx);
+        break;
       case 'backup_version':
       case 'rejected_input':
       case 'olm_decrypted':
@@ -63,7 +68,6 @@ export const verificationSlice: Slice<VerificationState> = {
       case 'device_signing_upload':
       case 'signature_upload':
       case 'send_room_message':
-      case 'room_message_sent':
       case 'own_cross_signing_keys':
         break;
       default:

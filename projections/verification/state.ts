@@ -63,7 +63,12 @@ export interface FlowOutcome {
 /** One verification flow. */
 export interface Flow {
   id: string;
-  transport: 'to_device';
+  transport: 'to_device' | 'in_room';
+  /** In-room flows: the room, and the request event's ID (the flow's ID on the wire; null until our request is sent). */
+  roomId: string | null;
+  eventId: string | null;
+  /** In-room flows we requested: our `room_message` request, whose response names the event ID. */
+  requestId: string | null;
   weRequested: boolean;
   otherUserId: string;
   /** The device on the other side, once known (to-device requests to a whole user learn it from `ready`). */

@@ -22,7 +22,7 @@ const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is
 /** A new flow record. */
 export function newFlow(id: string, otherUserId: string, otherDeviceId: string | null, weRequested: boolean, requestedAt: number, seq: number): Flow {
   return {
-    id, transport: 'to_device', weRequested, otherUserId, otherDeviceId, asked: [], theirMethods: [], requestedAt, phase: 'requested',
+    id, transport: 'to_device', roomId: null, eventId: null, requestId: null, weRequested, otherUserId, otherDeviceId, asked: [], theirMethods: [], requestedAt, phase: 'requested',
     start: null, accept: null, ourKey: null, theirKey: null, sas: null, confirmed: null, theirMac: null,
     ourMacSent: false, ourDoneSent: false, theirDone: false, pinned: null, outcome: null, seqs: [seq], owed: [],
   };
@@ -36,25 +36,88 @@ export function addFlow(state: VerificationState, flow: Flow): boolean {
   return true;
 }
 
+/** The flow's ID on the wire: the transaction ID to-device, the request event's ID in a room. */
+export function wireId(flow: Flow): string | null {
+  return flow.transport === 'in_room' ? flow.eventId : flow.id;
+}
+
 /** A received to-device verification event. */
 export function foldReceived(state: VerificationState, entry: EntryOf<'to_device'>, ctx: ReduceContext): void {
   const { type, sender } = entry.payload.event;
   const content = entry.payload.event.content as Content;
-  const seq = entry.seq;
   const flowId = str(content.transaction_id);
   if (flowId === null) return;
   if (type === 'm.key.verification.request') return received(state, ctx, entry, flowId, content);
   const flow = flowOf(state, flowId);
-  if (flow === undefined || flow.otherUserId !== sender) {
+  if (flow === undefined || flow.otherUserId !== sender || flow.transport !== 'to_device') {
     record(ctx, 'verification.unknown_flow', subject('user', sender), [], { flow_id: flowId, type });
     return;
   }
+  foldStep(state, ctx, flow, type, sender, content, entry.seq);
+}
+
+/**
+ * A room event of a verification: the request (`m.room.message` with msgtype
+ * `m.key.verification.request`, to us) starts a flow keyed by its event ID; later events
+ * point at it with `m.reference`. Our own echoes are skipped; another of our devices'
+ * `ready` means it took the request: we ignore it from then on.
+ */
+export function foldRoomEvent(state: VerificationState, entry: EntryOf<'room_event'>, ctx: ReduceContext): void {
+  const { event, room_id: roomId } = entry.payload;
+  const content = event.content as Content;
+  const me = us(ctx);
+  if (event.type === 'm.room.message') {
+    if (content.msgtype !== 'm.key.verification.request' || content.to !== me.userId || event.sender === me.userId) return;
+    return receivedInRoom(state, ctx, entry, roomId, content);
+  }
+  if (!event.type.startsWith('m.key.verification.')) return;
+  const relates = content['m.relates_to'] as { event_id?: unknown } | undefined;
+  const eventId = typeof relates?.event_id === 'string' ? relates.event_id : null;
+  const flow = eventId === null ? undefined : state.active.map((id) => state.flows[id]!).find((f) => f.transport === 'in_room' && f.eventId === eventId && f.roomId === roomId);
+  if (flow === undefined) {
+    if (event.sender !== me.userId) record(ctx, 'verification.unknown_flow', subject('user', event.sender), [], { flow_id: eventId ?? '', type: event.type });
+    return;
+  }
+  if (event.sender === me.userId) {
+    if (event.type === 'm.key.verification.ready' && !flow.weRequested && str(content.from_device) !== me.deviceId && flow.outcome === null) {
+      // Another of our devices answered: this one leaves the request alone, sending nothing.
+      record(ctx, 'verification.accepted_elsewhere', about(flow), earlier(entry.seq, ...flow.seqs), { flow_id: flow.id, answered: str(content.from_device) ?? '' });
+      flow.owed = [];
+      finish(state, flow, { result: 'cancelled', code: 'verification.accepted_elsewhere', cancelCode: null, reason: 'another of our devices answered', byUs: false, seq: entry.seq });
+    }
+    return; // our own echo
+  }
+  if (flow.otherUserId !== event.sender) return;
+  foldStep(state, ctx, flow, event.type, event.sender, content, entry.seq);
+}
+
+function receivedInRoom(state: VerificationState, ctx: ReduceContext, entry: EntryOf<'room_event'>, roomId: string, content: Content): void {
+  const { event } = entry.payload;
+  const from = str(content.from_device) ?? '';
+  const about0 = subject('device', event.sender, from);
+  const ts = event.origin_server_ts;
+  if (ts > entry.receivedAt + REQUEST_FUTURE_MS || ts < entry.receivedAt - FLOW_TIMEOUT_MS) {
+    record(ctx, 'verification.request_stale', about0, [], { flow_id: event.event_id, timestamp: ts, received_at: entry.receivedAt });
+    return;
+  }
+  const flow = newFlow(event.event_id, event.sender, from, false, entry.receivedAt, entry.seq);
+  flow.transport = 'in_room';
+  flow.roomId = roomId;
+  flow.eventId = event.event_id;
+  flow.theirMethods = strings(content.methods);
+  if (!addFlow(state, flow)) return;
+  record(ctx, 'verification.requested', about0, [], { flow_id: flow.id, by: 'them', room_id: roomId, methods: flow.theirMethods.join(',') });
+  refuseCollision(state, ctx, state.flows[flow.id]!, entry.seq);
+}
+
+/** One step of a flow from the other side, whichever the transport. */
+function foldStep(state: VerificationState, ctx: ReduceContext, flow: Flow, type: string, sender: string, content: Content, seq: number): void {
   if (flow.outcome !== null) return; // a finished flow: late messages change nothing
   const from = str(content.from_device);
   // Once the other device is known, only it speaks in this flow (a second device's answer is refused).
   if (type === 'm.key.verification.ready' && flow.weRequested && flow.otherDeviceId !== null && from !== null && from !== flow.otherDeviceId) {
     record(ctx, 'verification.accepted_elsewhere', subject('device', sender, from), earlier(seq, ...flow.seqs), { flow_id: flow.id, answered: flow.otherDeviceId });
-    owe(state, flow, { type: 'cancel', wireCode: 'm.accepted', reason: 'another device answered', devices: [from] });
+    if (flow.transport === 'to_device') owe(state, flow, { type: 'cancel', wireCode: 'm.accepted', reason: 'another device answered', devices: [from] });
     return;
   }
   touch(flow, seq);
@@ -106,11 +169,11 @@ function received(state: VerificationState, ctx: ReduceContext, entry: EntryOf<'
 function ready(state: VerificationState, ctx: ReduceContext, flow: Flow, seq: number, from: string | null, content: Content): void {
   if (!flow.weRequested || flow.phase !== 'requested' || from === null) return cancel(state, ctx, flow, seq, 'verification.unexpected_message', 'ready not expected');
   flow.theirMethods = strings(content.methods);
-  if (!flow.asked.includes(from)) return cancel(state, ctx, flow, seq, 'verification.unexpected_message', 'ready from a device we did not ask');
+  if (flow.transport === 'to_device' && !flow.asked.includes(from)) return cancel(state, ctx, flow, seq, 'verification.unexpected_message', 'ready from a device we did not ask');
   flow.otherDeviceId = from;
   flow.phase = 'ready';
   step(ctx, flow, seq, 'ready', { from_device: from });
-  const others = flow.asked.filter((d) => d !== from);
+  const others = flow.transport === 'to_device' ? flow.asked.filter((d) => d !== from) : [];
   if (others.length > 0) {
     record(ctx, 'verification.accepted_elsewhere', about(flow), earlier(seq, ...flow.seqs), { flow_id: flow.id, answered: from, others: others.join(',') });
     owe(state, flow, { type: 'cancel', wireCode: 'm.accepted', reason: 'another device answered', devices: others });

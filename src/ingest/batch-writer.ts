@@ -454,11 +454,14 @@ export class BatchWriter {
 
 /**
  * Inputs after which a verification flow may owe something: the user's actions, a
- * verification event (alone or in a sync), a `/keys/query` that changed a pinned key.
+ * verification event (to-device, alone or in a sync, or in a room), a `/keys/query` that
+ * changed a pinned key, the event ID of our in-room request.
  */
 function mayMoveVerification(envelope: { kind: string; event?: { type?: unknown } }): boolean {
-  if (envelope.kind === 'user_action' || envelope.kind === 'sync' || envelope.kind === 'keys_query') return true;
-  return envelope.kind === 'to_device' && typeof envelope.event?.type === 'string' && envelope.event.type.startsWith('m.key.verification.');
+  if (envelope.kind === 'user_action' || envelope.kind === 'sync' || envelope.kind === 'keys_query' || envelope.kind === 'room_message_sent') return true;
+  const type = envelope.event?.type;
+  if (typeof type !== 'string') return false;
+  return (envelope.kind === 'to_device' || envelope.kind === 'room_event') && (type.startsWith('m.key.verification.') || (envelope.kind === 'room_event' && type === 'm.room.message'));
 }
 
 /**

@@ -9,6 +9,7 @@ import type { OutgoingRequestPayload } from '../../events/outbound.js';
 import type { SasComputedPayload, SasMacCheckedPayload } from '../../events/verification-actions.js';
 import { HASH, KEY_AGREEMENT, MAC_LEGACY, MAC_V2, SAS_METHODS, SAS_V1, recipients } from '../../projections/verification/flow.js';
 import type { Flow, Owed, VerificationState } from '../../projections/verification/state.js';
+import { wireId } from '../../projections/verification/steps.js';
 import { identityDetail } from '../../projections/identities/selectors.js';
 import type { Olm } from '../crypto/olm.js';
 import { SasSecret, type SasMacMethod } from '../crypto/sas.js';
@@ -88,6 +89,7 @@ export class VerificationAgent {
   }
 
   private send(flow: Flow, type: string, devices: readonly string[], content: Record<string, unknown>, inputSeq: number): VerificationFact[] {
+    if (flow.transport === 'in_room') return this.sendInRoom(flow, type, content, inputSeq);
     const full = { ...content, transaction_id: flow.id };
     const byDevice: Record<string, unknown> = {};
     for (const d of devices) byDevice[d] = full;
@@ -95,6 +97,22 @@ export class VerificationAgent {
       kind: 'outgoing_request',
       payload: { id: this.newId(), type: 'to_device', input_seq: inputSeq, event_type: `m.key.verification.${type}`, txn_id: this.newId(), body: { messages: { [flow.otherUserId]: byDevice } } },
     }];
+  }
+
+  /**
+   * An in-room message: the request as an `m.room.message` (its transaction ID is the
+   * flow's, so the slice finds the flow when it sees the request), every later step
+   * pointing at the request event with `m.reference`.
+   */
+  private sendInRoom(flow: Flow, type: string, content: Record<string, unknown>, inputSeq: number): VerificationFact[] {
+    const roomId = flow.roomId ?? '';
+    if (type === 'request') {
+      const { timestamp: _ts, ...rest } = content;
+      const body = { msgtype: 'm.key.verification.request', body: `${this.me.userId} is requesting to verify your key, but your client does not support in-chat key verification.`, to: flow.otherUserId, ...rest };
+      return [{ kind: 'outgoing_request', payload: { id: this.newId(), type: 'room_message', input_seq: inputSeq, room_id: roomId, event_type: 'm.room.message', txn_id: flow.id, body } }];
+    }
+    const body = { ...content, 'm.relates_to': { rel_type: 'm.reference', event_id: flow.eventId ?? '' } };
+    return [{ kind: 'outgoing_request', payload: { id: this.newId(), type: 'room_message', input_seq: inputSeq, room_id: roomId, event_type: `m.key.verification.${type}`, txn_id: this.newId(), body } }];
   }
 
   /** The SAS secret is gone (the engine restarted mid-flow): the flow cannot go on. */
@@ -140,7 +158,7 @@ export class VerificationAgent {
         const weStarted = flow.start!.byUs;
         const starter = weStarted ? [this.me.userId, this.me.deviceId, flow.ourKey] : [flow.otherUserId, flow.otherDeviceId ?? '', flow.theirKey];
         const accepter = weStarted ? [flow.otherUserId, flow.otherDeviceId ?? '', flow.theirKey] : [this.me.userId, this.me.deviceId, flow.ourKey];
-        const info = `MATRIX_KEY_VERIFICATION_SAS|${starter.join('|')}|${accepter.join('|')}|${flow.id}`;
+        const info = `MATRIX_KEY_VERIFICATION_SAS|${starter.join('|')}|${accepter.join('|')}|${wireId(flow)}`;
         const payload: SasComputedPayload = {
           input_seq: inputSeq, flow_id: flow.id, our_key: flow.ourKey, their_key: flow.theirKey,
           commitment_ok: weStarted ? commitmentOf(flow.theirKey, flow.start!.canonical) === flow.accept?.commitment : null,
@@ -152,7 +170,7 @@ export class VerificationAgent {
         const secret = this.secret(flow, false);
         if (secret === undefined) return this.lost(flow, inputSeq);
         const method = flow.accept!.macMethod as SasMacMethod;
-        const base = `MATRIX_KEY_VERIFICATION_MAC${flow.otherUserId}${flow.otherDeviceId ?? ''}${this.me.userId}${this.me.deviceId}${flow.id}`;
+        const base = `MATRIX_KEY_VERIFICATION_MAC${flow.otherUserId}${flow.otherDeviceId ?? ''}${this.me.userId}${this.me.deviceId}${wireId(flow)}`;
         const keyIds = Object.keys(item.mac).sort();
         const keys = keyIds.map((keyId) => {
           const pin = (flow.pinned ?? []).find((k) => k.keyId === keyId);
@@ -167,7 +185,7 @@ export class VerificationAgent {
         const secret = this.secret(flow, false);
         if (secret === undefined) return this.lost(flow, inputSeq);
         const method = flow.accept!.macMethod as SasMacMethod;
-        const base = `MATRIX_KEY_VERIFICATION_MAC${this.me.userId}${this.me.deviceId}${flow.otherUserId}${flow.otherDeviceId ?? ''}${flow.id}`;
+        const base = `MATRIX_KEY_VERIFICATION_MAC${this.me.userId}${this.me.deviceId}${flow.otherUserId}${flow.otherDeviceId ?? ''}${wireId(flow)}`;
         const ours: Record<string, string> = { [`ed25519:${this.me.deviceId}`]: this.me.ed25519 };
         // Our master key, when our identity is one we trust: the other side may then verify our user.
         const own = identityDetail(state, this.me.userId);
