@@ -74,13 +74,17 @@ describe('keyledger verifications / verify-device / verify-user / accept / sas /
     assert.ok(request.isReady(), 'Rust took our ready');
   });
 
-  it('an unknown flow ID exits 1; verify-user --room is refused as not supported (exit 2)', async () => {
+  it('an unknown flow ID exits 1; verify-user --room queues one m.room.message request in that room', async () => {
     for (const command of ['accept', 'sas', 'confirm', 'cancel']) {
       const run = await cli(['--db', dir.path, command, 'nope']);
       assert.equal(run.code, 1, `${command}: ${run.stderr}`);
       assert.match(run.stderr, /no verification flow nope/);
     }
     const room = await cli(['--db', dir.path, 'verify-user', RUST, '--room', '!r:example.org']);
-    assert.equal(room.code, 2);
+    assert.equal(room.code, 0, room.stderr);
+    assert.match(room.stdout, /queued \S+ room_message/);
+    const out = await cli(['--db', dir.path, 'outgoing', '--json']);
+    const request = out.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as { type: string; room_id?: string; body: { msgtype?: string; to?: string } }).find((r) => r.type === 'room_message')!;
+    assert.deepEqual([request.room_id, request.body.msgtype, request.body.to], ['!r:example.org', 'm.key.verification.request', RUST]);
   });
 });
