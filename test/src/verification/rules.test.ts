@@ -4,7 +4,7 @@
  * that loses the SAS secret, and a replay of the log giving the same state.
  */
 import { strict as assert } from 'node:assert';
-import { openLedger, type Ledger, type OutgoingRequest } from '../../../src/index.js';
+import { explain, openLedger, openLogSource, type Ledger, type OutgoingRequest } from '../../../src/index.js';
 import { tempDir } from '../../helpers/tmp.js';
 
 const ALICE = '@alice:example.org';
@@ -72,6 +72,19 @@ describe('verification rules between two ledgers', function () {
       assert.equal(flow(alice, id).phase, 'done');
       const replayed = await bob.replay();
       assert.equal(bob.stateHash(replayed.state), bob.stateHash());
+      // The transcript is in explain: the pinned key and what Alice MACed, with the done decision.
+      await bob.close();
+      const source = await openLogSource(`${dir.path}/bob`);
+      try {
+        const why = await explain(source, ['device', ALICE, 'ALICEDEV']);
+        const codes = why.decisions.map((d) => d.code);
+        assert.ok(codes.includes('verification.keys_pinned') && codes.includes('verification.done'), codes.join(','));
+        const done = why.decisions.find((d) => d.code === 'verification.done')!;
+        assert.equal(done.detail?.['maced'], 'ed25519:ALICEDEV');
+        assert.equal(done.detail?.['pinned'], `ed25519:ALICEDEV=${alice.owner.ed25519}`);
+      } finally {
+        await source.close();
+      }
     } finally {
       await alice.close();
       await bob.close();
