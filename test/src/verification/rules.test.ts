@@ -57,8 +57,12 @@ describe('verification rules between two ledgers', function () {
 
   it('both ledgers show the same SAS, and a replay of the log gives the same state hash', async () => {
     const { alice, bob } = await pair(dir.path);
+    const seen: string[] = [];
+    const subscription = bob.verifications$.subscribe((flows) => seen.push(flows.map((f) => f.phase).join(',')));
     try {
       const id = await toSas(alice, bob);
+      // verifications$ gives the current list on subscribe (none), then a list each time the flow moved.
+      assert.deepEqual([...new Set(seen)], ['', 'requested', 'ready', 'started', 'accepted', 'keys_exchanged']);
       assert.deepEqual(flow(alice, id).emoji, flow(bob, id).emoji);
       assert.equal(flow(bob, id).emoji!.length, 7);
       assert.deepEqual(flow(alice, id).decimals, flow(bob, id).decimals);
@@ -86,6 +90,7 @@ describe('verification rules between two ledgers', function () {
         await source.close();
       }
     } finally {
+      subscription.unsubscribe();
       await alice.close();
       await bob.close();
     }
