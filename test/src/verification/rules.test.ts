@@ -112,6 +112,63 @@ describe('verification rules between two ledgers', function () {
     }
   });
 
+  it('verification.mismatched_commitment: an accept whose commitment is not the hash of the key that follows → m.mismatched_commitment, no SAS', async () => {
+    const { alice, bob } = await pair(dir.path);
+    try {
+      const { id } = await bob.requestVerification(ALICE, 'ALICEDEV');
+      await deliver(bob, alice);
+      await alice.acceptVerification(id);
+      await deliver(alice, bob);
+      await bob.startSas(id);
+      await deliver(bob, alice);
+      // On the way, Alice's accept commits to another key (the commitment of a man in the middle).
+      await deliver(alice, bob, (type, content) => (type === 'm.key.verification.accept' ? { ...content, commitment: 'x'.repeat(43) } : content));
+      await deliver(bob, alice);
+      await deliver(alice, bob);
+      const f = flow(bob, id);
+      assert.equal(f.outcome?.code, 'verification.mismatched_commitment');
+      assert.equal(f.outcome?.cancelCode, 'm.mismatched_commitment');
+      assert.equal(f.emoji, null, 'no SAS is shown');
+    } finally {
+      await alice.close();
+      await bob.close();
+    }
+  });
+
+  it('verification.unknown_flow: a step for a transaction nobody started is flagged and changes nothing', async () => {
+    const { alice, bob } = await pair(dir.path);
+    try {
+      const result = await bob.receiveSync({ to_device: { events: [{ type: 'm.key.verification.key', sender: ALICE, content: { key: 'AAAA', transaction_id: 'nobody' } }] } });
+      assert.deepEqual(result.toDeviceEvents.flatMap((e) => ('decisions' in e ? e.decisions.map((d) => d.code) : [])), ['verification.unknown_flow']);
+      assert.deepEqual(bob.verifications(), []);
+    } finally {
+      await alice.close();
+      await bob.close();
+    }
+  });
+
+  it('verification.unknown_device: a device whose keys we never got has nothing to pin → m.key_mismatch at its start', async () => {
+    const { alice, bob } = await pair(dir.path);
+    const carol = await openLedger({ path: `${dir.path}/carol`, userId: '@carol:example.org', deviceId: 'CAROLDEV', unencryptedVault: true });
+    try {
+      await carol.ingest({ kind: 'keys_query', response: { device_keys: { [ALICE]: { ALICEDEV: alice.deviceKeys() } }, failures: {} } as never });
+      const { id } = await carol.requestVerification(ALICE, 'ALICEDEV');
+      await deliver(carol, alice);
+      await alice.acceptVerification(id);
+      await deliver(alice, carol);
+      await carol.startSas(id);
+      await deliver(carol, alice);
+      const f = flow(alice, id);
+      assert.equal(f.outcome?.code, 'verification.unknown_device');
+      assert.equal(f.outcome?.cancelCode, 'm.key_mismatch');
+      assert.equal(f.pinned, null);
+    } finally {
+      await carol.close();
+      await alice.close();
+      await bob.close();
+    }
+  });
+
   it('verification.request_stale: a request 11 minutes old or 6 minutes ahead of its receipt is ignored', async () => {
     const { alice, bob } = await pair(dir.path);
     try {
