@@ -7,7 +7,7 @@ import type { LedgerApi, LedgerOwner } from './ledger-api.js';
 import type { LedgerParts } from './ledger-parts.js';
 import type { CrossSigningKeySource, CrossSigningPrivateKeys, CrossSigningStatus, EntryRange, IngestOutcome, IngestResult, LedgerOptions, ReplayOptions, RoomKeySettings, SendRoomMessageOptions } from './api-types.js';
 import type { DecisionFilter } from './log/decisions.js';
-import { CrossSigningRefusedError, LedgerClosedError, LedgerDamagedError, LedgerReadOnlyError, RoomKeyNotSharedError, VaultKeyError } from './errors.js';
+import { LedgerClosedError, LedgerDamagedError, LedgerReadOnlyError, RoomKeyNotSharedError, VaultKeyError } from './errors.js';
 import { BatchWriter } from './ingest/batch-writer.js';
 import { DEFAULT_MAX_INPUT_BYTES, serialiseInput } from './ingest/input-text.js';
 import { copyStore } from './log/copy.js';
@@ -26,6 +26,7 @@ import { toDeviceResults, type ToDeviceResult } from './outbound/sync-results.js
 import { pendingRequests } from '../projections/outbound/selectors.js';
 import { queueRoomMessage } from './outbound/room-message.js';
 import { crossSigningStatus } from './outbound/cross-signing-status.js';
+import * as crossSigningCalls from './outbound/cross-signing-calls.js';
 import type { SyncEnvelope } from '../events/outbound.js';
 import { distinctUntilChanged, filter, map } from 'rxjs';
 import { randomUUID } from 'node:crypto';
@@ -220,65 +221,34 @@ export class Ledger implements LedgerApi {
 
   async sendRoomMessage(roomId: string, eventType: string, content: Record<string, unknown>, options: SendRoomMessageOptions = {}): Promise<OutgoingRequest> {
     this.assertWritable();
-    const result = await queueRoomMessage(this, roomId, eventType, content, options.encrypted);
-    const request = requestMadeBy(await this.entriesOf(result));
-    // A send_room_message input always makes its request: none means the engine failed on it.
-    if (request === null) throw new CrossSigningRefusedError(result.decisions[0]?.code ?? 'engine.ingest_failed', result.seq, 'no room_message request was made');
-    return request;
+    return queueRoomMessage({ ...this.callDeps, state: () => this.state(), encryptRoomEvent: (r, t, c) => this.encryptRoomEvent(r, t, c) }, roomId, eventType, content, options.encrypted);
   }
 
   // ---- our own cross-signing identity (src/outbound/cross-signing.ts) -------------------
 
   async bootstrapCrossSigning(): Promise<{ keys: { master: string; selfSigning: string; userSigning: string }; requests: OutgoingRequest[]; decisions: Decision[] }> {
     this.assertWritable();
-    const result = await this.ingestUnknown({ kind: 'cross_signing', action: 'bootstrap' });
-    const entries = await this.entriesOf(result);
-    const fact = entries.find((e) => e.kind === 'own_cross_signing_keys');
-    if (fact === undefined) throw new CrossSigningRefusedError(result.decisions[0]?.code ?? 'engine.ingest_failed', result.seq, 'no keys were made');
-    const p = fact.payload as { master: string; self_signing: string; user_signing: string };
-    return { keys: { master: p.master, selfSigning: p.self_signing, userSigning: p.user_signing }, requests: requestsMadeBy(entries), decisions: result.decisions };
+    return crossSigningCalls.bootstrap(this.callDeps);
   }
 
   async importCrossSigningKeys(keys: CrossSigningPrivateKeys, source: CrossSigningKeySource): Promise<{ decisions: Decision[] }> {
     this.assertWritable();
-    const signer = this.requests!.crossSigner;
-    const seeds = {
-      ...(keys.master !== undefined ? { master: keys.master } : {}),
-      ...(keys.selfSigning !== undefined ? { self_signing: keys.selfSigning } : {}),
-      ...(keys.userSigning !== undefined ? { user_signing: keys.userSigning } : {}),
-    };
-    const derived = signer.publicKeys(seeds);
-    // A seed that is no key is refused before anything is logged about it (its text never is).
-    const bad = Object.entries(derived).find(([, pk]) => pk === null);
-    if (bad !== undefined) throw new CrossSigningRefusedError('own_cross_signing.import_mismatch', -1, `the ${bad[0]} key is not a 32-byte seed in unpadded base64`);
-    const txnId = signer.stage(seeds);
-    try {
-      const result = await this.ingestUnknown({ kind: 'cross_signing', action: 'import', source, txn_id: txnId, ...derived });
-      const refusal = result.decisions.find((d) => d.outcome === 'rejected' && d.code.startsWith('own_cross_signing.'));
-      if (refusal !== undefined) throw new CrossSigningRefusedError(refusal.code, refusal.seq, `role ${String(refusal.detail?.role ?? '?')}`);
-      if (!result.decisions.some((d) => d.code === 'own_cross_signing.keys_held')) throw new CrossSigningRefusedError('own_cross_signing.import_mismatch', result.seq, 'the keys were not kept');
-      return { decisions: result.decisions };
-    } finally {
-      signer.unstage(txnId);
-    }
+    return crossSigningCalls.importKeys(this.callDeps, this.requests!.crossSigner, keys, source);
   }
 
   async crossSignDevice(deviceId: string): Promise<{ request: OutgoingRequest; decisions: Decision[] }> {
-    return this.crossSign({ kind: 'cross_signing', action: 'sign_device', device_id: deviceId });
+    this.assertWritable();
+    return crossSigningCalls.crossSign(this.callDeps, { action: 'sign_device', device_id: deviceId });
   }
 
   async crossSignUser(userId: string): Promise<{ request: OutgoingRequest; decisions: Decision[] }> {
-    return this.crossSign({ kind: 'cross_signing', action: 'sign_user', user_id: userId });
+    this.assertWritable();
+    return crossSigningCalls.crossSign(this.callDeps, { action: 'sign_user', user_id: userId });
   }
 
-  private async crossSign(input: Record<string, unknown>): Promise<{ request: OutgoingRequest; decisions: Decision[] }> {
-    this.assertWritable();
-    const result = await this.ingestUnknown(input);
-    const refusal = result.decisions.find((d) => d.outcome === 'rejected' && d.code.startsWith('cross_sign.'));
-    if (refusal !== undefined) throw new CrossSigningRefusedError(refusal.code, refusal.seq, refusal.subject);
-    const request = requestMadeBy(await this.entriesOf(result));
-    if (request === null) throw new CrossSigningRefusedError('cross_sign.no_private_key', result.seq, 'the private key is not in the vault');
-    return { request, decisions: result.decisions };
+  /** What the cross-signing calls need: logging an input, and reading back what it wrote. */
+  private get callDeps(): crossSigningCalls.CallDeps {
+    return { ingestUnknown: (input) => this.ingestUnknown(input), entriesOf: (result) => this.entriesOf(result) };
   }
 
   crossSigningStatus(): CrossSigningStatus {

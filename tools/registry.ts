@@ -28,6 +28,7 @@ import { acceptCommand } from './commands/accept.js';
 import { sasCommand } from './commands/sas.js';
 import { confirmCommand } from './commands/confirm.js';
 import { cancelCommand } from './commands/cancel.js';
+import { crossSigningCommand } from './commands/cross-signing.js';
 
 /**
  * Every subcommand of `keyledger`, in the order `--help` lists them. A new command is a
@@ -50,6 +51,7 @@ export const commandModules: readonly CommandModule[] = [
   sasCommand,
   confirmCommand,
   cancelCommand,
+  crossSigningCommand,
   stateCommand,
   decisionsCommand,
   trustCommand,

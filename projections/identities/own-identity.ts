@@ -6,7 +6,7 @@
  * fold (which records the decision) reach the same answer.
  */
 import type { EntryOf } from '../../events/entry.js';
-import type { CrossSigningEnvelope, CrossSigningSource } from '../../events/cross-signing.js';
+import type { CrossSigningSource } from '../../events/cross-signing.js';
 import { recorderFor } from '../codes.js';
 import { subject } from '../decision.js';
 import { hmGet } from '../hashmap.js';
@@ -101,7 +101,7 @@ export function signVerdict(state: IdentitiesState, ours: OwnCrossSigning | null
 
 /** A `cross_signing` input: an import or a signing that is refused is recorded here (an accepted one by its fact or request). */
 export function foldCrossSigning(state: IdentitiesState, entry: EntryOf<'cross_signing'>, ctx: ReduceContext): void {
-  const p = entry.payload as CrossSigningEnvelope;
+  const p = entry.payload;
   const own = state.own;
   if (own === null) return;
   const me = ownUser(state);

@@ -28,6 +28,11 @@ function take<T extends PendingRequest['type']>(state: OutboundState, id: string
 
 const str = (v: unknown): string | null => (typeof v === 'string' ? v.slice(0, 200) : null);
 
+/** A field of a server's error object (`{ errcode, error }`), if it is one. */
+function errorField(error: unknown, field: 'errcode' | 'error'): string | null {
+  return typeof error === 'object' && error !== null && !Array.isArray(error) ? str((error as Record<string, unknown>)[field]) : null;
+}
+
 /** A `/keys/device_signing/upload` response. */
 export function foldDeviceSigningUpload(state: OutboundState, entry: EntryOf<'device_signing_upload'>, ctx: ReduceContext): void {
   const request = take(state, entry.payload.request_id, 'device_signing_upload', entry.seq, ctx);
@@ -52,12 +57,8 @@ export function foldSignatureUpload(state: OutboundState, entry: EntryOf<'signat
       if (++judged > MAX_JUDGED) break;
       const about = subject('device', userId, keyId);
       if (Object.prototype.hasOwnProperty.call(failed, keyId)) {
-        const error = failed[keyId] as Record<string, unknown> | null;
-        record(ctx, 'signature_upload.failed', about, because, {
-          request_id: request.id, key_id: keyId,
-          errcode: str(typeof error === 'object' && error !== null ? error.errcode : null),
-          error: str(typeof error === 'object' && error !== null ? error.error : null),
-        });
+        const error = failed[keyId];
+        record(ctx, 'signature_upload.failed', about, because, { request_id: request.id, key_id: keyId, errcode: errorField(error, 'errcode'), error: errorField(error, 'error') });
       } else {
         record(ctx, 'signature_upload.accepted', about, because, { request_id: request.id, key_id: keyId });
       }
@@ -68,9 +69,8 @@ export function foldSignatureUpload(state: OutboundState, entry: EntryOf<'signat
     for (const keyId of Object.keys(failures[userId]!).sort()) {
       if (Object.prototype.hasOwnProperty.call(request.body, userId) && Object.prototype.hasOwnProperty.call(request.body[userId]!, keyId)) continue;
       if (++judged > MAX_JUDGED) return;
-      const error = failures[userId]![keyId] as Record<string, unknown> | null;
       record(ctx, 'signature_upload.failed', subject('device', userId, keyId), because, {
-        request_id: request.id, key_id: keyId, errcode: str(typeof error === 'object' && error !== null ? error.errcode : null), error: 'not in the request',
+        request_id: request.id, key_id: keyId, errcode: errorField(failures[userId]![keyId], 'errcode'), error: 'not in the request',
       });
     }
   }

@@ -79,6 +79,12 @@ const summaries: Record<string, (p: Payload) => string> = {
     return `room key ${short(p.session_id)} of ${str(p.room_id) ?? '?'} at index ${num(p.message_index) ?? '?'}: sent to ${n(p.devices)} devices, withheld from ${n(p.withheld)}`;
   },
   megolm_encrypted: (p) => `Megolm-encrypted ${str(p.event_type) ?? '?'} in ${str(p.room_id) ?? '?'} (session ${short(p.session_id)} index ${num(p.message_index) ?? '?'}) of input ${num(p.input_seq) ?? '?'}`,
+  cross_signing: (p) => `cross-signing ${str(p.action) ?? '?'}${str(p.device_id) !== null ? ` device ${str(p.device_id)}` : ''}${str(p.user_id) !== null ? ` user ${str(p.user_id)}` : ''}${str(p.source) !== null ? ` from ${str(p.source)}` : ''}`,
+  own_cross_signing_keys: (p) => `own cross-signing keys held (${str(p.source) ?? '?'}): master ${short(p.master)} after input ${num(p.input_seq) ?? '?'}`,
+  device_signing_upload: (p) => `/keys/device_signing/upload response to ${str(p.request_id) ?? '?'}`,
+  signature_upload: (p) => `/keys/signatures/upload response to ${str(p.request_id) ?? '?'}: ${Object.keys(obj(obj(p.response).failures)).length} users with failures`,
+  send_room_message: (p) => `send ${str(p.event_type) ?? '?'} to ${str(p.room_id) ?? '?'}${p.encrypted === true ? ' (encrypted)' : ''}`,
+  room_message_sent: (p) => `room send response to ${str(p.request_id) ?? '?'}: ${str(obj(p.response).event_id) ?? '?'}`,
   outgoing_request: (p) => `request ${str(p.type) ?? '?'} ${str(p.id) ?? '?'} after input ${num(p.input_seq) ?? '?'}`,
   rejected_input: (p) => `rejected input: ${str(p.message) ?? '?'}`,
   olm_decrypted: (p) => {

@@ -127,8 +127,10 @@ describe('outbound: our own cross-signing identity', function () {
       err instanceof CrossSigningRefusedError && err.reason === 'own_cross_signing.import_mismatch' && !err.message.includes(stranger.exportSeed()));
     stranger.free();
     assert.equal(second.crossSigningStatus().held, null);
-    // Not a seed at all.
-    await assert.rejects(second.importCrossSigningKeys({ master: 'not a key' }, 'import'), CrossSigningRefusedError);
+    // Not a seed at all: refused and logged as such, its text nowhere in the log.
+    await assert.rejects(second.importCrossSigningKeys({ master: 'not a key' }, 'import'), (err: unknown) =>
+      err instanceof CrossSigningRefusedError && err.reason === 'own_cross_signing.import_mismatch');
+    assert.ok(!JSON.stringify(await second.entries()).includes('not a key'));
 
     const r = await second.importCrossSigningKeys(
       { master: seedOf(first, 'master'), selfSigning: seedOf(first, 'self_signing'), userSigning: seedOf(first, 'user_signing') }, 'secret_send',
@@ -204,6 +206,74 @@ describe('outbound: our own cross-signing identity', function () {
     assert.equal(bob.crossSigningStatus().trusted, true);
   });
 
+  it('own_identity.master_mismatch: another device resets our identity; ours is no longer trusted, our devices are no longer verified through it, and we sign nothing with the old keys', async () => {
+    const server = new InMemoryHomeserver();
+    const first = await ours(server, 'ME1');
+    const second = await ours(server, 'ME2');
+    await first.bootstrapCrossSigning();
+    await sendAll(first, server, ME, 'ME1');
+    await turn(first, server, ME, 'ME1');
+    await turn(second, server, ME, 'ME2');
+    const { request } = await first.crossSignDevice('ME2');
+    assert.equal(request.type, 'signature_upload');
+    await sendAll(first, server, ME, 'ME1');
+    await turn(first, server, ME, 'ME1');
+    assert.equal(deviceTrust(first.state(), ME, 'ME2').level, 'verified');
+    assert.equal(first.crossSigningStatus().trusted, true);
+
+    // The second device makes a new identity.
+    const reset = await second.bootstrapCrossSigning();
+    await sendAll(second, server, ME, 'ME2');
+    await turn(first, server, ME, 'ME1');
+    const status = first.crossSigningStatus();
+    assert.equal(status.trusted, false);
+    assert.equal(status.reason, 'own_identity.master_mismatch');
+    assert.equal(status.published.master, reset.keys.master);
+    assert.deepEqual(status.privateKeys, { master: false, selfSigning: false, userSigning: false });
+    const flagged = (await first.decisions()).filter((d) => d.code === 'own_identity.master_mismatch');
+    assert.equal(flagged.length, 1);
+    assert.equal(flagged[0]!.outcome, 'flagged');
+    assert.equal(flagged[0]!.detail?.listed, reset.keys.master);
+    assert.notEqual(identityState(first.state(), ME), 'verified');
+    assert.notEqual(deviceTrust(first.state(), ME, 'ME2').level, 'verified');
+    // Our self-signing key is not the one listed now: signing with it is refused.
+    await assert.rejects(first.crossSignDevice('ME2'), (e: unknown) => e instanceof CrossSigningRefusedError && e.reason === 'cross_sign.no_private_key');
+  });
+
+  it('cross_sign.key_id_collision: a user with a device whose ID is one of their cross-signing keys is not signed', async () => {
+    const server = new InMemoryHomeserver();
+    const me = await ours(server, 'ME1', [ME, BOB]);
+    const bob = await open(BOB, 'BOB1');
+    await bob.updateTrackedUsers([BOB]);
+    await turn(bob, server, BOB, 'BOB1');
+    const bobKeys = (await bob.bootstrapCrossSigning()).keys;
+    await sendAll(bob, server, BOB, 'BOB1');
+    await me.bootstrapCrossSigning();
+    await sendAll(me, server, ME, 'ME1');
+    await turn(me, server, ME, 'ME1');
+    const evil = await SimDevice.create(BOB, bobKeys.selfSigning);
+    server.handle(BOB, bobKeys.selfSigning, { type: 'keys_upload', body: { device_keys: evil.deviceKeys() as never, one_time_keys: {} } });
+    evil.free();
+    await turn(me, server, ME, 'ME1');
+    await assert.rejects(me.crossSignUser(BOB), (e: unknown) => e instanceof CrossSigningRefusedError && e.reason === 'cross_sign.key_id_collision');
+    const refused = (await me.decisions()).find((d) => d.code === 'cross_sign.key_id_collision');
+    assert.equal(refused?.subject, `user ${BOB}`);
+    assert.equal(refused?.detail?.device_id, bobKeys.selfSigning);
+    assert.deepEqual(me.outgoingRequests(), []);
+  });
+
+  it('a cross_signing input given by hand is judged but makes nothing: no key leaves the vault without the API', async () => {
+    const server = new InMemoryHomeserver();
+    const ledger = await ours(server, 'ME1');
+    const judged = await ledger.ingest({ kind: 'cross_signing', action: 'import', source: 'import', master: 'AAAA' });
+    assert.deepEqual(codes(judged), ['own_cross_signing.import_no_identity']);
+    await assert.rejects(ledger.ingestUnknown({ kind: 'cross_signing', action: 'sign_device' }), (e: unknown) => (e as Error).name === 'InputDecodeError');
+    const entries = await ledger.entries();
+    assert.ok(entries.some((e) => e.kind === 'rejected_input'));
+    assert.ok(!entries.some((e) => e.kind === 'own_cross_signing_keys'));
+    assert.deepEqual(ledger.outgoingRequests(), []);
+  });
+
   it('signature_upload.failed: each failure the server lists is a decision with its errcode', async () => {
     const server = new InMemoryHomeserver();
     const ledger = await ours(server, 'ME1');
@@ -257,6 +327,8 @@ describe('outbound: our own cross-signing identity', function () {
     assert.equal(plain.method, 'PUT');
     assert.equal(plain.path, `/_matrix/client/v3/rooms/${encodeURIComponent('!plain:example.org')}/send/m.room.message/${encodeURIComponent((plain as { txn_id: string }).txn_id)}`);
     assert.deepEqual(plain.body, { body: 'in the clear' });
+    const queued = (await alice.decisions()).filter((d) => d.code === 'room_message.queued');
+    assert.deepEqual(queued.map((d) => [d.detail?.request_id, d.detail?.room_id, d.detail?.event_type]), [[plain.id, '!plain:example.org', 'm.room.message']]);
     // Asked to encrypt where there is no session: refused, nothing sent in the clear.
     await assert.rejects(alice.sendRoomMessage(ROOM, 'm.room.message', { body: 'secret' }, { encrypted: true }), (e: unknown) => (e as Error).name === 'RoomKeyNotSharedError' || (e as { code?: string }).code === 'room_key.not_shared');
     await alice.shareRoomKey(ROOM, ['@alice:example.org', BOB]);
