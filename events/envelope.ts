@@ -40,6 +40,7 @@ import {
   type OpenSecretStorageAction, type EnterBackupKeyAction, type ImportRoomKeysAction, type CreateSecretStorageAction,
 } from './user-actions.js';
 import { AccountDataEnvelope, BackupKeysEnvelope } from './secret-storage.js';
+import { verificationActionCodecs, type VerificationAction } from './verification-actions.js';
 
 /** Optional on every envelope: when the client received the input, in ms since the epoch. */
 const Received = t.partial({ received_at: NonNegativeInteger });
@@ -76,7 +77,7 @@ export type BackupVersionEnvelope = t.TypeOf<typeof BackupVersionEnvelope>;
  * fields sit beside `kind` and `action`). Add an entry here, and its type to
  * {@link UserAction}, to accept a new action.
  */
-export const userActionCodecs: Record<string, t.Decoder<unknown, unknown>> = { ...identityActionCodecs, ...megolmActionCodecs, ...gossipActionCodecs, ...secretActionCodecs };
+export const userActionCodecs: Record<string, t.Decoder<unknown, unknown>> = { ...identityActionCodecs, ...megolmActionCodecs, ...gossipActionCodecs, ...secretActionCodecs, ...verificationActionCodecs };
 
 /** The common shape of a user action; its own fields are checked by `userActionCodecs`. */
 const UserActionShape = t.intersection([t.type({ kind: t.literal('user_action'), action: t.string }), Received]);
@@ -87,7 +88,8 @@ const UserActionShape = t.intersection([t.type({ kind: t.literal('user_action'),
  * by the compiler (a misspelt field or action is a type error, not a `rejected_input`).
  */
 export type UserAction = VerifyDeviceAction | VerifyIdentityAction | ApproveIdentityAction | RequestRoomKeyAction | SendRoomKeyRequestAction | SendSecretRequestAction
-  | OpenSecretStorageAction | EnterBackupKeyAction | ImportRoomKeysAction | CreateSecretStorageAction;
+  | OpenSecretStorageAction | EnterBackupKeyAction | ImportRoomKeysAction | CreateSecretStorageAction
+  | VerificationAction;
 
 /** `kind: "user_action"`: one {@link UserAction}, with the optional `received_at`. */
 export type UserActionEnvelope = UserAction & { received_at?: number };

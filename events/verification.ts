@@ -61,15 +61,20 @@ export type KeyVerificationRequestMessageContent = t.TypeOf<typeof KeyVerificati
 export const KeyVerificationReadyContent = t.type({ from_device: t.string, methods: t.array(t.string) }, 'KeyVerificationReadyContent');
 export type KeyVerificationReadyContent = t.TypeOf<typeof KeyVerificationReadyContent>;
 
-/** `m.key.verification.accept` (SAS): the chosen options and the commitment to our key. */
-export const KeyVerificationAcceptContent = t.type({
-  method: t.string,
-  key_agreement_protocol: t.string,
-  hash: t.string,
-  message_authentication_code: t.string,
-  short_authentication_string: t.array(t.string),
-  commitment: t.string,
-}, 'KeyVerificationAcceptContent');
+/**
+ * `m.key.verification.accept` (SAS): the chosen options and the commitment to our key.
+ * `method` is optional: the Rust SDK leaves it out (the flow's start names the method).
+ */
+export const KeyVerificationAcceptContent = t.intersection([
+  t.type({
+    key_agreement_protocol: t.string,
+    hash: t.string,
+    message_authentication_code: t.string,
+    short_authentication_string: t.array(t.string),
+    commitment: t.string,
+  }),
+  t.partial({ method: t.string }),
+], 'KeyVerificationAcceptContent');
 export type KeyVerificationAcceptContent = t.TypeOf<typeof KeyVerificationAcceptContent>;
 
 /** `m.key.verification.key`: the sender's ephemeral public key. */

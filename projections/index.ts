@@ -17,12 +17,14 @@ import { shareCodes } from './outbound/share-codes.js';
 import { requestCodes } from './outbound/request-codes.js';
 import { outboundSlice } from './outbound/slice.js';
 import type { AnySlice } from './slice.js';
+import { verificationCodes } from './verification/codes.js';
+import { verificationSlice } from './verification/slice.js';
 
 /**
  * Every slice, in fold order. A slice may read the ones before it (through their
  * selectors) with this entry already applied.
  */
-export const defaultSlices: readonly AnySlice[] = [logSlice, identitiesSlice, olmSlice, megolmSlice, gossipSlice, outboundSlice, backupSlice];
+export const defaultSlices: readonly AnySlice[] = [logSlice, identitiesSlice, olmSlice, megolmSlice, verificationSlice, gossipSlice, outboundSlice, backupSlice];
 
 /** Every reason code a slice can decide, with the spec sentence it enforces. */
 export const reasonCodes: readonly ReasonCode[] = [
@@ -34,6 +36,7 @@ export const reasonCodes: readonly ReasonCode[] = [
   ...Object.values(shareCodes),
   ...Object.values(gossipCodes),
   ...Object.values(backupCodes),
+  ...Object.values(verificationCodes),
   ...Object.values(ownCrossSigningCodes),
   ...Object.values(requestCodes),
 ];

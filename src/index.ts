@@ -121,6 +121,8 @@ export type { RoomKeySettings, CrossSigningPrivateKeys, CrossSigningKeySource, C
 export type { OwnCrossSigningKeysPayload, CrossSigningSource, DeviceSigningUploadBody, SignatureUploadBody, UploadedCrossSigningKey } from '../events/cross-signing.js';
 export type { ShareStrategy } from '../events/megolm-out.js';
 export type { ToDeviceResult } from './outbound/sync-results.js';
+export type { VerificationView, SasEmoji } from './verifications.js';
+export type { VerificationStepResult } from './ledger-api.js';
 export type { SyncEnvelope, TrackUsersEnvelope, KeysUploadEnvelope, OutgoingRequestType } from '../events/outbound.js';
 export type { LogSource } from './analysis/sources/source.js';
 export type { ReplayStep, ScanProgress } from './analysis/debugger.js';

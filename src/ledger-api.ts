@@ -20,6 +20,15 @@ import type { LedgerState, SliceVersions } from './runtime/projector.js';
 import type { BackupStatus, MayUpload } from '../projections/backup/selectors.js';
 import type { BackupKeysResponse } from '../events/secret-storage.js';
 import type { SecretStorageUnlock } from './secrets/open-storage.js';
+import type { VerificationView } from './verifications.js';
+
+/** What a verification call did: the input's seq, the messages it queued, its decisions, and the flow after it. */
+export interface VerificationStepResult {
+  readonly seq: number;
+  readonly requests: OutgoingRequest[];
+  readonly decisions: Decision[];
+  readonly flow: VerificationView | undefined;
+}
 
 /** The user and device that own a ledger, and the device's identity keys. */
 export interface LedgerOwner {
@@ -192,6 +201,41 @@ export interface LedgerApi {
    * (`getMissingSessions` first).
    */
   encryptToDevice(userId: string, deviceId: string, type: string, content: Record<string, unknown>): Promise<{ request: OutgoingRequest | null; decisions: Decision[] }>;
+  /**
+   * Asks `userId` to verify, to-device: one device, or every device of the user we know
+   * (the others get `m.accepted` once one answers). The flow ID is the request's
+   * `transaction_id`; the `m.key.verification.request` messages are in the result and in
+   * {@link outgoingRequests}. Refused (the flow ends cancelled, with a decision) for a
+   * user with a device whose ID equals a cross-signing key.
+   */
+  requestVerification(userId: string, deviceId?: string): Promise<VerificationStepResult & { id: string }>;
+  /**
+   * Asks `userId` to verify in a room (an `m.room.message` with msgtype
+   * `m.key.verification.request`, queued as a `room_message` request; later steps point
+   * at its event with `m.reference`). The returned `id` names the flow; once the request
+   * is sent (`markRequestAsSent` with the server's `{ event_id }`) the flow's `eventId` is
+   * its ID on the wire. Received in-room verification events come in as `room_event`
+   * inputs. Encrypted rooms are not supported yet: the messages go in the clear.
+   */
+  requestVerificationInRoom(roomId: string, userId: string): Promise<VerificationStepResult & { id: string }>;
+  /** Accepts a request made to us (`m.key.verification.ready`), as the `verification_accept` user action. */
+  acceptVerification(id: string): Promise<VerificationStepResult>;
+  /**
+   * Starts SAS on a ready flow (`m.key.verification.start`, `m.sas.v1`). The keys under
+   * verification are pinned now, by public key.
+   */
+  startSas(id: string): Promise<VerificationStepResult>;
+  /**
+   * The user compared the SAS (`verification_confirm`): `match` true sends our MAC (and,
+   * once theirs verified over the pinned keys, `done`); false cancels with `m.mismatched_sas`.
+   */
+  confirmSas(id: string, match?: boolean): Promise<VerificationStepResult>;
+  /** The user cancels a flow (`m.user`). */
+  cancelVerification(id: string): Promise<VerificationStepResult>;
+  /** Every verification flow: running ones, then finished ones, with SAS, pinned keys, transcript and outcome. */
+  verifications(): VerificationView[];
+  /** {@link verifications} after every written batch that changed a flow. */
+  readonly verifications$: Observable<VerificationView[]>;
   /**
    * The requests the client must send, in the order they were made: each stays here,
    * across restarts, until {@link markRequestAsSent} logs its response.

@@ -29,11 +29,14 @@ import { crossSigningStatus } from './outbound/cross-signing-status.js';
 import * as crossSigningCalls from './outbound/cross-signing-calls.js';
 import * as gossipCalls from './outbound/gossip-calls.js';
 import type { SyncEnvelope } from '../events/outbound.js';
-import { filter, map } from 'rxjs';
 import { backupStatus, mayUpload, type BackupStatus, type MayUpload } from '../projections/backup/selectors.js';
 import type { BackupKeysResponse } from '../events/secret-storage.js';
 import type { SecretStorageUnlock } from './secrets/open-storage.js';
 import * as secretCalls from './secrets/secret-calls.js';
+import { distinctUntilChanged, filter, map } from 'rxjs';
+import { randomUUID } from 'node:crypto';
+import type { VerificationStepResult } from './ledger-api.js';
+import { verificationView, verificationViews, type VerificationView } from './verifications.js';
 
 export type { Durability, EntryRange, IngestOutcome, IngestResult, LedgerOptions, ReplayOptions } from './api-types.js';
 
@@ -64,6 +67,7 @@ export class Ledger implements LedgerApi {
   readonly decisions$: Observable<Decision>;
   readonly state$: Observable<LedgerState>;
   readonly outgoing$: Observable<OutgoingRequest>;
+  readonly verifications$: Observable<VerificationView[]>;
 
   /** @internal Use `openLedger`. */
   constructor(private readonly parts: LedgerParts) {
@@ -71,6 +75,7 @@ export class Ledger implements LedgerApi {
     this.streams = new LedgerStreams(parts.state);
     ({ entries$: this.entries$, decisions$: this.decisions$, state$: this.state$ } = this.streams);
     this.outgoing$ = this.entries$.pipe(map(requestOf), filter((r): r is OutgoingRequest => r !== null));
+    this.verifications$ = this.state$.pipe(map((s) => s['verification']), distinctUntilChanged(), map(() => verificationViews(this.writer.durableState)));
     this.requests = parts.account && parts.vault && parts.ingestor ? new RequestMaker(parts.account, parts.vault, parts.ingestor.sessions, parts.ingestor.groupSessions, parts.ingestor.roomKeys, parts.ingestor.crossSigningSeeds, parts.ingestor.secretInbox) : null;
     this.writer = BatchWriter.forLedger(parts, this.requests, {
       written: (entries, decisions, state) => this.streams.written(entries, decisions, state),
@@ -192,6 +197,44 @@ export class Ledger implements LedgerApi {
 
   async requestSecret(name: string): Promise<GossipRequestResult> {
     return gossipCalls.requestSecret(this.callDeps, name);
+  }
+
+  // ---- verification (projections/verification/, src/outbound/verification.ts) ----------
+
+  async requestVerification(userId: string, deviceId?: string): Promise<VerificationStepResult & { id: string }> {
+    const id = randomUUID();
+    const result = await this.verificationAction({ action: 'verification_request', flow_id: id, user_id: userId, ...(deviceId !== undefined ? { device_id: deviceId } : {}) });
+    return { ...result, id };
+  }
+
+  async requestVerificationInRoom(roomId: string, userId: string): Promise<VerificationStepResult & { id: string }> {
+    const id = randomUUID();
+    return { ...(await this.verificationAction({ action: 'verification_request', flow_id: id, user_id: userId, room_id: roomId })), id };
+  }
+
+  async acceptVerification(id: string): Promise<VerificationStepResult> {
+    return this.verificationAction({ action: 'verification_accept', flow_id: id });
+  }
+
+  async startSas(id: string): Promise<VerificationStepResult> {
+    return this.verificationAction({ action: 'verification_start_sas', flow_id: id });
+  }
+
+  async confirmSas(id: string, match = true): Promise<VerificationStepResult> {
+    return this.verificationAction({ action: 'verification_confirm', flow_id: id, match });
+  }
+
+  async cancelVerification(id: string): Promise<VerificationStepResult> {
+    return this.verificationAction({ action: 'verification_cancel', flow_id: id });
+  }
+
+  verifications(): VerificationView[] {
+    return verificationViews(this.state());
+  }
+
+  private async verificationAction(action: Record<string, unknown> & { flow_id: string }): Promise<VerificationStepResult> {
+    const result = await this.ingestUnknown({ kind: 'user_action', ...action });
+    return { seq: result.seq, requests: requestsMadeBy(await this.entriesOf(result)), decisions: result.decisions, flow: verificationView(this.writer.durableState, action.flow_id) };
   }
 
   async sendRoomMessage(roomId: string, eventType: string, content: Record<string, unknown>, options: SendRoomMessageOptions = {}): Promise<OutgoingRequest> {
@@ -413,6 +456,7 @@ export class Ledger implements LedgerApi {
       }
     } finally {
       this.parts.ingestor?.free();
+      this.requests?.free();
       this.parts.account?.free();
       this.parts.crypto.free();
       await this.store.close();

@@ -11,6 +11,7 @@ import { DEMO_DEVICE, DEMO_USER, demoInputs, feedDemo } from './demo/scenario.js
 import { replyToAlice } from './demo/reply.js';
 import { demoGossip } from './demo/gossip.js';
 import { demoBackup } from './demo/backup.js';
+import { verifyAliceByEmoji } from './demo/verify.js';
 
 const path = resolve(process.argv[2] ?? 'data/demo');
 rmSync(path, { recursive: true, force: true });
@@ -43,6 +44,8 @@ try {
   for (const i of sample.inputs) lastAt = Math.max(lastAt, (i.envelope as { received_at?: number }).received_at ?? 0);
   const reply = await replyToAlice(ledger, sample, lastAt + 60_000, out);
   sample.free();
+  // Alice's new tablet (a second ledger): Bob verifies it by emoji.
+  await verifyAliceByEmoji(ledger, `${path}-alice`, out);
   // Key requests: answered only for our own verified devices.
   await demoGossip(ledger, out);
   // A backup the server made up: not trusted, nothing uploaded.

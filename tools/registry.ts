@@ -25,6 +25,13 @@ import { requestsCommand } from './commands/requests.js';
 import { backupCommand } from './commands/backup.js';
 import { recoveryKeyCommand } from './commands/recovery-key.js';
 import { exportKeysCommand, importKeysCommand } from './commands/room-keys.js';
+import { verificationsCommand } from './commands/verifications.js';
+import { verifyDeviceCommand } from './commands/verify-device.js';
+import { verifyUserCommand } from './commands/verify-user.js';
+import { acceptCommand } from './commands/accept.js';
+import { sasCommand } from './commands/sas.js';
+import { confirmCommand } from './commands/confirm.js';
+import { cancelCommand } from './commands/cancel.js';
 import { crossSigningCommand } from './commands/cross-signing.js';
 
 /**
@@ -46,6 +53,13 @@ export const commandModules: readonly CommandModule[] = [
   recoveryKeyCommand,
   exportKeysCommand,
   importKeysCommand,
+  verificationsCommand,
+  verifyDeviceCommand,
+  verifyUserCommand,
+  acceptCommand,
+  sasCommand,
+  confirmCommand,
+  cancelCommand,
   crossSigningCommand,
   stateCommand,
   decisionsCommand,

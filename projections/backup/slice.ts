@@ -106,7 +106,11 @@ export const backupSlice: Slice<BackupState> = {
       case 'send_room_message':
       case 'room_message_sent':
       case 'gossip_sent':
+      case 'sas_computed':
         return;
+      case 'sas_mac_checked':
+        // A verification flow may have ended here: a device of ours it verified may make a signature trusted.
+        return state.version === null ? undefined : rejudge(state, entry.seq, ctx);
       case 'cross_signing':
       case 'own_cross_signing_keys':
         // Our own identity may have become trusted (or changed): a master signature may count now.

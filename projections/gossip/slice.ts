@@ -80,6 +80,8 @@ export const gossipSlice: Slice<GossipState> = {
       case 'back_up_room_keys':
       case 'keys_backup':
       case 'room_key_restored':
+      case 'sas_computed':
+      case 'sas_mac_checked':
         return;
       default:
         return ignoreUnknownKind(entry);

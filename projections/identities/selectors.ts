@@ -6,7 +6,9 @@ import { hmKeys, hmPeek } from '../hashmap.js';
 import { identitiesSlice } from './slice.js';
 import { importVerdict, signVerdict, type ImportVerdict, type OwnCrossSigning, type SignVerdict } from './own-identity.js';
 import { getOwn, type DeviceRecord, type DeviceRef, type IdentitiesState, type OwnDevice } from './state.js';
-import { deviceTrustOf, identityTrustOf, type DeviceTrust, type IdentityStateName, type IdentityTrust } from './trust.js';
+import { deviceTrustOf, identityTrustOf, standingCollision, type DeviceTrust, type IdentityStateName, type IdentityTrust } from './trust.js';
+
+import { flowVerdicts } from '../verification/verdicts.js';
 
 type Root = Readonly<Record<string, unknown>>;
 
@@ -32,13 +34,13 @@ export function deviceRecord(root: Root, userId: string, deviceId: string): Devi
  * with a cross-signing key) — with the reason and the seq the answer rests on.
  */
 export function deviceTrust(root: Root, userId: string, deviceId: string): DeviceTrust {
-  return deviceTrustOf(slice(root), userId, deviceId);
+  return deviceTrustOf(slice(root), userId, deviceId, flowVerdicts(root));
 }
 
 /** True for a `verified` device of our own user (ours included): the only devices keys are shared with. */
 export function isOwnVerifiedDevice(root: Root, userId: string, deviceId: string): boolean {
   const state = slice(root);
-  return state.own !== null && state.own.userId === userId && deviceTrustOf(state, userId, deviceId).level === 'verified';
+  return state.own !== null && state.own.userId === userId && deviceTrustOf(state, userId, deviceId, flowVerdicts(root)).level === 'verified';
 }
 
 /** The device that owns a curve25519 identity key (only devices whose keys passed validation), for Olm senders. */
@@ -50,14 +52,14 @@ export function deviceByCurveKey(root: Root, curve25519: string): DeviceRef | un
 
 /** A user's identity: `verified` | `pinned` | `pin_violation` | `verification_violation` | `unknown`. */
 export function identityState(root: Root, userId: string): IdentityStateName {
-  return identityTrustOf(slice(root), userId).level;
+  return identityTrustOf(slice(root), userId, flowVerdicts(root)).level;
 }
 
 /** A user's identity state with its reason, the seq it rests on, and the master keys involved. */
 export function identityDetail(root: Root, userId: string): IdentityTrust & { readonly masterKey: string | null; readonly pinnedKey: string | null } {
   const state = slice(root);
   const user = hmPeek(state.users, userId);
-  return { ...identityTrustOf(state, userId), masterKey: user?.master?.publicKey ?? null, pinnedKey: user?.pinned?.publicKey ?? null };
+  return { ...identityTrustOf(state, userId, flowVerdicts(root)), masterKey: user?.master?.publicKey ?? null, pinnedKey: user?.pinned?.publicKey ?? null };
 }
 
 /** Every user the slice knows, sorted. */
@@ -71,6 +73,15 @@ export function knownDevices(root: Root, userId: string): string[] {
   const ids = new Set(Object.keys(hmPeek(state.users, userId)?.devices ?? {}));
   if (state.own !== null && state.own.userId === userId) ids.add(state.own.deviceId);
   return [...ids].sort();
+}
+
+/**
+ * The user's first device whose ID equals one of their cross-signing public keys
+ * (`device_id_collides_with_cross_signing_key`), if one is flagged: verifying this user is refused.
+ */
+export function keyIdCollision(root: Root, userId: string): { deviceId: string; key: string; seq: number } | undefined {
+  const user = hmPeek(slice(root).users, userId);
+  return user === undefined ? undefined : standingCollision(user);
 }
 
 /** The private cross-signing keys we hold (their public keys, where they came from), or null. */

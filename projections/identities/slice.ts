@@ -53,6 +53,8 @@ export const identitiesSlice: Slice<IdentitiesState> = {
       case 'keys_claim':
       case 'olm_session_created':
       case 'fallback_key_forgotten':
+      case 'sas_computed':
+      case 'sas_mac_checked':
       case 'encrypt_to_device':
       case 'to_device_sent':
       case 'olm_encrypted':

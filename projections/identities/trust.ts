@@ -6,6 +6,7 @@
 import { hmPeek } from '../hashmap.js';
 import { ownIdentityHeld } from './own-identity.js';
 import { getOwn, type DeviceRecord, type IdentitiesState, type UserRecord } from './state.js';
+import type { FlowVerdicts } from '../verification/verdicts.js';
 
 /** What we know of a user's cross-signing identity. */
 export type IdentityStateName = 'verified' | 'pinned' | 'pin_violation' | 'verification_violation' | 'unknown';
@@ -50,8 +51,8 @@ export function standingCollision(user: UserRecord): { deviceId: string; key: st
 }
 
 /** Our own identity is trusted: verified by the user for its current, pinned master key. */
-function ownVerified(state: IdentitiesState, own: UserRecord): IdentityTrust | undefined {
-  const id = identityTrustOf(state, own.userId);
+function ownVerified(state: IdentitiesState, own: UserRecord, flows?: FlowVerdicts): IdentityTrust | undefined {
+  const id = identityTrustOf(state, own.userId, flows);
   return id.level === 'verified' ? id : undefined;
 }
 
@@ -61,7 +62,7 @@ function ownVerified(state: IdentitiesState, own: UserRecord): IdentityTrust | u
  * signature on their master key made by that very key. When only a key-ID collision of
  * our own user stands in the way, the answer is `pinned` with that reason, so it says why.
  */
-function verifiedByUserSigning(state: IdentitiesState, user: UserRecord): IdentityTrust | undefined {
+function verifiedByUserSigning(state: IdentitiesState, user: UserRecord, flows?: FlowVerdicts): IdentityTrust | undefined {
   const own = state.own;
   if (own === null || user.userId === own.userId || user.userSigned === null || user.master === null) return undefined;
   if (user.userSigned.master !== user.master.publicKey) return undefined;
@@ -69,7 +70,7 @@ function verifiedByUserSigning(state: IdentitiesState, user: UserRecord): Identi
   const usk = ownUser?.userSigning;
   if (ownUser === undefined || usk == null || ownUser.master === null || usk.signedBy !== ownUser.master.publicKey) return undefined;
   if (usk.publicKey !== user.userSigned.by) return undefined;
-  const ownTrust = ownVerified(state, ownUser);
+  const ownTrust = ownVerified(state, ownUser, flows);
   if (ownTrust === undefined) {
     const collision = standingCollision(ownUser);
     return collision === undefined ? undefined : { level: 'pinned', reason: KEY_ID_COLLISION, seq: collision.seq };
@@ -77,8 +78,11 @@ function verifiedByUserSigning(state: IdentitiesState, user: UserRecord): Identi
   return { level: 'verified', reason: 'cross_signing.user_signed', seq: Math.max(user.userSigned.seq, ownTrust.seq, usk.seq) };
 }
 
-/** The identity state of a user, with its reason and the entry it rests on. */
-export function identityTrustOf(state: IdentitiesState, userId: string): IdentityTrust {
+/**
+ * The identity state of a user, with its reason and the entry it rests on. `flows` are
+ * the verdicts of finished verification flows (`projections/verification/verdicts.ts`).
+ */
+export function identityTrustOf(state: IdentitiesState, userId: string, flows?: FlowVerdicts): IdentityTrust {
   const user = hmPeek(state.users, userId);
   if (user === undefined || user.master === null) return UNKNOWN_IDENTITY;
   // Our own identity, when we hold its master key: trusted whatever was pinned before (we made or imported it).
@@ -100,7 +104,9 @@ export function identityTrustOf(state: IdentitiesState, userId: string): Identit
   if (user.verified !== null && user.verified.masterKey === user.master.publicKey) {
     return { level: 'verified', reason: 'identity.verified', seq: user.verified.seq };
   }
-  return verifiedByUserSigning(state, user) ?? { level: 'pinned', reason: 'identity.pinned', seq: user.pinned.seq };
+  const byFlow = flows?.master(userId, user.master.publicKey);
+  if (byFlow !== undefined) return { level: 'verified', reason: 'verification.done', seq: byFlow };
+  return verifiedByUserSigning(state, user, flows) ?? { level: 'pinned', reason: 'identity.pinned', seq: user.pinned.seq };
 }
 
 /** The device is signed by its user's current self-signing key, itself signed by the current master key. */
@@ -116,7 +122,7 @@ export function isCrossSigned(user: UserRecord, device: DeviceRecord): boolean {
 }
 
 /** How far a device may be trusted, with its reason and the entry it rests on. */
-export function deviceTrustOf(state: IdentitiesState, userId: string, deviceId: string): DeviceTrust {
+export function deviceTrustOf(state: IdentitiesState, userId: string, deviceId: string, flows?: FlowVerdicts): DeviceTrust {
   const own = state.own;
   if (own !== null && own.userId === userId && own.deviceId === deviceId) return { level: 'verified', reason: 'device.own', seq: own.seq };
   const user = hmPeek(state.users, userId);
@@ -134,8 +140,10 @@ export function deviceTrustOf(state: IdentitiesState, userId: string, deviceId: 
   const standing = standingCollision(user);
   if (standing !== undefined) return { level: 'unverified', reason: KEY_ID_COLLISION, seq: standing.seq };
   if (device.verified !== null && device.verified.ed25519 === device.ed25519) return { level: 'verified', reason: 'device.verified', seq: device.verified.seq };
+  const byFlow = flows?.device(userId, deviceId, device.ed25519);
+  if (byFlow !== undefined) return { level: 'verified', reason: 'verification.done', seq: byFlow };
   if (!isCrossSigned(user, device)) return { level: 'unverified', reason: 'device.not_cross_signed', seq: device.addedSeq };
-  const identity = identityTrustOf(state, userId);
+  const identity = identityTrustOf(state, userId, flows);
   const seq = Math.max(identity.seq, device.crossSigned!.seq);
   switch (identity.level) {
     case 'verified':

@@ -39,6 +39,8 @@ export const olmSlice: Slice<OlmState> = {
       case 'keys_claim':
       case 'olm_session_created':
       case 'fallback_key_forgotten':
+      case 'sas_computed':
+      case 'sas_mac_checked':
       case 'encrypt_to_device':
       case 'to_device_sent':
       case 'olm_encrypted':

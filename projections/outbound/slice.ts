@@ -82,6 +82,8 @@ export const outboundSlice: Slice<OutboundState> = {
       case 'rejected_input':
       case 'megolm_decrypted':
       case 'megolm_undecryptable':
+      case 'sas_computed':
+      case 'sas_mac_checked':
         return;
       case 'account_data':
       case 'backup_keys':

@@ -378,10 +378,18 @@ export class BatchWriter {
       // Key and secret requests, their answers, accepted secrets (src/outbound/gossip.ts).
       const last = b.entries[b.entries.length - 1]!;
       const olmType = last.kind === 'olm_decrypted' ? ((last.payload as { plaintext: { type: string } | null }).plaintext?.type ?? null) : null;
-      const gossip = p.envelope && this.requests ? await this.requests.gossipAfter(p.envelope, answer.first, b.stateNow, olmType) : null;
+      const gossip = p.envelope && this.requests?.wantsGossip(p.envelope, olmType) ? await this.requests.gossipAfter(p.envelope, answer.first, b.stateNow, olmType) : null;
       if (gossip !== null) {
         for (const fact of gossip.facts) this.appendFact(b, p.receivedAt, fact);
         b.ops.push(...gossip.ops);
+      }
+      if (p.envelope && this.requests && mayMoveVerification(p.envelope)) {
+        // Each step's facts are folded before the next is asked for (bounded: a flow owes a few things at most).
+        for (let i = 0; i < 64; i++) {
+          const facts = this.requests.verificationStep(b.stateNow(), answer.first, p.receivedAt);
+          if (facts === null) break;
+          for (const fact of facts) this.appendFact(b, p.receivedAt, fact);
+        }
       }
       answer.last = b.head.seq;
       return answer;
@@ -454,6 +462,18 @@ export class BatchWriter {
     }
     return true;
   }
+}
+
+/**
+ * Inputs after which a verification flow may owe something: the user's actions, a
+ * verification event (to-device, alone or in a sync, or in a room), a `/keys/query` that
+ * changed a pinned key, the event ID of our in-room request.
+ */
+function mayMoveVerification(envelope: { kind: string; event?: { type?: unknown } }): boolean {
+  if (envelope.kind === 'user_action' || envelope.kind === 'sync' || envelope.kind === 'keys_query' || envelope.kind === 'room_message_sent') return true;
+  const type = envelope.event?.type;
+  if (typeof type !== 'string') return false;
+  return (envelope.kind === 'to_device' || envelope.kind === 'room_event') && (type.startsWith('m.key.verification.') || (envelope.kind === 'room_event' && type === 'm.room.message'));
 }
 
 /**

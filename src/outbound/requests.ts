@@ -28,6 +28,7 @@ import { RoomKeySharer, type MegolmEncryptedEventContent, type RoomKeyFact } fro
 import type { GossipSentPayload, SecretStoredPayload } from '../../events/gossip.js';
 import { SecretInbox } from '../secrets/inbox.js';
 import { GOSSIP_EVENT_TYPES, GossipSender } from './gossip.js';
+import { VerificationAgent, type VerificationFact } from './verification.js';
 import { CrossSigner, type OwnCrossSigningSeeds } from './cross-signing.js';
 import type { OwnCrossSigningKeysPayload } from '../../events/cross-signing.js';
 
@@ -61,6 +62,8 @@ export class RequestMaker {
   private readonly encrypted = new Map<string, MegolmEncryptedEventContent>();
   private readonly sharer: RoomKeySharer;
   private readonly gossip: GossipSender;
+  /** Verification flows' messages and SAS secrets. */
+  private readonly verifier: VerificationAgent;
   /** Our own cross-signing keys: bootstrap, import, signatures. */
   readonly crossSigner: CrossSigner;
 
@@ -75,6 +78,10 @@ export class RequestMaker {
     private readonly newId: () => string = randomUUID,
   ) {
     this.sharer = new RoomKeySharer(groups.olm, account, sessions, groups, roomKeys, newId);
+    this.verifier = new VerificationAgent(
+      groups.olm, { userId: account.userId, deviceId: account.deviceId, ed25519: account.identityKeys().ed25519 },
+      (request, inputSeq, state) => this.signVerified(request, inputSeq, state), newId,
+    );
     this.crossSigner = new CrossSigner(groups.olm, account, vault, crossSigningSeeds, newId);
     this.gossip = new GossipSender({
       olm: groups.olm, account, vault, roomKeys, inbox, newId,
@@ -92,11 +99,35 @@ export class RequestMaker {
    * cancellations, the answers we owe, accepted secrets into the vault. Null when the
    * input cannot call for any (nothing is folded for it then).
    */
+  /** Whether `gossipAfter` may do anything for this input (checked first: most inputs are room events, and an await per input costs a tick). */
+  wantsGossip(envelope: Envelope, olmType: string | null): boolean {
+    return mayCallForGossip(envelope, olmType);
+  }
+
   async gossipAfter(envelope: Envelope, inputSeq: number, state: () => LedgerState, olmType: string | null): Promise<MadeRequests | null> {
     if (!mayCallForGossip(envelope, olmType)) return null;
     const made: MadeRequests = { facts: [], ops: [], keySeqs: [] };
     await this.gossip.after(envelope, inputSeq, state, made);
     return made.facts.length > 0 || made.ops.length > 0 ? made : null;
+  }
+
+  /**
+   * The facts that pay the next thing a verification flow owes (a message, the SAS, a
+   * MAC check), or null. The writer folds them and asks again.
+   */
+  verificationStep(state: LedgerState, inputSeq: number, receivedAt: number): VerificationFact[] | null {
+    return this.verifier.next(state, inputSeq, receivedAt);
+  }
+
+  /** What a done verification flow has us sign, through our cross-signing keys (as `crossSignDevice` / `crossSignUser` would). */
+  private signVerified(request: { action: 'sign_device'; device_id: string } | { action: 'sign_user'; user_id: string }, inputSeq: number, state: LedgerState): VerificationFact[] | null {
+    const made = this.crossSigner.after({ kind: 'cross_signing', ...request }, inputSeq, state);
+    return made === null ? null : (made.facts.filter((f) => f.kind === 'outgoing_request') as VerificationFact[]);
+  }
+
+  /** Frees the SAS secrets. */
+  free(): void {
+    this.verifier.free();
   }
 
   /**

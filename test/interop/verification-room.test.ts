@@ -1,0 +1,80 @@
+/**
+ * In-room SAS verification between keyledger and the Rust SDK: our request is one
+ * `m.room.message` (msgtype `m.key.verification.request`), every later step points at its
+ * event with `m.reference`, and the flow is known by that event's ID once the server
+ * names it. Both show the same emoji and numbers; both end verified.
+ */
+import { strict as assert } from 'node:assert';
+import { deviceTrust } from '../../projections/identities/selectors.js';
+import { RustSdk } from './rust.js';
+import { ME, MEDEV, RUST, RUSTDEV, verificationPeers } from './verification-peers.js';
+
+const ROOM = '!dm:example.org';
+
+describe('interop: SAS verification with the Rust SDK, in a room', function () {
+  this.timeout(120_000);
+
+  it('keyledger requests in the room, Rust accepts, keyledger starts SAS: same emoji, both verified', async () => {
+    const peers = await verificationPeers();
+    const seen = { ledger: 0, rust: 0 };
+    /** Each side reads the room's new events (its own included, as a /sync timeline gives them). */
+    const roomTurn = async () => {
+      const events = peers.server.rooms.get(ROOM) ?? [];
+      // The in-memory server stamps events in 2023; requests older than 10 minutes are ignored (by Rust and by us).
+      for (const event of events.slice(Math.min(seen.ledger, seen.rust))) (event as { origin_server_ts: number }).origin_server_ts = Math.max((event as { origin_server_ts: number }).origin_server_ts, Date.now());
+      for (const event of events.slice(seen.ledger)) await peers.ledger.ingest({ kind: 'room_event', room_id: ROOM, event: event as never });
+      seen.ledger = events.length;
+      for (const event of events.slice(seen.rust)) await peers.machine.receiveVerificationEvent(JSON.stringify(event), new RustSdk.RoomId(ROOM));
+      seen.rust = events.length;
+    };
+    const sendRustRoom = async (request: unknown) => {
+      const r = request as { id: string; room_id: string; event_type: string; body: string };
+      const response = peers.server.handle(RUST, RUSTDEV, { type: 'room_message', room_id: r.room_id, event_type: r.event_type, body: JSON.parse(r.body) as Record<string, unknown> } as never);
+      await peers.machine.markRequestAsSent(r.id, RustSdk.RequestType.RoomMessage, JSON.stringify(response));
+    };
+    try {
+      const { id, requests } = await peers.ledger.requestVerificationInRoom(ROOM, RUST);
+      assert.deepEqual(requests.map((r) => r.type), ['room_message']);
+      await peers.ledgerTurn(); // sends it; the response names the event
+      const flow = peers.ledger.verifications().find((f) => f.id === id)!;
+      const eventId = flow.eventId!;
+      assert.ok(eventId?.startsWith('$'), 'the flow is known by the request event\'s ID');
+      assert.equal(flow.transport, 'in_room');
+      await roomTurn();
+      const request = peers.machine.getVerificationRequest(new RustSdk.UserId(ME), eventId)!;
+      assert.ok(request, 'Rust took the in-room request');
+      assert.equal(request.roomId?.toString(), ROOM);
+      await sendRustRoom(request.accept());
+      await roomTurn();
+      assert.equal(peers.ledger.verifications().find((f) => f.id === id)!.phase, 'ready');
+      await peers.ledger.startSas(id);
+      await peers.ledgerTurn();
+      await roomTurn();
+      const sas = peers.machine.getVerification(new RustSdk.UserId(ME), eventId) as RustSdk.Sas;
+      await sendRustRoom(sas.accept());
+      for (let i = 0; i < 3; i++) {
+        await roomTurn(); // accept → our key; our key → theirs (queued by Rust); theirs → the SAS
+        await peers.ledgerTurn();
+        for (const r of await peers.machine.outgoingRequests()) if ((r as { type: RustSdk.RequestType }).type === RustSdk.RequestType.RoomMessage) await sendRustRoom(r);
+      }
+      const shown = peers.ledger.verifications().find((f) => f.id === id)!;
+      assert.deepEqual(shown.emoji!.map((e) => e.emoji), sas.emoji()!.map((e) => e.symbol), 'the same 7 emoji');
+      assert.deepEqual(shown.decimals, [...sas.decimals()!], 'the same 3 numbers');
+      await peers.ledger.confirmSas(id);
+      for (const r of await sas.confirm()) await sendRustRoom(r);
+      for (let i = 0; i < 4; i++) {
+        await peers.ledgerTurn();
+        await roomTurn();
+        for (const r of await peers.machine.outgoingRequests()) if ((r as { type: RustSdk.RequestType }).type === RustSdk.RequestType.RoomMessage) await sendRustRoom(r);
+      }
+      const done = peers.ledger.verifications().find((f) => f.id === id)!;
+      assert.equal(done.phase, 'done', JSON.stringify(done.outcome));
+      assert.equal(deviceTrust(peers.ledger.state(), RUST, RUSTDEV).level, 'verified');
+      assert.ok(sas.isDone(), 'Rust finished');
+      const ours = await peers.machine.getDevice(new RustSdk.UserId(ME), new RustSdk.DeviceId(MEDEV));
+      assert.ok(ours!.isVerified());
+    } finally {
+      await peers.close();
+    }
+  });
+});
