@@ -214,7 +214,7 @@ describe('outbound: gossip between our own devices (key requests, secret sharing
     const sent = await flush(a, ME, ME, 'DESKTOP');
     assert.equal(sent.length, 1);
     const accepted = await b.receiveSync({ to_device: { events: sent as OlmToDeviceEvent[] } });
-    assert.deepEqual(codesOf(accepted.decisions), ['secret_send.accepted']);
+    assert.deepEqual(codesOf(accepted.decisions), ['secret_send.accepted', 'secret.stored']);
     assert.deepEqual(await storedFacts(b), [{ name: BACKUP, source: 'secret_send', public_key: publicKey, request_id: second.requestId }]);
   });
 
