@@ -8,7 +8,7 @@
  */
 import type { LedgerEntry } from '../../events/entry.js';
 import { subject, type Subject } from '../decision.js';
-import { hmGet, hmSet } from '../hashmap.js';
+import { hmGet, hmPeek, hmSet } from '../hashmap.js';
 import type { ReduceContext } from '../slice.js';
 import type { MegolmCode } from './codes.js';
 import { earlier, record } from './decide.js';
@@ -78,7 +78,9 @@ function noteRejection(state: MegolmState, ref: SessionRef, seq: number, code: M
 /** Stores a new session, or applies the update rules to a stored one. True when the key was taken. */
 export function offer(state: MegolmState, ctx: ReduceContext, entry: LedgerEntry, key: OfferedKey): boolean {
   const id = sessionKey(key.roomId, key.senderKey, key.sessionId);
-  const stored = hmGet(state.sessions, id);
+  // Peeked first: a new session (most keys, and every key of a restore into an empty
+  // store) drafts nothing but the path `hmSet` writes; a stored one is drafted to change it.
+  const stored = hmPeek(state.sessions, id) === undefined ? undefined : hmGet(state.sessions, id);
   const detail: Detail = { ...key.detail, first_known_index: key.firstKnownIndex, authenticity: key.authenticity };
   if (stored === undefined) {
     hmSet(state.sessions, id, {
@@ -97,9 +99,9 @@ export function offer(state: MegolmState, ctx: ReduceContext, entry: LedgerEntry
       forwardingChain: key.forwardingChain,
     });
     const bySession = roomSessionKey(key.roomId, key.sessionId);
-    const senderKeys = hmGet(state.bySessionId, bySession);
-    if (senderKeys === undefined) hmSet(state.bySessionId, bySession, [key.senderKey]);
-    else if (!senderKeys.includes(key.senderKey)) senderKeys.push(key.senderKey);
+    const seen = hmPeek(state.bySessionId, bySession);
+    if (seen === undefined) hmSet(state.bySessionId, bySession, [key.senderKey]);
+    else if (!seen.includes(key.senderKey)) hmGet(state.bySessionId, bySession)!.push(key.senderKey);
     record(ctx, key.acceptCode, sessionSubject(key, entry), earlier(entry.seq, ...key.because), { room_id: key.roomId, session_id: key.sessionId, ...detail });
     return true;
   }
