@@ -13,6 +13,7 @@ import { deviceByCurveKey, deviceRecord, deviceTrust } from '../identities/selec
 import type { ReduceContext } from '../slice.js';
 import { earlier, record } from './decide.js';
 import type { AwaitedDevice, MegolmState } from './state.js';
+import { sessionToChange } from './store.js';
 
 /** Files an unauthenticated `m.room_key` session under its Olm sender key, to be judged when that key is listed. */
 export function awaitSenderDevice(state: MegolmState, id: string, curveKey: string, from: Omit<AwaitedDevice, 'session'>): void {
@@ -50,7 +51,7 @@ function judge(state: MegolmState, entry: EntryOf<'keys_query'>, ctx: ReduceCont
   if (deviceTrust(ctx.root, device.userId, device.deviceId).level === 'blocked') return;
   hmDelete(state.awaitingDevice, curveKey);
   for (const w of waiting) {
-    const session = hmGet(state.sessions, w.session);
+    const session = sessionToChange(state, w.session);
     if (session === undefined || session.authenticity === 'authenticated') continue;
     const about = subject('session', session.roomId, session.senderKey, session.sessionId);
     const because = earlier(entry.seq, w.inputSeq, w.roomKeySeq);

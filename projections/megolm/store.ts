@@ -8,7 +8,7 @@
  */
 import type { LedgerEntry } from '../../events/entry.js';
 import { subject, type Subject } from '../decision.js';
-import { hmGet, hmSet } from '../hashmap.js';
+import { hmGet, hmPeek, hmSet } from '../hashmap.js';
 import type { ReduceContext } from '../slice.js';
 import type { MegolmCode } from './codes.js';
 import { earlier, record } from './decide.js';
@@ -55,7 +55,7 @@ export function sessionSubject(ref: SessionRef, entry: LedgerEntry): Subject {
 /** Refuses a key: the decision, the session's last rejection, and the stored session's history. */
 export function refuse(state: MegolmState, ctx: ReduceContext, entry: LedgerEntry, code: MegolmCode, ref: SessionRef, because: Because, detail: Detail): void {
   noteRejection(state, ref, entry.seq, code);
-  const stored = ref.senderKey === null ? undefined : hmGet(state.sessions, sessionKey(ref.roomId, ref.senderKey, ref.sessionId));
+  const stored = ref.senderKey === null ? undefined : sessionToChange(state, sessionKey(ref.roomId, ref.senderKey, ref.sessionId));
   if (stored !== undefined) pushHistory(stored, { seq: entry.seq, outcome: 'rejected', code, firstKnownIndex: typeof detail['first_known_index'] === 'number' ? detail['first_known_index'] : null });
   record(ctx, code, sessionSubject(ref, entry), earlier(entry.seq, ...because, stored?.keySeq), { room_id: ref.roomId, session_id: ref.sessionId, ...detail });
 }
@@ -75,13 +75,31 @@ function noteRejection(state: MegolmState, ref: SessionRef, seq: number, code: M
   hmSet(state.rejectedSenderKeys, bySession, keys.slice(-MAX_REJECTED_SENDER_KEYS));
 }
 
+/**
+ * A stored session, to be changed. A record stored earlier in the same fold is still the
+ * frozen object `offer` made (no draft of it exists yet): it is replaced by a copy, which
+ * is changed instead. Records of earlier folds come back as drafts, as `hmGet` gives them.
+ */
+export function sessionToChange(state: MegolmState, id: string): SessionRecord | undefined {
+  const stored = hmGet(state.sessions, id);
+  if (stored === undefined || !Object.isFrozen(stored)) return stored;
+  const copy: SessionRecord = { ...stored };
+  hmSet(state.sessions, id, copy);
+  return copy;
+}
+
 /** Stores a new session, or applies the update rules to a stored one. True when the key was taken. */
 export function offer(state: MegolmState, ctx: ReduceContext, entry: LedgerEntry, key: OfferedKey): boolean {
   const id = sessionKey(key.roomId, key.senderKey, key.sessionId);
-  const stored = hmGet(state.sessions, id);
+  // Peeked first: a new session (most keys, and every key of a restore into an empty
+  // store) drafts nothing but the path `hmSet` writes; a stored one is drafted to change it.
+  const stored = hmPeek(state.sessions, id) === undefined ? undefined : sessionToChange(state, id);
   const detail: Detail = { ...key.detail, first_known_index: key.firstKnownIndex, authenticity: key.authenticity };
   if (stored === undefined) {
-    hmSet(state.sessions, id, {
+    // Frozen: immer walks every new object put into a draft when the fold ends (looking
+    // for drafts inside it), which was the largest cost of folding a restore of thousands
+    // of sessions; a frozen record is skipped. `sessionToChange` copies it to change it.
+    hmSet(state.sessions, id, Object.freeze<SessionRecord>({
       roomId: key.roomId,
       senderKey: key.senderKey,
       sessionId: key.sessionId,
@@ -95,11 +113,11 @@ export function offer(state: MegolmState, ctx: ReduceContext, entry: LedgerEntry
       historyDropped: 0,
       ownerUserId: key.ownerUserId,
       forwardingChain: key.forwardingChain,
-    });
+    }));
     const bySession = roomSessionKey(key.roomId, key.sessionId);
-    const senderKeys = hmGet(state.bySessionId, bySession);
-    if (senderKeys === undefined) hmSet(state.bySessionId, bySession, [key.senderKey]);
-    else if (!senderKeys.includes(key.senderKey)) senderKeys.push(key.senderKey);
+    const seen = hmPeek(state.bySessionId, bySession);
+    if (seen === undefined) hmSet(state.bySessionId, bySession, [key.senderKey]);
+    else if (!seen.includes(key.senderKey)) hmGet(state.bySessionId, bySession)!.push(key.senderKey);
     record(ctx, key.acceptCode, sessionSubject(key, entry), earlier(entry.seq, ...key.because), { room_id: key.roomId, session_id: key.sessionId, ...detail });
     return true;
   }
