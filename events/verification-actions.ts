@@ -22,19 +22,23 @@ const actionOf = <A extends string>(action: A) => ({ kind: t.literal('user_actio
  */
 export const VerificationRequestAction = t.intersection([
   t.type({ ...actionOf('verification_request'), user_id: t.string }),
-  t.partial({ device_id: t.string, room_id: t.string }),
+  t.partial({ device_id: t.string, room_id: t.string, qr: t.boolean }),
 ], 'VerificationRequestAction');
 export type VerificationRequestAction = t.TypeOf<typeof VerificationRequestAction>;
 
 /** `verification_accept`: answer a request with `m.key.verification.ready`. */
-export const VerificationAcceptAction = t.type(actionOf('verification_accept'), 'VerificationAcceptAction');
+export const VerificationAcceptAction = t.intersection([
+  t.type(actionOf('verification_accept')),
+  /** `qr`: also advertise `m.qr_code.show.v1` and `m.reciprocate.v1` (we show a QR code for the other device to scan). */
+  t.partial({ qr: t.boolean }),
+], 'VerificationAcceptAction');
 export type VerificationAcceptAction = t.TypeOf<typeof VerificationAcceptAction>;
 
 /** `verification_start_sas`: send `m.key.verification.start` with `m.sas.v1`. */
 export const VerificationStartSasAction = t.type(actionOf('verification_start_sas'), 'VerificationStartSasAction');
 export type VerificationStartSasAction = t.TypeOf<typeof VerificationStartSasAction>;
 
-/** `verification_confirm`: the person compared the SAS: `match` true ("they match") or false. */
+/** `verification_confirm`: the person compared the SAS: `match` true ("they match") or false; for a QR code we showed and the other device scanned, "the other device scanned it" (true) or not. */
 export const VerificationConfirmAction = t.type({ ...actionOf('verification_confirm'), match: t.boolean }, 'VerificationConfirmAction');
 export type VerificationConfirmAction = t.TypeOf<typeof VerificationConfirmAction>;
 
@@ -89,4 +93,14 @@ export interface SasMacCheckedPayload {
   /** The MAC of the sorted key ID list matched. */
   readonly key_ids_ok: boolean;
   readonly keys: readonly MacCheck[];
+}
+
+/**
+ * Payload of a `qr_secret_checked` fact: the shared secret of an `m.reciprocate.v1` start
+ * compared (in memory) with the one of the QR code we showed. Never the secret itself.
+ */
+export interface QrSecretCheckedPayload {
+  readonly input_seq: number;
+  readonly flow_id: string;
+  readonly ok: boolean;
 }

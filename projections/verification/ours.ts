@@ -11,7 +11,8 @@ import { knownDevices } from '../identities/selectors.js';
 import type { ReduceContext } from '../slice.js';
 import { about, cancel, finish, flowOf, owe, pinKeys, pinnedStillCurrent, record, refuseCollision, step, touch, us } from './flow.js';
 import { hexBytes, sasDecimals, sasEmojiIndices } from './sas.js';
-import { addFlow, maybeDone, newFlow } from './steps.js';
+import { addFlow, maybeDone, newFlow, qrMutual } from './steps.js';
+import { qrMode, qrVerifiedKeyIds } from './qr.js';
 import type { Flow, VerificationState } from './state.js';
 
 /** A verification `user_action`; other actions are left alone. */
@@ -25,6 +26,7 @@ export function foldAction(state: VerificationState, entry: EntryOf<'user_action
     const devices = a.device_id !== undefined ? [a.device_id] : knownDevices(ctx.root, a.user_id).filter((d) => !(a.user_id === me.userId && d === me.deviceId));
     const flow = newFlow(a.flow_id, a.user_id, a.room_id === undefined ? (a.device_id ?? null) : null, true, entry.receivedAt, seq);
     flow.asked = a.room_id === undefined ? devices.slice(0, 64) : [];
+    flow.qr = a.qr === true;
     if (a.room_id !== undefined) {
       flow.transport = 'in_room';
       flow.roomId = a.room_id;
@@ -49,14 +51,19 @@ export function foldAction(state: VerificationState, entry: EntryOf<'user_action
     case 'verification_accept':
       if (flow.weRequested || flow.phase !== 'requested') return cancel(state, ctx, flow, seq, 'verification.unexpected_message', 'nothing to accept');
       flow.phase = 'ready';
-      step(ctx, flow, seq, 'ready', { by: 'us' });
-      return owe(state, flow, { type: 'ready' });
+      flow.qr = a.qr === true;
+      step(ctx, flow, seq, 'ready', { by: 'us', qr: flow.qr });
+      owe(state, flow, { type: 'ready' });
+      // The QR code we may show carries the keys under verification: they are fixed now.
+      if (qrMutual(flow)) pinKeys(state, ctx, flow, seq);
+      return;
     case 'verification_start_sas':
       if (flow.phase !== 'ready') return cancel(state, ctx, flow, seq, 'verification.unexpected_message', `start in phase ${flow.phase}`);
       if (!pinKeys(state, ctx, flow, seq)) return;
       flow.phase = 'started';
       return owe(state, flow, { type: 'start' });
     case 'verification_confirm':
+      if (flow.reciprocated !== null) return confirmScanned(state, ctx, flow, seq, a.match);
       if (flow.sas === null || flow.confirmed !== null) return cancel(state, ctx, flow, seq, 'verification.unexpected_message', 'no SAS to confirm');
       if (!a.match) return cancel(state, ctx, flow, seq, 'verification.mismatched_sas', 'the user said the SAS do not match');
       flow.confirmed = seq;
@@ -217,4 +224,32 @@ export function foldRoomMessageSent(state: VerificationState, entry: EntryOf<'ro
   flow.eventId = eventId;
   touch(flow, entry.seq);
   step(ctx, flow, entry.seq, 'request_sent', { event_id: eventId, room_id: flow.roomId ?? '' });
+}
+
+/**
+ * The user said the other device scanned our QR code (or not): confirmed, the keys the
+ * code's mode verifies (the other user's master key; the other device; our master key)
+ * count as proven, as a verified MAC would, and we owe done.
+ */
+function confirmScanned(state: VerificationState, ctx: ReduceContext, flow: Flow, seq: number, match: boolean): void {
+  if (flow.reciprocated?.secretOk !== true || flow.confirmed !== null) return cancel(state, ctx, flow, seq, 'verification.unexpected_message', 'no scanned QR code to confirm');
+  if (!match) return cancel(state, ctx, flow, seq, 'verification.cancelled', 'the user said the other device did not scan our QR code');
+  if (!pinnedStillCurrent(ctx, flow)) return cancel(state, ctx, flow, seq, 'verification.key_mismatch', 'a pinned key changed since the flow started');
+  flow.confirmed = seq;
+  const mode = qrMode(ctx.root, flow);
+  flow.theirMac = { keyIds: qrVerifiedKeyIds(flow, mode), seq };
+  step(ctx, flow, seq, 'qr_confirmed', { mode, verified: flow.theirMac.keyIds.join(',') });
+  maybeDone(state, ctx, flow, seq);
+}
+
+/** Their reciprocate secret, compared with ours: a match waits for the user, anything else cancels. */
+export function foldQrChecked(state: VerificationState, entry: EntryOf<'qr_secret_checked'>, ctx: ReduceContext): void {
+  const p = entry.payload;
+  const flow = flowOf(state, p.flow_id);
+  if (flow === undefined || flow.outcome !== null || flow.reciprocated === null) return;
+  touch(flow, entry.seq);
+  flow.owed = flow.owed.filter((o) => o.type !== 'check_qr');
+  if (!p.ok) return cancel(state, ctx, flow, entry.seq, 'verification.qr_secret_mismatch', 'the scanned secret is not the one of the QR code we showed');
+  flow.reciprocated = { secretOk: true, seq: entry.seq };
+  record(ctx, 'verification.qr_scanned', about(flow), earlier(entry.seq, ...flow.seqs), { flow_id: flow.id, mode: qrMode(ctx.root, flow) });
 }

@@ -119,6 +119,16 @@ export class RequestMaker {
     return this.verifier.next(state, inputSeq, receivedAt);
   }
 
+  /** The secret of a received reciprocate start (entry `seq`), in memory until its flow's check. */
+  holdQrSecret(seq: number, secret: string): void {
+    this.verifier.holdReceivedQrSecret(seq, secret);
+  }
+
+  /** The QR code a verification flow shows (throws `QrUnavailableError`). */
+  verificationQrCode(state: LedgerState, flowId: string): Uint8Array {
+    return this.verifier.qrCode(state, flowId);
+  }
+
   /** What a done verification flow has us sign, through our cross-signing keys (as `crossSignDevice` / `crossSignUser` would). */
   private signVerified(request: { action: 'sign_device'; device_id: string } | { action: 'sign_user'; user_id: string }, inputSeq: number, state: LedgerState): VerificationFact[] | null {
     const made = this.crossSigner.after({ kind: 'cross_signing', ...request }, inputSeq, state);

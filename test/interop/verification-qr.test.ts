@@ -1,0 +1,122 @@
+/**
+ * QR code verification with the Rust SDK: keyledger shows the code (mode 0x00, verifying
+ * another user), Rust scans it and sends `m.reciprocate.v1` with its secret; the user
+ * confirms the other device scanned it, both end done and verified. A code whose secret
+ * was tampered with is refused with `m.key_mismatch`.
+ */
+import { strict as assert } from 'node:assert';
+import { identityDetail } from '../../projections/identities/selectors.js';
+import { QrUnavailableError } from '../../src/index.js';
+import { RustSdk } from './rust.js';
+import { ME, MEDEV, RUST, RUSTDEV, verificationPeers, type Peers } from './verification-peers.js';
+
+/** Both sides with a cross-signing identity, our QR request to Rust accepted: the flow is ready. */
+async function readyForQr(peers: Peers, qr: boolean): Promise<string> {
+  await peers.ledger.updateTrackedUsers([ME]);
+  await peers.ledger.bootstrapCrossSigning();
+  await peers.rustBootstrap();
+  for (let i = 0; i < 3; i++) {
+    await peers.ledgerTurn();
+    await peers.rustTurn();
+  }
+  const { id, requests } = await peers.ledger.requestVerification(RUST, RUSTDEV, { qr });
+  const sent = requests.find((r) => r.type === 'to_device') as { body: { messages: Record<string, Record<string, { methods: string[] }>> } };
+  const methods = sent.body.messages[RUST]![RUSTDEV]!.methods;
+  assert.deepEqual(methods, qr ? ['m.sas.v1', 'm.qr_code.show.v1', 'm.reciprocate.v1'] : ['m.sas.v1']);
+  await peers.ledgerTurn();
+  await peers.rustTurn();
+  const M = RustSdk.VerificationMethod;
+  await peers.sendRust(peers.machine.getVerificationRequest(new RustSdk.UserId(ME), id)!.acceptWithMethods([M.SasV1, M.QrCodeScanV1, M.ReciprocateV1]));
+  await peers.ledgerTurn();
+  return id;
+}
+
+async function scanByRust(peers: Peers, id: string, bytes: Uint8Array): Promise<RustSdk.Qr> {
+  const request = peers.machine.getVerificationRequest(new RustSdk.UserId(ME), id)!;
+  const qr = await request.scanQrCode(RustSdk.QrCodeScan.fromBytes(new Uint8ClampedArray(bytes)));
+  await peers.sendRust(qr.reciprocate());
+  return qr;
+}
+
+describe('interop: QR code verification with the Rust SDK', function () {
+  this.timeout(120_000);
+
+  it('keyledger shows a mode 0x00 code, Rust scans it; the user confirms; both end verified', async () => {
+    const peers = await verificationPeers();
+    try {
+      const id = await readyForQr(peers, true);
+      const rustMaster = identityDetail(peers.ledger.state(), RUST).masterKey!;
+      const ourMaster = identityDetail(peers.ledger.state(), ME).masterKey!;
+      const flow0 = peers.ledger.verifications().find((f) => f.id === id)!;
+      assert.equal(flow0.phase, 'ready');
+      assert.deepEqual(flow0.pinned!.map((k) => k.keyId).sort(), [`ed25519:${RUSTDEV}`, `ed25519:${rustMaster}`].sort(), 'keys pinned when the flow became ready');
+      const bytes = peers.ledger.verificationQrCode(id);
+      assert.deepEqual(peers.ledger.verificationQrCode(id), bytes, 'one secret per flow');
+      // The spec's layout: MATRIX, 0x02, mode 0x00, the ID, our master key, theirs, the secret.
+      assert.equal(Buffer.from(bytes.subarray(0, 6)).toString('ascii'), 'MATRIX');
+      assert.equal(bytes[6], 0x02);
+      assert.equal(bytes[7], 0x00);
+      const len = (bytes[8]! << 8) | bytes[9]!;
+      assert.equal(Buffer.from(bytes.subarray(10, 10 + len)).toString('utf8'), id);
+      assert.equal(Buffer.from(bytes.subarray(10 + len, 42 + len)).toString('base64').replace(/=+$/, ''), ourMaster);
+      assert.equal(Buffer.from(bytes.subarray(42 + len, 74 + len)).toString('base64').replace(/=+$/, ''), rustMaster);
+
+      const rustQr = await scanByRust(peers, id, bytes);
+      assert.ok(rustQr.reciprocated());
+      await peers.ledgerTurn();
+      const decisions = await peers.ledger.decisions({});
+      assert.ok(decisions.some((d) => d.code === 'verification.qr_scanned' && d.detail?.['flow_id'] === id), JSON.stringify(decisions.filter((d) => d.code.startsWith('verification')).slice(-4)));
+      // No secret in the log: the fact carries only the result.
+      const secretB64 = Buffer.from(bytes.subarray(74 + len)).toString('base64').replace(/=+$/, '');
+      for await (const e of peers.ledger.entries({})) {
+        if (e.kind === 'qr_secret_checked') assert.ok(!JSON.stringify(e.payload).includes(secretB64));
+      }
+      assert.equal(peers.ledger.verifications().find((f) => f.id === id)!.phase, 'started');
+      await peers.ledger.confirmSas(id); // "the other device scanned it"
+      for (let i = 0; i < 5; i++) {
+        await peers.ledgerTurn();
+        await peers.rustTurn();
+      }
+      const flow = peers.ledger.verifications().find((f) => f.id === id)!;
+      assert.equal(flow.phase, 'done', JSON.stringify(flow.outcome));
+      assert.equal(identityDetail(peers.ledger.state(), RUST).level, 'verified');
+      assert.ok(rustQr.isDone(), 'Rust ended done');
+      const ours = await peers.machine.getIdentity(new RustSdk.UserId(ME));
+      assert.ok(ours !== undefined && ours.isVerified(), 'Rust reports our identity verified');
+      const device = await peers.machine.getDevice(new RustSdk.UserId(ME), new RustSdk.DeviceId(MEDEV));
+      assert.ok(device!.isVerified(), 'Rust reports our device verified');
+    } finally {
+      await peers.close();
+    }
+  });
+
+  it('a scanned code whose secret is not ours is refused with m.key_mismatch (verification.qr_secret_mismatch)', async () => {
+    const peers = await verificationPeers();
+    try {
+      const id = await readyForQr(peers, true);
+      const bytes = peers.ledger.verificationQrCode(id);
+      const forged = Uint8Array.from(bytes);
+      forged[forged.length - 1] ^= 0xff;
+      await scanByRust(peers, id, forged);
+      await peers.ledgerTurn();
+      const flow = peers.ledger.verifications().find((f) => f.id === id)!;
+      assert.equal(flow.phase, 'cancelled');
+      assert.equal(flow.outcome!.code, 'verification.qr_secret_mismatch');
+      assert.equal(flow.outcome!.cancelCode, 'm.key_mismatch');
+      await assert.rejects(peers.ledger.confirmSas(id).then((r) => { if (r.flow?.phase !== 'done') throw new Error('not done'); }));
+      assert.notEqual(identityDetail(peers.ledger.state(), RUST).level, 'verified');
+    } finally {
+      await peers.close();
+    }
+  });
+
+  it('without the qr option no code is offered: verificationQrCode throws QrUnavailableError', async () => {
+    const peers = await verificationPeers();
+    try {
+      const id = await readyForQr(peers, false);
+      assert.throws(() => peers.ledger.verificationQrCode(id), QrUnavailableError);
+    } finally {
+      await peers.close();
+    }
+  });
+});
