@@ -5,10 +5,44 @@
  * was tampered with is refused with `m.key_mismatch`.
  */
 import { strict as assert } from 'node:assert';
-import { identityDetail } from '../../projections/identities/selectors.js';
+import { deviceTrust, identityDetail } from '../../projections/identities/selectors.js';
 import { QrUnavailableError } from '../../src/index.js';
 import { RustSdk } from './rust.js';
 import { ME, MEDEV, RUST, RUSTDEV, verificationPeers, type Peers } from './verification-peers.js';
+
+const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64').replace(/=+$/, '');
+
+/** The parts of a QR payload (spec "QR code format"). */
+function parts(bytes: Uint8Array) {
+  const len = (bytes[8]! << 8) | bytes[9]!;
+  return {
+    magic: Buffer.from(bytes.subarray(0, 6)).toString('ascii'), version: bytes[6], mode: bytes[7],
+    id: Buffer.from(bytes.subarray(10, 10 + len)).toString('utf8'),
+    first: b64(bytes.subarray(10 + len, 42 + len)), second: b64(bytes.subarray(42 + len, 74 + len)), secret: bytes.subarray(74 + len),
+  };
+}
+
+/** Our QR request to a Rust device of our own user, accepted by it (scan + reciprocate): the flow is ready. */
+async function selfReady(peers: Peers, rustDevice: string): Promise<string> {
+  const { id } = await peers.ledger.requestVerification(ME, rustDevice, { qr: true });
+  await peers.ledgerTurn();
+  await peers.rustTurn();
+  const M = RustSdk.VerificationMethod;
+  await peers.sendRust(peers.machine.getVerificationRequest(new RustSdk.UserId(ME), id)!.acceptWithMethods([M.SasV1, M.QrCodeScanV1, M.ReciprocateV1]));
+  await peers.ledgerTurn();
+  return id;
+}
+
+async function finishScanned(peers: Peers, id: string, bytes: Uint8Array): Promise<RustSdk.Qr> {
+  const qr = await scanByRust(peers, id, bytes);
+  await peers.ledgerTurn();
+  await peers.ledger.confirmSas(id);
+  for (let i = 0; i < 5; i++) {
+    await peers.ledgerTurn();
+    await peers.rustTurn();
+  }
+  return qr;
+}
 
 /** Both sides with a cross-signing identity, our QR request to Rust accepted: the flow is ready. */
 async function readyForQr(peers: Peers, qr: boolean): Promise<string> {
@@ -115,6 +149,68 @@ describe('interop: QR code verification with the Rust SDK', function () {
     try {
       const id = await readyForQr(peers, false);
       assert.throws(() => peers.ledger.verificationQrCode(id), QrUnavailableError);
+    } finally {
+      await peers.close();
+    }
+  });
+
+  it('self-verification, this device trusts our master key: a mode 0x01 code (master key, the other device\'s key); the other device ends verified and signed', async () => {
+    const peers = await verificationPeers(['RUSTME'], ME);
+    try {
+      await peers.ledger.bootstrapCrossSigning();
+      for (let i = 0; i < 3; i++) {
+        await peers.ledgerTurn();
+        await peers.rustTurn();
+      }
+      const master = identityDetail(peers.ledger.state(), ME);
+      assert.equal(master.level, 'verified', 'our device trusts our master key');
+      const id = await selfReady(peers, 'RUSTME');
+      const bytes = peers.ledger.verificationQrCode(id);
+      const p = parts(bytes);
+      assert.deepEqual([p.magic, p.version, p.mode, p.id], ['MATRIX', 2, 1, id]);
+      assert.equal(p.first, master.masterKey);
+      assert.equal(p.second, peers.machine.identityKeys.ed25519.toBase64());
+      const qr = await finishScanned(peers, id, bytes);
+      const flow = peers.ledger.verifications().find((f) => f.id === id)!;
+      assert.equal(flow.phase, 'done', JSON.stringify(flow.outcome));
+      assert.equal(deviceTrust(peers.ledger.state(), ME, 'RUSTME').level, 'verified');
+      let signed = false;
+      for await (const e of peers.ledger.entries({})) {
+        const body = (e.payload as { type?: string; body?: Record<string, Record<string, unknown>> });
+        if (e.kind === 'outgoing_request' && body.type === 'signature_upload' && Object.keys(body.body?.[ME] ?? {}).includes('RUSTME')) signed = true;
+      }
+      assert.ok(signed, 'we signed the other device with our self-signing key');
+      assert.ok(qr.isDone(), 'Rust ended done');
+      const rustSees = await peers.machine.getIdentity(new RustSdk.UserId(ME));
+      assert.ok(rustSees !== undefined && rustSees.isVerified(), 'Rust, having scanned our master key, trusts it');
+    } finally {
+      await peers.close();
+    }
+  });
+
+  it('self-verification, this device does not trust the master key yet: a mode 0x02 code (this device\'s key, the master key); our master key ends verified', async () => {
+    const peers = await verificationPeers(['RUSTME'], ME);
+    try {
+      await peers.rustBootstrap(); // the Rust device made our user's cross-signing keys; we have none
+      for (let i = 0; i < 3; i++) {
+        await peers.rustTurn();
+        await peers.ledgerTurn();
+      }
+      const before = identityDetail(peers.ledger.state(), ME);
+      assert.ok(before.masterKey !== null && before.level !== 'verified', before.level);
+      const id = await selfReady(peers, 'RUSTME');
+      const bytes = peers.ledger.verificationQrCode(id);
+      const p = parts(bytes);
+      assert.deepEqual([p.magic, p.version, p.mode, p.id], ['MATRIX', 2, 2, id]);
+      assert.equal(p.first, peers.ledger.deviceKeys().keys[`ed25519:${MEDEV}`]);
+      assert.equal(p.second, before.masterKey);
+      const qr = await finishScanned(peers, id, bytes);
+      const flow = peers.ledger.verifications().find((f) => f.id === id)!;
+      assert.equal(flow.phase, 'done', JSON.stringify(flow.outcome));
+      assert.equal(identityDetail(peers.ledger.state(), ME).level, 'verified', 'the master key the code carried is verified');
+      assert.ok(qr.isDone(), 'Rust ended done');
+      const device = await peers.machine.getDevice(new RustSdk.UserId(ME), new RustSdk.DeviceId(MEDEV));
+      assert.ok(device!.isVerified(), 'Rust verified (and signed) our device');
     } finally {
       await peers.close();
     }
