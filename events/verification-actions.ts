@@ -42,6 +42,13 @@ export type VerificationStartSasAction = t.TypeOf<typeof VerificationStartSasAct
 export const VerificationConfirmAction = t.type({ ...actionOf('verification_confirm'), match: t.boolean }, 'VerificationConfirmAction');
 export type VerificationConfirmAction = t.TypeOf<typeof VerificationConfirmAction>;
 
+/**
+ * `verification_scan_qr`: the person scanned the other device's QR code; what it says,
+ * parsed (its mode, flow ID and two keys; never its secret, which the outbound path holds).
+ */
+export const VerificationScanQrAction = t.type({ ...actionOf('verification_scan_qr'), mode: t.number, code_flow_id: t.string, first_key: t.string, second_key: t.string }, 'VerificationScanQrAction');
+export type VerificationScanQrAction = t.TypeOf<typeof VerificationScanQrAction>;
+
 /** `verification_cancel`: the person cancels the flow (`m.user`). */
 export const VerificationCancelAction = t.type(actionOf('verification_cancel'), 'VerificationCancelAction');
 export type VerificationCancelAction = t.TypeOf<typeof VerificationCancelAction>;
@@ -53,10 +60,11 @@ export const verificationActionCodecs = {
   verification_start_sas: VerificationStartSasAction,
   verification_confirm: VerificationConfirmAction,
   verification_cancel: VerificationCancelAction,
+  verification_scan_qr: VerificationScanQrAction,
 } as const;
 
 export type VerificationAction =
-  | VerificationRequestAction | VerificationAcceptAction | VerificationStartSasAction | VerificationConfirmAction | VerificationCancelAction;
+  | VerificationRequestAction | VerificationAcceptAction | VerificationStartSasAction | VerificationConfirmAction | VerificationCancelAction | VerificationScanQrAction;
 
 /**
  * Payload of a `sas_computed` fact: what the SAS ephemeral secret gave once both

@@ -164,4 +164,4 @@ export type { LogSummary } from '../projections/log/slice.js';
 export type { DeviceTrust, IdentityTrust, IdentityStateName, TrustLevel, Grounded } from '../projections/identities/trust.js';
 export type { OwnDevice, DeviceRecord, DeviceRef } from '../projections/identities/state.js';
 export type { ReasonCode } from '../projections/codes.js';
-export { QrUnavailableError, qrPayload } from './outbound/verification.js';
+export { QrInvalidError, QrUnavailableError, parseQrPayload, qrPayload } from './outbound/verification.js';

@@ -237,6 +237,18 @@ export interface LedgerApi {
    */
   verificationQrCode(id: string): Uint8Array;
   /**
+   * The user scanned the other device's QR code (we offered `m.qr_code.scan.v1` with
+   * `qr: true`, it offered `m.qr_code.show.v1`): the code is parsed (`QrInvalidError` when it
+   * is not a Matrix verification code; nothing is logged then) and logged as the
+   * `verification_scan_qr` user action without its secret. Its keys must be, for its mode,
+   * the keys pinned when the flow became ready and ours, by public key; any mismatch cancels
+   * with `m.key_mismatch` (`verification.qr_key_mismatch`). Otherwise the keys it proves are
+   * verified (their master key in modes 0x00/0x01, their device in 0x02) and we send
+   * `m.key.verification.start` with `m.reciprocate.v1` and the secret (the log holds
+   * `[sealed]`; {@link outgoingRequests} gives the real one), then `done` after theirs.
+   */
+  scanVerificationQrCode(id: string, bytes: Uint8Array): Promise<VerificationStepResult>;
+  /**
    * Starts SAS on a ready flow (`m.key.verification.start`, `m.sas.v1`). The keys under
    * verification are pinned now, by public key.
    */

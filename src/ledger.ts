@@ -20,7 +20,7 @@ import { LedgerStreams } from './streams.js';
 import { stateHash, type LedgerState, type SliceVersions } from './runtime/projector.js';
 import { verifyLedger, type VerifyOptions, type VerifyReport } from './log/verify.js';
 import { RequestMaker } from './outbound/requests.js';
-import { QrUnavailableError } from './outbound/verification.js';
+import { QrUnavailableError, parseQrPayload } from './outbound/verification.js';
 import { requestMadeBy, requestOf, requestsMadeBy, responseEnvelope, toOutgoingRequest, type OutgoingRequest } from './outbound/outgoing.js';
 import type { MegolmEncryptedEventContent } from './outbound/room-keys.js';
 import { toDeviceResults, type ToDeviceResult } from './outbound/sync-results.js';
@@ -217,6 +217,13 @@ export class Ledger implements LedgerApi {
     return this.verificationAction({ action: 'verification_accept', flow_id: id, ...(options.qr === true ? { qr: true } : {}) });
   }
 
+  async scanVerificationQrCode(id: string, bytes: Uint8Array): Promise<VerificationStepResult> {
+    if (this.requests === null) throw new QrUnavailableError(id, 'this ledger has no account (read-only)');
+    const code = parseQrPayload(bytes);
+    this.requests.holdScannedQrSecret(id, code.secret);
+    return this.verificationAction({ action: 'verification_scan_qr', flow_id: id, mode: code.mode, code_flow_id: code.flowId, first_key: code.firstKey, second_key: code.secondKey });
+  }
+
   verificationQrCode(id: string): Uint8Array {
     if (this.requests === null) throw new QrUnavailableError(id, 'this ledger has no account (read-only)');
     return this.requests.verificationQrCode(this.writer.durableState, id);
@@ -285,7 +292,8 @@ export class Ledger implements LedgerApi {
   }
 
   outgoingRequests(): OutgoingRequest[] {
-    return pendingRequests(this.state()).map(toOutgoingRequest);
+    const requests = pendingRequests(this.state()).map(toOutgoingRequest);
+    return this.requests === null ? requests : requests.map((r) => this.requests!.withQrSecret(r));
   }
 
   async markRequestAsSent(id: string, type: string, response: unknown): Promise<IngestResult> {

@@ -110,6 +110,13 @@ export const verificationCodes = defineCodes([
     section: QR,
   },
   {
+    code: 'verification.qr_key_mismatch',
+    outcome: 'rejected',
+    summary: 'A QR code we scanned (`scanVerificationQrCode`) does not carry, for its mode, the pinned keys and ours by public key, names another flow, or claims a mode that does not fit the flow (0x00 for another user, 0x01/0x02 for our own): cancelled with `m.key_mismatch`, nothing is verified.',
+    spec: 'Alice\'s device ensures that the keys encoded in the QR code match the expected values for the keys. If not, Alice\'s device displays an error message indicating that the code is incorrect, and sends a `m.key.verification.cancel` message to Bob\'s device.',
+    section: QR,
+  },
+  {
     code: 'verification.timeout',
     outcome: 'rejected',
     summary: 'The flow did not finish within 10 minutes of its request (by the entries\' `receivedAt`): cancelled with `m.timeout`.',

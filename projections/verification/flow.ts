@@ -34,6 +34,7 @@ const CANCEL_CODE: Partial<Record<VerificationCode, string>> = {
   'verification.unexpected_message': 'm.unexpected_message',
   'verification.unknown_method': 'm.unknown_method',
   'verification.qr_secret_mismatch': 'm.key_mismatch',
+  'verification.qr_key_mismatch': 'm.key_mismatch',
   'verification.timeout': 'm.timeout',
 };
 

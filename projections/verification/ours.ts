@@ -3,15 +3,15 @@
  * facts), and the facts only the SAS secret could give (`sas_computed`, `sas_mac_checked`).
  */
 import type { EntryOf } from '../../events/entry.js';
-import type { VerificationAction } from '../../events/verification-actions.js';
+import type { VerificationAction, VerificationScanQrAction } from '../../events/verification-actions.js';
 import { verificationActionCodecs } from '../../events/verification-actions.js';
 import { earlier } from '../codes.js';
 import { subject } from '../decision.js';
-import { knownDevices } from '../identities/selectors.js';
+import { identityDetail, knownDevices, ownDevice } from '../identities/selectors.js';
 import type { ReduceContext } from '../slice.js';
 import { about, cancel, finish, flowOf, owe, pinKeys, pinnedStillCurrent, record, refuseCollision, step, touch, us } from './flow.js';
 import { hexBytes, sasDecimals, sasEmojiIndices } from './sas.js';
-import { addFlow, maybeDone, newFlow, qrMutual } from './steps.js';
+import { addFlow, maybeDone, newFlow, qrMutual, qrScannable, wireId } from './steps.js';
 import { qrMode, qrVerifiedKeyIds } from './qr.js';
 import type { Flow, VerificationState } from './state.js';
 
@@ -54,9 +54,11 @@ export function foldAction(state: VerificationState, entry: EntryOf<'user_action
       flow.qr = a.qr === true;
       step(ctx, flow, seq, 'ready', { by: 'us', qr: flow.qr });
       owe(state, flow, { type: 'ready' });
-      // The QR code we may show carries the keys under verification: they are fixed now.
-      if (qrMutual(flow)) pinKeys(state, ctx, flow, seq);
+      // A QR code either side may show carries the keys under verification: they are fixed now.
+      if (qrMutual(flow) || qrScannable(flow)) pinKeys(state, ctx, flow, seq);
       return;
+    case 'verification_scan_qr':
+      return scannedTheirs(state, ctx, flow, seq, a);
     case 'verification_start_sas':
       if (flow.phase !== 'ready') return cancel(state, ctx, flow, seq, 'verification.unexpected_message', `start in phase ${flow.phase}`);
       if (!pinKeys(state, ctx, flow, seq)) return;
@@ -252,4 +254,41 @@ export function foldQrChecked(state: VerificationState, entry: EntryOf<'qr_secre
   if (!p.ok) return cancel(state, ctx, flow, entry.seq, 'verification.qr_secret_mismatch', 'the scanned secret is not the one of the QR code we showed');
   flow.reciprocated = { secretOk: true, seq: entry.seq };
   record(ctx, 'verification.qr_scanned', about(flow), earlier(entry.seq, ...flow.seqs), { flow_id: flow.id, mode: qrMode(ctx.root, flow) });
+}
+
+/**
+ * We scanned their code: every key in it must be the pinned one (or ours), by public key,
+ * for the mode it claims, and its flow ID this flow's; then the keys the code proves are
+ * verified (their master key in mode 0 and 1, their device in mode 2) and we owe the
+ * `m.reciprocate.v1` start with its secret. Anything else cancels with `m.key_mismatch`.
+ */
+function scannedTheirs(state: VerificationState, ctx: ReduceContext, flow: Flow, seq: number, a: VerificationScanQrAction): void {
+  if (flow.phase !== 'ready' || !qrScannable(flow) || flow.scanned !== null) return cancel(state, ctx, flow, seq, 'verification.unexpected_message', 'no QR code to scan in this flow');
+  if (!pinKeys(state, ctx, flow, seq)) return;
+  const me = us(ctx);
+  const self = flow.otherUserId === me.userId;
+  const pinned = flow.pinned ?? [];
+  const theirDevice = pinned.find((k) => k.role === 'device')?.publicKey ?? null;
+  const master = pinned.find((k) => k.role === 'master')?.publicKey ?? null;
+  const ourMaster = identityDetail(ctx.root, me.userId).masterKey;
+  const ourDevice = ownDevice(ctx.root)?.ed25519 ?? null;
+  // What the code must carry, from the displaying device's side (spec "QR code format").
+  const expected: [string | null, string | null] | null = a.mode === 0 && !self ? [master, ourMaster]
+    : a.mode === 1 && self ? [master, ourDevice]
+    : a.mode === 2 && self ? [theirDevice, master]
+    : null;
+  const problem = expected === null ? `mode ${a.mode} does not fit this flow`
+    : a.code_flow_id !== wireId(flow) ? 'the code names another flow'
+    : expected[0] === null || a.first_key !== expected[0] ? 'the first key is not the pinned one'
+    : expected[1] === null || a.second_key !== expected[1] ? 'the second key is not the one we hold'
+    : !pinnedStillCurrent(ctx, flow) ? 'a pinned key changed since the flow started'
+    : null;
+  if (problem !== null) return cancel(state, ctx, flow, seq, 'verification.qr_key_mismatch', problem, { mode: a.mode });
+  const role = a.mode === 2 ? 'device' : 'master';
+  flow.scanned = { mode: a.mode, seq };
+  flow.confirmed = seq;
+  flow.theirMac = { keyIds: pinned.filter((k) => k.role === role).map((k) => k.keyId), seq };
+  flow.phase = 'started';
+  step(ctx, flow, seq, 'qr_scanned_theirs', { mode: a.mode, verified: flow.theirMac.keyIds.join(',') });
+  owe(state, flow, { type: 'start', reciprocate: true });
 }

@@ -19,7 +19,7 @@ export interface PinnedKey {
 export type Owed =
   | { readonly type: 'request'; readonly devices: readonly string[] }
   | { readonly type: 'ready' }
-  | { readonly type: 'start' }
+  | { readonly type: 'start'; readonly reciprocate?: true }
   | { readonly type: 'accept' }
   | { readonly type: 'key' }
   | { readonly type: 'sas' }
@@ -104,6 +104,8 @@ export interface Flow {
    * compared (null while being checked); the user then confirms with `verification_confirm`.
    */
   reciprocated: { secretOk: boolean | null; seq: number } | null;
+  /** We scanned their QR code and its keys matched the pinned ones (its mode, seq). */
+  scanned: { mode: number; seq: number } | null;
   /** The keys fixed at the start, by public key. */
   pinned: PinnedKey[] | null;
   outcome: FlowOutcome | null;

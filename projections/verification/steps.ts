@@ -8,7 +8,7 @@ import type { SasV1StartContent } from '../../events/verification-start.js';
 import { earlier } from '../codes.js';
 import type { ReduceContext } from '../slice.js';
 import {
-  HASH, KEY_AGREEMENT, MAC_LEGACY, MAC_V2, QR_SCAN, RECIPROCATE, SAS_METHODS, SAS_V1, about, cancel, finish, flowOf, owe, pinKeys, record, refuseCollision, step, touch, us,
+  HASH, KEY_AGREEMENT, MAC_LEGACY, MAC_V2, QR_SCAN, QR_SHOW, RECIPROCATE, SAS_METHODS, SAS_V1, about, cancel, finish, flowOf, owe, pinKeys, record, refuseCollision, step, touch, us,
 } from './flow.js';
 import { FLOW_TIMEOUT_MS, MAX_ACTIVE_FLOWS, MAX_MACS, REQUEST_FUTURE_MS, type Flow, type VerificationState } from './state.js';
 import { subject } from '../decision.js';
@@ -24,7 +24,7 @@ export function newFlow(id: string, otherUserId: string, otherDeviceId: string |
   return {
     id, transport: 'to_device', roomId: null, eventId: null, requestId: null, weRequested, otherUserId, otherDeviceId, asked: [], theirMethods: [], requestedAt, phase: 'requested',
     start: null, accept: null, ourKey: null, theirKey: null, sas: null, confirmed: null, theirMac: null,
-    ourMacSent: false, ourDoneSent: false, theirDone: false, qr: false, reciprocated: null, pinned: null, outcome: null, seqs: [seq], owed: [],
+    ourMacSent: false, ourDoneSent: false, theirDone: false, qr: false, reciprocated: null, scanned: null, pinned: null, outcome: null, seqs: [seq], owed: [],
   };
 }
 
@@ -179,9 +179,14 @@ function ready(state: VerificationState, ctx: ReduceContext, flow: Flow, seq: nu
     record(ctx, 'verification.accepted_elsewhere', about(flow), earlier(seq, ...flow.seqs), { flow_id: flow.id, answered: from, others: others.join(',') });
     owe(state, flow, { type: 'cancel', wireCode: 'm.accepted', reason: 'another device answered', devices: others });
   }
-  if (!flow.theirMethods.includes(SAS_V1) && !qrMutual(flow)) return cancel(state, ctx, flow, seq, 'verification.unknown_method', 'no common verification method');
-  // The QR code we may show carries the keys under verification: they are fixed now.
-  if (qrMutual(flow)) pinKeys(state, ctx, flow, seq);
+  if (!flow.theirMethods.includes(SAS_V1) && !qrMutual(flow) && !qrScannable(flow)) return cancel(state, ctx, flow, seq, 'verification.unknown_method', 'no common verification method');
+  // A QR code either side may show carries the keys under verification: they are fixed now.
+  if (qrMutual(flow) || qrScannable(flow)) pinKeys(state, ctx, flow, seq);
+}
+
+/** We can scan a QR code the other device shows (it advertised showing and reciprocating). */
+export function qrScannable(flow: Flow): boolean {
+  return flow.qr && flow.theirMethods.includes(QR_SHOW) && flow.theirMethods.includes(RECIPROCATE);
 }
 
 /** We can show a QR code the other device can scan (it advertised scanning and reciprocating). */
@@ -273,7 +278,8 @@ function mac(state: VerificationState, ctx: ReduceContext, flow: Flow, seq: numb
 /** Done when both MACs crossed (theirs verified, ours sent after the user's confirmation) and both sent done. */
 export function maybeDone(state: VerificationState, ctx: ReduceContext, flow: Flow, seq: number): void {
   if (flow.outcome !== null || flow.theirMac === null || flow.confirmed === null) return;
-  if ((flow.ourMacSent || flow.reciprocated !== null) && !flow.ourDoneSent && !flow.owed.some((o) => o.type === 'done')) owe(state, flow, { type: 'done' });
+  // A scanner sends done once the device that showed the code has (it confirms the scan first).
+  if ((flow.ourMacSent || flow.reciprocated !== null || (flow.scanned !== null && flow.theirDone)) && !flow.ourDoneSent && !flow.owed.some((o) => o.type === 'done')) owe(state, flow, { type: 'done' });
   if (!flow.ourDoneSent || !flow.theirDone) return;
   const pinned = flow.pinned ?? [];
   record(ctx, 'verification.done', about(flow), earlier(seq, ...flow.seqs), {

@@ -124,6 +124,24 @@ export class RequestMaker {
     this.verifier.holdReceivedQrSecret(seq, secret);
   }
 
+  /** The secret of a QR code the user scanned, in memory until our reciprocate start is made. */
+  holdScannedQrSecret(flowId: string, secret: Uint8Array): void {
+    this.verifier.holdScannedQrSecret(flowId, secret);
+  }
+
+  /** An outgoing request with the secret of our reciprocate start put back (the log has `[sealed]`). */
+  withQrSecret<R extends { id: string; type: string; body?: unknown }>(request: R): R {
+    const secret = request.type === 'to_device' ? this.verifier.sentQrSecret(request.id) : undefined;
+    if (secret === undefined) return request;
+    const body = request.body as { messages: Record<string, Record<string, Record<string, unknown>>> };
+    const messages: Record<string, Record<string, Record<string, unknown>>> = {};
+    for (const [user, devices] of Object.entries(body.messages)) {
+      messages[user] = {};
+      for (const [device, content] of Object.entries(devices)) messages[user]![device] = { ...content, secret };
+    }
+    return { ...request, body: { ...body, messages } };
+  }
+
   /** The QR code a verification flow shows (throws `QrUnavailableError`). */
   verificationQrCode(state: LedgerState, flowId: string): Uint8Array {
     return this.verifier.qrCode(state, flowId);

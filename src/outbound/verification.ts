@@ -7,7 +7,7 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { OutgoingRequestPayload } from '../../events/outbound.js';
 import type { QrSecretCheckedPayload, SasComputedPayload, SasMacCheckedPayload } from '../../events/verification-actions.js';
-import { HASH, KEY_AGREEMENT, MAC_LEGACY, MAC_V2, QR_SHOW, RECIPROCATE, SAS_METHODS, SAS_V1, recipients } from '../../projections/verification/flow.js';
+import { HASH, KEY_AGREEMENT, MAC_LEGACY, MAC_V2, QR_SCAN, QR_SHOW, RECIPROCATE, SAS_METHODS, SAS_V1, recipients } from '../../projections/verification/flow.js';
 import { qrMode } from '../../projections/verification/qr.js';
 import type { Flow, Owed, VerificationState } from '../../projections/verification/state.js';
 import { qrMutual, wireId } from '../../projections/verification/steps.js';
@@ -22,6 +22,9 @@ export type VerificationFact =
   | { kind: 'sas_computed'; payload: SasComputedPayload }
   | { kind: 'sas_mac_checked'; payload: SasMacCheckedPayload }
   | { kind: 'qr_secret_checked'; payload: QrSecretCheckedPayload };
+
+/** What the log holds in place of the secret of a reciprocate start we send. */
+export const SEALED_SECRET = '[sealed]';
 
 /** Why no QR code can be shown for a flow. */
 export class QrUnavailableError extends Error {
@@ -72,9 +75,9 @@ export interface OwnSide {
   readonly ed25519: string;
 }
 
-/** The methods our request or ready offers: SAS, and showing a QR code when the user asked for it. */
+/** The methods our request or ready offers: SAS, and showing and scanning QR codes when the user asked for it. */
 function methodsOf(flow: Flow): string[] {
-  return flow.qr ? [SAS_V1, QR_SHOW, RECIPROCATE] : [SAS_V1];
+  return flow.qr ? [SAS_V1, QR_SHOW, QR_SCAN, RECIPROCATE] : [SAS_V1];
 }
 
 export class VerificationAgent {
@@ -83,6 +86,25 @@ export class VerificationAgent {
   private readonly qrSecrets = new Map<string, Buffer>();
   /** Secrets of received reciprocate starts, by their entry's seq, until checked (the log never has them). */
   private readonly receivedQr = new Map<number, string>();
+
+  /** The secret of the code we scanned, per flow, until our reciprocate start is made. */
+  private readonly scannedQr = new Map<string, string>();
+  /** Our reciprocate starts' secrets by request ID: the log has `[sealed]`, the client gets the real one. */
+  private readonly sentQr = new Map<string, string>();
+
+  holdScannedQrSecret(flowId: string, secret: Uint8Array): void {
+    this.scannedQr.set(flowId, Buffer.from(secret).toString('base64').replace(/=+$/, ''));
+    for (const k of this.scannedQr.keys()) if (this.scannedQr.size > 16) this.scannedQr.delete(k);
+  }
+
+  /** The secret an outgoing reciprocate start carries (by request ID), or undefined. */
+  sentQrSecret(requestId: string): string | undefined {
+    return this.sentQr.get(requestId);
+  }
+
+  forgetSentQr(requestId: string): void {
+    this.sentQr.delete(requestId);
+  }
 
   holdReceivedQrSecret(seq: number, secret: string): void {
     this.receivedQr.set(seq, secret);
@@ -216,6 +238,16 @@ export class VerificationAgent {
         return [{ kind: 'qr_secret_checked', payload: { input_seq: inputSeq, flow_id: flow.id, ok } }];
       }
       case 'start':
+        if (item.reciprocate === true) {
+          const secret = this.scannedQr.get(flow.id);
+          this.scannedQr.delete(flow.id);
+          if (secret === undefined) return this.lost(flow, inputSeq);
+          const facts = this.send(flow, 'start', recipients(flow), { from_device, method: RECIPROCATE, secret: SEALED_SECRET }, inputSeq);
+          const request = facts[0]!.payload as { id: string };
+          this.sentQr.set(request.id, secret);
+          for (const k of this.sentQr.keys()) if (this.sentQr.size > 16) this.sentQr.delete(k);
+          return facts;
+        }
         return this.send(flow, 'start', recipients(flow), {
           from_device, method: SAS_V1, key_agreement_protocols: [KEY_AGREEMENT], hashes: [HASH],
           message_authentication_codes: [MAC_V2, MAC_LEGACY], short_authentication_string: [...SAS_METHODS],
@@ -295,5 +327,43 @@ export class VerificationAgent {
     this.secrets.clear();
     this.qrSecrets.clear();
     this.receivedQr.clear();
+    this.scannedQr.clear();
+    this.sentQr.clear();
   }
+
+}
+
+/** A scanned QR code, parsed (spec "QR code format"); throws {@link QrInvalidError}. */
+export interface ScannedQr {
+  readonly mode: number;
+  readonly flowId: string;
+  readonly firstKey: string;
+  readonly secondKey: string;
+  readonly secret: Uint8Array;
+}
+
+export class QrInvalidError extends Error {
+  constructor(reason: string) {
+    super(`not a Matrix verification QR code: ${reason}`);
+    this.name = 'QrInvalidError';
+  }
+}
+
+const unpadded = (b: Uint8Array) => Buffer.from(b).toString('base64').replace(/=+$/, '');
+
+export function parseQrPayload(bytes: Uint8Array): ScannedQr {
+  const b = Buffer.from(bytes);
+  if (b.length > 4096) throw new QrInvalidError('too long');
+  if (b.length < 10 || b.subarray(0, 6).toString('latin1') !== 'MATRIX') throw new QrInvalidError('no MATRIX prefix');
+  if (b[6] !== 0x02) throw new QrInvalidError(`version ${b[6]}`);
+  const mode = b[7]!;
+  if (mode > 2) throw new QrInvalidError(`mode ${mode}`);
+  const len = b.readUInt16BE(8);
+  const rest = 10 + len;
+  if (b.length < rest + 64 + 1) throw new QrInvalidError('too short');
+  return {
+    mode, flowId: b.subarray(10, rest).toString('utf8'),
+    firstKey: unpadded(b.subarray(rest, rest + 32)), secondKey: unpadded(b.subarray(rest + 32, rest + 64)),
+    secret: new Uint8Array(b.subarray(rest + 64)),
+  };
 }

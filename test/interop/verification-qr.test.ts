@@ -45,7 +45,7 @@ async function finishScanned(peers: Peers, id: string, bytes: Uint8Array): Promi
 }
 
 /** Both sides with a cross-signing identity, our QR request to Rust accepted: the flow is ready. */
-async function readyForQr(peers: Peers, qr: boolean): Promise<string> {
+async function readyForQr(peers: Peers, qr: boolean, rustMethods?: RustSdk.VerificationMethod[]): Promise<string> {
   await peers.ledger.updateTrackedUsers([ME]);
   await peers.ledger.bootstrapCrossSigning();
   await peers.rustBootstrap();
@@ -56,11 +56,11 @@ async function readyForQr(peers: Peers, qr: boolean): Promise<string> {
   const { id, requests } = await peers.ledger.requestVerification(RUST, RUSTDEV, { qr });
   const sent = requests.find((r) => r.type === 'to_device') as { body: { messages: Record<string, Record<string, { methods: string[] }>> } };
   const methods = sent.body.messages[RUST]![RUSTDEV]!.methods;
-  assert.deepEqual(methods, qr ? ['m.sas.v1', 'm.qr_code.show.v1', 'm.reciprocate.v1'] : ['m.sas.v1']);
+  assert.deepEqual(methods, qr ? ['m.sas.v1', 'm.qr_code.show.v1', 'm.qr_code.scan.v1', 'm.reciprocate.v1'] : ['m.sas.v1']);
   await peers.ledgerTurn();
   await peers.rustTurn();
   const M = RustSdk.VerificationMethod;
-  await peers.sendRust(peers.machine.getVerificationRequest(new RustSdk.UserId(ME), id)!.acceptWithMethods([M.SasV1, M.QrCodeScanV1, M.ReciprocateV1]));
+  await peers.sendRust(peers.machine.getVerificationRequest(new RustSdk.UserId(ME), id)!.acceptWithMethods(rustMethods ?? [M.SasV1, M.QrCodeScanV1, M.ReciprocateV1]));
   await peers.ledgerTurn();
   return id;
 }
@@ -215,4 +215,68 @@ describe('interop: QR code verification with the Rust SDK', function () {
       await peers.close();
     }
   });
+
+  it('Rust shows a mode 0x00 code, keyledger scans it: keys checked against the pinned ones, reciprocate sent (secret never logged), both end verified', async () => {
+    const peers = await verificationPeers();
+    try {
+      const M = RustSdk.VerificationMethod;
+      const id = await readyForQr(peers, true, [M.QrCodeShowV1, M.ReciprocateV1]);
+      const rustMaster = identityDetail(peers.ledger.state(), RUST).masterKey!;
+      const request = peers.machine.getVerificationRequest(new RustSdk.UserId(ME), id)!;
+      const qr = (await request.generateQrCode())!;
+      assert.ok(qr !== undefined, 'Rust shows a code');
+      const bytes = new Uint8Array(qr.toBytes());
+      const secret = b64(parts(bytes).secret);
+      const scanned = await peers.ledger.scanVerificationQrCode(id, bytes);
+      assert.ok(scanned.decisions.some((d) => d.code === 'verification.step' && d.detail?.['step'] === 'qr_scanned_theirs' && d.detail?.['verified'] === `ed25519:${rustMaster}`));
+      const start = peers.ledger.outgoingRequests().find((r) => r.type === 'to_device' && r.event_type === 'm.key.verification.start') as { body: { messages: Record<string, Record<string, { method: string; secret: string }>> } };
+      assert.equal(start.body.messages[RUST]![RUSTDEV]!.method, 'm.reciprocate.v1');
+      assert.equal(start.body.messages[RUST]![RUSTDEV]!.secret, secret, 'the client sends the real secret');
+      await peers.ledgerTurn();
+      await peers.rustTurn();
+      assert.ok(qr.hasBeenScanned(), 'Rust saw our reciprocate with its secret');
+      await peers.sendRust(qr.confirmScanning());
+      for (let i = 0; i < 4; i++) {
+        await peers.ledgerTurn();
+        await peers.rustTurn();
+      }
+      const flow = peers.ledger.verifications().find((f) => f.id === id)!;
+      assert.equal(flow.phase, 'done', JSON.stringify(flow.outcome));
+      assert.equal(identityDetail(peers.ledger.state(), RUST).level, 'verified');
+      assert.ok(qr.isDone(), 'Rust ended done');
+      const ours = await peers.machine.getIdentity(new RustSdk.UserId(ME));
+      assert.ok(ours !== undefined && ours.isVerified(), 'Rust reports our identity verified');
+      for await (const e of peers.ledger.entries({})) assert.ok(!JSON.stringify(e.payload).includes(secret), `the secret is not in entry ${e.seq} (${e.kind})`);
+    } finally {
+      await peers.close();
+    }
+  });
+
+  for (const [what, tamper] of [
+    ['a first key that is not their pinned master key', (b: Uint8Array, len: number) => { b[10 + len] ^= 1; }],
+    ['a second key that is not our master key', (b: Uint8Array, len: number) => { b[42 + len] ^= 1; }],
+    ['another mode (0x02, self-verification, for another user)', (b: Uint8Array) => { b[7] = 2; }],
+    ['another flow\'s ID', (b: Uint8Array, len: number) => { b[10 + len - 1] ^= 1; }],
+  ] as const) {
+    it(`a scanned code with ${what} is refused with m.key_mismatch (verification.qr_key_mismatch)`, async () => {
+      const peers = await verificationPeers();
+      try {
+        const M = RustSdk.VerificationMethod;
+        const id = await readyForQr(peers, true, [M.QrCodeShowV1, M.ReciprocateV1]);
+        const qr = (await peers.machine.getVerificationRequest(new RustSdk.UserId(ME), id)!.generateQrCode())!;
+        const bytes = new Uint8Array(qr.toBytes());
+        tamper(bytes, (bytes[8]! << 8) | bytes[9]!);
+        await peers.ledger.scanVerificationQrCode(id, bytes);
+        const flow = peers.ledger.verifications().find((f) => f.id === id)!;
+        assert.equal(flow.phase, 'cancelled');
+        assert.equal(flow.outcome!.code, 'verification.qr_key_mismatch');
+        assert.equal(flow.outcome!.cancelCode, 'm.key_mismatch');
+        const sent = peers.ledger.outgoingRequests().map((r) => r.type === 'to_device' ? r.event_type : r.type);
+        assert.deepEqual(sent.filter((t) => t.startsWith('m.key.verification')), ['m.key.verification.cancel']);
+        assert.notEqual(identityDetail(peers.ledger.state(), RUST).level, 'verified');
+      } finally {
+        await peers.close();
+      }
+    });
+  }
 });
