@@ -131,8 +131,9 @@ export class RequestMaker {
 
   /** An outgoing request with the secret of our reciprocate start put back (the log has `[sealed]`). */
   withQrSecret<R extends { id: string; type: string; body?: unknown }>(request: R): R {
-    const secret = request.type === 'to_device' ? this.verifier.sentQrSecret(request.id) : undefined;
+    const secret = request.type === 'to_device' || request.type === 'room_message' ? this.verifier.sentQrSecret(request.id) : undefined;
     if (secret === undefined) return request;
+    if (request.type === 'room_message') return { ...request, body: { ...(request.body as Record<string, unknown>), secret } };
     const body = request.body as { messages: Record<string, Record<string, Record<string, unknown>>> };
     const messages: Record<string, Record<string, Record<string, unknown>>> = {};
     for (const [user, devices] of Object.entries(body.messages)) {
