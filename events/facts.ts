@@ -9,7 +9,7 @@ import type { DecodeFailure } from './decode.js';
 import type { MegolmEncryptedPayload, MegolmSessionCreatedPayload, RoomKeySharedPayload } from './megolm-out.js';
 import type { GossipSentPayload, SecretStoredPayload } from './gossip.js';
 import type { RoomKeyRestoredPayload } from './secret-storage.js';
-import type { SasComputedPayload, SasMacCheckedPayload } from './verification-actions.js';
+import type { QrSecretCheckedPayload, SasComputedPayload, SasMacCheckedPayload } from './verification-actions.js';
 import type { FallbackKeyForgottenPayload, OlmEncryptedPayload, OlmSessionCreatedPayload, OutgoingRequestPayload } from './outbound.js';
 
 /** What olm says about a room key (`m.room_key` or `m.forwarded_room_key` content) at ingestion. */
@@ -169,5 +169,6 @@ export interface FactPayloads {
   room_key_restored: RoomKeyRestoredPayload;
   sas_computed: SasComputedPayload;
   sas_mac_checked: SasMacCheckedPayload;
+  qr_secret_checked: QrSecretCheckedPayload;
   own_cross_signing_keys: OwnCrossSigningKeysPayload;
 }

@@ -22,21 +22,32 @@ const actionOf = <A extends string>(action: A) => ({ kind: t.literal('user_actio
  */
 export const VerificationRequestAction = t.intersection([
   t.type({ ...actionOf('verification_request'), user_id: t.string }),
-  t.partial({ device_id: t.string, room_id: t.string }),
+  t.partial({ device_id: t.string, room_id: t.string, qr: t.boolean }),
 ], 'VerificationRequestAction');
 export type VerificationRequestAction = t.TypeOf<typeof VerificationRequestAction>;
 
 /** `verification_accept`: answer a request with `m.key.verification.ready`. */
-export const VerificationAcceptAction = t.type(actionOf('verification_accept'), 'VerificationAcceptAction');
+export const VerificationAcceptAction = t.intersection([
+  t.type(actionOf('verification_accept')),
+  /** `qr`: also advertise `m.qr_code.show.v1` and `m.reciprocate.v1` (we show a QR code for the other device to scan). */
+  t.partial({ qr: t.boolean }),
+], 'VerificationAcceptAction');
 export type VerificationAcceptAction = t.TypeOf<typeof VerificationAcceptAction>;
 
 /** `verification_start_sas`: send `m.key.verification.start` with `m.sas.v1`. */
 export const VerificationStartSasAction = t.type(actionOf('verification_start_sas'), 'VerificationStartSasAction');
 export type VerificationStartSasAction = t.TypeOf<typeof VerificationStartSasAction>;
 
-/** `verification_confirm`: the person compared the SAS: `match` true ("they match") or false. */
+/** `verification_confirm`: the person compared the SAS: `match` true ("they match") or false; for a QR code we showed and the other device scanned, "the other device scanned it" (true) or not. */
 export const VerificationConfirmAction = t.type({ ...actionOf('verification_confirm'), match: t.boolean }, 'VerificationConfirmAction');
 export type VerificationConfirmAction = t.TypeOf<typeof VerificationConfirmAction>;
+
+/**
+ * `verification_scan_qr`: the person scanned the other device's QR code; what it says,
+ * parsed (its mode, flow ID and two keys; never its secret, which the outbound path holds).
+ */
+export const VerificationScanQrAction = t.type({ ...actionOf('verification_scan_qr'), mode: t.number, code_flow_id: t.string, first_key: t.string, second_key: t.string }, 'VerificationScanQrAction');
+export type VerificationScanQrAction = t.TypeOf<typeof VerificationScanQrAction>;
 
 /** `verification_cancel`: the person cancels the flow (`m.user`). */
 export const VerificationCancelAction = t.type(actionOf('verification_cancel'), 'VerificationCancelAction');
@@ -49,10 +60,11 @@ export const verificationActionCodecs = {
   verification_start_sas: VerificationStartSasAction,
   verification_confirm: VerificationConfirmAction,
   verification_cancel: VerificationCancelAction,
+  verification_scan_qr: VerificationScanQrAction,
 } as const;
 
 export type VerificationAction =
-  | VerificationRequestAction | VerificationAcceptAction | VerificationStartSasAction | VerificationConfirmAction | VerificationCancelAction;
+  | VerificationRequestAction | VerificationAcceptAction | VerificationStartSasAction | VerificationConfirmAction | VerificationCancelAction | VerificationScanQrAction;
 
 /**
  * Payload of a `sas_computed` fact: what the SAS ephemeral secret gave once both
@@ -89,4 +101,14 @@ export interface SasMacCheckedPayload {
   /** The MAC of the sorted key ID list matched. */
   readonly key_ids_ok: boolean;
   readonly keys: readonly MacCheck[];
+}
+
+/**
+ * Payload of a `qr_secret_checked` fact: the shared secret of an `m.reciprocate.v1` start
+ * compared (in memory) with the one of the QR code we showed. Never the secret itself.
+ */
+export interface QrSecretCheckedPayload {
+  readonly input_seq: number;
+  readonly flow_id: string;
+  readonly ok: boolean;
 }

@@ -150,3 +150,14 @@ export interface SendRoomMessageOptions {
    */
   encrypted?: boolean;
 }
+
+/** Options of `requestVerification`, `requestVerificationInRoom` and `acceptVerification`. */
+export interface VerificationOptions {
+  /**
+   * Also offer to show a QR code (`m.qr_code.show.v1` and `m.reciprocate.v1` in the
+   * request's or ready's `methods`); then `verificationQrCode(id)` gives the code to draw
+   * once the flow is ready and the other device can scan. Default false: SAS only, as before
+   * (a client that cannot draw a code should not offer one).
+   */
+  qr?: boolean;
+}

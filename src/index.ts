@@ -117,7 +117,7 @@ export type { BackupStatus, MayUpload } from '../projections/backup/selectors.js
 export type { SignatureState, SignatureReport } from '../projections/backup/trust.js';
 export type { SecretStorageUnlock } from './secrets/open-storage.js';
 export type { BackupKeysResponse, RoomKeyRestoredPayload } from '../events/secret-storage.js';
-export type { RoomKeySettings, CrossSigningPrivateKeys, CrossSigningKeySource, CrossSigningStatus, SendRoomMessageOptions } from './api-types.js';
+export type { RoomKeySettings, CrossSigningPrivateKeys, CrossSigningKeySource, CrossSigningStatus, SendRoomMessageOptions, VerificationOptions } from './api-types.js';
 export type { OwnCrossSigningKeysPayload, CrossSigningSource, DeviceSigningUploadBody, SignatureUploadBody, UploadedCrossSigningKey } from '../events/cross-signing.js';
 export type { ShareStrategy } from '../events/megolm-out.js';
 export type { ToDeviceResult } from './outbound/sync-results.js';
@@ -164,3 +164,4 @@ export type { LogSummary } from '../projections/log/slice.js';
 export type { DeviceTrust, IdentityTrust, IdentityStateName, TrustLevel, Grounded } from '../projections/identities/trust.js';
 export type { OwnDevice, DeviceRecord, DeviceRef } from '../projections/identities/state.js';
 export type { ReasonCode } from '../projections/codes.js';
+export { QrInvalidError, QrUnavailableError, parseQrPayload, qrPayload } from './outbound/verification.js';

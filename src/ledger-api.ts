@@ -8,7 +8,7 @@ import type { Envelope } from '../events/envelope.js';
 import type { LedgerEntry } from '../events/entry.js';
 import type { SyncEnvelope } from '../events/outbound.js';
 import type { Decision } from '../projections/decision.js';
-import type { CrossSigningKeySource, CrossSigningPrivateKeys, CrossSigningStatus, EntryRange, IngestOutcome, IngestResult, ReplayOptions, RoomKeySettings, SendRoomMessageOptions } from './api-types.js';
+import type { CrossSigningKeySource, CrossSigningPrivateKeys, CrossSigningStatus, EntryRange, IngestOutcome, IngestResult, ReplayOptions, RoomKeySettings, SendRoomMessageOptions, VerificationOptions } from './api-types.js';
 import type { MegolmEncryptedEventContent } from './outbound/room-keys.js';
 import type { KeysUploadBody, SignedDeviceKeys } from './crypto/account.js';
 import type { DecisionFilter } from './log/decisions.js';
@@ -206,9 +206,10 @@ export interface LedgerApi {
    * (the others get `m.accepted` once one answers). The flow ID is the request's
    * `transaction_id`; the `m.key.verification.request` messages are in the result and in
    * {@link outgoingRequests}. Refused (the flow ends cancelled, with a decision) for a
-   * user with a device whose ID equals a cross-signing key.
+   * user with a device whose ID equals a cross-signing key. `options.qr` also offers to
+   * show a QR code (see {@link verificationQrCode}).
    */
-  requestVerification(userId: string, deviceId?: string): Promise<VerificationStepResult & { id: string }>;
+  requestVerification(userId: string, deviceId?: string, options?: VerificationOptions): Promise<VerificationStepResult & { id: string }>;
   /**
    * Asks `userId` to verify in a room (an `m.room.message` with msgtype
    * `m.key.verification.request`, queued as a `room_message` request; later steps point
@@ -217,9 +218,36 @@ export interface LedgerApi {
    * its ID on the wire. Received in-room verification events come in as `room_event`
    * inputs. Encrypted rooms are not supported yet: the messages go in the clear.
    */
-  requestVerificationInRoom(roomId: string, userId: string): Promise<VerificationStepResult & { id: string }>;
-  /** Accepts a request made to us (`m.key.verification.ready`), as the `verification_accept` user action. */
-  acceptVerification(id: string): Promise<VerificationStepResult>;
+  requestVerificationInRoom(roomId: string, userId: string, options?: VerificationOptions): Promise<VerificationStepResult & { id: string }>;
+  /**
+   * Accepts a request made to us (`m.key.verification.ready`), as the `verification_accept`
+   * user action. `options.qr` also offers to show a QR code (see {@link verificationQrCode}).
+   */
+  acceptVerification(id: string, options?: VerificationOptions): Promise<VerificationStepResult>;
+  /**
+   * The QR code of a ready flow for the client to draw (the binary segment of the spec's
+   * "QR code format": `MATRIX`, 0x02, the mode, the flow's ID, two keys, a random shared
+   * secret kept in memory only). Mode 0x00 when verifying another user (our master key,
+   * theirs), 0x01 when verifying another of our devices while this one trusts our master key
+   * (master key, the other device's key), 0x02 when it does not yet (this device's key, the
+   * master key). The keys are those pinned when the flow became ready. Needs `qr: true` on
+   * our request or ready and a peer that can scan; throws `QrUnavailableError` otherwise.
+   * When the other device scanned it (its `m.reciprocate.v1` start carries the secret, checked
+   * in memory: decision `verification.qr_scanned`), the user confirms with `confirmSas(id)`.
+   */
+  verificationQrCode(id: string): Uint8Array;
+  /**
+   * The user scanned the other device's QR code (we offered `m.qr_code.scan.v1` with
+   * `qr: true`, it offered `m.qr_code.show.v1`): the code is parsed (`QrInvalidError` when it
+   * is not a Matrix verification code; nothing is logged then) and logged as the
+   * `verification_scan_qr` user action without its secret. Its keys must be, for its mode,
+   * the keys pinned when the flow became ready and ours, by public key; any mismatch cancels
+   * with `m.key_mismatch` (`verification.qr_key_mismatch`). Otherwise the keys it proves are
+   * verified (their master key in modes 0x00/0x01, their device in 0x02) and we send
+   * `m.key.verification.start` with `m.reciprocate.v1` and the secret (the log holds
+   * `[sealed]`; {@link outgoingRequests} gives the real one), then `done` after theirs.
+   */
+  scanVerificationQrCode(id: string, bytes: Uint8Array): Promise<VerificationStepResult>;
   /**
    * Starts SAS on a ready flow (`m.key.verification.start`, `m.sas.v1`). The keys under
    * verification are pinned now, by public key.
@@ -228,6 +256,8 @@ export interface LedgerApi {
   /**
    * The user compared the SAS (`verification_confirm`): `match` true sends our MAC (and,
    * once theirs verified over the pinned keys, `done`); false cancels with `m.mismatched_sas`.
+   * For a QR code we showed and the other device scanned: true says "the other device
+   * scanned it" (the keys the code's mode verifies are verified, `done` is sent), false cancels.
    */
   confirmSas(id: string, match?: boolean): Promise<VerificationStepResult>;
   /** The user cancels a flow (`m.user`). */

@@ -5,7 +5,7 @@ import type { Decision } from '../projections/decision.js';
 import type { OwnAccount, KeysUploadBody, SignedDeviceKeys } from './crypto/account.js';
 import type { GossipRequestResult, LedgerApi, LedgerOwner } from './ledger-api.js';
 import type { LedgerParts } from './ledger-parts.js';
-import type { CrossSigningKeySource, CrossSigningPrivateKeys, CrossSigningStatus, EntryRange, IngestOutcome, IngestResult, LedgerOptions, ReplayOptions, RoomKeySettings, SendRoomMessageOptions } from './api-types.js';
+import type { CrossSigningKeySource, CrossSigningPrivateKeys, CrossSigningStatus, EntryRange, IngestOutcome, IngestResult, LedgerOptions, ReplayOptions, RoomKeySettings, SendRoomMessageOptions, VerificationOptions } from './api-types.js';
 import type { DecisionFilter } from './log/decisions.js';
 import { LedgerClosedError, LedgerDamagedError, LedgerReadOnlyError, RoomKeyNotSharedError, VaultKeyError } from './errors.js';
 import { BatchWriter } from './ingest/batch-writer.js';
@@ -20,6 +20,7 @@ import { LedgerStreams } from './streams.js';
 import { stateHash, type LedgerState, type SliceVersions } from './runtime/projector.js';
 import { verifyLedger, type VerifyOptions, type VerifyReport } from './log/verify.js';
 import { RequestMaker } from './outbound/requests.js';
+import { QrUnavailableError, parseQrPayload } from './outbound/verification.js';
 import { requestMadeBy, requestOf, requestsMadeBy, responseEnvelope, toOutgoingRequest, type OutgoingRequest } from './outbound/outgoing.js';
 import type { MegolmEncryptedEventContent } from './outbound/room-keys.js';
 import { toDeviceResults, type ToDeviceResult } from './outbound/sync-results.js';
@@ -201,19 +202,31 @@ export class Ledger implements LedgerApi {
 
   // ---- verification (projections/verification/, src/outbound/verification.ts) ----------
 
-  async requestVerification(userId: string, deviceId?: string): Promise<VerificationStepResult & { id: string }> {
+  async requestVerification(userId: string, deviceId?: string, options: VerificationOptions = {}): Promise<VerificationStepResult & { id: string }> {
     const id = randomUUID();
-    const result = await this.verificationAction({ action: 'verification_request', flow_id: id, user_id: userId, ...(deviceId !== undefined ? { device_id: deviceId } : {}) });
+    const result = await this.verificationAction({ action: 'verification_request', flow_id: id, user_id: userId, ...(deviceId !== undefined ? { device_id: deviceId } : {}), ...(options.qr === true ? { qr: true } : {}) });
     return { ...result, id };
   }
 
-  async requestVerificationInRoom(roomId: string, userId: string): Promise<VerificationStepResult & { id: string }> {
+  async requestVerificationInRoom(roomId: string, userId: string, options: VerificationOptions = {}): Promise<VerificationStepResult & { id: string }> {
     const id = randomUUID();
-    return { ...(await this.verificationAction({ action: 'verification_request', flow_id: id, user_id: userId, room_id: roomId })), id };
+    return { ...(await this.verificationAction({ action: 'verification_request', flow_id: id, user_id: userId, room_id: roomId, ...(options.qr === true ? { qr: true } : {}) })), id };
   }
 
-  async acceptVerification(id: string): Promise<VerificationStepResult> {
-    return this.verificationAction({ action: 'verification_accept', flow_id: id });
+  async acceptVerification(id: string, options: VerificationOptions = {}): Promise<VerificationStepResult> {
+    return this.verificationAction({ action: 'verification_accept', flow_id: id, ...(options.qr === true ? { qr: true } : {}) });
+  }
+
+  async scanVerificationQrCode(id: string, bytes: Uint8Array): Promise<VerificationStepResult> {
+    if (this.requests === null) throw new QrUnavailableError(id, 'this ledger has no account (read-only)');
+    const code = parseQrPayload(bytes);
+    this.requests.holdScannedQrSecret(id, code.secret);
+    return this.verificationAction({ action: 'verification_scan_qr', flow_id: id, mode: code.mode, code_flow_id: code.flowId, first_key: code.firstKey, second_key: code.secondKey });
+  }
+
+  verificationQrCode(id: string): Uint8Array {
+    if (this.requests === null) throw new QrUnavailableError(id, 'this ledger has no account (read-only)');
+    return this.requests.verificationQrCode(this.writer.durableState, id);
   }
 
   async startSas(id: string): Promise<VerificationStepResult> {
@@ -279,7 +292,8 @@ export class Ledger implements LedgerApi {
   }
 
   outgoingRequests(): OutgoingRequest[] {
-    return pendingRequests(this.state()).map(toOutgoingRequest);
+    const requests = pendingRequests(this.state()).map(toOutgoingRequest);
+    return this.requests === null ? requests : requests.map((r) => this.requests!.withQrSecret(r));
   }
 
   async markRequestAsSent(id: string, type: string, response: unknown): Promise<IngestResult> {

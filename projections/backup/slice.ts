@@ -109,6 +109,7 @@ export const backupSlice: Slice<BackupState> = {
       case 'sas_computed':
         return;
       case 'sas_mac_checked':
+      case 'qr_secret_checked':
         // A verification flow may have ended here: a device of ours it verified may make a signature trusted.
         return state.version === null ? undefined : rejudge(state, entry.seq, ctx);
       case 'cross_signing':

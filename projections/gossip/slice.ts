@@ -82,6 +82,7 @@ export const gossipSlice: Slice<GossipState> = {
       case 'room_key_restored':
       case 'sas_computed':
       case 'sas_mac_checked':
+      case 'qr_secret_checked':
         return;
       default:
         return ignoreUnknownKind(entry);

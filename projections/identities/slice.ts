@@ -55,6 +55,7 @@ export const identitiesSlice: Slice<IdentitiesState> = {
       case 'fallback_key_forgotten':
       case 'sas_computed':
       case 'sas_mac_checked':
+      case 'qr_secret_checked':
       case 'encrypt_to_device':
       case 'to_device_sent':
       case 'olm_encrypted':

@@ -72,6 +72,7 @@ export const megolmSlice: Slice<MegolmState> = {
       case 'fallback_key_forgotten':
       case 'sas_computed':
       case 'sas_mac_checked':
+      case 'qr_secret_checked':
       case 'encrypt_to_device':
       case 'to_device_sent':
       case 'olm_encrypted':

@@ -84,6 +84,7 @@ export const outboundSlice: Slice<OutboundState> = {
       case 'megolm_undecryptable':
       case 'sas_computed':
       case 'sas_mac_checked':
+      case 'qr_secret_checked':
         return;
       case 'account_data':
       case 'backup_keys':

@@ -2,6 +2,7 @@ import { defineCodes } from '../codes.js';
 
 const FRAMEWORK = 'Key verification framework';
 const SAS = 'Short Authentication String (SAS) verification';
+const QR = 'QR codes';
 const SECURITY = 'Key and signature security (seed change)';
 
 /**
@@ -93,6 +94,27 @@ export const verificationCodes = defineCodes([
     summary: 'No common method (verification method, key agreement, hash, MAC or SAS method; `hkdf-hmac-sha256` only if nothing newer is offered): cancelled with `m.unknown_method`.',
     spec: '`m.unknown_method`: The devices are unable to agree on the key agreement, hash, MAC, or SAS method.',
     section: SAS,
+  },
+  {
+    code: 'verification.qr_scanned',
+    outcome: 'accepted',
+    summary: 'The other device sent `m.key.verification.start` with `m.reciprocate.v1` and the shared secret of the QR code we showed (compared in memory; the log has only the result): the user is asked to confirm the other device scanned it (`confirmSas(id)`); the code\'s mode is in `detail.mode`.',
+    spec: 'Upon receipt of the `m.key.verification.start` message, Bob\'s device ensures that the shared secret matches. … If the shared secret does match, it asks Bob to confirm that Alice has scanned the QR code.',
+    section: QR,
+  },
+  {
+    code: 'verification.qr_secret_mismatch',
+    outcome: 'rejected',
+    summary: 'The secret of an `m.reciprocate.v1` start is missing or is not the one of the QR code we showed (or we showed none, e.g. after a restart): cancelled with `m.key_mismatch`, nothing is verified.',
+    spec: 'If the shared secret does not match, it should display an error message indicating that an attack was attempted.',
+    section: QR,
+  },
+  {
+    code: 'verification.qr_key_mismatch',
+    outcome: 'rejected',
+    summary: 'A QR code we scanned (`scanVerificationQrCode`) does not carry, for its mode, the pinned keys and ours by public key, names another flow, or claims a mode that does not fit the flow (0x00 for another user, 0x01/0x02 for our own): cancelled with `m.key_mismatch`, nothing is verified.',
+    spec: 'Alice\'s device ensures that the keys encoded in the QR code match the expected values for the keys. If not, Alice\'s device displays an error message indicating that the code is incorrect, and sends a `m.key.verification.cancel` message to Bob\'s device.',
+    section: QR,
   },
   {
     code: 'verification.timeout',

@@ -19,6 +19,10 @@ export const HASH = 'sha256';
 export const MAC_V2 = 'hkdf-hmac-sha256.v2';
 export const MAC_LEGACY = 'hkdf-hmac-sha256';
 export const SAS_METHODS = ['decimal', 'emoji'] as const;
+/** QR codes: we show (the other device scans), they show, and the start a scanner sends. */
+export const QR_SHOW = 'm.qr_code.show.v1';
+export const QR_SCAN = 'm.qr_code.scan.v1';
+export const RECIPROCATE = 'm.reciprocate.v1';
 
 /** The wire cancel code of each cancelling decision. */
 const CANCEL_CODE: Partial<Record<VerificationCode, string>> = {
@@ -29,6 +33,8 @@ const CANCEL_CODE: Partial<Record<VerificationCode, string>> = {
   'verification.unknown_device': 'm.key_mismatch',
   'verification.unexpected_message': 'm.unexpected_message',
   'verification.unknown_method': 'm.unknown_method',
+  'verification.qr_secret_mismatch': 'm.key_mismatch',
+  'verification.qr_key_mismatch': 'm.key_mismatch',
   'verification.timeout': 'm.timeout',
 };
 

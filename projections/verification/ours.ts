@@ -3,15 +3,16 @@
  * facts), and the facts only the SAS secret could give (`sas_computed`, `sas_mac_checked`).
  */
 import type { EntryOf } from '../../events/entry.js';
-import type { VerificationAction } from '../../events/verification-actions.js';
+import type { VerificationAction, VerificationScanQrAction } from '../../events/verification-actions.js';
 import { verificationActionCodecs } from '../../events/verification-actions.js';
 import { earlier } from '../codes.js';
 import { subject } from '../decision.js';
-import { knownDevices } from '../identities/selectors.js';
+import { identityDetail, knownDevices, ownDevice } from '../identities/selectors.js';
 import type { ReduceContext } from '../slice.js';
 import { about, cancel, finish, flowOf, owe, pinKeys, pinnedStillCurrent, record, refuseCollision, step, touch, us } from './flow.js';
 import { hexBytes, sasDecimals, sasEmojiIndices } from './sas.js';
-import { addFlow, maybeDone, newFlow } from './steps.js';
+import { addFlow, maybeDone, newFlow, qrMutual, qrScannable, wireId } from './steps.js';
+import { qrMode, qrVerifiedKeyIds } from './qr.js';
 import type { Flow, VerificationState } from './state.js';
 
 /** A verification `user_action`; other actions are left alone. */
@@ -25,6 +26,7 @@ export function foldAction(state: VerificationState, entry: EntryOf<'user_action
     const devices = a.device_id !== undefined ? [a.device_id] : knownDevices(ctx.root, a.user_id).filter((d) => !(a.user_id === me.userId && d === me.deviceId));
     const flow = newFlow(a.flow_id, a.user_id, a.room_id === undefined ? (a.device_id ?? null) : null, true, entry.receivedAt, seq);
     flow.asked = a.room_id === undefined ? devices.slice(0, 64) : [];
+    flow.qr = a.qr === true;
     if (a.room_id !== undefined) {
       flow.transport = 'in_room';
       flow.roomId = a.room_id;
@@ -49,14 +51,21 @@ export function foldAction(state: VerificationState, entry: EntryOf<'user_action
     case 'verification_accept':
       if (flow.weRequested || flow.phase !== 'requested') return cancel(state, ctx, flow, seq, 'verification.unexpected_message', 'nothing to accept');
       flow.phase = 'ready';
-      step(ctx, flow, seq, 'ready', { by: 'us' });
-      return owe(state, flow, { type: 'ready' });
+      flow.qr = a.qr === true;
+      step(ctx, flow, seq, 'ready', { by: 'us', qr: flow.qr });
+      owe(state, flow, { type: 'ready' });
+      // A QR code either side may show carries the keys under verification: they are fixed now.
+      if (qrMutual(flow) || qrScannable(flow)) pinKeys(state, ctx, flow, seq);
+      return;
+    case 'verification_scan_qr':
+      return scannedTheirs(state, ctx, flow, seq, a);
     case 'verification_start_sas':
       if (flow.phase !== 'ready') return cancel(state, ctx, flow, seq, 'verification.unexpected_message', `start in phase ${flow.phase}`);
       if (!pinKeys(state, ctx, flow, seq)) return;
       flow.phase = 'started';
       return owe(state, flow, { type: 'start' });
     case 'verification_confirm':
+      if (flow.reciprocated !== null) return confirmScanned(state, ctx, flow, seq, a.match);
       if (flow.sas === null || flow.confirmed !== null) return cancel(state, ctx, flow, seq, 'verification.unexpected_message', 'no SAS to confirm');
       if (!a.match) return cancel(state, ctx, flow, seq, 'verification.mismatched_sas', 'the user said the SAS do not match');
       flow.confirmed = seq;
@@ -217,4 +226,69 @@ export function foldRoomMessageSent(state: VerificationState, entry: EntryOf<'ro
   flow.eventId = eventId;
   touch(flow, entry.seq);
   step(ctx, flow, entry.seq, 'request_sent', { event_id: eventId, room_id: flow.roomId ?? '' });
+}
+
+/**
+ * The user said the other device scanned our QR code (or not): confirmed, the keys the
+ * code's mode verifies (the other user's master key; the other device; our master key)
+ * count as proven, as a verified MAC would, and we owe done.
+ */
+function confirmScanned(state: VerificationState, ctx: ReduceContext, flow: Flow, seq: number, match: boolean): void {
+  if (flow.reciprocated?.secretOk !== true || flow.confirmed !== null) return cancel(state, ctx, flow, seq, 'verification.unexpected_message', 'no scanned QR code to confirm');
+  if (!match) return cancel(state, ctx, flow, seq, 'verification.cancelled', 'the user said the other device did not scan our QR code');
+  if (!pinnedStillCurrent(ctx, flow)) return cancel(state, ctx, flow, seq, 'verification.key_mismatch', 'a pinned key changed since the flow started');
+  flow.confirmed = seq;
+  const mode = qrMode(ctx.root, flow);
+  flow.theirMac = { keyIds: qrVerifiedKeyIds(flow, mode), seq };
+  step(ctx, flow, seq, 'qr_confirmed', { mode, verified: flow.theirMac.keyIds.join(',') });
+  maybeDone(state, ctx, flow, seq);
+}
+
+/** Their reciprocate secret, compared with ours: a match waits for the user, anything else cancels. */
+export function foldQrChecked(state: VerificationState, entry: EntryOf<'qr_secret_checked'>, ctx: ReduceContext): void {
+  const p = entry.payload;
+  const flow = flowOf(state, p.flow_id);
+  if (flow === undefined || flow.outcome !== null || flow.reciprocated === null) return;
+  touch(flow, entry.seq);
+  flow.owed = flow.owed.filter((o) => o.type !== 'check_qr');
+  if (!p.ok) return cancel(state, ctx, flow, entry.seq, 'verification.qr_secret_mismatch', 'the scanned secret is not the one of the QR code we showed');
+  flow.reciprocated = { secretOk: true, seq: entry.seq };
+  record(ctx, 'verification.qr_scanned', about(flow), earlier(entry.seq, ...flow.seqs), { flow_id: flow.id, mode: qrMode(ctx.root, flow) });
+}
+
+/**
+ * We scanned their code: every key in it must be the pinned one (or ours), by public key,
+ * for the mode it claims, and its flow ID this flow's; then the keys the code proves are
+ * verified (their master key in mode 0 and 1, their device in mode 2) and we owe the
+ * `m.reciprocate.v1` start with its secret. Anything else cancels with `m.key_mismatch`.
+ */
+function scannedTheirs(state: VerificationState, ctx: ReduceContext, flow: Flow, seq: number, a: VerificationScanQrAction): void {
+  if (flow.phase !== 'ready' || !qrScannable(flow) || flow.scanned !== null) return cancel(state, ctx, flow, seq, 'verification.unexpected_message', 'no QR code to scan in this flow');
+  if (!pinKeys(state, ctx, flow, seq)) return;
+  const me = us(ctx);
+  const self = flow.otherUserId === me.userId;
+  const pinned = flow.pinned ?? [];
+  const theirDevice = pinned.find((k) => k.role === 'device')?.publicKey ?? null;
+  const master = pinned.find((k) => k.role === 'master')?.publicKey ?? null;
+  const ourMaster = identityDetail(ctx.root, me.userId).masterKey;
+  const ourDevice = ownDevice(ctx.root)?.ed25519 ?? null;
+  // What the code must carry, from the displaying device's side (spec "QR code format").
+  const expected: [string | null, string | null] | null = a.mode === 0 && !self ? [master, ourMaster]
+    : a.mode === 1 && self ? [master, ourDevice]
+    : a.mode === 2 && self ? [theirDevice, master]
+    : null;
+  const problem = expected === null ? `mode ${a.mode} does not fit this flow`
+    : a.code_flow_id !== wireId(flow) ? 'the code names another flow'
+    : expected[0] === null || a.first_key !== expected[0] ? 'the first key is not the pinned one'
+    : expected[1] === null || a.second_key !== expected[1] ? 'the second key is not the one we hold'
+    : !pinnedStillCurrent(ctx, flow) ? 'a pinned key changed since the flow started'
+    : null;
+  if (problem !== null) return cancel(state, ctx, flow, seq, 'verification.qr_key_mismatch', problem, { mode: a.mode });
+  const role = a.mode === 2 ? 'device' : 'master';
+  flow.scanned = { mode: a.mode, seq };
+  flow.confirmed = seq;
+  flow.theirMac = { keyIds: pinned.filter((k) => k.role === role).map((k) => k.keyId), seq };
+  flow.phase = 'started';
+  step(ctx, flow, seq, 'qr_scanned_theirs', { mode: a.mode, verified: flow.theirMac.keyIds.join(',') });
+  owe(state, flow, { type: 'start', reciprocate: true });
 }

@@ -1,6 +1,6 @@
 import { ignoreUnknownKind } from '../../events/entry.js';
 import type { Slice } from '../slice.js';
-import { foldAction, foldMacChecked, foldRoomMessageSent, foldSasComputed, foldSent, recheckPinned } from './ours.js';
+import { foldAction, foldMacChecked, foldQrChecked, foldRoomMessageSent, foldSasComputed, foldSent, recheckPinned } from './ours.js';
 import { foldReceived, foldRoomEvent, timeOut } from './steps.js';
 import { initialVerification, type VerificationState } from './state.js';
 
@@ -11,7 +11,7 @@ import { initialVerification, type VerificationState } from './state.js';
  */
 export const verificationSlice: Slice<VerificationState> = {
   name: 'verification',
-  version: 1,
+  version: 2,
   initial: initialVerification,
   reduce(state, entry, ctx) {
     // Time is the log's: every entry moves the clock of the running flows.
@@ -31,6 +31,9 @@ export const verificationSlice: Slice<VerificationState> = {
         break;
       case 'sas_mac_checked':
         foldMacChecked(state, entry, ctx);
+        break;
+      case 'qr_secret_checked':
+        foldQrChecked(state, entry, ctx);
         break;
       case 'keys_query':
         if (state.active.length > 0) recheckPinned(state, entry, ctx);

@@ -19,11 +19,16 @@ export interface PinnedKey {
 export type Owed =
   | { readonly type: 'request'; readonly devices: readonly string[] }
   | { readonly type: 'ready' }
-  | { readonly type: 'start' }
+  | { readonly type: 'start'; readonly reciprocate?: true }
   | { readonly type: 'accept' }
   | { readonly type: 'key' }
   | { readonly type: 'sas' }
   | { readonly type: 'check_mac'; readonly mac: Readonly<Record<string, string>>; readonly keys: string }
+  /**
+   * Their `m.reciprocate.v1` start (the entry at `seq`): compare its secret with the one of
+   * the QR code we showed; the outbound path holds both in memory (the log has neither).
+   */
+  | { readonly type: 'check_qr'; readonly seq: number }
   | { readonly type: 'mac' }
   | { readonly type: 'done' }
   /** After a done flow: a `signature_upload` of the verified key with our cross-signing key (self-signing for our devices, user-signing for another user's master key). */
@@ -92,6 +97,15 @@ export interface Flow {
   ourMacSent: boolean;
   ourDoneSent: boolean;
   theirDone: boolean;
+  /** We advertised showing a QR code (`m.qr_code.show.v1`, `m.reciprocate.v1`) in our request or ready. */
+  qr: boolean;
+  /**
+   * The other device scanned the QR code we showed: `secretOk` once its secret was
+   * compared (null while being checked); the user then confirms with `verification_confirm`.
+   */
+  reciprocated: { secretOk: boolean | null; seq: number } | null;
+  /** We scanned their QR code and its keys matched the pinned ones (its mode, seq). */
+  scanned: { mode: number; seq: number } | null;
   /** The keys fixed at the start, by public key. */
   pinned: PinnedKey[] | null;
   outcome: FlowOutcome | null;

@@ -8,7 +8,7 @@ import type { SasV1StartContent } from '../../events/verification-start.js';
 import { earlier } from '../codes.js';
 import type { ReduceContext } from '../slice.js';
 import {
-  HASH, KEY_AGREEMENT, MAC_LEGACY, MAC_V2, SAS_METHODS, SAS_V1, about, cancel, finish, flowOf, owe, pinKeys, record, refuseCollision, step, touch, us,
+  HASH, KEY_AGREEMENT, MAC_LEGACY, MAC_V2, QR_SCAN, QR_SHOW, RECIPROCATE, SAS_METHODS, SAS_V1, about, cancel, finish, flowOf, owe, pinKeys, record, refuseCollision, step, touch, us,
 } from './flow.js';
 import { FLOW_TIMEOUT_MS, MAX_ACTIVE_FLOWS, MAX_MACS, REQUEST_FUTURE_MS, type Flow, type VerificationState } from './state.js';
 import { subject } from '../decision.js';
@@ -24,7 +24,7 @@ export function newFlow(id: string, otherUserId: string, otherDeviceId: string |
   return {
     id, transport: 'to_device', roomId: null, eventId: null, requestId: null, weRequested, otherUserId, otherDeviceId, asked: [], theirMethods: [], requestedAt, phase: 'requested',
     start: null, accept: null, ourKey: null, theirKey: null, sas: null, confirmed: null, theirMac: null,
-    ourMacSent: false, ourDoneSent: false, theirDone: false, pinned: null, outcome: null, seqs: [seq], owed: [],
+    ourMacSent: false, ourDoneSent: false, theirDone: false, qr: false, reciprocated: null, scanned: null, pinned: null, outcome: null, seqs: [seq], owed: [],
   };
 }
 
@@ -133,7 +133,8 @@ function foldStep(state: VerificationState, ctx: ReduceContext, flow: Flow, type
     case 'm.key.verification.mac':
       return mac(state, ctx, flow, seq, content);
     case 'm.key.verification.done':
-      if (flow.theirMac === null) return cancel(state, ctx, flow, seq, 'verification.unexpected_message', 'done before their MAC');
+      // A QR code they scanned: their done may come before the user confirmed (their side verified us from the code).
+      if (flow.theirMac === null && flow.reciprocated?.secretOk !== true) return cancel(state, ctx, flow, seq, 'verification.unexpected_message', 'done before their MAC');
       flow.theirDone = true;
       return maybeDone(state, ctx, flow, seq);
     case 'm.key.verification.cancel':
@@ -178,7 +179,19 @@ function ready(state: VerificationState, ctx: ReduceContext, flow: Flow, seq: nu
     record(ctx, 'verification.accepted_elsewhere', about(flow), earlier(seq, ...flow.seqs), { flow_id: flow.id, answered: from, others: others.join(',') });
     owe(state, flow, { type: 'cancel', wireCode: 'm.accepted', reason: 'another device answered', devices: others });
   }
-  if (!flow.theirMethods.includes(SAS_V1)) cancel(state, ctx, flow, seq, 'verification.unknown_method', 'no common verification method');
+  if (!flow.theirMethods.includes(SAS_V1) && !qrMutual(flow) && !qrScannable(flow)) return cancel(state, ctx, flow, seq, 'verification.unknown_method', 'no common verification method');
+  // A QR code either side may show carries the keys under verification: they are fixed now.
+  if (qrMutual(flow) || qrScannable(flow)) pinKeys(state, ctx, flow, seq);
+}
+
+/** We can scan a QR code the other device shows (it advertised showing and reciprocating). */
+export function qrScannable(flow: Flow): boolean {
+  return flow.qr && flow.theirMethods.includes(QR_SHOW) && flow.theirMethods.includes(RECIPROCATE);
+}
+
+/** We can show a QR code the other device can scan (it advertised scanning and reciprocating). */
+export function qrMutual(flow: Flow): boolean {
+  return flow.qr && flow.theirMethods.includes(QR_SCAN) && flow.theirMethods.includes(RECIPROCATE);
 }
 
 /** The lexicographically smaller (user, device) wins when both sides sent a start. */
@@ -192,6 +205,7 @@ function start(state: VerificationState, ctx: ReduceContext, flow: Flow, seq: nu
   if (flow.phase === 'started' && flow.start?.byUs === true && content.method === SAS_V1 && weWinGlare(ctx, flow)) return; // theirs is ignored
   const expected = flow.phase === 'ready' || (flow.phase === 'started' && flow.start?.byUs === true);
   if (!expected) return cancel(state, ctx, flow, seq, 'verification.unexpected_message', `start in phase ${flow.phase}`);
+  if (content.method === RECIPROCATE && flow.phase === 'ready') return reciprocate(state, ctx, flow, seq, content);
   if (content.method !== SAS_V1) return cancel(state, ctx, flow, seq, 'verification.unknown_method', `method ${String(content.method).slice(0, 64)} is not supported`);
   const s = content as unknown as SasV1StartContent;
   const macMethod = s.message_authentication_codes.includes(MAC_V2) ? MAC_V2 : s.message_authentication_codes.includes(MAC_LEGACY) ? MAC_LEGACY : null;
@@ -206,6 +220,22 @@ function start(state: VerificationState, ctx: ReduceContext, flow: Flow, seq: nu
   step(ctx, flow, seq, 'started', { by: 'them', mac_method: macMethod });
   if (!pinKeys(state, ctx, flow, seq)) return;
   owe(state, flow, { type: 'accept' });
+}
+
+/**
+ * They scanned the QR code we showed and say so with its shared secret: the outbound path
+ * compares it with ours (in memory); the user then confirms the other device scanned it.
+ */
+function reciprocate(state: VerificationState, ctx: ReduceContext, flow: Flow, seq: number, content: Content): void {
+  if (!qrMutual(flow)) return cancel(state, ctx, flow, seq, 'verification.unknown_method', 'we did not offer to show a QR code');
+  const secret = str(content.secret);
+  if (secret === null || secret.length === 0 || secret.length > 512) return cancel(state, ctx, flow, seq, 'verification.qr_secret_mismatch', 'the reciprocate start has no usable secret');
+  if (!pinKeys(state, ctx, flow, seq)) return;
+  flow.owed = flow.owed.filter((o) => o.type !== 'start');
+  flow.phase = 'started';
+  flow.reciprocated = { secretOk: null, seq };
+  step(ctx, flow, seq, 'started', { by: 'them', method: RECIPROCATE });
+  owe(state, flow, { type: 'check_qr', seq });
 }
 
 function accepted(state: VerificationState, ctx: ReduceContext, flow: Flow, seq: number, content: Content): void {
@@ -248,7 +278,8 @@ function mac(state: VerificationState, ctx: ReduceContext, flow: Flow, seq: numb
 /** Done when both MACs crossed (theirs verified, ours sent after the user's confirmation) and both sent done. */
 export function maybeDone(state: VerificationState, ctx: ReduceContext, flow: Flow, seq: number): void {
   if (flow.outcome !== null || flow.theirMac === null || flow.confirmed === null) return;
-  if (flow.ourMacSent && !flow.ourDoneSent && !flow.owed.some((o) => o.type === 'done')) owe(state, flow, { type: 'done' });
+  // A scanner sends done once the device that showed the code has (it confirms the scan first).
+  if ((flow.ourMacSent || flow.reciprocated !== null || (flow.scanned !== null && flow.theirDone)) && !flow.ourDoneSent && !flow.owed.some((o) => o.type === 'done')) owe(state, flow, { type: 'done' });
   if (!flow.ourDoneSent || !flow.theirDone) return;
   const pinned = flow.pinned ?? [];
   record(ctx, 'verification.done', about(flow), earlier(seq, ...flow.seqs), {

@@ -412,6 +412,7 @@ export class BatchWriter {
   /** Appends a prepared input and the facts the ingestor derives from it. */
   private async appendInput(b: BatchBuild, p: PreparedEntry): Promise<Answer> {
     const entry = b.append(p.receivedAt, p.kind, p.payloadText, p.payload);
+    if (p.qrSecret !== undefined) this.requests?.holdQrSecret(entry.seq, p.qrSecret);
     const pending = p.envelope && this.ingestor ? this.ingestor.derive(p.envelope, entry.seq, b.stateNow) : null;
     const derived = pending instanceof Promise ? await pending : pending;
     if (derived) {

@@ -31,6 +31,21 @@ export interface PreparedEntry {
    * `to_device` input of its own right after it.
    */
   toDevice?: readonly unknown[];
+  /**
+   * The shared secret of a received `m.key.verification.start` with `m.reciprocate.v1`
+   * (to-device, where the log seals it, or in a room): handed to the verification agent in
+   * memory, to compare with the QR code we showed. Never logged.
+   */
+  qrSecret?: string;
+}
+
+/** The secret of a reciprocate start, read from the envelope as received (bounded). */
+function reciprocateSecret(envelope: Envelope): string | undefined {
+  if (envelope.kind !== 'to_device' && envelope.kind !== 'room_event') return undefined;
+  const event = envelope.event as { type?: unknown; content?: unknown };
+  if (event.type !== 'm.key.verification.start' || event.content === null || typeof event.content !== 'object') return undefined;
+  const content = event.content as { method?: unknown; secret?: unknown };
+  return content.method === 'm.reciprocate.v1' && typeof content.secret === 'string' && content.secret.length <= 512 ? content.secret : undefined;
 }
 
 /**
@@ -74,7 +89,8 @@ export function prepareInput(input: unknown, now: () => number, seal: SecretSeal
   }
   const envelope = payload;
   const receivedAt = typeof envelope.received_at === 'number' ? envelope.received_at : now();
-  return { receivedAt, kind: envelope.kind, payloadText, payload, envelope };
+  const qrSecret = reciprocateSecret(decoded.right);
+  return { receivedAt, kind: envelope.kind, payloadText, payload, envelope, ...(qrSecret !== undefined ? { qrSecret } : {}) };
 }
 
 /**

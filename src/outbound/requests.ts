@@ -119,6 +119,35 @@ export class RequestMaker {
     return this.verifier.next(state, inputSeq, receivedAt);
   }
 
+  /** The secret of a received reciprocate start (entry `seq`), in memory until its flow's check. */
+  holdQrSecret(seq: number, secret: string): void {
+    this.verifier.holdReceivedQrSecret(seq, secret);
+  }
+
+  /** The secret of a QR code the user scanned, in memory until our reciprocate start is made. */
+  holdScannedQrSecret(flowId: string, secret: Uint8Array): void {
+    this.verifier.holdScannedQrSecret(flowId, secret);
+  }
+
+  /** An outgoing request with the secret of our reciprocate start put back (the log has `[sealed]`). */
+  withQrSecret<R extends { id: string; type: string; body?: unknown }>(request: R): R {
+    const secret = request.type === 'to_device' || request.type === 'room_message' ? this.verifier.sentQrSecret(request.id) : undefined;
+    if (secret === undefined) return request;
+    if (request.type === 'room_message') return { ...request, body: { ...(request.body as Record<string, unknown>), secret } };
+    const body = request.body as { messages: Record<string, Record<string, Record<string, unknown>>> };
+    const messages: Record<string, Record<string, Record<string, unknown>>> = {};
+    for (const [user, devices] of Object.entries(body.messages)) {
+      messages[user] = {};
+      for (const [device, content] of Object.entries(devices)) messages[user]![device] = { ...content, secret };
+    }
+    return { ...request, body: { ...body, messages } };
+  }
+
+  /** The QR code a verification flow shows (throws `QrUnavailableError`). */
+  verificationQrCode(state: LedgerState, flowId: string): Uint8Array {
+    return this.verifier.qrCode(state, flowId);
+  }
+
   /** What a done verification flow has us sign, through our cross-signing keys (as `crossSignDevice` / `crossSignUser` would). */
   private signVerified(request: { action: 'sign_device'; device_id: string } | { action: 'sign_user'; user_id: string }, inputSeq: number, state: LedgerState): VerificationFact[] | null {
     const made = this.crossSigner.after({ kind: 'cross_signing', ...request }, inputSeq, state);

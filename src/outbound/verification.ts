@@ -4,12 +4,13 @@
  * the clear as the Rust SDK does) and into the facts only the SAS secret can give
  * (`sas_computed`, `sas_mac_checked`). The secrets live here, in memory, one per flow.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { OutgoingRequestPayload } from '../../events/outbound.js';
-import type { SasComputedPayload, SasMacCheckedPayload } from '../../events/verification-actions.js';
-import { HASH, KEY_AGREEMENT, MAC_LEGACY, MAC_V2, SAS_METHODS, SAS_V1, recipients } from '../../projections/verification/flow.js';
+import type { QrSecretCheckedPayload, SasComputedPayload, SasMacCheckedPayload } from '../../events/verification-actions.js';
+import { HASH, KEY_AGREEMENT, MAC_LEGACY, MAC_V2, QR_SCAN, QR_SHOW, RECIPROCATE, SAS_METHODS, SAS_V1, recipients } from '../../projections/verification/flow.js';
+import { qrMode } from '../../projections/verification/qr.js';
 import type { Flow, Owed, VerificationState } from '../../projections/verification/state.js';
-import { wireId } from '../../projections/verification/steps.js';
+import { qrMutual, wireId } from '../../projections/verification/steps.js';
 import { identityDetail } from '../../projections/identities/selectors.js';
 import type { Olm } from '../crypto/olm.js';
 import { SasSecret, type SasMacMethod } from '../crypto/sas.js';
@@ -19,7 +20,40 @@ import type { LedgerState } from '../runtime/projector.js';
 export type VerificationFact =
   | { kind: 'outgoing_request'; payload: OutgoingRequestPayload }
   | { kind: 'sas_computed'; payload: SasComputedPayload }
-  | { kind: 'sas_mac_checked'; payload: SasMacCheckedPayload };
+  | { kind: 'sas_mac_checked'; payload: SasMacCheckedPayload }
+  | { kind: 'qr_secret_checked'; payload: QrSecretCheckedPayload };
+
+/** What the log holds in place of the secret of a reciprocate start we send. */
+export const SEALED_SECRET = '[sealed]';
+
+/** Why no QR code can be shown for a flow. */
+export class QrUnavailableError extends Error {
+  constructor(readonly flowId: string, reason: string) {
+    super(`no QR code for verification ${flowId}: ${reason}`);
+    this.name = 'QrUnavailableError';
+  }
+}
+
+/** Unpadded (or padded) base64 of a 32-byte public key, as bytes; null when it is not one. */
+function key32(b64: string | null | undefined): Buffer | null {
+  if (typeof b64 !== 'string') return null;
+  const b = Buffer.from(b64, 'base64');
+  return b.length === 32 ? b : null;
+}
+
+/**
+ * The binary segment of a QR code (spec "QR code format"): `MATRIX`, version 0x02, the
+ * mode, the flow's ID (2-byte big-endian length, UTF-8), the two keys, the shared secret.
+ */
+export function qrPayload(mode: 0 | 1 | 2, flowId: string, first: Uint8Array, second: Uint8Array, secret: Uint8Array): Uint8Array {
+  const id = Buffer.from(flowId, 'utf8');
+  const head = Buffer.alloc(10);
+  head.write('MATRIX', 0, 'ascii');
+  head[6] = 0x02;
+  head[7] = mode;
+  head.writeUInt16BE(id.length, 8);
+  return new Uint8Array(Buffer.concat([head, id, first, second, secret]));
+}
 
 /** Unpadded base64 of SHA-256: the commitment hash of `m.sas.v1` with `sha256`. */
 function commitmentOf(publicKey: string, startCanonical: string): string {
@@ -41,8 +75,42 @@ export interface OwnSide {
   readonly ed25519: string;
 }
 
+/** The methods our request or ready offers: SAS, and showing and scanning QR codes when the user asked for it. */
+function methodsOf(flow: Flow): string[] {
+  return flow.qr ? [SAS_V1, QR_SHOW, QR_SCAN, RECIPROCATE] : [SAS_V1];
+}
+
 export class VerificationAgent {
   private readonly secrets = new Map<string, SasSecret>();
+  /** The shared secret of the QR code we show, per flow (memory only: a restart loses it, and a scan of the old code then fails). */
+  private readonly qrSecrets = new Map<string, Buffer>();
+  /** Secrets of received reciprocate starts, by their entry's seq, until checked (the log never has them). */
+  private readonly receivedQr = new Map<number, string>();
+
+  /** The secret of the code we scanned, per flow, until our reciprocate start is made. */
+  private readonly scannedQr = new Map<string, string>();
+  /** Our reciprocate starts' secrets by request ID: the log has `[sealed]`, the client gets the real one. */
+  private readonly sentQr = new Map<string, string>();
+
+  holdScannedQrSecret(flowId: string, secret: Uint8Array): void {
+    this.scannedQr.set(flowId, Buffer.from(secret).toString('base64').replace(/=+$/, ''));
+    for (const k of this.scannedQr.keys()) if (this.scannedQr.size > 16) this.scannedQr.delete(k);
+  }
+
+  /** The secret an outgoing reciprocate start carries (by request ID), or undefined. */
+  sentQrSecret(requestId: string): string | undefined {
+    return this.sentQr.get(requestId);
+  }
+
+  forgetSentQr(requestId: string): void {
+    this.sentQr.delete(requestId);
+  }
+
+  holdReceivedQrSecret(seq: number, secret: string): void {
+    this.receivedQr.set(seq, secret);
+    // Bounded: only the few latest are kept (each is checked in the batch it came in).
+    for (const k of this.receivedQr.keys()) if (this.receivedQr.size > 16) this.receivedQr.delete(k);
+  }
   /** Flows whose signing was attempted and made nothing (no key to sign with): not asked again. */
   private readonly unsigned = new Set<string>();
 
@@ -78,7 +146,35 @@ export class VerificationAgent {
     return null;
   }
 
+  /**
+   * The QR code of a flow, for the client to draw: the keys pinned when the flow became
+   * ready, in the mode the flow is in, with a random shared secret made once per flow.
+   */
+  qrCode(state: LedgerState, flowId: string): Uint8Array {
+    const v = state['verification'] as VerificationState | undefined;
+    const flow = v !== undefined && Object.prototype.hasOwnProperty.call(v.flows, flowId) ? v.flows[flowId]! : undefined;
+    if (flow === undefined) throw new QrUnavailableError(flowId, 'no such flow');
+    if (flow.outcome !== null || flow.phase !== 'ready') throw new QrUnavailableError(flowId, `the flow is ${flow.phase}, not ready`);
+    if (!qrMutual(flow)) throw new QrUnavailableError(flowId, 'QR codes were not offered by us (option qr) or the other device cannot scan');
+    const id = wireId(flow);
+    if (id === null) throw new QrUnavailableError(flowId, 'the request event is not sent yet');
+    const pinned = flow.pinned ?? [];
+    const device = key32(pinned.find((k) => k.role === 'device')?.publicKey);
+    const master = key32(pinned.find((k) => k.role === 'master')?.publicKey);
+    const mode = qrMode(state, flow);
+    const ownMaster = mode === 0 ? key32(identityDetail(state, this.me.userId).masterKey) : master;
+    const [first, second] = mode === 0 ? [ownMaster, master] : mode === 1 ? [master, device] : [key32(this.me.ed25519), master];
+    if (first === null || second === null) throw new QrUnavailableError(flowId, mode === 0 && ownMaster === null ? 'we have no master key' : 'a key the code carries is not known');
+    let secret = this.qrSecrets.get(flow.id);
+    if (secret === undefined) this.qrSecrets.set(flow.id, (secret = randomBytes(16)));
+    return qrPayload(mode, id, first, second, secret);
+  }
+
   private forgetFinished(v: VerificationState): void {
+    for (const id of [...this.qrSecrets.keys()]) {
+      const flow = Object.prototype.hasOwnProperty.call(v.flows, id) ? v.flows[id] : undefined;
+      if (flow === undefined || flow.outcome !== null) this.qrSecrets.delete(id);
+    }
     for (const [id, secret] of this.secrets) {
       const flow = Object.prototype.hasOwnProperty.call(v.flows, id) ? v.flows[id] : undefined;
       if (flow === undefined || flow.outcome !== null) {
@@ -130,10 +226,28 @@ export class VerificationAgent {
     const from_device = this.me.deviceId;
     switch (item.type) {
       case 'request':
-        return this.send(flow, 'request', item.devices, { from_device, methods: [SAS_V1], timestamp: receivedAt }, inputSeq);
+        return this.send(flow, 'request', item.devices, { from_device, methods: methodsOf(flow), timestamp: receivedAt }, inputSeq);
       case 'ready':
-        return this.send(flow, 'ready', recipients(flow), { from_device, methods: [SAS_V1] }, inputSeq);
+        return this.send(flow, 'ready', recipients(flow), { from_device, methods: methodsOf(flow) }, inputSeq);
+      case 'check_qr': {
+        const ours = this.qrSecrets.get(flow.id);
+        const received = this.receivedQr.get(item.seq);
+        this.receivedQr.delete(item.seq);
+        const theirs = Buffer.from(received ?? '', 'base64');
+        const ok = ours !== undefined && theirs.length === ours.length && timingSafeEqual(theirs, ours);
+        return [{ kind: 'qr_secret_checked', payload: { input_seq: inputSeq, flow_id: flow.id, ok } }];
+      }
       case 'start':
+        if (item.reciprocate === true) {
+          const secret = this.scannedQr.get(flow.id);
+          this.scannedQr.delete(flow.id);
+          if (secret === undefined) return this.lost(flow, inputSeq);
+          const facts = this.send(flow, 'start', recipients(flow), { from_device, method: RECIPROCATE, secret: SEALED_SECRET }, inputSeq);
+          const request = facts[0]!.payload as { id: string };
+          this.sentQr.set(request.id, secret);
+          for (const k of this.sentQr.keys()) if (this.sentQr.size > 16) this.sentQr.delete(k);
+          return facts;
+        }
         return this.send(flow, 'start', recipients(flow), {
           from_device, method: SAS_V1, key_agreement_protocols: [KEY_AGREEMENT], hashes: [HASH],
           message_authentication_codes: [MAC_V2, MAC_LEGACY], short_authentication_string: [...SAS_METHODS],
@@ -211,5 +325,45 @@ export class VerificationAgent {
   free(): void {
     for (const s of this.secrets.values()) s.free();
     this.secrets.clear();
+    this.qrSecrets.clear();
+    this.receivedQr.clear();
+    this.scannedQr.clear();
+    this.sentQr.clear();
   }
+
+}
+
+/** A scanned QR code, parsed (spec "QR code format"); throws {@link QrInvalidError}. */
+export interface ScannedQr {
+  readonly mode: number;
+  readonly flowId: string;
+  readonly firstKey: string;
+  readonly secondKey: string;
+  readonly secret: Uint8Array;
+}
+
+export class QrInvalidError extends Error {
+  constructor(reason: string) {
+    super(`not a Matrix verification QR code: ${reason}`);
+    this.name = 'QrInvalidError';
+  }
+}
+
+const unpadded = (b: Uint8Array) => Buffer.from(b).toString('base64').replace(/=+$/, '');
+
+export function parseQrPayload(bytes: Uint8Array): ScannedQr {
+  const b = Buffer.from(bytes);
+  if (b.length > 4096) throw new QrInvalidError('too long');
+  if (b.length < 10 || b.subarray(0, 6).toString('latin1') !== 'MATRIX') throw new QrInvalidError('no MATRIX prefix');
+  if (b[6] !== 0x02) throw new QrInvalidError(`version ${b[6]}`);
+  const mode = b[7]!;
+  if (mode > 2) throw new QrInvalidError(`mode ${mode}`);
+  const len = b.readUInt16BE(8);
+  const rest = 10 + len;
+  if (b.length < rest + 64 + 1) throw new QrInvalidError('too short');
+  return {
+    mode, flowId: b.subarray(10, rest).toString('utf8'),
+    firstKey: unpadded(b.subarray(rest, rest + 32)), secondKey: unpadded(b.subarray(rest + 32, rest + 64)),
+    secret: new Uint8Array(b.subarray(rest + 64)),
+  };
 }

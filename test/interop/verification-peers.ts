@@ -38,11 +38,12 @@ export interface Peers {
 }
 
 /** Both sides set up, each knowing the other's device keys. */
-export async function verificationPeers(rustDevices: readonly string[] = [RUSTDEV]): Promise<Peers> {
+/** `rustUser` ME gives Rust devices of our own user (self-verification). */
+export async function verificationPeers(rustDevices: readonly string[] = [RUSTDEV], rustUser: string = RUST): Promise<Peers> {
   const dir = tempDir();
   const server = new InMemoryHomeserver();
   const ledger = await openLedger({ path: dir.path, userId: ME, deviceId: MEDEV, unencryptedVault: true });
-  const machines = await Promise.all(rustDevices.map((d) => createRustDevice(RUST, d)));
+  const machines = await Promise.all(rustDevices.map((d) => createRustDevice(rustUser, d)));
   const machine = machines[0]!;
   const ledgerTurn = async () => {
     await ledger.receiveSync(server.sync(ME, MEDEV));
@@ -53,14 +54,14 @@ export async function verificationPeers(rustDevices: readonly string[] = [RUSTDE
   };
   const rustTurnOf = async (m: RustSdk.OlmMachine) => {
     const deviceId = m.deviceId.toString();
-    const sync = server.sync(RUST, deviceId);
+    const sync = server.sync(rustUser, deviceId);
     const lists = new RustSdk.DeviceLists(sync.device_lists.changed.map((u) => new RustSdk.UserId(u)), []);
     await m.receiveSyncChanges(JSON.stringify(sync.to_device.events), lists, new Map(Object.entries(sync.device_one_time_keys_count)), new Set(sync.device_unused_fallback_key_types));
     for (const request of await m.outgoingRequests()) {
       const r = request as { id: string; type: RustSdk.RequestType; body: string; event_type?: string };
       const type = RUST_TYPES[r.type];
       if (type === undefined) continue;
-      const response = server.handle(RUST, deviceId, { type, body: JSON.parse(r.body) as Record<string, unknown>, event_type: r.event_type });
+      const response = server.handle(rustUser, deviceId, { type, body: JSON.parse(r.body) as Record<string, unknown>, event_type: r.event_type });
       await m.markRequestAsSent(r.id, r.type, JSON.stringify(response));
     }
   };
@@ -69,10 +70,10 @@ export async function verificationPeers(rustDevices: readonly string[] = [RUSTDE
   };
   const sendRust = async (request: unknown, m: RustSdk.OlmMachine = machine) => {
     const r = request as { id: string; type: RustSdk.RequestType; body: string; event_type: string };
-    server.handle(RUST, m.deviceId.toString(), { type: 'to_device', body: JSON.parse(r.body) as Record<string, unknown>, event_type: r.event_type });
+    server.handle(rustUser, m.deviceId.toString(), { type: 'to_device', body: JSON.parse(r.body) as Record<string, unknown>, event_type: r.event_type });
     await m.markRequestAsSent(r.id, RustSdk.RequestType.ToDevice, '{}');
   };
-  await ledger.updateTrackedUsers([RUST]);
+  await ledger.updateTrackedUsers([rustUser]);
   for (const m of machines) await m.updateTrackedUsers([new RustSdk.UserId(ME)]);
   for (let i = 0; i < 3; i++) {
     await rustTurn();
@@ -84,12 +85,12 @@ export async function verificationPeers(rustDevices: readonly string[] = [RUSTDE
       const requests = await machine.bootstrapCrossSigning(true);
       const upload = requests.uploadKeysRequest as { id: string; body: string } | undefined;
       if (upload) {
-        const response = server.handle(RUST, RUSTDEV, { type: 'keys_upload', body: JSON.parse(upload.body) as Record<string, unknown> });
+        const response = server.handle(rustUser, machine.deviceId.toString(), { type: 'keys_upload', body: JSON.parse(upload.body) as Record<string, unknown> });
         await machine.markRequestAsSent(upload.id, RustSdk.RequestType.KeysUpload, JSON.stringify(response));
       }
-      server.handle(RUST, RUSTDEV, { type: 'device_signing_upload', body: JSON.parse(requests.uploadSigningKeysRequest.body) as Record<string, unknown> });
+      server.handle(rustUser, machine.deviceId.toString(), { type: 'device_signing_upload', body: JSON.parse(requests.uploadSigningKeysRequest.body) as Record<string, unknown> });
       const signatures = requests.uploadSignaturesRequest;
-      server.handle(RUST, RUSTDEV, { type: 'signature_upload', body: JSON.parse(signatures.body) as Record<string, unknown> });
+      server.handle(rustUser, machine.deviceId.toString(), { type: 'signature_upload', body: JSON.parse(signatures.body) as Record<string, unknown> });
     },
     close: async () => {
       for (const m of machines) m.close();

@@ -5,7 +5,7 @@
  * names it. Both show the same emoji and numbers; both end verified.
  */
 import { strict as assert } from 'node:assert';
-import { deviceTrust } from '../../projections/identities/selectors.js';
+import { deviceTrust, identityDetail } from '../../projections/identities/selectors.js';
 import { RustSdk } from './rust.js';
 import { ME, MEDEV, RUST, RUSTDEV, verificationPeers } from './verification-peers.js';
 
@@ -73,6 +73,59 @@ describe('interop: SAS verification with the Rust SDK, in a room', function () {
       assert.ok(sas.isDone(), 'Rust finished');
       const ours = await peers.machine.getDevice(new RustSdk.UserId(ME), new RustSdk.DeviceId(MEDEV));
       assert.ok(ours!.isVerified());
+    } finally {
+      await peers.close();
+    }
+  });
+
+  it('in the room, QR: Rust shows a code for the request event, keyledger scans it and reciprocates; both end verified', async () => {
+    const peers = await verificationPeers();
+    const seen = { ledger: 0, rust: 0 };
+    const roomTurn = async () => {
+      const events = peers.server.rooms.get(ROOM) ?? [];
+      for (const event of events.slice(Math.min(seen.ledger, seen.rust))) (event as { origin_server_ts: number }).origin_server_ts = Math.max((event as { origin_server_ts: number }).origin_server_ts, Date.now());
+      for (const event of events.slice(seen.ledger)) await peers.ledger.ingest({ kind: 'room_event', room_id: ROOM, event: event as never });
+      seen.ledger = events.length;
+      for (const event of events.slice(seen.rust)) await peers.machine.receiveVerificationEvent(JSON.stringify(event), new RustSdk.RoomId(ROOM));
+      seen.rust = events.length;
+    };
+    const sendRustRoom = async (request: unknown) => {
+      const r = request as { id: string; room_id: string; event_type: string; body: string };
+      const response = peers.server.handle(RUST, RUSTDEV, { type: 'room_message', room_id: r.room_id, event_type: r.event_type, body: JSON.parse(r.body) as Record<string, unknown> } as never);
+      await peers.machine.markRequestAsSent(r.id, RustSdk.RequestType.RoomMessage, JSON.stringify(response));
+    };
+    try {
+      await peers.ledger.updateTrackedUsers([ME]);
+      await peers.ledger.bootstrapCrossSigning();
+      await peers.rustBootstrap();
+      for (let i = 0; i < 3; i++) {
+        await peers.ledgerTurn();
+        await peers.rustTurn();
+      }
+      const { id } = await peers.ledger.requestVerificationInRoom(ROOM, RUST, { qr: true });
+      await peers.ledgerTurn();
+      const eventId = peers.ledger.verifications().find((f) => f.id === id)!.eventId!;
+      await roomTurn();
+      const request = peers.machine.getVerificationRequest(new RustSdk.UserId(ME), eventId)!;
+      const M = RustSdk.VerificationMethod;
+      await sendRustRoom(request.acceptWithMethods([M.QrCodeShowV1, M.ReciprocateV1]));
+      await roomTurn();
+      assert.equal(peers.ledger.verifications().find((f) => f.id === id)!.phase, 'ready');
+      const qr = (await request.generateQrCode())!;
+      await peers.ledger.scanVerificationQrCode(id, new Uint8Array(qr.toBytes()));
+      await peers.ledgerTurn();
+      await roomTurn();
+      assert.ok(qr.hasBeenScanned(), 'Rust saw our reciprocate with its secret');
+      await sendRustRoom(qr.confirmScanning());
+      for (let i = 0; i < 3; i++) {
+        await roomTurn();
+        await peers.ledgerTurn();
+        for (const r of await peers.machine.outgoingRequests()) if ((r as { type: RustSdk.RequestType }).type === RustSdk.RequestType.RoomMessage) await sendRustRoom(r);
+      }
+      const done = peers.ledger.verifications().find((f) => f.id === id)!;
+      assert.equal(done.phase, 'done', JSON.stringify(done.outcome));
+      assert.equal(identityDetail(peers.ledger.state(), RUST).level, 'verified');
+      assert.ok(qr.isDone(), 'Rust finished');
     } finally {
       await peers.close();
     }
