@@ -11,7 +11,7 @@ import type { LogSealedField } from './crypto/vault.js';
 export function revealSecrets(entry: LedgerEntry, open: (sealed: string, field: LogSealedField) => string): LedgerEntry {
   const p = entry.payload as Record<string, unknown> | null;
   if (p === null || typeof p !== 'object') return entry;
-  if (entry.kind === 'to_device' && typeof p['sealed_content'] === 'string') {
+  if ((entry.kind === 'to_device' || entry.kind === 'room_event') && typeof p['sealed_content'] === 'string') {
     const event = p['event'] as Record<string, unknown>;
     return { ...entry, payload: { ...p, event: { ...event, content: JSON.parse(open(p['sealed_content'], 'sealed_content')) as unknown } } };
   }

@@ -174,7 +174,9 @@ function redactedRaw(text: string): string {
  * nothing to take out.
  */
 function sealSecrets(envelope: Envelope, seal: SecretSealer): Envelope {
-  if (envelope.kind !== 'to_device') return envelope;
+  // A room event can carry a secret too: an in-room `m.key.verification.start` with
+  // `m.reciprocate.v1` holds the QR code's shared secret.
+  if (envelope.kind !== 'to_device' && envelope.kind !== 'room_event') return envelope;
   // The whole event is walked, so its `type` says where the schema puts its secrets.
   const { value: cleaned, found } = takeOutSecrets(envelope.event, SEALED);
   if (found === 0) return envelope;

@@ -6,6 +6,7 @@
  */
 import { strict as assert } from 'node:assert';
 import { deviceTrust, identityDetail } from '../../projections/identities/selectors.js';
+import { parseQrPayload } from '../../src/index.js';
 import { RustSdk } from './rust.js';
 import { ME, MEDEV, RUST, RUSTDEV, verificationPeers } from './verification-peers.js';
 
@@ -126,6 +127,14 @@ describe('interop: SAS verification with the Rust SDK, in a room', function () {
       assert.equal(done.phase, 'done', JSON.stringify(done.outcome));
       assert.equal(identityDetail(peers.ledger.state(), RUST).level, 'verified');
       assert.ok(qr.isDone(), 'Rust finished');
+      // The shared secret went through the room (our start, read back as a room event): it is in no log entry.
+      const secret = Buffer.from(parseQrPayload(new Uint8Array(qr.toBytes())).secret).toString('base64').replace(/=+$/, '');
+      let roomStarts = 0;
+      for await (const e of peers.ledger.entries({})) {
+        assert.ok(!JSON.stringify(e.payload).includes(secret), `the QR secret is not in entry ${e.seq} (${e.kind})`);
+        if (e.kind === 'room_event' && JSON.stringify(e.payload).includes('m.reciprocate.v1')) roomStarts++;
+      }
+      assert.ok(roomStarts > 0, 'the reciprocate start was logged as a room event');
     } finally {
       await peers.close();
     }
