@@ -74,7 +74,11 @@ export function foldRoomEvent(state: VerificationState, entry: EntryOf<'room_eve
  */
 export function foldDecryptedRoomEvent(state: VerificationState, entry: EntryOf<'megolm_decrypted'>, ctx: ReduceContext): void {
   const p = entry.payload;
-  if (p.verification === undefined || !decryptedEventAccepted(ctx.root, p)) return;
+  if (p.verification === undefined) return;
+  if (!decryptedEventAccepted(ctx.root, p)) {
+    record(ctx, 'verification.encrypted_event_refused', subject('event', p.event_id), earlier(entry.seq, p.input_seq), { room_id: p.room_id, sender: p.sender, type: p.verification.type });
+    return;
+  }
   const event: RoomVerificationEvent = { type: p.verification.type, sender: p.sender, event_id: p.event_id, origin_server_ts: p.origin_server_ts, content: p.verification.content };
   foldRoomVerification(state, ctx, p.room_id, event, entry.seq, entry.receivedAt);
 }

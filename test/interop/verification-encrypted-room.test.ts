@@ -9,6 +9,7 @@ import { strict as assert } from 'node:assert';
 import { deviceTrust } from '../../projections/identities/selectors.js';
 import type { OutgoingRequest } from '../../src/index.js';
 import { RustSdk } from './rust.js';
+import { rustEncryptRoomEvent } from './rust-share.js';
 import { ME, MEDEV, RUST, RUSTDEV, verificationPeers, type Peers } from './verification-peers.js';
 
 const ROOM = '!secret:example.org';
@@ -123,6 +124,82 @@ describe('interop: SAS verification with the Rust SDK in an encrypted room', fun
       assert.ok(room.events().every((e) => e.type === 'm.room.encrypted'));
       const replayed = await peers.ledger.replay();
       assert.equal(peers.ledger.stateHash(replayed.state), peers.ledger.stateHash());
+    } finally {
+      await peers.close();
+    }
+  });
+
+  it('a decrypted request whose sender does not own the Megolm session is refused (verification.encrypted_event_refused); from its owner it starts a flow', async () => {
+    const peers = await verificationPeers();
+    try {
+      await shareKeys(peers);
+      const content = { msgtype: 'm.key.verification.request', body: 'verify?', to: ME, from_device: RUSTDEV, methods: ['m.sas.v1'] };
+      const forged = await rustEncryptRoomEvent(peers.machine, ROOM, 'm.room.message', content, { eventId: '$forged', originServerTs: Date.now() });
+      const result = await peers.ledger.ingest({ kind: 'room_event', room_id: ROOM, event: { ...forged, sender: '@mallory:example.org' } as never });
+      assert.deepEqual(result.decisions.map((d) => d.code), ['megolm.sender_mismatch', 'verification.encrypted_event_refused']);
+      assert.equal(peers.ledger.verifications().length, 0, 'no flow from a refused decryption');
+      const real = await rustEncryptRoomEvent(peers.machine, ROOM, 'm.room.message', content, { eventId: '$real', originServerTs: Date.now() });
+      const taken = await peers.ledger.ingest({ kind: 'room_event', room_id: ROOM, event: real as never });
+      assert.deepEqual(taken.decisions.map((d) => d.code), ['verification.requested']);
+      const flow = peers.ledger.verifications().find((f) => f.id === '$real')!;
+      assert.equal(flow.transport, 'in_room');
+      assert.equal(flow.canAccept, true);
+      // Our ready to it goes encrypted too.
+      const { requests } = await peers.ledger.acceptVerification('$real');
+      assert.deepEqual(requests.map((r) => (r.type === 'room_message' ? r.event_type : r.type)), ['m.room.encrypted']);
+    } finally {
+      await peers.close();
+    }
+  });
+
+  it('Rust requests in the encrypted room (our user, by our cross-signing identity), keyledger accepts, Rust starts SAS: same emoji, both verified', async () => {
+    const peers = await verificationPeers();
+    const room = encryptedRoom(peers);
+    try {
+      // Rust verifies a user in a room: it needs our cross-signing identity.
+      await peers.ledger.bootstrapCrossSigning();
+      for (let i = 0; i < 3; i++) {
+        await peers.ledgerTurn();
+        await peers.rustTurn();
+      }
+      await shareKeys(peers);
+      const identity = (await peers.machine.getIdentity(new RustSdk.UserId(ME))) as RustSdk.OtherUserIdentity;
+      assert.ok(identity, 'Rust knows our identity');
+      const methods = [RustSdk.VerificationMethod.SasV1];
+      const requestContent = identity.verificationRequestContent(methods);
+      const encrypted = await peers.machine.encryptRoomEvent(new RustSdk.RoomId(ROOM), 'm.room.message', requestContent);
+      const { event_id: eventId } = peers.server.handle(RUST, RUSTDEV, { type: 'room_message', room_id: ROOM, event_type: 'm.room.encrypted', body: JSON.parse(encrypted) as Record<string, unknown> } as never) as { event_id: string };
+      const request = await identity.requestVerification(new RustSdk.RoomId(ROOM), new RustSdk.EventId(eventId), methods);
+      await room.turn();
+      const flow = peers.ledger.verifications().find((f) => f.id === eventId)!;
+      assert.ok(flow?.canAccept, 'we decrypted Rust\'s request');
+      await peers.ledger.acceptVerification(eventId);
+      await peers.ledgerTurn();
+      await room.turn();
+      assert.ok(request.isReady(), 'Rust decrypted our ready');
+      const [sas, start] = (await request.startSas())!;
+      await room.sendRust(start);
+      for (let i = 0; i < 3; i++) {
+        await room.turn();
+        await peers.ledgerTurn();
+        await room.turn();
+        await room.rustOutgoing();
+      }
+      const shown = peers.ledger.verifications().find((f) => f.id === eventId)!;
+      assert.deepEqual(shown.emoji!.map((e) => e.emoji), sas.emoji()!.map((e) => e.symbol), 'the same 7 emoji');
+      assert.deepEqual(shown.decimals, [...sas.decimals()!], 'the same 3 numbers');
+      for (const r of await sas.confirm()) await room.sendRust(r);
+      await peers.ledger.confirmSas(eventId);
+      for (let i = 0; i < 4; i++) {
+        await peers.ledgerTurn();
+        await room.turn();
+        await room.rustOutgoing();
+      }
+      const done = peers.ledger.verifications().find((f) => f.id === eventId)!;
+      assert.equal(done.phase, 'done', JSON.stringify(done.outcome));
+      assert.equal(deviceTrust(peers.ledger.state(), RUST, RUSTDEV).level, 'verified');
+      assert.ok(sas.isDone(), 'Rust finished');
+      assert.ok(room.events().every((e) => e.type === 'm.room.encrypted'), 'nothing went in the clear');
     } finally {
       await peers.close();
     }
