@@ -64,7 +64,8 @@ export async function runInteractive(ctx: CliContext, ledger: Ledger, id: string
     if (flow.canAccept) await ledger.acceptVerification(id);
     await show((flow = flowOrFail(ledger, id)));
     for (;;) {
-      if (flow.canStartSas) await ledger.startSas(id);
+      // The requester starts SAS; when we were asked, the other side does (no glare).
+      if (flow.canStartSas && flow.weRequested) await ledger.startSas(id);
       await flush(ctx, ledger);
       flow = flowOrFail(ledger, id);
       if (flow.outcome !== null) break;

@@ -121,4 +121,61 @@ describe('keyledger verify-device --interactive (a SAS by hand, against the Rust
     assert.equal(last.body.messages[RUST]!['RUSTDEV']!.code, 'm.mismatched_sas');
     assert.match(err, /verification\.mismatched_sas/);
   });
+
+  it('sas ID --interactive --confirm answers a flow Rust asked for (ready, accept, key, MAC) without asking: both verified', async () => {
+    const ledger0 = await openLedger({ path: dir.path, unencryptedVault: true });
+    const device = await machine.getDevice(new RustSdk.UserId(ME), new RustSdk.DeviceId('MEDEV'));
+    const [request, toDevice] = device!.requestVerification([RustSdk.VerificationMethod.SasV1]);
+    const content = (JSON.parse(toDevice.body) as { messages: Record<string, Record<string, unknown>> }).messages[ME]!['MEDEV'];
+    await ledger0.ingest({ kind: 'to_device', event: { type: 'm.key.verification.request', sender: RUST, content } as never });
+    await ledger0.close();
+    const stdin = new PassThrough();
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    let out = '';
+    let err = '';
+    stdout.on('data', (c: Buffer) => (out += c.toString('utf8')));
+    stderr.on('data', (c: Buffer) => (err += c.toString('utf8')));
+    let exited: number | null = null;
+    const run = main(['--db', dir.path, 'sas', request.flowId, '--interactive', '--confirm'], { stdin, stdout, stderr, env: {} }).then((code) => (exited = code));
+    const fromRust = async (requests: unknown[]) => {
+      for (const r of requests as { id: string; type: RustSdk.RequestType; event_type: string; body: string }[]) {
+        if (r.type !== RustSdk.RequestType.ToDevice) continue;
+        const c = (JSON.parse(r.body) as { messages: Record<string, Record<string, unknown>> }).messages[ME]!['MEDEV'];
+        stdin.write(`${JSON.stringify({ type: r.event_type, sender: RUST, content: c })}\n`);
+        await machine.markRequestAsSent(r.id, r.type, '{}');
+      }
+    };
+    let read = 0;
+    let sas: RustSdk.Sas | undefined;
+    let confirmed = false;
+    for (let i = 0; i < 8000 && exited === null; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      const lines = out.split('\n').slice(0, -1);
+      if (lines.length <= read) continue;
+      const message = JSON.parse(lines[read++]!) as { event_type: string; body: { messages: Record<string, Record<string, unknown>> } };
+      await machine.receiveSyncChanges(JSON.stringify([{ type: message.event_type, sender: ME, content: message.body.messages[RUST]!['RUSTDEV'] }]), new RustSdk.DeviceLists(), new Map(), new Set());
+      if (message.event_type === 'm.key.verification.ready') {
+        const [s, start] = (await request.startSas())!;
+        sas = s;
+        await fromRust([start]);
+      }
+      await fromRust(await machine.outgoingRequests());
+      if (sas !== undefined && !confirmed && (sas.emoji() ?? null) !== null) {
+        confirmed = true;
+        assert.ok(sas.emoji()!.every((e) => err.includes(e.symbol)), 'the CLI showed Rust\'s emoji');
+        await fromRust(await sas.confirm());
+      }
+    }
+    stdin.end();
+    assert.equal(await run, 0, err);
+    assert.doesNotMatch(err, /do they match/, '--confirm does not ask');
+    assert.ok(sas!.isDone(), 'Rust finished');
+    const ledger = await openLedger({ path: dir.path, unencryptedVault: true });
+    try {
+      assert.equal(deviceTrust(ledger.state(), RUST, 'RUSTDEV').level, 'verified');
+    } finally {
+      await ledger.close();
+    }
+  });
 });
