@@ -120,6 +120,29 @@ export interface MegolmDecryptedPayload {
   /** The decrypted event's `type` and `room_id` (the plaintext itself is never logged). */
   readonly plaintext_type: string | null;
   readonly plaintext_room_id: string | null;
+  /**
+   * Only for a verification event (`m.key.verification.*`, or an `m.room.message` with
+   * msgtype `m.key.verification.request`): its decrypted content, which the verification
+   * slice folds as it folds a clear one. Nothing in it is secret (unencrypted rooms carry
+   * the same events in the clear); every other plaintext stays out of the log.
+   */
+  readonly verification?: VerificationPlaintext;
+}
+
+/** The decrypted type and content of a verification room event (see `MegolmDecryptedPayload.verification`). */
+export interface VerificationPlaintext {
+  readonly type: string;
+  readonly content: Readonly<Record<string, unknown>>;
+}
+
+/** Canonical JSON length beyond which a decrypted verification event's content is not kept (it is then not folded). */
+export const MAX_VERIFICATION_PLAINTEXT = 8192;
+
+/** Whether a decrypted room event is a verification event whose content the log keeps. */
+export function isVerificationPlaintext(type: unknown, content: unknown): content is Record<string, unknown> {
+  if (typeof type !== 'string' || content === null || typeof content !== 'object' || Array.isArray(content)) return false;
+  if (type.startsWith('m.key.verification.')) return true;
+  return type === 'm.room.message' && (content as { msgtype?: unknown }).msgtype === 'm.key.verification.request';
 }
 
 /** Why a Megolm room event could not be decrypted, as far as ingestion can tell. */

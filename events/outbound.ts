@@ -275,4 +275,9 @@ export type OutgoingRequestPayload =
       readonly event_type: string;
       readonly txn_id: string;
       readonly body: RoomMessageBody;
+      /**
+       * An encrypted verification event we sent (`event_type` `m.room.encrypted`): its
+       * plaintext type and content, which the verification slice folds (not secret).
+       */
+      readonly verification?: { readonly type: string; readonly content: Readonly<Record<string, unknown>> };
     };

@@ -113,3 +113,20 @@ function sessionAnswering(state: MegolmState, requestKey: string): SessionRecord
   const senders = hmPeek(state.bySessionId, roomSessionKey(roomId, sessionId)) ?? [];
   return senders.length === 0 ? undefined : hmPeek(state.sessions, sessionKey(roomId, senders[0]!, sessionId));
 }
+
+/**
+ * Whether the megolm rules accepted this decrypted event (read after the megolm slice
+ * folded its fact): the session is accepted, its sender key is the sender's, the plaintext
+ * names this room, and the message index was first seen with this very event.
+ */
+export function decryptedEventAccepted(
+  root: Root,
+  p: { room_id: string; sender_key: string; session_id: string; message_index: number; event_id: string; origin_server_ts: number; sender: string; plaintext_room_id: string | null },
+): boolean {
+  const session = megolmSession(root, p.room_id, p.sender_key, p.session_id);
+  if (session === undefined || p.plaintext_room_id !== p.room_id) return false;
+  const owner = deviceByCurveKey(root, p.sender_key)?.userId ?? session.ownerUserId;
+  if (owner !== null && owner !== p.sender) return false;
+  const first = indexSighting(root, p.room_id, p.sender_key, p.session_id, p.message_index);
+  return first !== undefined && first.eventId === p.event_id && first.originServerTs === p.origin_server_ts;
+}

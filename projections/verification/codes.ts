@@ -145,6 +145,13 @@ export const verificationCodes = defineCodes([
     section: SAS,
   },
   {
+    code: 'verification.encrypted_event_refused',
+    outcome: 'flagged',
+    summary: 'A verification event of an encrypted room decrypted, but the megolm rules refused the decryption (the sender does not own the session, the plaintext names another room, a replayed message index): the flow does not see it.',
+    spec: 'For room events, this means ensuring the event\'s `sender`, `room_id`, and the recorded `session_id` match a trusted session (eg: the `session_id` is already known and validated to the client).',
+    section: 'm.megolm.v1.aes-sha2',
+  },
+  {
     code: 'verification.done',
     outcome: 'accepted',
     summary: 'Both MACs exchanged, ours after the user confirmed the SAS, theirs verified over pinned keys only: the device (and, for another user, the master key) is verified; `deviceTrust` / `identityState` report it with this decision\'s seq.',

@@ -89,17 +89,19 @@ export function foldSent(state: VerificationState, entry: EntryOf<'outgoing_requ
   let content: Record<string, unknown> | undefined;
   let flow: Flow | undefined;
   if (p.type === 'room_message') {
-    const body = p.body as Record<string, unknown>;
-    if (p.event_type === 'm.room.message' && body.msgtype === 'm.key.verification.request') {
+    // An encrypted one carries its plaintext beside the ciphertext: the flow folds that.
+    const eventType = p.event_type === 'm.room.encrypted' && p.verification !== undefined ? p.verification.type : p.event_type;
+    const body = (p.event_type === 'm.room.encrypted' && p.verification !== undefined ? p.verification.content : p.body) as Record<string, unknown>;
+    if (eventType === 'm.room.message' && body.msgtype === 'm.key.verification.request') {
       // Our in-room request: its response will name the event ID, the flow's ID on the wire.
       flow = flowOf(state, p.txn_id);
       if (flow === undefined) return;
       flow.requestId = p.id;
       type = 'request';
-    } else if (p.event_type.startsWith('m.key.verification.')) {
+    } else if (eventType.startsWith('m.key.verification.')) {
       const relates = body['m.relates_to'] as { event_id?: unknown } | undefined;
       flow = state.active.map((id) => state.flows[id]!).find((f) => f.transport === 'in_room' && f.eventId === relates?.event_id);
-      type = p.event_type.slice('m.key.verification.'.length);
+      type = eventType.slice('m.key.verification.'.length);
     } else {
       return;
     }

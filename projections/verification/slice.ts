@@ -1,7 +1,7 @@
 import { ignoreUnknownKind } from '../../events/entry.js';
 import type { Slice } from '../slice.js';
 import { foldAction, foldMacChecked, foldQrChecked, foldRoomMessageSent, foldSasComputed, foldSent, recheckPinned } from './ours.js';
-import { foldReceived, foldRoomEvent, timeOut } from './steps.js';
+import { foldDecryptedRoomEvent, foldReceived, foldRoomEvent, timeOut } from './steps.js';
 import { initialVerification, type VerificationState } from './state.js';
 
 /**
@@ -44,11 +44,13 @@ export const verificationSlice: Slice<VerificationState> = {
       case 'room_message_sent':
         foldRoomMessageSent(state, entry, ctx);
         break;
+      case 'megolm_decrypted':
+        if (entry.payload.verification !== undefined) foldDecryptedRoomEvent(state, entry, ctx);
+        break;
       case 'backup_version':
       case 'rejected_input':
       case 'olm_decrypted':
       case 'olm_undecryptable':
-      case 'megolm_decrypted':
       case 'megolm_undecryptable':
       case 'ledger_created':
       case 'sync':

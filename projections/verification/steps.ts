@@ -13,6 +13,7 @@ import {
 import { FLOW_TIMEOUT_MS, MAX_ACTIVE_FLOWS, MAX_MACS, REQUEST_FUTURE_MS, type Flow, type VerificationState } from './state.js';
 import { subject } from '../decision.js';
 import { crossSignVerdict } from '../identities/selectors.js';
+import { decryptedEventAccepted } from '../megolm/selectors.js';
 
 type Content = Readonly<Record<string, unknown>>;
 
@@ -63,12 +64,40 @@ export function foldReceived(state: VerificationState, entry: EntryOf<'to_device
  * `ready` means it took the request: we ignore it from then on.
  */
 export function foldRoomEvent(state: VerificationState, entry: EntryOf<'room_event'>, ctx: ReduceContext): void {
-  const { event, room_id: roomId } = entry.payload;
+  foldRoomVerification(state, ctx, entry.payload.room_id, entry.payload.event as RoomVerificationEvent, entry.seq, entry.receivedAt);
+}
+
+/**
+ * A verification event of an encrypted room, decrypted at ingestion (its content is in
+ * the `megolm_decrypted` fact): folded as a clear one, once the megolm rules (folded
+ * before this slice) accepted the decryption.
+ */
+export function foldDecryptedRoomEvent(state: VerificationState, entry: EntryOf<'megolm_decrypted'>, ctx: ReduceContext): void {
+  const p = entry.payload;
+  if (p.verification === undefined) return;
+  if (!decryptedEventAccepted(ctx.root, p)) {
+    record(ctx, 'verification.encrypted_event_refused', subject('event', p.event_id), earlier(entry.seq, p.input_seq), { room_id: p.room_id, sender: p.sender, type: p.verification.type });
+    return;
+  }
+  const event: RoomVerificationEvent = { type: p.verification.type, sender: p.sender, event_id: p.event_id, origin_server_ts: p.origin_server_ts, content: p.verification.content };
+  foldRoomVerification(state, ctx, p.room_id, event, entry.seq, entry.receivedAt);
+}
+
+/** What the flow reads of a room event, clear or decrypted. */
+interface RoomVerificationEvent {
+  readonly type: string;
+  readonly sender: string;
+  readonly event_id: string;
+  readonly origin_server_ts: number;
+  readonly content: unknown;
+}
+
+function foldRoomVerification(state: VerificationState, ctx: ReduceContext, roomId: string, event: RoomVerificationEvent, seq: number, receivedAt: number): void {
   const content = event.content as Content;
   const me = us(ctx);
   if (event.type === 'm.room.message') {
     if (content.msgtype !== 'm.key.verification.request' || content.to !== me.userId || event.sender === me.userId) return;
-    return receivedInRoom(state, ctx, entry, roomId, content);
+    return receivedInRoom(state, ctx, event, seq, receivedAt, roomId, content);
   }
   if (!event.type.startsWith('m.key.verification.')) return;
   const relates = content['m.relates_to'] as { event_id?: unknown } | undefined;
@@ -81,33 +110,32 @@ export function foldRoomEvent(state: VerificationState, entry: EntryOf<'room_eve
   if (event.sender === me.userId) {
     if (event.type === 'm.key.verification.ready' && !flow.weRequested && str(content.from_device) !== me.deviceId && flow.outcome === null) {
       // Another of our devices answered: this one leaves the request alone, sending nothing.
-      record(ctx, 'verification.accepted_elsewhere', about(flow), earlier(entry.seq, ...flow.seqs), { flow_id: flow.id, answered: str(content.from_device) ?? '' });
+      record(ctx, 'verification.accepted_elsewhere', about(flow), earlier(seq, ...flow.seqs), { flow_id: flow.id, answered: str(content.from_device) ?? '' });
       flow.owed = [];
-      finish(state, flow, { result: 'cancelled', code: 'verification.accepted_elsewhere', cancelCode: null, reason: 'another of our devices answered', byUs: false, seq: entry.seq });
+      finish(state, flow, { result: 'cancelled', code: 'verification.accepted_elsewhere', cancelCode: null, reason: 'another of our devices answered', byUs: false, seq });
     }
     return; // our own echo
   }
   if (flow.otherUserId !== event.sender) return;
-  foldStep(state, ctx, flow, event.type, event.sender, content, entry.seq);
+  foldStep(state, ctx, flow, event.type, event.sender, content, seq);
 }
 
-function receivedInRoom(state: VerificationState, ctx: ReduceContext, entry: EntryOf<'room_event'>, roomId: string, content: Content): void {
-  const { event } = entry.payload;
+function receivedInRoom(state: VerificationState, ctx: ReduceContext, event: RoomVerificationEvent, seq: number, receivedAt: number, roomId: string, content: Content): void {
   const from = str(content.from_device) ?? '';
   const about0 = subject('device', event.sender, from);
   const ts = event.origin_server_ts;
-  if (ts > entry.receivedAt + REQUEST_FUTURE_MS || ts < entry.receivedAt - FLOW_TIMEOUT_MS) {
-    record(ctx, 'verification.request_stale', about0, [], { flow_id: event.event_id, timestamp: ts, received_at: entry.receivedAt });
+  if (ts > receivedAt + REQUEST_FUTURE_MS || ts < receivedAt - FLOW_TIMEOUT_MS) {
+    record(ctx, 'verification.request_stale', about0, [], { flow_id: event.event_id, timestamp: ts, received_at: receivedAt });
     return;
   }
-  const flow = newFlow(event.event_id, event.sender, from, false, entry.receivedAt, entry.seq);
+  const flow = newFlow(event.event_id, event.sender, from, false, receivedAt, seq);
   flow.transport = 'in_room';
   flow.roomId = roomId;
   flow.eventId = event.event_id;
   flow.theirMethods = strings(content.methods);
   if (!addFlow(state, flow)) return;
   record(ctx, 'verification.requested', about0, [], { flow_id: flow.id, by: 'them', room_id: roomId, methods: flow.theirMethods.join(',') });
-  refuseCollision(state, ctx, state.flows[flow.id]!, entry.seq);
+  refuseCollision(state, ctx, state.flows[flow.id]!, seq);
 }
 
 /** One step of a flow from the other side, whichever the transport. */

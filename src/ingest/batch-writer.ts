@@ -386,9 +386,10 @@ export class BatchWriter {
       if (p.envelope && this.requests && mayMoveVerification(p.envelope)) {
         // Each step's facts are folded before the next is asked for (bounded: a flow owes a few things at most).
         for (let i = 0; i < 64; i++) {
-          const facts = this.requests.verificationStep(b.stateNow(), answer.first, p.receivedAt);
-          if (facts === null) break;
-          for (const fact of facts) this.appendFact(b, p.receivedAt, fact);
+          const step = this.requests.verificationStep(b.stateNow(), answer.first, p.receivedAt);
+          if (step === null) break;
+          for (const fact of step.facts) this.appendFact(b, p.receivedAt, fact);
+          b.ops.push(...step.ops);
         }
       }
       answer.last = b.head.seq;

@@ -10,6 +10,7 @@ import type {
   RoomKeyFacts,
 } from '../../events/facts.js';
 import { ForwardedRoomKeyContent, MEGOLM_V1, RoomKeyContent } from '../../events/megolm.js';
+import { MAX_VERIFICATION_PLAINTEXT, isVerificationPlaintext } from '../../events/facts.js';
 import { OLM_V1, OlmPlaintext } from '../../events/olm.js';
 import { megolmSession, megolmSessionForEvent } from '../../projections/megolm/selectors.js';
 import { olmCiphertextSeen } from '../../projections/olm/selectors.js';
@@ -262,6 +263,11 @@ export class Ingestor {
       key_seq: session.keySeq,
       plaintext_type: typeof plaintext.type === 'string' ? plaintext.type : null,
       plaintext_room_id: typeof plaintext.room_id === 'string' ? plaintext.room_id : null,
+      // A verification event's content is kept for the verification slice; bounded, and
+      // with what the spec calls secret (a reciprocate start's QR secret) taken out.
+      ...(isVerificationPlaintext(plaintext.type, plaintext.content) && JSON.stringify(plaintext.content).length <= MAX_VERIFICATION_PLAINTEXT
+        ? { verification: { type: plaintext.type as string, content: (takeOutSecrets({ type: plaintext.type, content: plaintext.content }, SEALED).value as { content: Record<string, unknown> }).content } }
+        : {}),
     };
     return {
       facts: [{ kind: 'megolm_decrypted', payload: fact }],

@@ -81,6 +81,7 @@ export class RequestMaker {
     this.verifier = new VerificationAgent(
       groups.olm, { userId: account.userId, deviceId: account.deviceId, ed25519: account.identityKeys().ed25519 },
       (request, inputSeq, state) => this.signVerified(request, inputSeq, state), newId,
+      (roomId, eventType, content, inputSeq, state, receivedAt) => this.encryptForVerification(roomId, eventType, content, inputSeq, state, receivedAt),
     );
     this.crossSigner = new CrossSigner(groups.olm, account, vault, crossSigningSeeds, newId);
     this.gossip = new GossipSender({
@@ -115,8 +116,26 @@ export class RequestMaker {
    * The facts that pay the next thing a verification flow owes (a message, the SAS, a
    * MAC check), or null. The writer folds them and asks again.
    */
-  verificationStep(state: LedgerState, inputSeq: number, receivedAt: number): VerificationFact[] | null {
-    return this.verifier.next(state, inputSeq, receivedAt);
+  verificationStep(state: LedgerState, inputSeq: number, receivedAt: number): { facts: VerificationFact[]; ops: BatchOp[] } | null {
+    this.verificationOps = [];
+    const facts = this.verifier.next(state, inputSeq, receivedAt);
+    const ops = this.verificationOps;
+    this.verificationOps = [];
+    return facts === null ? null : { facts, ops };
+  }
+
+  /** Store writes (the outbound session after an encryption) of the verification step being paid. */
+  private verificationOps: BatchOp[] = [];
+
+  /** An in-room verification event, Megolm-encrypted when the room has a session we may use (as `encryptRoomEvent`). */
+  private encryptForVerification(roomId: string, eventType: string, content: Record<string, unknown>, inputSeq: number, state: LedgerState, receivedAt: number) {
+    const session = outboundRoom(state, roomId)?.session;
+    if (session == null || encryptRefusal(state, roomId, receivedAt) !== null) return null;
+    const work: { facts: RoomKeyFact[]; ops: BatchOp[]; keySeqs: number[] } = { facts: [], ops: [], keySeqs: [] };
+    const encrypted = this.sharer.encrypt(roomId, session.sessionId, eventType, content, inputSeq, work);
+    this.verificationOps.push(...work.ops);
+    const fact = work.facts.find((f): f is Extract<RoomKeyFact, { kind: 'megolm_encrypted' }> => f.kind === 'megolm_encrypted');
+    return fact === undefined ? null : { fact, content: { ...encrypted } as Record<string, unknown> };
   }
 
   /** The secret of a received reciprocate start (entry `seq`), in memory until its flow's check. */

@@ -9,6 +9,7 @@ import type { OutgoingRequestPayload } from '../../events/outbound.js';
 import type { QrSecretCheckedPayload, SasComputedPayload, SasMacCheckedPayload } from '../../events/verification-actions.js';
 import { HASH, KEY_AGREEMENT, MAC_LEGACY, MAC_V2, QR_SCAN, QR_SHOW, RECIPROCATE, SAS_METHODS, SAS_V1, recipients } from '../../projections/verification/flow.js';
 import { qrMode } from '../../projections/verification/qr.js';
+import type { MegolmEncryptedPayload } from '../../events/megolm-out.js';
 import type { Flow, Owed, VerificationState } from '../../projections/verification/state.js';
 import { qrMutual, wireId } from '../../projections/verification/steps.js';
 import { identityDetail } from '../../projections/identities/selectors.js';
@@ -19,6 +20,7 @@ import type { LedgerState } from '../runtime/projector.js';
 /** A fact the agent hands to the writer. */
 export type VerificationFact =
   | { kind: 'outgoing_request'; payload: OutgoingRequestPayload }
+  | { kind: 'megolm_encrypted'; payload: MegolmEncryptedPayload }
   | { kind: 'sas_computed'; payload: SasComputedPayload }
   | { kind: 'sas_mac_checked'; payload: SasMacCheckedPayload }
   | { kind: 'qr_secret_checked'; payload: QrSecretCheckedPayload };
@@ -68,6 +70,14 @@ const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
  */
 export type VerifiedSigner = (request: { action: 'sign_device'; device_id: string } | { action: 'sign_user'; user_id: string }, inputSeq: number, state: LedgerState) => VerificationFact[] | null;
 
+/**
+ * Megolm-encrypts a room event with the room's current outbound session, when the ledger
+ * has one the rules let it use (the `megolm_encrypted` fact and the encrypted content), or
+ * null: the room is not known to be encrypted, or its session must be rotated first.
+ */
+export type RoomEncrypter = (roomId: string, eventType: string, content: Record<string, unknown>, inputSeq: number, state: LedgerState, receivedAt: number) =>
+  { fact: { kind: 'megolm_encrypted'; payload: MegolmEncryptedPayload }; content: Record<string, unknown> } | null;
+
 /** What our device is. */
 export interface OwnSide {
   readonly userId: string;
@@ -113,12 +123,15 @@ export class VerificationAgent {
   }
   /** Flows whose signing was attempted and made nothing (no key to sign with): not asked again. */
   private readonly unsigned = new Set<string>();
+  /** The state and time of the step being paid (an in-room message is encrypted by them). */
+  private at: { state: LedgerState; receivedAt: number } | null = null;
 
   constructor(
     private readonly olm: typeof Olm,
     private readonly me: OwnSide,
     private readonly sign: VerifiedSigner,
     private readonly newId: () => string = randomUUID,
+    private readonly encryptRoom: RoomEncrypter = () => null,
   ) {}
 
   /**
@@ -141,6 +154,7 @@ export class VerificationAgent {
         this.unsigned.add(flow.id);
         continue;
       }
+      this.at = { state, receivedAt };
       return this.pay(state, flow, item, inputSeq, receivedAt);
     }
     return null;
@@ -202,13 +216,31 @@ export class VerificationAgent {
    */
   private sendInRoom(flow: Flow, type: string, content: Record<string, unknown>, inputSeq: number): VerificationFact[] {
     const roomId = flow.roomId ?? '';
+    let eventType: string;
+    let body: Record<string, unknown>;
+    // The request's transaction ID is the flow's: the slice finds the flow by it.
+    let txnId = this.newId();
     if (type === 'request') {
       const { timestamp: _ts, ...rest } = content;
-      const body = { msgtype: 'm.key.verification.request', body: `${this.me.userId} is requesting to verify your key, but your client does not support in-chat key verification.`, to: flow.otherUserId, ...rest };
-      return [{ kind: 'outgoing_request', payload: { id: this.newId(), type: 'room_message', input_seq: inputSeq, room_id: roomId, event_type: 'm.room.message', txn_id: flow.id, body } }];
+      eventType = 'm.room.message';
+      body = { msgtype: 'm.key.verification.request', body: `${this.me.userId} is requesting to verify your key, but your client does not support in-chat key verification.`, to: flow.otherUserId, ...rest };
+      txnId = flow.id;
+    } else {
+      eventType = `m.key.verification.${type}`;
+      body = { ...content, 'm.relates_to': { rel_type: 'm.reference', event_id: flow.eventId ?? '' } };
     }
-    const body = { ...content, 'm.relates_to': { rel_type: 'm.reference', event_id: flow.eventId ?? '' } };
-    return [{ kind: 'outgoing_request', payload: { id: this.newId(), type: 'room_message', input_seq: inputSeq, room_id: roomId, event_type: `m.key.verification.${type}`, txn_id: this.newId(), body } }];
+    // In a room we hold an outbound Megolm session for, the event is encrypted (its
+    // plaintext rides beside the ciphertext in the log: not secret, and our side of the
+    // flow is folded from it). The relation stays visible, as the spec wants for m.reference.
+    const encrypted = this.at === null ? null : this.encryptRoom(roomId, eventType, body, inputSeq, this.at.state, this.at.receivedAt);
+    if (encrypted !== null) {
+      const relates = type === 'request' ? {} : { 'm.relates_to': body['m.relates_to'] };
+      return [encrypted.fact, {
+        kind: 'outgoing_request',
+        payload: { id: this.newId(), type: 'room_message', input_seq: inputSeq, room_id: roomId, event_type: 'm.room.encrypted', txn_id: txnId, body: { ...encrypted.content, ...relates }, verification: { type: eventType, content: body } },
+      }];
+    }
+    return [{ kind: 'outgoing_request', payload: { id: this.newId(), type: 'room_message', input_seq: inputSeq, room_id: roomId, event_type: eventType, txn_id: txnId, body } }];
   }
 
   /** The SAS secret is gone (the engine restarted mid-flow): the flow cannot go on. */
