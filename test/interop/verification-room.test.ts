@@ -12,27 +12,37 @@ import { ME, MEDEV, RUST, RUSTDEV, verificationPeers } from './verification-peer
 
 const ROOM = '!dm:example.org';
 
+type Peers = Awaited<ReturnType<typeof verificationPeers>>;
+
+/**
+ * The room as both sides see it: `roomTurn` has each read the room's new events (its own
+ * included, as a /sync timeline gives them); `sendRustRoom` sends a Rust room message.
+ */
+function roomPlumbing(peers: Peers) {
+  const seen = { ledger: 0, rust: 0 };
+  const roomTurn = async () => {
+    const events = peers.server.rooms.get(ROOM) ?? [];
+    // The in-memory server stamps events in 2023; requests older than 10 minutes are ignored (by Rust and by us).
+    for (const event of events.slice(Math.min(seen.ledger, seen.rust))) (event as { origin_server_ts: number }).origin_server_ts = Math.max((event as { origin_server_ts: number }).origin_server_ts, Date.now());
+    for (const event of events.slice(seen.ledger)) await peers.ledger.ingest({ kind: 'room_event', room_id: ROOM, event: event as never });
+    seen.ledger = events.length;
+    for (const event of events.slice(seen.rust)) await peers.machine.receiveVerificationEvent(JSON.stringify(event), new RustSdk.RoomId(ROOM));
+    seen.rust = events.length;
+  };
+  const sendRustRoom = async (request: unknown) => {
+    const r = request as { id: string; room_id: string; event_type: string; body: string };
+    const response = peers.server.handle(RUST, RUSTDEV, { type: 'room_message', room_id: r.room_id, event_type: r.event_type, body: JSON.parse(r.body) as Record<string, unknown> } as never);
+    await peers.machine.markRequestAsSent(r.id, RustSdk.RequestType.RoomMessage, JSON.stringify(response));
+  };
+  return { roomTurn, sendRustRoom };
+}
+
 describe('interop: SAS verification with the Rust SDK, in a room', function () {
   this.timeout(120_000);
 
   it('keyledger requests in the room, Rust accepts, keyledger starts SAS: same emoji, both verified', async () => {
     const peers = await verificationPeers();
-    const seen = { ledger: 0, rust: 0 };
-    /** Each side reads the room's new events (its own included, as a /sync timeline gives them). */
-    const roomTurn = async () => {
-      const events = peers.server.rooms.get(ROOM) ?? [];
-      // The in-memory server stamps events in 2023; requests older than 10 minutes are ignored (by Rust and by us).
-      for (const event of events.slice(Math.min(seen.ledger, seen.rust))) (event as { origin_server_ts: number }).origin_server_ts = Math.max((event as { origin_server_ts: number }).origin_server_ts, Date.now());
-      for (const event of events.slice(seen.ledger)) await peers.ledger.ingest({ kind: 'room_event', room_id: ROOM, event: event as never });
-      seen.ledger = events.length;
-      for (const event of events.slice(seen.rust)) await peers.machine.receiveVerificationEvent(JSON.stringify(event), new RustSdk.RoomId(ROOM));
-      seen.rust = events.length;
-    };
-    const sendRustRoom = async (request: unknown) => {
-      const r = request as { id: string; room_id: string; event_type: string; body: string };
-      const response = peers.server.handle(RUST, RUSTDEV, { type: 'room_message', room_id: r.room_id, event_type: r.event_type, body: JSON.parse(r.body) as Record<string, unknown> } as never);
-      await peers.machine.markRequestAsSent(r.id, RustSdk.RequestType.RoomMessage, JSON.stringify(response));
-    };
+    const { roomTurn, sendRustRoom } = roomPlumbing(peers);
     try {
       const { id, requests } = await peers.ledger.requestVerificationInRoom(ROOM, RUST);
       assert.deepEqual(requests.map((r) => r.type), ['room_message']);
@@ -81,20 +91,7 @@ describe('interop: SAS verification with the Rust SDK, in a room', function () {
 
   it('in the room, QR: Rust shows a code for the request event, keyledger scans it and reciprocates; both end verified', async () => {
     const peers = await verificationPeers();
-    const seen = { ledger: 0, rust: 0 };
-    const roomTurn = async () => {
-      const events = peers.server.rooms.get(ROOM) ?? [];
-      for (const event of events.slice(Math.min(seen.ledger, seen.rust))) (event as { origin_server_ts: number }).origin_server_ts = Math.max((event as { origin_server_ts: number }).origin_server_ts, Date.now());
-      for (const event of events.slice(seen.ledger)) await peers.ledger.ingest({ kind: 'room_event', room_id: ROOM, event: event as never });
-      seen.ledger = events.length;
-      for (const event of events.slice(seen.rust)) await peers.machine.receiveVerificationEvent(JSON.stringify(event), new RustSdk.RoomId(ROOM));
-      seen.rust = events.length;
-    };
-    const sendRustRoom = async (request: unknown) => {
-      const r = request as { id: string; room_id: string; event_type: string; body: string };
-      const response = peers.server.handle(RUST, RUSTDEV, { type: 'room_message', room_id: r.room_id, event_type: r.event_type, body: JSON.parse(r.body) as Record<string, unknown> } as never);
-      await peers.machine.markRequestAsSent(r.id, RustSdk.RequestType.RoomMessage, JSON.stringify(response));
-    };
+    const { roomTurn, sendRustRoom } = roomPlumbing(peers);
     try {
       await peers.ledger.updateTrackedUsers([ME]);
       await peers.ledger.bootstrapCrossSigning();
