@@ -34,12 +34,18 @@ async function pair(dir: string) {
 }
 
 /** Bob asks Alice, she accepts, he starts SAS, and the keys cross: both show the SAS. */
-async function toSas(alice: Ledger, bob: Ledger): Promise<string> {
+/** Bob asks Alice's device, she accepts, he starts SAS; his start is not delivered yet. */
+async function toStarted(alice: Ledger, bob: Ledger): Promise<string> {
   const { id } = await bob.requestVerification(ALICE, 'ALICEDEV');
   await deliver(bob, alice);
   await alice.acceptVerification(id);
   await deliver(alice, bob);
   await bob.startSas(id);
+  return id;
+}
+
+async function toSas(alice: Ledger, bob: Ledger): Promise<string> {
+  const id = await toStarted(alice, bob);
   for (let i = 0; i < 3; i++) {
     await deliver(bob, alice);
     await deliver(alice, bob);
@@ -115,11 +121,7 @@ describe('verification rules between two ledgers', function () {
   it('verification.mismatched_commitment: an accept whose commitment is not the hash of the key that follows → m.mismatched_commitment, no SAS', async () => {
     const { alice, bob } = await pair(dir.path);
     try {
-      const { id } = await bob.requestVerification(ALICE, 'ALICEDEV');
-      await deliver(bob, alice);
-      await alice.acceptVerification(id);
-      await deliver(alice, bob);
-      await bob.startSas(id);
+      const id = await toStarted(alice, bob);
       await deliver(bob, alice);
       // On the way, Alice's accept commits to another key (the commitment of a man in the middle).
       await deliver(alice, bob, (type, content) => (type === 'm.key.verification.accept' ? { ...content, commitment: 'x'.repeat(43) } : content));
@@ -207,11 +209,7 @@ describe('verification rules between two ledgers', function () {
   it('a restart loses the SAS secret (it is never stored): the flow is cancelled, not continued with another key', async () => {
     let { alice, bob } = await pair(dir.path);
     try {
-      const { id } = await bob.requestVerification(ALICE, 'ALICEDEV');
-      await deliver(bob, alice);
-      await alice.acceptVerification(id);
-      await deliver(alice, bob);
-      await bob.startSas(id);
+      const id = await toStarted(alice, bob);
       await deliver(bob, alice); // start → Alice's accept (her secret made now)
       await alice.close();
       alice = await openLedger({ path: `${dir.path}/alice`, unencryptedVault: true });
