@@ -8,7 +8,7 @@ import { strict as assert } from 'node:assert';
 import type { Decision } from '../../src/index.js';
 import { deviceTrust } from '../../projections/identities/selectors.js';
 import { RustSdk, createRustDevice, rustBootstrapCrossSigning, rustDeviceIdentity, rustKeysQueryResponse, rustKeysUpload } from './rust.js';
-import { ME, MEDEV, RUST, RUSTDEV, verificationPeers, type Peers } from './verification-peers.js';
+import { ME, MEDEV, RUST, RUSTDEV, toSas, verificationPeers, type Peers } from './verification-peers.js';
 
 async function verificationDecisions(peers: Peers): Promise<Decision[]> {
   return (await peers.ledger.decisions({})).filter((d) => d.slice === 'verification');
@@ -18,24 +18,6 @@ async function verificationDecisions(peers: Peers): Promise<Decision[]> {
 function ended(peers: Peers, id: string) {
   const flow = peers.ledger.verifications().find((f) => f.id === id)!;
   return { phase: flow.phase, code: flow.outcome?.code, cancelCode: flow.outcome?.cancelCode };
-}
-
-/** We request, Rust accepts, we start, Rust accepts the start, keys cross: the SAS on both sides. */
-async function toSas(peers: Peers): Promise<{ id: string; sas: RustSdk.Sas }> {
-  const { id } = await peers.ledger.requestVerification(RUST, RUSTDEV);
-  await peers.ledgerTurn();
-  await peers.rustTurn();
-  await peers.sendRust(peers.machine.getVerificationRequest(new RustSdk.UserId(ME), id)!.accept());
-  await peers.ledgerTurn();
-  await peers.ledger.startSas(id);
-  await peers.ledgerTurn();
-  await peers.rustTurn();
-  const sas = peers.machine.getVerification(new RustSdk.UserId(ME), id) as RustSdk.Sas;
-  await peers.sendRust(sas.accept());
-  await peers.ledgerTurn();
-  await peers.rustTurn();
-  await peers.ledgerTurn();
-  return { id, sas };
 }
 
 describe('interop: verification refused or cancelled, with the Rust SDK', function () {

@@ -98,3 +98,21 @@ export async function verificationPeers(rustDevices: readonly string[] = [RUSTDE
     },
   };
 }
+
+/** We request, Rust accepts, we start, Rust accepts the start, keys cross: the SAS on both sides. */
+export async function toSas(peers: Peers): Promise<{ id: string; sas: RustSdk.Sas }> {
+  const { id } = await peers.ledger.requestVerification(RUST, RUSTDEV);
+  await peers.ledgerTurn();
+  await peers.rustTurn();
+  await peers.sendRust(peers.machine.getVerificationRequest(new RustSdk.UserId(ME), id)!.accept());
+  await peers.ledgerTurn();
+  await peers.ledger.startSas(id);
+  await peers.ledgerTurn();
+  await peers.rustTurn();
+  const sas = peers.machine.getVerification(new RustSdk.UserId(ME), id) as RustSdk.Sas;
+  await peers.sendRust(sas.accept());
+  await peers.ledgerTurn();
+  await peers.rustTurn();
+  await peers.ledgerTurn();
+  return { id, sas };
+}

@@ -8,7 +8,7 @@
 import { strict as assert } from 'node:assert';
 import { deviceTrust, identityDetail } from '../../projections/identities/selectors.js';
 import { RustSdk } from './rust.js';
-import { ME, MEDEV, RUST, RUSTDEV, verificationPeers } from './verification-peers.js';
+import { ME, MEDEV, RUST, RUSTDEV, toSas, verificationPeers } from './verification-peers.js';
 
 describe('interop: verification with cross-signing identities, and the signatures after it', function () {
   this.timeout(120_000);
@@ -26,19 +26,7 @@ describe('interop: verification with cross-signing identities, and the signature
       const rustMaster = identityDetail(peers.ledger.state(), RUST).masterKey;
       assert.ok(rustMaster, 'the ledger knows Rust\'s master key');
 
-      const { id } = await peers.ledger.requestVerification(RUST, RUSTDEV);
-      await peers.ledgerTurn();
-      await peers.rustTurn();
-      await peers.sendRust(peers.machine.getVerificationRequest(new RustSdk.UserId(ME), id)!.accept());
-      await peers.ledgerTurn();
-      await peers.ledger.startSas(id);
-      await peers.ledgerTurn();
-      await peers.rustTurn();
-      const sas = peers.machine.getVerification(new RustSdk.UserId(ME), id) as RustSdk.Sas;
-      await peers.sendRust(sas.accept());
-      await peers.ledgerTurn();
-      await peers.rustTurn();
-      await peers.ledgerTurn();
+      const { id, sas } = await toSas(peers);
       const shown = peers.ledger.verifications().find((f) => f.id === id)!;
       assert.deepEqual(shown.emoji!.map((e) => e.emoji), sas.emoji()!.map((e) => e.symbol));
       assert.deepEqual(shown.pinned!.map((k) => k.keyId).sort(), [`ed25519:${RUSTDEV}`, `ed25519:${rustMaster}`].sort());
