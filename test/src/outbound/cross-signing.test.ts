@@ -180,7 +180,8 @@ describe('outbound: our own cross-signing identity', function () {
     assert.deepEqual(refused, ['cross_sign.no_private_key', 'cross_sign.no_private_key', 'cross_sign.unknown_device', 'cross_sign.unknown_identity', 'cross_sign.key_id_collision']);
   });
 
-  it('crossSignUser: our user-signing key signs Bob\'s pinned master key; once the server shows it, Bob is verified (cross_signing.user_signed)', async () => {
+  /** Bob and we each have a cross-signing identity on one server, and we have queried Bob's. */
+  async function meAndBob() {
     const server = new InMemoryHomeserver();
     const me = await ours(server, 'ME1', [ME, BOB]);
     const bob = await open(BOB, 'BOB1');
@@ -191,6 +192,11 @@ describe('outbound: our own cross-signing identity', function () {
     await me.bootstrapCrossSigning();
     await sendAll(me, server, ME, 'ME1');
     await turn(me, server, ME, 'ME1');
+    return { server, me, bob, bobKeys };
+  }
+
+  it('crossSignUser: our user-signing key signs Bob\'s pinned master key; once the server shows it, Bob is verified (cross_signing.user_signed)', async () => {
+    const { server, me, bob, bobKeys } = await meAndBob();
     assert.equal(identityState(me.state(), BOB), 'pinned');
     const { request, decisions } = await me.crossSignUser(BOB);
     assert.ok(codes({ decisions }).includes('cross_sign.user_signed'));
@@ -241,16 +247,7 @@ describe('outbound: our own cross-signing identity', function () {
   });
 
   it('cross_sign.key_id_collision: a user with a device whose ID is one of their cross-signing keys is not signed', async () => {
-    const server = new InMemoryHomeserver();
-    const me = await ours(server, 'ME1', [ME, BOB]);
-    const bob = await open(BOB, 'BOB1');
-    await bob.updateTrackedUsers([BOB]);
-    await turn(bob, server, BOB, 'BOB1');
-    const bobKeys = (await bob.bootstrapCrossSigning()).keys;
-    await sendAll(bob, server, BOB, 'BOB1');
-    await me.bootstrapCrossSigning();
-    await sendAll(me, server, ME, 'ME1');
-    await turn(me, server, ME, 'ME1');
+    const { server, me, bobKeys } = await meAndBob();
     const evil = await SimDevice.create(BOB, bobKeys.selfSigning);
     server.handle(BOB, bobKeys.selfSigning, { type: 'keys_upload', body: { device_keys: evil.deviceKeys() as never, one_time_keys: {} } });
     evil.free();
