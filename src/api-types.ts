@@ -60,6 +60,13 @@ export interface LedgerOptions {
    * `input.too_large` with its length, SHA-256 and first bytes only.
    */
   maxInputBytes?: number;
+  /**
+   * Decrypt the room events of a big batch (16 or more, as `ingestMany` or many concurrent
+   * `decryptRoomEvent` calls make) ahead on a worker thread while the main thread logs and
+   * folds them (default true). The facts, decisions and hashes are the same either way:
+   * which key decrypts an event is still decided in log order on the main thread.
+   */
+  decryptWorker?: boolean;
 }
 
 /** Options of {@link Ledger.replay}. */

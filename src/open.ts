@@ -123,7 +123,7 @@ async function start(store: LedgerStore, olm: Olm, options: LedgerOptions, readO
     const { init } = recovered;
     const checkpoints = checkpointer(store, projector, account, owner, options, init.lastSnapshotSeq);
     if (recovered.rebuilt && !readOnly) await checkpoints?.write(init.state, init.head);
-    const ingestor = account && vault ? await Ingestor.load(olm, account, vault) : null;
+    const ingestor = account && vault ? await Ingestor.load(olm, account, vault, { decryptWorker: options.decryptWorker !== false }) : null;
     return new Ledger({
       store, crypto, projector, account, vault, ingestor, checkpoints, options, readOnly, owner,
       state: init.state, head: init.head, memoryDecisions: recovered.memoryDecisions, damaged: recovered.damaged,
@@ -158,7 +158,7 @@ async function create(store: LedgerStore, olm: Olm, crypto: OlmCryptoPort, proje
     ],
     true,
   );
-  const ingestor = await Ingestor.load(olm, account, vault);
+  const ingestor = await Ingestor.load(olm, account, vault, { decryptWorker: options.decryptWorker !== false });
   const owner = { userId, deviceId, ...keys };
   return new Ledger({
     store, crypto, projector, account, vault, ingestor, options, readOnly: false, owner,

@@ -93,6 +93,12 @@ const INGESTION_NEUTRAL: ReadonlySet<string> = new Set(['room_event', 'megolm_de
 /** Batches in a row whose write failed before the store counts as broken (the ledger then closes itself). */
 const BROKEN_AFTER = 3;
 
+/** Inputs prepared before their room events go to the Megolm worker together. */
+const POST_EVERY = 32;
+
+/** Entries left unfolded that the batch folds while the Megolm worker is busy (fewer wait for the batch's end). */
+const FOLD_WHILE_WAITING = 64;
+
 /** Inputs folded and written together at most (bounds latency and memory of one batch). */
 const MAX_BATCH = 4096;
 
@@ -141,6 +147,13 @@ class BatchBuild {
     }
     this.mustFold = false;
     return this.state;
+  }
+
+  /** Folds what is waiting when there is enough of it to be worth an immer produce; true if it did. */
+  foldSome(): boolean {
+    if (this.entries.length - this.unfolded < FOLD_WHILE_WAITING) return false;
+    this.fold();
+    return true;
   }
 
   /** Where the next input starts, to take back what it appended if the engine fails on it. */
@@ -323,12 +336,35 @@ export class BatchWriter {
    */
   private async build(batch: Request[]): Promise<Built> {
     const b = new BatchBuild(this.head, this.state, this.projector);
+    // Every input is prepared first, and the room events among them handed to the Megolm
+    // worker a few at a time as they are: it decrypts them while this thread prepares the
+    // rest and then folds the ones before.
+    const inputs = batch.length === 1 ? batch[0]!.inputs : batch.flatMap((r) => r.inputs);
+    const prepared: (PreparedEntry | Error | undefined)[] = [];
+    for (let from = 0; from < inputs.length; from += POST_EVERY) {
+      const to = Math.min(inputs.length, from + POST_EVERY);
+      for (let i = from; i < to; i++) prepared.push(this.prepare(inputs[i]));
+      const envelopes = prepared.slice(from, to).map((p) => (p === undefined || p instanceof Error ? undefined : p.envelope));
+      const ahead = this.ingestor?.decryptAhead(envelopes, this.state, from === 0);
+      // Only a head start: if it fails, each event is decrypted in its turn.
+      if (ahead) await ahead.catch(() => undefined);
+    }
     const answers: Answer[][] = [];
-    for (const request of batch) {
-      if (request.ops) b.ops.push(...request.ops);
-      const mine: Answer[] = [];
-      for (const input of request.inputs) mine.push(await this.ingestOne(b, input));
-      answers.push(mine);
+    let next = 0;
+    this.ingestor?.whileWaiting(() => b.foldSome());
+    try {
+      for (const request of batch) {
+        if (request.ops) b.ops.push(...request.ops);
+        const mine: Answer[] = [];
+        for (let k = 0; k < request.inputs.length; k++, next++) {
+          const p = prepared[next]!;
+          prepared[next] = undefined;
+          mine.push(await this.ingestOne(b, p));
+        }
+        answers.push(mine);
+      }
+    } finally {
+      this.ingestor?.whileWaiting(null);
     }
     const state = b.fold();
     b.ops.push(...decisionPuts(b.decisions), ...uncleanEventPuts(b.entries, b.decisions));
@@ -352,11 +388,12 @@ export class BatchWriter {
    * (a bug), what it appended is taken back and it is logged on its own as rejected, so the
    * other inputs of the batch, and the batches after it, go on.
    */
-  private async ingestOne(b: BatchBuild, input: unknown): Promise<Answer> {
+  private async ingestOne(b: BatchBuild, prepared: PreparedEntry | Error): Promise<Answer> {
     const mark = b.mark();
     let p: PreparedEntry | undefined;
     try {
-      p = prepareInput(input, this.options.now, this.seal, { maxBytes: this.options.maxInputBytes });
+      if (prepared instanceof Error) throw prepared;
+      p = prepared;
       const answer = await this.appendInput(b, p);
       if (p.toDevice !== undefined) {
         // A sync's to-device events: each logged and judged as a lone `to_device` input.
@@ -407,6 +444,15 @@ export class BatchWriter {
       );
       const entry = b.append(failed.receivedAt, failed.kind, failed.payloadText, failed.payload);
       return { first: entry.seq, last: entry.seq };
+    }
+  }
+
+  /** An input prepared for its entry; the engine's own failure on it (a bug) as an Error, logged when its turn comes. */
+  private prepare(input: unknown): PreparedEntry | Error {
+    try {
+      return prepareInput(input, this.options.now, this.seal, { maxBytes: this.options.maxInputBytes });
+    } catch (err) {
+      return err instanceof Error ? err : new Error(String(err));
     }
   }
 

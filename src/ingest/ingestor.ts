@@ -21,7 +21,8 @@ import { sha256Hex } from '../canonical.js';
 import type { BatchOp } from '../log/store.js';
 import type { LedgerState } from '../runtime/projector.js';
 import type { Vault } from '../crypto/vault.js';
-import { MegolmKeys, megolmMessageIndex, megolmVaultKey } from './megolm-keys.js';
+import { MegolmKeys, megolmMessageIndex, megolmVaultKey, type MegolmDecryption } from './megolm-keys.js';
+import type { MegolmPlaintext } from '../crypto/megolm-session.js';
 import { scanJson } from './json-bounds.js';
 import { OlmSessions } from './olm-sessions.js';
 import { examineRoomKey } from './examine-key.js';
@@ -30,6 +31,9 @@ import { OwnCrossSigningSeeds } from '../outbound/cross-signing.js';
 import { OutboundGroupSessions } from '../outbound/group-sessions.js';
 import { SecretInbox } from '../secrets/inbox.js';
 import { RestoreIntake } from './restore.js';
+
+/** Room events handed over together from which starting the Megolm worker pays (fewer are decrypted in their turn). */
+const MIN_DECRYPT_AHEAD = 16;
 
 /** Marks a secret field in a logged Olm plaintext. */
 export { SEALED };
@@ -77,9 +81,9 @@ export class Ingestor {
   /** Secrets and restored keys: what the facade staged, and backup responses. */
   readonly restore: RestoreIntake;
 
-  static async load(olm: typeof Olm, account: OwnAccount, vault: Vault): Promise<Ingestor> {
+  static async load(olm: typeof Olm, account: OwnAccount, vault: Vault, options: { decryptWorker?: boolean } = {}): Promise<Ingestor> {
     return new Ingestor(
-      olm, vault, await OlmSessions.load(olm, account, vault), new MegolmKeys(olm, vault), account.identityKeys().curve25519, await OutboundGroupSessions.load(olm, vault),
+      olm, vault, await OlmSessions.load(olm, account, vault), new MegolmKeys(olm, vault, options.decryptWorker !== false), account.identityKeys().curve25519, await OutboundGroupSessions.load(olm, vault),
       await OwnCrossSigningSeeds.load(vault),
     );
   }
@@ -123,6 +127,11 @@ export class Ingestor {
   /** The Megolm keys in the vault (our own outbound sessions are kept there too, as inbound ones). */
   get roomKeys(): MegolmKeys {
     return this.megolmKeys;
+  }
+
+  /** What the batch being built may do instead of waiting for the Megolm worker (true if it did something), or null. */
+  whileWaiting(idle: (() => boolean) | null): void {
+    this.megolmKeys.whileWaiting(idle);
   }
 
   /** Forgets what ingestion holds for entries after `seq` that were never written (a failed batch). */
@@ -229,7 +238,25 @@ export class Ingestor {
     return null;
   }
 
-  private async megolmRoomEvent(envelope: RoomEventEnvelope, seq: number, state: () => LedgerState): Promise<Derived> {
+  /**
+   * Hands room events to the Megolm worker ahead of their turn, each with the key the state
+   * before their batch names for it (`first`: they open a new batch). The worker starts
+   * once enough room events come together to be worth a second thread. What the fold picks
+   * when each event's turn comes still decides.
+   */
+  decryptAhead(envelopes: readonly (Envelope | undefined)[], state: LedgerState, first: boolean): Promise<void> | null {
+    const jobs: { seq: number; ciphertext: string }[] = [];
+    for (const envelope of envelopes) {
+      if (envelope?.kind !== 'room_event' || envelope.event.type !== 'm.room.encrypted') continue;
+      const content = envelope.event.content as { algorithm?: unknown; session_id?: unknown; sender_key?: unknown; ciphertext?: unknown };
+      if (content.algorithm !== MEGOLM_V1 || typeof content.ciphertext !== 'string' || typeof content.session_id !== 'string') continue;
+      const session = megolmSessionForEvent(state, envelope.room_id, typeof content.sender_key === 'string' ? content.sender_key : undefined, content.session_id);
+      if (session !== undefined) jobs.push({ seq: session.keySeq, ciphertext: content.ciphertext });
+    }
+    return jobs.length > 0 ? this.megolmKeys.decryptAhead(jobs, first, jobs.length >= MIN_DECRYPT_AHEAD) : null;
+  }
+
+  private megolmRoomEvent(envelope: RoomEventEnvelope, seq: number, state: () => LedgerState): Derived | Promise<Derived> {
     const { event, room_id: roomId } = envelope;
     const content = event.content as { session_id: string; sender_key?: string; ciphertext: string };
     const base = { input_seq: seq, room_id: roomId, event_id: event.event_id, sender: event.sender, origin_server_ts: event.origin_server_ts, session_id: content.session_id };
@@ -240,15 +267,27 @@ export class Ingestor {
     });
     const session = megolmSessionForEvent(state(), roomId, content.sender_key, content.session_id);
     if (session === undefined) return fail('no_session', 'no accepted session with this ID in this room', megolmMessageIndex(content.ciphertext));
-    const inbound = await this.megolmKeys.session(session.keySeq);
-    if (inbound === undefined) return fail('no_session', `the key of seq ${session.keySeq} is not in the vault`, megolmMessageIndex(content.ciphertext));
-    const result = inbound.decrypt(content.ciphertext);
-    if (result instanceof OlmFailure) {
-      const index = megolmMessageIndex(content.ciphertext);
-      return result.code === 'OLM.UNKNOWN_MESSAGE_INDEX'
-        ? fail('unknown_index', `message ${index ?? '?'} is before the first known index ${session.firstKnownIndex}`, index)
-        : fail('bad_ciphertext', result.code, index);
-    }
+    const decrypted = this.megolmKeys.decrypt(session.keySeq, content.ciphertext);
+    const finish = (result: MegolmDecryption): Derived => {
+      if (result === undefined) return fail('no_session', `the key of seq ${session.keySeq} is not in the vault`, megolmMessageIndex(content.ciphertext));
+      if (result instanceof OlmFailure) {
+        const index = megolmMessageIndex(content.ciphertext);
+        return result.code === 'OLM.UNKNOWN_MESSAGE_INDEX'
+          ? fail('unknown_index', `message ${index ?? '?'} is before the first known index ${session.firstKnownIndex}`, index)
+          : fail('bad_ciphertext', result.code, index);
+      }
+      return this.megolmDecrypted(result, base, session, fail);
+    };
+    return decrypted instanceof Promise ? decrypted.then(finish) : finish(decrypted);
+  }
+
+  /** The fact and the caller's plaintext of a room event that decrypted. */
+  private megolmDecrypted(
+    result: MegolmPlaintext,
+    base: Omit<MegolmDecryptedPayload, 'sender_key' | 'message_index' | 'key_seq' | 'plaintext_type' | 'plaintext_room_id' | 'verification'>,
+    session: { senderKey: string; keySeq: number },
+    fail: (reason: MegolmUndecryptablePayload['reason'], detail: string, messageIndex: number | null) => Derived,
+  ): Derived {
     let plaintext: { type?: unknown; content?: unknown; room_id?: unknown };
     try {
       plaintext = JSON.parse(result.plaintext) as typeof plaintext;

@@ -1,10 +1,14 @@
 import { OlmFailure } from '../crypto/failure.js';
-import { InboundMegolmSession } from '../crypto/megolm-session.js';
+import { InboundMegolmSession, type MegolmPlaintext } from '../crypto/megolm-session.js';
+import { MegolmDecryptAhead } from '../crypto/megolm-worker.js';
 import type { Olm } from '../crypto/olm.js';
 import type { Vault } from '../crypto/vault.js';
 import type { BatchOp } from '../log/store.js';
 
 const MAX_LIVE = 2_000;
+
+/** A decryption: the plaintext, olm's refusal, or undefined when the vault has no such key. */
+export type MegolmDecryption = MegolmPlaintext | OlmFailure | undefined;
 
 /** The vault record that holds the key logged by fact `seq`. */
 export const megolmVaultKey = (seq: number) => `megolm!${seq.toString().padStart(16, '0')}`;
@@ -19,9 +23,14 @@ export class MegolmKeys {
   /** Keys stored by batches not yet on disk: the vault cannot be read for them yet. */
   private readonly unwritten = new Map<number, string>();
 
+  /** The worker thread that decrypts a batch's room events ahead (started by the first batch that has enough). */
+  private ahead: MegolmDecryptAhead | null = null;
+
   constructor(
     private readonly olm: typeof Olm,
     private readonly vault: Vault,
+    /** Whether big batches may be decrypted ahead on a worker thread. */
+    private readonly aheadAllowed = true,
   ) {}
 
   /** The vault write for a key brought by fact `seq` (exported format). */
@@ -30,8 +39,14 @@ export class MegolmKeys {
     return this.vault.putOp(megolmVaultKey(seq), JSON.stringify({ exported }));
   }
 
+  /** What the batch being built may do instead of waiting for the worker (true if it did something), or null. */
+  whileWaiting(idle: (() => boolean) | null): void {
+    if (this.ahead !== null) this.ahead.idle = idle;
+  }
+
   /** Drops keys of facts after `seq` that were never written: their seqs will be used again. */
   forgetAfter(seq: number): void {
+    this.ahead?.forgetAfter(seq);
     for (const s of [...this.unwritten.keys()]) if (s > seq) this.unwritten.delete(s);
     for (const [s, session] of [...this.live]) {
       if (s > seq) {
@@ -46,6 +61,55 @@ export class MegolmKeys {
     for (const s of seqs) this.unwritten.delete(s);
   }
 
+  /**
+   * Hands room events to the worker thread, each with the key of fact `seq` the state
+   * before their batch says it needs, in log order (`first`: they open a new batch, and
+   * what an earlier one left untaken is dropped). The worker is started only when `start`.
+   */
+  async decryptAhead(jobs: readonly { seq: number; ciphertext: string }[], first: boolean, start: boolean): Promise<void> {
+    if (!this.aheadAllowed) return;
+    if (this.ahead === null) {
+      if (!start) return;
+      this.ahead = MegolmDecryptAhead.start({ holds: (seq) => this.live.has(seq), decrypt: (seq, ciphertext) => this.live.get(seq)!.decrypt(ciphertext) });
+      if (this.ahead === null) return;
+    }
+    if (!this.ahead.usable) return;
+    const keys = new Map<number, string>();
+    for (const { seq } of jobs) {
+      if (keys.has(seq) || (this.ahead.holds(seq) && this.live.has(seq))) continue;
+      // Live here too, so this thread can take over jobs while the worker is busy.
+      if (!this.live.has(seq)) await this.session(seq);
+      if (this.ahead.holds(seq)) continue;
+      const exported = await this.exported(seq);
+      if (exported !== undefined) keys.set(seq, exported);
+    }
+    this.ahead.post(jobs, (seq) => keys.get(seq), first);
+  }
+
+  /**
+   * Decrypts `ciphertext` with the key of fact `seq`: the worker's result when it decrypted
+   * exactly this ahead, else here (synchronously when the key is live).
+   */
+  decrypt(seq: number, ciphertext: string): MegolmDecryption | Promise<MegolmDecryption> {
+    const ahead = this.ahead?.take(seq, ciphertext);
+    if (ahead !== undefined) return ahead;
+    const live = this.live.get(seq);
+    if (live !== undefined) {
+      this.live.delete(seq);
+      this.live.set(seq, live);
+      return live.decrypt(ciphertext);
+    }
+    return this.session(seq).then((s) => s?.decrypt(ciphertext));
+  }
+
+  /** The key of fact `seq` in the exported format, or undefined if the vault has none. */
+  private async exported(seq: number): Promise<string | undefined> {
+    const unwritten = this.unwritten.get(seq);
+    if (unwritten !== undefined) return unwritten;
+    const record = await this.vault.get(megolmVaultKey(seq));
+    return record === undefined ? undefined : (JSON.parse(record) as { exported: string }).exported;
+  }
+
   /** The live inbound session for the key of fact `seq`, or undefined if the vault has none. */
   async session(seq: number): Promise<InboundMegolmSession | undefined> {
     const live = this.live.get(seq);
@@ -55,12 +119,8 @@ export class MegolmKeys {
       this.live.set(seq, live);
       return live;
     }
-    let exported = this.unwritten.get(seq);
-    if (exported === undefined) {
-      const record = await this.vault.get(megolmVaultKey(seq));
-      if (record === undefined) return undefined;
-      exported = (JSON.parse(record) as { exported: string }).exported;
-    }
+    const exported = await this.exported(seq);
+    if (exported === undefined) return undefined;
     const session = InboundMegolmSession.import(this.olm, exported, 'exported');
     // The key imported once already, when it was examined: failing now is the engine's
     // failure (the input is rejected as `engine.ingest_failed`, naming olm's error).
@@ -75,6 +135,8 @@ export class MegolmKeys {
   }
 
   free(): void {
+    this.ahead?.stop();
+    this.ahead = null;
     for (const s of this.live.values()) s.free();
     this.live.clear();
   }

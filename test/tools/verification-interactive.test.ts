@@ -163,7 +163,10 @@ describe('keyledger verify-device --interactive (a SAS by hand, against the Rust
       await fromRust(await machine.outgoingRequests());
       if (sas !== undefined && !confirmed && (sas.emoji() ?? null) !== null) {
         confirmed = true;
-        assert.ok(sas.emoji()!.every((e) => err.includes(e.symbol)), 'the CLI showed Rust\'s emoji');
+        // The CLI shows the emoji once it has read Rust's key; on a busy machine that may come a little after Rust has them.
+        const shown = () => sas!.emoji()!.every((e) => err.includes(e.symbol));
+        for (let j = 0; j < 2000 && !shown() && exited === null; j++) await new Promise((resolve) => setTimeout(resolve, 5));
+        assert.ok(shown(), 'the CLI showed Rust\'s emoji');
         await fromRust(await sas.confirm());
       }
     }
