@@ -1,10 +1,11 @@
-import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
 import type { Olm } from '../../src/crypto/olm.js';
 import { loadOlm } from '../../src/crypto/olm.js';
 import { openLedger, type Ledger } from '../../src/index.js';
 import { SimDevice, type DeviceKeys, type KeysQueryResponse, type MegolmRoomEvent, type SignedCurve25519Key } from '../../src/testkit/index.js';
+import { compactedBytes, folderBytes } from './log-bytes.js';
 import { RustSdk, rustDevice, rustEncrypt, rustKeysClaim, rustKeysQuery, rustShare, rustUpload } from './rust.js';
 import { fmt, scratch, seconds } from './util.js';
 
@@ -37,6 +38,12 @@ const firstKey = <K>(keys: Record<string, K>): Record<string, SignedCurve25519Ke
   const [id, key] = Object.entries(keys)[0]!;
   return { [id]: key as SignedCurve25519Key };
 };
+
+/** The envelope `ingestMany` is given for an event (as /sync delivers it, received 150 ms after it was sent). */
+const envelopeOf = (event: MegolmRoomEvent) => ({ kind: 'room_event' as const, room_id: event.room_id, received_at: event.origin_server_ts + 150, event });
+
+/** The log's target: bytes on disk per room event (the event and its fact, compacted) at most this many times the input's own. */
+const LOG_BYTES_TARGET = 1.5;
 
 const body = (room: string, i: number) => `${room} message ${i}: shall we meet for lunch at noon, by the fountain on the square?`;
 
@@ -174,7 +181,7 @@ export async function benchRoomEvents(n: number): Promise<string[]> {
     let logged = 0;
     const manyPhase = async (samples: Sample[]): Promise<Phase> => {
       let ok = 0;
-      const envelopes = samples.map(({ event }) => ({ kind: 'room_event' as const, room_id: event.room_id, received_at: event.origin_server_ts + 150, event }));
+      const envelopes = samples.map(({ event }) => envelopeOf(event));
       const time = await seconds(async () => {
         for (let i = 0; i < envelopes.length; i += WINDOW) {
           const outcomes = await bob.ingestMany(envelopes.slice(i, i + WINDOW));
@@ -210,6 +217,8 @@ export async function benchRoomEvents(n: number): Promise<string[]> {
       if (warm.ok !== warmup.samples.length) throw new Error(`room-events bench: ${r.who} decrypted only ${warm.ok} of ${warmup.samples.length} warm-up events`);
     }
     logged = 0;
+    // From here on `bob`'s log holds the timed events and their facts alone (every key was shared before the warm-up).
+    const mainFrom = bob.headSeq() + 1;
     // Timed in rounds: each receiver decrypts the next slice of the events in turn, the
     // first receiver changing every round, so that load from outside falls on all alike.
     const slice = Math.max(WINDOW, Math.ceil(n / ROUNDS / WINDOW) * WINDOW);
@@ -225,6 +234,7 @@ export async function benchRoomEvents(n: number): Promise<string[]> {
         r.ok += run.ok;
       }
     }
+    const mainTo = bob.headSeq();
     for (const r of receivers) if (r.ok !== n) throw new Error(`room-events bench: ${r.who} decrypted only ${r.ok} of ${n} events; the figures would be meaningless`);
     for (const s of inbound.values()) s.free();
     const [rawTime, rustTime, oursTime, callsTime] = receivers.map((r) => r.time) as [number, number, number, number];
@@ -268,6 +278,14 @@ export async function benchRoomEvents(n: number): Promise<string[]> {
     if (counter.calls !== 0) throw new Error(`room-events bench: replay called olm decrypt ${counter.calls} times`);
     await bob.close();
     const diskBytes = folderBytes(dirA.path);
+    // --- The log's own bytes per event, as LevelDB keeps them for good: the folder compacted fully, then
+    // the timed events' seqs (everything `ingestMany` appended for them) measured on disk, against the
+    // input's own bytes (each envelope as given to `ingestMany`, as JSON).
+    const compacted = await compactedBytes(dirA.path, mainFrom, mainTo);
+    const inputBytes = main.samples.reduce((s, e) => s + Buffer.byteLength(JSON.stringify(envelopeOf(e.event))), 0) / n;
+    const eventBytes = main.samples.reduce((s, e) => s + Buffer.byteLength(JSON.stringify(e.event)), 0) / n;
+    const onDisk = compacted.log / n;
+    const logRatio = onDisk / inputBytes;
     // Setup entries (keys, room keys) are a handful; count the rest as room events.
     const replayEvents = replayed.entries / (logged / n);
 
@@ -295,6 +313,10 @@ export async function benchRoomEvents(n: number): Promise<string[]> {
       '| --- | ---: |',
       `| stored entry text (the event as received and its \`megolm_decrypted\` fact) | ${fmt(logBytes / loggedEvents)} |`,
       `| the ledger folder on disk after close (LevelDB, decisions, snapshots, vault included) | ${fmt(diskBytes / n)} |`,
+      `| the input's own bytes: the envelope as given to \`ingestMany\` (\`kind\`, \`room_id\`, \`received_at\`, the event), as JSON | ${fmt(inputBytes)} (the event alone: ${fmt(eventBytes)}) |`,
+      `| **the log on disk after a full compaction** (the event and its fact, keys included, snappy-compressed; LevelDB's \`approximateSize\` of their seqs after \`compactRange\` over every key, ${fmt(compacted.compaction, 1)} s) | **${fmt(onDisk)}** |`,
+      `| **log bytes on disk ÷ input's own bytes** | **${fmt(logRatio, 2)}×** ${logRatio <= LOG_BYTES_TARGET ? `met (≤ ${fmt(LOG_BYTES_TARGET, 1)}×)` : `**MISSED** (target ≤ ${fmt(LOG_BYTES_TARGET, 1)}×)`} |`,
+      `| the ledger folder on disk after that compaction (${fmt(n + warmup.samples.length)} room events in all; decisions, snapshots, vault included) | ${fmt(compacted.folder / (n + warmup.samples.length))} |`,
       '',
       '| replay of that log (`ledger.replay()` from zero, every slice) | figure |',
       '| --- | ---: |',
@@ -341,9 +363,4 @@ function rustVersion(): string {
   } catch {
     return '?';
   }
-}
-
-/** Bytes of every file under a folder. */
-function folderBytes(path: string): number {
-  return readdirSync(path, { withFileTypes: true }).reduce((sum, f) => sum + (f.isDirectory() ? folderBytes(join(path, f.name)) : statSync(join(path, f.name)).size), 0);
 }
