@@ -2,7 +2,7 @@
  * `npm run bench`: the figures issues #2, #14 (sharing) and #16 (restore) ask for, each as a ratio against a baseline run
  * in the same process, written to BENCHMARKS.md. Not a test: it never fails on a number.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { benchCli } from './cli.js';
 import { benchIngest } from './ingest.js';
@@ -11,6 +11,7 @@ import { benchRoomEvents } from './room-events.js';
 import { benchRestore } from './restore.js';
 import { benchSharing } from './sharing.js';
 import { benchUpdateCost } from './update-cost.js';
+import { keepHandWritten } from './util.js';
 
 const quick = process.argv.includes('--quick');
 // `--only <section>` (ingest, replay, update-cost, room-events, sharing, restore, cli) runs one section and leaves BENCHMARKS.md alone.
@@ -42,5 +43,10 @@ const header = [
   '',
 ];
 const partial = quick || only !== undefined;
-if (!partial) writeFileSync(new URL('../../../BENCHMARKS.md', import.meta.url), [...header, ...sections].join('\n'));
+if (!partial) {
+  const file = new URL('../../../BENCHMARKS.md', import.meta.url);
+  const written = [...header, ...sections].join('\n');
+  writeFileSync(file, keepHandWritten(existsSync(file) ? readFileSync(file, 'utf8') : '', written));
+}
 process.stdout.write(partial ? `${quick ? 'quick' : 'partial'} run: BENCHMARKS.md left as it was\n` : 'written to BENCHMARKS.md\n');
+

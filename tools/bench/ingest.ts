@@ -3,6 +3,8 @@ import { openLedger, type RoomEventEnvelope } from '../../src/index.js';
 import { fmt, plainRoomEnvelope, roomEnvelope, scratch, seconds } from './util.js';
 
 const WINDOW = 500;
+/** Issue #12's target for the core pipeline alone (unencrypted room events) against raw batch puts. */
+const CORE_TARGET = 0.35;
 
 interface Measured {
   inputsPerSecond: number;
@@ -58,14 +60,17 @@ async function measure(envelopes: readonly RoomEventEnvelope[]): Promise<Measure
 export async function benchIngest(n: number): Promise<string[]> {
   const encrypted = await measure(Array.from({ length: n }, (_, i) => roomEnvelope(i)));
   const plain = await measure(Array.from({ length: n }, (_, i) => plainRoomEnvelope(i)));
-  const row = (what: string, m: Measured) =>
-    `| ${what} | ${fmt(m.entriesPerInput, 1)} | ${fmt(m.bytesPerEntry)} | ${fmt(m.inputsPerSecond)} | ${fmt(m.baselinePerSecond)} | **${fmt(m.inputsPerSecond / m.baselinePerSecond, 2)}×** |`;
+  const row = (what: string, m: Measured, target?: number) => {
+    const ratio = m.inputsPerSecond / m.baselinePerSecond;
+    const verdict = target === undefined ? '' : ratio >= target ? ` met (≥ ${fmt(target, 2)}×)` : ` **MISSED** (target ≥ ${fmt(target, 2)}×)`;
+    return `| ${what} | ${fmt(m.entriesPerInput, 1)} | ${fmt(m.bytesPerEntry)} | ${fmt(m.inputsPerSecond)} | ${fmt(m.baselinePerSecond)} | **${fmt(ratio, 2)}×**${verdict} |`;
+  };
   return [
     `${fmt(n)} room-event envelopes per row, ${WINDOW} concurrent \`ingest\` calls at a time, default durability; the baseline writes the very entries they became with raw classic-level \`batch\` puts, ${WINDOW} per batch, in the same process.`,
     '',
-    '| envelopes | entries per input | bytes per entry | keyledger inputs/s | baseline inputs/s (same bytes) | ratio (target ≥ 0.5×) |',
+    '| envelopes | entries per input | bytes per entry | keyledger inputs/s | baseline inputs/s (same bytes) | ratio |',
     '| --- | ---: | ---: | ---: | ---: | ---: |',
     row('encrypted `m.room.encrypted` without their keys (input, `megolm_undecryptable` fact, `megolm.undecryptable` decision)', encrypted),
-    row('unencrypted `m.room.message` (the core pipeline alone: decode, canonical JSON, hash chain, fold)', plain),
+    row('unencrypted `m.room.message` (the core pipeline alone: decode, canonical JSON, hash chain, fold)', plain, CORE_TARGET),
   ];
 }

@@ -51,3 +51,42 @@ export function roomEnvelope(i: number): RoomEventEnvelope {
 export function plainRoomEnvelope(i: number): RoomEventEnvelope {
   return timelineEnvelope(i, 'plain', 'm.room.message', { msgtype: 'm.text', body: `Message number ${i}: ${'lorem ipsum dolor sit amet '.repeat(12)}` });
 }
+
+/**
+ * Hand-written subsections (a `### ` heading ending in "(kept)", e.g. a before/after table
+ * or profile findings) are not made by a run: each is carried over from the previous file
+ * to the end of the section it was in.
+ */
+export function keepHandWritten(previous: string, next: string): string {
+  const kept = new Map<string, string[]>();
+  let section = '';
+  let keeping = false;
+  for (const line of previous.split('\n')) {
+    if (line.startsWith('## ')) {
+      section = line;
+      keeping = false;
+      continue;
+    }
+    if (line.startsWith('### ')) keeping = line.trimEnd().endsWith('(kept)');
+    if (keeping) kept.set(section, [...(kept.get(section) ?? []), line]);
+  }
+  const out: string[] = [];
+  const flush = (section: string) => {
+    const lines = kept.get(section);
+    if (lines === undefined) return;
+    while (out.length > 0 && out[out.length - 1] === '') out.pop();
+    while (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
+    out.push('', ...lines, '');
+    kept.delete(section);
+  };
+  let current = '';
+  for (const line of next.split('\n')) {
+    if (line.startsWith('## ')) {
+      flush(current);
+      current = line;
+    }
+    out.push(line);
+  }
+  flush(current);
+  return out.join('\n');
+}
