@@ -232,7 +232,11 @@ export class BatchWriter {
 
   /** Queues inputs (already turned into text or refusals) as one request; resolves once they are written. */
   submit(inputs: readonly unknown[], sync: boolean): Promise<IngestOutcome[]> {
-    return this.enqueue({ inputs, sync });
+    // (Built here rather than through `enqueue`: one request object per call, no spread.)
+    return new Promise<IngestOutcome[]>((resolve, reject) => {
+      this.queue.push({ inputs, sync, resolve, reject });
+      this.writing ??= this.drain();
+    });
   }
 
   /** Writes vault operations alone, as a batch of their own, fsynced. */
@@ -303,16 +307,15 @@ export class BatchWriter {
   }
 
   private takeBatch(): Request[] {
-    const first = this.queue.shift()!;
-    if (first.sync || first.ops) return [first];
-    const batch = [first];
-    let size = first.inputs.length;
-    while (this.queue.length > 0 && !this.queue[0]!.sync && !this.queue[0]!.ops && size < MAX_BATCH) {
-      const next = this.queue.shift()!;
-      size += next.inputs.length;
-      batch.push(next);
+    const queue = this.queue;
+    const first = queue[0]!;
+    let end = 1;
+    if (!first.sync && !first.ops) {
+      let size = first.inputs.length;
+      while (end < queue.length && !queue[end]!.sync && !queue[end]!.ops && size < MAX_BATCH) size += queue[end++]!.inputs.length;
     }
-    return batch;
+    // One splice for the batch (a shift per request moves the rest of the queue each time).
+    return end === queue.length ? queue.splice(0) : queue.splice(0, end);
   }
 
   /**
@@ -497,11 +500,13 @@ function asReadBack(payload: unknown, text: string): unknown {
 
 /** Each caller's outcomes: the entries and decisions of each of its inputs, or the input's rejection. */
 function outcomesOf(b: BatchBuild, answers: Answer[][]): IngestOutcome[][] {
-  const bySeq = new Map<number, Decision[]>();
+  // (Built without spreads or a map lookup per seq when the batch decided nothing: one
+  // answer per input, and most inputs of a large batch are room events.)
+  const bySeq = b.decisions.length > 0 ? new Map<number, Decision[]>() : null;
   for (const d of b.decisions) {
-    const list = bySeq.get(d.seq);
+    const list = bySeq!.get(d.seq);
     if (list) list.push(d);
-    else bySeq.set(d.seq, [d]);
+    else bySeq!.set(d.seq, [d]);
   }
   const firstSeq = b.entries[0]?.seq ?? 0;
   const outcome = ({ first, last, plaintext, parts }: Answer): IngestOutcome => {
@@ -514,13 +519,20 @@ function outcomesOf(b: BatchBuild, answers: Answer[][]): IngestOutcome[][] {
     const own: Decision[] = [];
     for (let s = first; s <= last; s++) {
       seqs.push(s);
-      own.push(...(bySeq.get(s) ?? []));
+      const list = bySeq?.get(s);
+      if (list !== undefined) for (const d of list) own.push(d);
     }
-    return {
-      ok: true, seq: first, seqs, kind: entry.kind, decisions: own,
-      ...(plaintext ? { plaintext } : {}),
-      ...(parts ? { toDevice: parts.map(outcome) } : {}),
-    };
+    const result: IngestOutcome = { ok: true, seq: first, seqs, kind: entry.kind, decisions: own };
+    if (plaintext) result.plaintext = plaintext;
+    if (parts) result.toDevice = parts.map(outcome);
+    return result;
   };
-  return answers.map((inputs) => inputs.map(outcome));
+  const all: IngestOutcome[][] = new Array<IngestOutcome[]>(answers.length);
+  for (let i = 0; i < answers.length; i++) {
+    const inputs = answers[i]!;
+    const mine: IngestOutcome[] = new Array<IngestOutcome>(inputs.length);
+    for (let j = 0; j < inputs.length; j++) mine[j] = outcome(inputs[j]!);
+    all[i] = mine;
+  }
+  return all;
 }
