@@ -7,7 +7,7 @@
 import type { LedgerEntry, RejectedInputPayload } from '../../events/entry.js';
 import type { Decision } from '../../projections/decision.js';
 import type { IngestOutcome } from '../api-types.js';
-import { canonicalJson } from '../canonical.js';
+import { canonicalCopy, canonicalJson } from '../canonical.js';
 import { decisionPuts } from '../log/decisions.js';
 import { InputDecodeError, LedgerWriteError } from '../errors.js';
 import type { LedgerParts } from '../ledger-parts.js';
@@ -92,6 +92,13 @@ const INGESTION_NEUTRAL: ReadonlySet<string> = new Set(['room_event', 'megolm_de
 
 /** Batches in a row whose write failed before the store counts as broken (the ledger then closes itself). */
 const BROKEN_AFTER = 3;
+
+/**
+ * How deep a fact's payload may nest to take the fast path of its encoding: received JSON
+ * (bounded at MAX_JSON_DEPTH when it came in) with a few levels of the fact around it.
+ * Anything deeper is encoded the general way.
+ */
+const FACT_MAX_DEPTH = 128;
 
 /** Inputs folded and written together at most (bounds latency and memory of one batch). */
 const MAX_BATCH = 4096;
@@ -428,6 +435,13 @@ export class BatchWriter {
   }
 
   private appendFact(b: BatchBuild, receivedAt: number, fact: { kind: string; payload: unknown }): void {
+    // A fact's text and its payload as a replay reads it back, from one sorted copy; a
+    // payload off that path (see canonicalCopy) is encoded and read back the general way.
+    const fast = canonicalCopy(fact.payload, FACT_MAX_DEPTH);
+    if (fast !== null) {
+      b.append(receivedAt, fact.kind, fast.text, fast.value);
+      return;
+    }
     const text = canonicalJson(fact.payload);
     b.append(receivedAt, fact.kind, text, asReadBack(fact.payload, text));
   }
