@@ -76,6 +76,62 @@ export function canonicalJson(value: unknown): string {
   return fit ? text! : strictCanonicalJson(value);
 }
 
+/** Thrown inside {@link canonicalCopy}'s walk when a value is outside its fast path. */
+const OUTSIDE = new Error('outside the fast path');
+
+/**
+ * A value's canonical JSON together with a fresh copy of it that reads exactly as that
+ * text parsed back (`JSON.parse(text)` deep-equals `value`: keys inserted in sorted order,
+ * -0 as 0), or null when the value is outside the fast path: anything but null, booleans,
+ * strings, finite numbers within ±(2^53−1) when integral, and plain objects and arrays;
+ * an own `__proto__` or array-index key; a `toJSON`; nesting deeper than `maxDepth`
+ * containers (the walk is bounded, so it never recurses further). The caller then takes
+ * the general path ({@link canonicalJson} and a parse of its text).
+ *
+ * Each property is read once, into the copy, and the text is written from the copy: a
+ * getter cannot show the text one value and the copy another. About twice as fast as
+ * {@link canonicalJson} on a room event (native `JSON.stringify` without a replacer writes
+ * the sorted copy), and the copy saves the caller a parse.
+ */
+export function canonicalCopy(value: unknown, maxDepth: number): { text: string; value: unknown } | null {
+  try {
+    const copy = copyOf(value, maxDepth);
+    return { text: JSON.stringify(copy), value: copy };
+  } catch {
+    return null;
+  }
+}
+
+function copyOf(v: unknown, depth: number): unknown {
+  if (v === null || typeof v === 'string' || typeof v === 'boolean') return v;
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v) || (Number.isInteger(v) && Math.abs(v) > Number.MAX_SAFE_INTEGER)) throw OUTSIDE;
+    return v === 0 ? 0 : v;
+  }
+  if (typeof v !== 'object' || depth <= 0) throw OUTSIDE;
+  if (Array.isArray(v)) {
+    if (Object.getPrototypeOf(v) !== Array.prototype) throw OUTSIDE;
+    const n = v.length;
+    const out = new Array<unknown>(n);
+    for (let i = 0; i < n; i++) out[i] = copyOf(v[i], depth - 1);
+    return out;
+  }
+  const proto = Object.getPrototypeOf(v) as unknown;
+  if ((proto !== Object.prototype && proto !== null) || typeof (v as { toJSON?: unknown }).toJSON === 'function') throw OUTSIDE;
+  const keys = Object.keys(v);
+  keys.sort();
+  const out: Record<string, unknown> = {};
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
+    const c = k.charCodeAt(0);
+    // An array-index key would be listed first whatever its insertion order; `__proto__`
+    // would set the copy's prototype.
+    if ((c >= 0x30 && c <= 0x39 && ARRAY_INDEX.test(k)) || k === '__proto__') throw OUTSIDE;
+    out[k] = copyOf((v as Record<string, unknown>)[k], depth - 1);
+  }
+  return out;
+}
+
 // crypto.hash (Node >= 20.12) is a one-shot digest without a Hash object: ~40% cheaper for
 // an entry-sized input, and the log hashes every entry.
 const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;

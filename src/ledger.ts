@@ -99,9 +99,9 @@ export class Ledger implements LedgerApi {
   }
 
   async ingestUnknown(input: unknown): Promise<IngestResult> {
-    const [outcome] = await this.submit([input]);
-    if (!outcome!.ok) throw outcome!.error;
-    const { ok: _ok, ...result } = outcome!;
+    const outcome = (await this.submit([input]))[0]!;
+    if (!outcome.ok) throw outcome.error;
+    const { ok: _ok, ...result } = outcome;
     return result;
   }
 
@@ -113,10 +113,11 @@ export class Ledger implements LedgerApi {
     this.assertWritable();
     // Serialised now: what is logged is what the caller passed, not what it became later.
     const texts = inputs.map((input) => serialiseInput(input, this.options.maxInputBytes ?? DEFAULT_MAX_INPUT_BYTES));
-    return this.writer.submit(texts, this.options.durability === 'sync').then(async (outcomes) => {
-      await gossipCalls.importSharedCrossSigningKeys(outcomes, this.parts.vault, (keys, source) => this.importCrossSigningKeys(keys, source));
-      return outcomes;
-    });
+    return this.writer.submit(texts, this.options.durability === 'sync').then((outcomes) =>
+      gossipCalls.mayImportSharedCrossSigningKeys(outcomes)
+        ? gossipCalls.importSharedCrossSigningKeys(outcomes, this.parts.vault, (keys, source) => this.importCrossSigningKeys(keys, source)).then(() => outcomes)
+        : outcomes,
+    );
   }
 
   async decryptRoomEvent(roomId: string, event: unknown, options?: DecryptRoomEventOptions): Promise<DecryptedRoomEvent>;

@@ -21,7 +21,8 @@ export const logSlice: Slice<LogSummary> = {
   initial: () => ({ entries: 0, byKind: {}, rejectedInputs: 0, lastSeq: -1, lastReceivedAt: 0 }),
   reduce(draft, entry, ctx) {
     draft.entries++;
-    draft.byKind[entry.kind] = (draft.byKind[entry.kind] ?? 0) + 1;
+    const byKind = draft.byKind;
+    byKind[entry.kind] = (byKind[entry.kind] ?? 0) + 1;
     draft.lastSeq = entry.seq;
     draft.lastReceivedAt = entry.receivedAt;
     if (entry.kind === 'rejected_input') {

@@ -94,12 +94,15 @@ interface RoomVerificationEvent {
 
 function foldRoomVerification(state: VerificationState, ctx: ReduceContext, roomId: string, event: RoomVerificationEvent, seq: number, receivedAt: number): void {
   const content = event.content as Content;
-  const me = us(ctx);
+  // Nearly every room event is neither: they are told apart before the state is read.
   if (event.type === 'm.room.message') {
-    if (content.msgtype !== 'm.key.verification.request' || content.to !== me.userId || event.sender === me.userId) return;
+    if (content.msgtype !== 'm.key.verification.request') return;
+    const me = us(ctx);
+    if (content.to !== me.userId || event.sender === me.userId) return;
     return receivedInRoom(state, ctx, event, seq, receivedAt, roomId, content);
   }
   if (!event.type.startsWith('m.key.verification.')) return;
+  const me = us(ctx);
   const relates = content['m.relates_to'] as { event_id?: unknown } | undefined;
   const eventId = typeof relates?.event_id === 'string' ? relates.event_id : null;
   const flow = eventId === null ? undefined : state.active.map((id) => state.flows[id]!).find((f) => f.transport === 'in_room' && f.eventId === eventId && f.roomId === roomId);

@@ -7,7 +7,7 @@
 import type { LedgerEntry, RejectedInputPayload } from '../../events/entry.js';
 import type { Decision } from '../../projections/decision.js';
 import type { IngestOutcome } from '../api-types.js';
-import { canonicalJson } from '../canonical.js';
+import { canonicalCopy, canonicalJson } from '../canonical.js';
 import { decisionPuts } from '../log/decisions.js';
 import { InputDecodeError, LedgerWriteError } from '../errors.js';
 import type { LedgerParts } from '../ledger-parts.js';
@@ -98,6 +98,13 @@ const POST_EVERY = 32;
 
 /** Entries left unfolded that the batch folds while the Megolm worker is busy (fewer wait for the batch's end). */
 const FOLD_WHILE_WAITING = 64;
+
+/**
+ * How deep a fact's payload may nest to take the fast path of its encoding: received JSON
+ * (bounded at MAX_JSON_DEPTH when it came in) with a few levels of the fact around it.
+ * Anything deeper is encoded the general way.
+ */
+const FACT_MAX_DEPTH = 128;
 
 /** Inputs folded and written together at most (bounds latency and memory of one batch). */
 const MAX_BATCH = 4096;
@@ -245,7 +252,11 @@ export class BatchWriter {
 
   /** Queues inputs (already turned into text or refusals) as one request; resolves once they are written. */
   submit(inputs: readonly unknown[], sync: boolean): Promise<IngestOutcome[]> {
-    return this.enqueue({ inputs, sync });
+    // (Built here rather than through `enqueue`: one request object per call, no spread.)
+    return new Promise<IngestOutcome[]>((resolve, reject) => {
+      this.queue.push({ inputs, sync, resolve, reject });
+      this.writing ??= this.drain();
+    });
   }
 
   /** Writes vault operations alone, as a batch of their own, fsynced. */
@@ -316,16 +327,15 @@ export class BatchWriter {
   }
 
   private takeBatch(): Request[] {
-    const first = this.queue.shift()!;
-    if (first.sync || first.ops) return [first];
-    const batch = [first];
-    let size = first.inputs.length;
-    while (this.queue.length > 0 && !this.queue[0]!.sync && !this.queue[0]!.ops && size < MAX_BATCH) {
-      const next = this.queue.shift()!;
-      size += next.inputs.length;
-      batch.push(next);
+    const queue = this.queue;
+    const first = queue[0]!;
+    let end = 1;
+    if (!first.sync && !first.ops) {
+      let size = first.inputs.length;
+      while (end < queue.length && !queue[end]!.sync && !queue[end]!.ops && size < MAX_BATCH) size += queue[end++]!.inputs.length;
     }
-    return batch;
+    // One splice for the batch (a shift per request moves the rest of the queue each time).
+    return end === queue.length ? queue.splice(0) : queue.splice(0, end);
   }
 
   /**
@@ -471,6 +481,13 @@ export class BatchWriter {
   }
 
   private appendFact(b: BatchBuild, receivedAt: number, fact: { kind: string; payload: unknown }): void {
+    // A fact's text and its payload as a replay reads it back, from one sorted copy; a
+    // payload off that path (see canonicalCopy) is encoded and read back the general way.
+    const fast = canonicalCopy(fact.payload, FACT_MAX_DEPTH);
+    if (fast !== null) {
+      b.append(receivedAt, fact.kind, fast.text, fast.value);
+      return;
+    }
     const text = canonicalJson(fact.payload);
     b.append(receivedAt, fact.kind, text, asReadBack(fact.payload, text));
   }
@@ -543,11 +560,13 @@ function asReadBack(payload: unknown, text: string): unknown {
 
 /** Each caller's outcomes: the entries and decisions of each of its inputs, or the input's rejection. */
 function outcomesOf(b: BatchBuild, answers: Answer[][]): IngestOutcome[][] {
-  const bySeq = new Map<number, Decision[]>();
+  // (Built without spreads or a map lookup per seq when the batch decided nothing: one
+  // answer per input, and most inputs of a large batch are room events.)
+  const bySeq = b.decisions.length > 0 ? new Map<number, Decision[]>() : null;
   for (const d of b.decisions) {
-    const list = bySeq.get(d.seq);
+    const list = bySeq!.get(d.seq);
     if (list) list.push(d);
-    else bySeq.set(d.seq, [d]);
+    else bySeq!.set(d.seq, [d]);
   }
   const firstSeq = b.entries[0]?.seq ?? 0;
   const outcome = ({ first, last, plaintext, parts }: Answer): IngestOutcome => {
@@ -560,13 +579,20 @@ function outcomesOf(b: BatchBuild, answers: Answer[][]): IngestOutcome[][] {
     const own: Decision[] = [];
     for (let s = first; s <= last; s++) {
       seqs.push(s);
-      own.push(...(bySeq.get(s) ?? []));
+      const list = bySeq?.get(s);
+      if (list !== undefined) for (const d of list) own.push(d);
     }
-    return {
-      ok: true, seq: first, seqs, kind: entry.kind, decisions: own,
-      ...(plaintext ? { plaintext } : {}),
-      ...(parts ? { toDevice: parts.map(outcome) } : {}),
-    };
+    const result: IngestOutcome = { ok: true, seq: first, seqs, kind: entry.kind, decisions: own };
+    if (plaintext) result.plaintext = plaintext;
+    if (parts) result.toDevice = parts.map(outcome);
+    return result;
   };
-  return answers.map((inputs) => inputs.map(outcome));
+  const all: IngestOutcome[][] = new Array<IngestOutcome[]>(answers.length);
+  for (let i = 0; i < answers.length; i++) {
+    const inputs = answers[i]!;
+    const mine: IngestOutcome[] = new Array<IngestOutcome>(inputs.length);
+    for (let j = 0; j < inputs.length; j++) mine[j] = outcome(inputs[j]!);
+    all[i] = mine;
+  }
+  return all;
 }

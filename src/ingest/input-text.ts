@@ -6,12 +6,19 @@
  */
 import { createHash } from 'node:crypto';
 import { MAX_QUOTED } from '../../events/decode.js';
-import { canonicalJson, sha256Hex } from '../canonical.js';
+import { canonicalCopy, canonicalJson, sha256Hex } from '../canonical.js';
+import { MAX_JSON_DEPTH } from './json-bounds.js';
 
 /** An input as text; `canonical` when the text is already canonical JSON (a serialised object). */
 export interface InputText {
   text: string;
   canonical: boolean;
+  /**
+   * The text already parsed, when a caller's value was copied as it was serialised (a
+   * fresh copy that reads exactly as the text parsed back, within the nesting and number
+   * bounds of `scanJson`): the text then needs neither a parse nor a scan.
+   */
+  parsed?: { value: unknown };
 }
 
 /** Why an input could not be turned into text, and what of it is logged. */
@@ -73,6 +80,7 @@ export function serialiseInput(input: unknown, maxBytes: number): unknown {
 export function inputText(input: unknown, maxBytes: number): InputText | InputRefusal {
   let text: string;
   let canonical = false;
+  let parsed: InputText['parsed'];
   try {
     if (input instanceof Serialised) {
       return input.result;
@@ -97,7 +105,9 @@ export function inputText(input: unknown, maxBytes: number): InputText | InputRe
       if (input === undefined || typeof input === 'function' || typeof input === 'symbol') {
         return refusal('', `not a JSON value (${typeof input})`, { code: 'input.unserialisable' });
       }
-      text = canonicalJson(input);
+      const fast = canonicalCopy(input, MAX_JSON_DEPTH);
+      if (fast !== null) parsed = { value: fast.value };
+      text = fast !== null ? fast.text : canonicalJson(input);
       canonical = true;
     }
   } catch (err) {
@@ -108,7 +118,7 @@ export function inputText(input: unknown, maxBytes: number): InputText | InputRe
     const bytes = Buffer.byteLength(text, 'utf8');
     if (bytes > maxBytes) return oversized(bytes, sha256Hex(text.toWellFormed()), text.slice(0, OVERSIZED_HEAD_CHARS), maxBytes);
   }
-  return { text, canonical };
+  return parsed !== undefined ? { text, canonical, parsed } : { text, canonical };
 }
 
 function oversized(length: number, sha256: string, head: string, maxBytes: number): InputRefusal {

@@ -61,16 +61,21 @@ function reciprocateSecret(envelope: Envelope): string | undefined {
 export function prepareInput(input: unknown, now: () => number, seal: SecretSealer = () => null, limits: InputLimits = {}): PreparedEntry {
   const read = inputText(input, limits.maxBytes ?? DEFAULT_MAX_INPUT_BYTES);
   if ('message' in read) return rejected(read.raw, '', read.message, now(), seal, read.extra);
-  const { text, canonical } = read;
+  const { text, canonical, parsed } = read;
   let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (err) {
-    return rejected(text, '', `invalid JSON${jsonErrorPosition(err)}`, now(), seal);
-  }
-  const problem = scanJson(text, MAX_JSON_DEPTH, !canonical);
-  if (problem !== null) {
-    return rejected(text, problem.path, problem.message, receivedAtOf(value) ?? now(), seal, { code: `input.${problem.kind}` });
+  if (parsed !== undefined) {
+    // A caller's value, copied within the bounds as it was serialised: the copy is the text parsed.
+    value = parsed.value;
+  } else {
+    try {
+      value = JSON.parse(text);
+    } catch (err) {
+      return rejected(text, '', `invalid JSON${jsonErrorPosition(err)}`, now(), seal);
+    }
+    const problem = scanJson(text, MAX_JSON_DEPTH, !canonical);
+    if (problem !== null) {
+      return rejected(text, problem.path, problem.message, receivedAtOf(value) ?? now(), seal, { code: `input.${problem.kind}` });
+    }
   }
   const decoded = decodeEnvelope(value);
   if (isLeft(decoded)) return rejected(text, decoded.left.path, decoded.left.message, receivedAtOf(value) ?? now(), seal);

@@ -30,6 +30,18 @@ export async function requestSecret(deps: CallDeps, name: string): Promise<Gossi
 }
 
 /**
+ * Whether any outcome accepted a secret from `m.secret.send` (checked before
+ * {@link importSharedCrossSigningKeys}, so an ordinary input's answer waits for nothing more).
+ */
+export function mayImportSharedCrossSigningKeys(outcomes: readonly IngestOutcome[]): boolean {
+  for (const o of outcomes) {
+    if (!o.ok) continue;
+    for (const d of o.decisions) if (d.code === 'secret_send.accepted') return true;
+  }
+  return false;
+}
+
+/**
  * A private cross-signing key accepted from `m.secret.send` (sealed under `secret/<name>`)
  * is imported as our own with `importKeys(…, 'secret_send')`, which checks it against the
  * public key our identity publishes (a refusal is logged there, not thrown here).

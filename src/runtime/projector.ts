@@ -64,6 +64,9 @@ export class Projector {
           decisions?.push({ seq: entry.seq, slice: slice.name, ...d, because: [...d.because].sort((a, b) => a - b) });
         },
       }));
+      // Each slice's draft, taken once: a slice's reducer mutates its draft and never
+      // replaces it, so the root holds the same draft for the whole call.
+      const drafts = this.slices.map((slice) => draft[slice.name]);
       for (entry of entries) {
         // The log holds only what ingestion decoded and sealed into the chain, so each entry
         // is the `Entry` of its kind; a kind this version does not know falls through every
@@ -73,7 +76,7 @@ export class Projector {
           const slice = this.slices[i]!;
           const ctx = contexts[i]!;
           try {
-            slice.reduce(draft[slice.name] as never, known, ctx);
+            slice.reduce(drafts[i] as never, known, ctx);
           } catch (err) {
             const failed = subject('input', entry.seq);
             ctx.decide({

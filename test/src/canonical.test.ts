@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { canonicalJson, strictCanonicalJson } from '../../src/canonical.js';
+import { canonicalCopy, canonicalJson, strictCanonicalJson } from '../../src/canonical.js';
 
 /** Keys that trip a fast encoder: array indexes in and out of string order, prototype names, unicode. */
 const awkwardKey = fc.oneof(
@@ -50,5 +50,39 @@ describe('canonical JSON', () => {
     const value = JSON.parse('{"10":1,"2":2}') as Record<string, unknown>;
     value.x = inner;
     assert.equal(canonicalJson(value), strictCanonicalJson(value));
+  });
+
+  it('canonicalCopy: the strict text and a copy that reads as that text parsed back, or null off its fast path', () => {
+    let taken = 0;
+    fc.assert(
+      fc.property(json, (value) => {
+        const fast = canonicalCopy(value, 64);
+        if (fast === null) return;
+        taken++;
+        assert.equal(fast.text, strictCanonicalJson(value));
+        assert.deepStrictEqual(fast.value, JSON.parse(fast.text));
+        assert.notEqual(fast.value !== null && typeof fast.value === 'object' ? fast.value : {}, value);
+      }),
+      { numRuns: 2000 },
+    );
+    assert.ok(taken > 500, `the fast path took only ${taken} of 2000 values`);
+  });
+
+  it('canonicalCopy leaves what it cannot copy exactly to the general path', () => {
+    assert.equal(canonicalCopy({ a: -0 }, 64)?.text, '{"a":0}');
+    assert.ok(Object.is((canonicalCopy({ a: -0 }, 64)?.value as { a: number }).a, 0));
+    for (const [i, odd] of [
+      JSON.parse('{"__proto__":1}'), { '2': 1, '10': 2 }, { a: undefined }, [undefined], { a: Number.NaN }, { a: 2 ** 53 }, { a: 1n },
+      new Date(0), { toJSON: () => 1 }, new Map(), [1, , 2], Object.assign(Object.create({ x: 1 }), { a: 1 }),
+    ].entries()) assert.equal(canonicalCopy(odd, 64), null, `value ${i}`);
+    const deep = (n: number): unknown => (n === 0 ? 1 : [deep(n - 1)]);
+    assert.notEqual(canonicalCopy(deep(64), 64), null);
+    assert.equal(canonicalCopy(deep(65), 64), null);
+    let reads = 0;
+    const getter = Object.defineProperty({}, 'a', { enumerable: true, get: () => ++reads });
+    const copied = canonicalCopy(getter, 64)!;
+    assert.equal(copied.text, '{"a":1}');
+    assert.deepStrictEqual(copied.value, { a: 1 });
+    assert.equal(reads, 1);
   });
 });
