@@ -128,6 +128,29 @@ describe('Megolm decryption ahead on a worker thread', () => {
         await without.close();
       }
     });
+    it('go on decrypting when the worker thread dies between batches or during one', async () => {
+      const ledger = await openLedger({ path: dirs[0]!.path, userId: '@me:example.org', deviceId: 'ME', unencryptedVault: true });
+      try {
+        const session = alice.createOutboundSession(ROOM);
+        const key = session.roomKeyContent();
+        await ledger.ingest({ kind: 'to_device', event: alice.encryptToDevice(await ledgerRecipient(ledger), 'm.room_key', key) });
+        const batch = (n: number) => Array.from({ length: n }, (_, i) => roomEvent(session.encrypt('m.room.message', { body: `m ${i}` })));
+        const bodies = async (envelopes: Envelope[]) =>
+          (await ledger.ingestMany(envelopes)).map((o) => (o.ok ? (o.plaintext?.content['body'] ?? null) : null));
+        await bodies(batch(40));
+        await new Promise((r) => setTimeout(r, 1000));
+        // The engine's own worker, reached for the test: killed with no word to the main thread.
+        const worker = (ledger as unknown as { parts: { ingestor: { megolmKeys: { ahead: { worker: { terminate(): Promise<number> } } } } } }).parts.ingestor.megolmKeys.ahead.worker;
+        const next = batch(300);
+        const during = bodies(next);
+        await worker.terminate();
+        assert.deepEqual(await during, next.map((_, i) => `m ${i}`));
+        const after = batch(40);
+        assert.deepEqual(await bodies(after), after.map((_, i) => `m ${i}`));
+      } finally {
+        await ledger.close();
+      }
+    });
   });
 
   describe('the worker on its own', () => {
