@@ -22,11 +22,12 @@
  * `event.content.session_id`.
  */
 import * as t from 'io-ts';
-import type { Either } from 'fp-ts/lib/Either.js';
+import { right, type Either } from 'fp-ts/lib/Either.js';
 import { BackupVersionResponse } from './backup.js';
-import { NonNegativeInteger, delegate, dispatchOn } from './codec.js';
+import { JsonObject, NonNegativeInteger, delegate, dispatchOn } from './codec.js';
 import { decodeWith, quoted, type DecodeFailure } from './decode.js';
 import { RoomEvent, ToDeviceEvent } from './event.js';
+import { RoomMessageContent, contentCodecFor } from './content.js';
 import { KeysQueryResponse } from './keys.js';
 import {
   BackUpRoomKeysEnvelope, KeysBackupSentEnvelope, AccountDataSentEnvelope,
@@ -167,5 +168,35 @@ export { EncryptToDeviceEnvelope, ToDeviceSentEnvelope, KeysClaimEnvelope, KeysU
  * result is the input object itself, unknown fields included.
  */
 export function decodeEnvelope(value: unknown): Either<DecodeFailure, Envelope> {
+  if (roomEventAccepted(value)) return right(value as Envelope);
   return decodeWith(Envelope, value);
+}
+
+const isRecord = (u: unknown): u is Record<string, unknown> => u !== null && typeof u === 'object' && !Array.isArray(u);
+const isNonNegativeInteger = (u: unknown): boolean => typeof u === 'number' && Number.isSafeInteger(u) && u >= 0;
+
+/**
+ * True when `Envelope` would accept `u` as a room event, told without io-ts (which
+ * allocates a context and a result for every field, on the commonest input there is: a
+ * timeline event). Each check is one of `RoomEventEnvelope`'s, in io-ts's own terms
+ * (`t.UnknownRecord`, `t.string`, `NonNegativeInteger`, the optional fields of
+ * `t.partial`); the content is checked by the codec of its type (any object for a type
+ * without one, and an `m.room.message` that is not a verification request). False
+ * whenever it is not sure: the io-ts decode then runs and names the failure's path.
+ * Because the codecs never transform, an accepted value is the decoded value.
+ */
+function roomEventAccepted(u: unknown): boolean {
+  if (!isRecord(u) || u['kind'] !== 'room_event' || typeof u['room_id'] !== 'string') return false;
+  if (u['received_at'] !== undefined && !isNonNegativeInteger(u['received_at'])) return false;
+  const e = u['event'];
+  if (!isRecord(e) || typeof e['event_id'] !== 'string' || typeof e['sender'] !== 'string' || !isNonNegativeInteger(e['origin_server_ts'])) return false;
+  const type = e['type'];
+  const content = e['content'];
+  if (typeof type !== 'string' || !isRecord(content)) return false;
+  if (e['unsigned'] !== undefined && !isRecord(e['unsigned'])) return false;
+  if (e['room_id'] !== undefined && typeof e['room_id'] !== 'string') return false;
+  const codec = contentCodecFor(type, 'room');
+  if (codec === JsonObject) return true;
+  if (codec === RoomMessageContent) return content['msgtype'] !== 'm.key.verification.request';
+  return codec.decode(content)._tag === 'Right';
 }
