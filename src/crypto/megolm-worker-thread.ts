@@ -13,7 +13,7 @@ import type { MessagePort } from 'node:worker_threads';
 import { OlmFailure } from './failure.js';
 import { InboundMegolmSession } from './megolm-session.js';
 import { loadOlm } from './olm.js';
-import { CTL_DONE, CTL_READY, CTL_WAITING, CTL_WANTED, SLOTS, SLOT_FREE, SLOT_WORKER, type AheadRequest, type AheadResult } from './megolm-worker.js';
+import { CTL_DONE, CTL_WAITING, CTL_WANTED, SLOTS, SLOT_FREE, SLOT_WORKER, type AheadRequest, type AheadResult } from './megolm-worker.js';
 
 /** Keys kept imported at most (the oldest used goes first), as on the main thread. */
 const MAX_LIVE = 2_000;
@@ -86,4 +86,3 @@ function handle(request: AheadRequest): void {
 }
 
 port.on('message', handle);
-Atomics.store(ctl, CTL_READY, 1);

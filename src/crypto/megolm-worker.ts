@@ -21,8 +21,7 @@ import type { MegolmPlaintext } from './megolm-session.js';
 
 /** Control words shared with the worker: result chunks posted (a counter it notifies on). */
 export const CTL_DONE = 0;
-/** 1 once the worker has loaded libolm and listens. */
-export const CTL_READY = 1;
+/** (Word 1 is unused: a job the worker has not started, while it loads libolm or after, is claimed by the main thread.) */
 /** The lowest job ID the main thread still waits for: the worker skips older ones. */
 export const CTL_WANTED = 2;
 /** The job ID the main thread is blocked on: the worker posts what it has once past it. */
@@ -74,7 +73,7 @@ const MAX_KEYS = 10_000;
  * event it takes its result synchronously (reading the worker's port directly: no turn of
  * the event loop). A job the worker has not started yet is claimed and decrypted here;
  * while the worker is busy with the one asked for, the main thread does the batch's
- * deferred work ({@link idle}) or decrypts the last job nobody has claimed, and only then
+ * deferred work ({@link idle}) or decrypts the next job nobody has claimed, and only then
  * blocks (Atomics.wait on the worker's counter).
  */
 export class MegolmDecryptAhead {
