@@ -114,3 +114,56 @@ export class OutboundMegolmSession {
     this.session.free();
   }
 }
+
+/**
+ * Inbound sessions kept imported, by the seq of the fact that brought their key, the least
+ * recently used freed past `max`: consecutive messages of a session advance one ratchet
+ * instead of importing the key again. The ledger's main thread and its Megolm worker each
+ * keep one.
+ */
+export class LiveMegolmSessions {
+  private readonly sessions = new Map<number, InboundMegolmSession>();
+
+  constructor(private readonly max: number) {}
+
+  has(seq: number): boolean {
+    return this.sessions.has(seq);
+  }
+
+  /** The session of `seq`, now the most recently used; undefined if none is kept. */
+  get(seq: number): InboundMegolmSession | undefined {
+    const found = this.sessions.get(seq);
+    if (found !== undefined) {
+      // Map order is insertion order: re-inserting keeps the most recently used last.
+      this.sessions.delete(seq);
+      this.sessions.set(seq, found);
+    }
+    return found;
+  }
+
+  /** Keeps `session` for `seq`, freeing the least recently used one past the bound. */
+  add(seq: number, session: InboundMegolmSession): InboundMegolmSession {
+    this.sessions.set(seq, session);
+    if (this.sessions.size > this.max) {
+      const [oldest, s] = this.sessions.entries().next().value as [number, InboundMegolmSession];
+      s.free();
+      this.sessions.delete(oldest);
+    }
+    return session;
+  }
+
+  /** Frees the sessions of seqs after `seq` (their keys were taken back). */
+  dropAfter(seq: number): void {
+    for (const [s, session] of [...this.sessions]) {
+      if (s > seq) {
+        session.free();
+        this.sessions.delete(s);
+      }
+    }
+  }
+
+  free(): void {
+    for (const s of this.sessions.values()) s.free();
+    this.sessions.clear();
+  }
+}

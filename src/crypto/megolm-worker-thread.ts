@@ -11,7 +11,7 @@
 import { workerData } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
 import { OlmFailure } from './failure.js';
-import { InboundMegolmSession } from './megolm-session.js';
+import { InboundMegolmSession, LiveMegolmSessions } from './megolm-session.js';
 import { loadOlm } from './olm.js';
 import { CTL_DONE, CTL_WAITING, CTL_WANTED, SLOTS, SLOT_FREE, SLOT_WORKER, type AheadRequest, type AheadResult } from './megolm-worker.js';
 
@@ -24,27 +24,16 @@ const { port, control, slots: slotBuffer } = workerData as { port: MessagePort; 
 const ctl = new Int32Array(control);
 const slots = new Int32Array(slotBuffer);
 const olm = await loadOlm();
-const live = new Map<number, InboundMegolmSession>();
+const live = new LiveMegolmSessions(MAX_LIVE);
 const exported = new Map<number, string>();
 
 function session(seq: number): InboundMegolmSession | undefined {
   const found = live.get(seq);
-  if (found !== undefined) {
-    live.delete(seq);
-    live.set(seq, found);
-    return found;
-  }
+  if (found !== undefined) return found;
   const key = exported.get(seq);
   if (key === undefined) return undefined;
   const made = InboundMegolmSession.import(olm, key, 'exported');
-  if (made instanceof OlmFailure) return undefined;
-  live.set(seq, made);
-  if (live.size > MAX_LIVE) {
-    const [oldest, s] = live.entries().next().value as [number, InboundMegolmSession];
-    s.free();
-    live.delete(oldest);
-  }
-  return made;
+  return made instanceof OlmFailure ? undefined : live.add(seq, made);
 }
 
 function post(results: AheadResult[]): void {
@@ -56,12 +45,7 @@ function post(results: AheadResult[]): void {
 function handle(request: AheadRequest): void {
   if (request.forgetAbove !== undefined) {
     for (const seq of [...exported.keys()]) if (seq > request.forgetAbove) exported.delete(seq);
-    for (const [seq, s] of [...live]) {
-      if (seq > request.forgetAbove) {
-        s.free();
-        live.delete(seq);
-      }
-    }
+    live.dropAfter(request.forgetAbove);
   }
   for (const [seq, key] of request.keys) exported.set(seq, key);
   let out: AheadResult[] = [];

@@ -1,5 +1,5 @@
 import { OlmFailure } from '../crypto/failure.js';
-import { InboundMegolmSession, type MegolmPlaintext } from '../crypto/megolm-session.js';
+import { InboundMegolmSession, LiveMegolmSessions, type MegolmPlaintext } from '../crypto/megolm-session.js';
 import { MegolmDecryptAhead } from '../crypto/megolm-worker.js';
 import type { Olm } from '../crypto/olm.js';
 import type { Vault } from '../crypto/vault.js';
@@ -19,7 +19,7 @@ export const megolmVaultKey = (seq: number) => `megolm!${seq.toString().padStart
  * decrypted by advancing one ratchet instead of re-importing the key each time.
  */
 export class MegolmKeys {
-  private readonly live = new Map<number, InboundMegolmSession>();
+  private readonly live = new LiveMegolmSessions(MAX_LIVE);
   /** Keys stored by batches not yet on disk: the vault cannot be read for them yet. */
   private readonly unwritten = new Map<number, string>();
 
@@ -48,12 +48,7 @@ export class MegolmKeys {
   forgetAfter(seq: number): void {
     this.ahead?.forgetAfter(seq);
     for (const s of [...this.unwritten.keys()]) if (s > seq) this.unwritten.delete(s);
-    for (const [s, session] of [...this.live]) {
-      if (s > seq) {
-        session.free();
-        this.live.delete(s);
-      }
-    }
+    this.live.dropAfter(seq);
   }
 
   /** Called once a batch is written: its keys are now readable from the vault. */
@@ -77,11 +72,12 @@ export class MegolmKeys {
     const keys = new Map<number, string>();
     for (const { seq } of jobs) {
       if (keys.has(seq) || (this.ahead.holds(seq) && this.live.has(seq))) continue;
-      // Live here too, so this thread can take over jobs while the worker is busy.
-      if (!this.live.has(seq)) await this.session(seq);
-      if (this.ahead.holds(seq)) continue;
+      // Read once: the worker gets the key, and it is live here too, so this thread can
+      // take over jobs while the worker is busy.
       const exported = await this.exported(seq);
-      if (exported !== undefined) keys.set(seq, exported);
+      if (exported === undefined) continue;
+      if (!this.live.has(seq)) this.importLive(seq, exported);
+      if (!this.ahead.holds(seq)) keys.set(seq, exported);
     }
     this.ahead.post(jobs, (seq) => keys.get(seq), first);
   }
@@ -94,11 +90,7 @@ export class MegolmKeys {
     const ahead = this.ahead?.take(seq, ciphertext);
     if (ahead !== undefined) return ahead;
     const live = this.live.get(seq);
-    if (live !== undefined) {
-      this.live.delete(seq);
-      this.live.set(seq, live);
-      return live.decrypt(ciphertext);
-    }
+    if (live !== undefined) return live.decrypt(ciphertext);
     return this.session(seq).then((s) => s?.decrypt(ciphertext));
   }
 
@@ -113,32 +105,24 @@ export class MegolmKeys {
   /** The live inbound session for the key of fact `seq`, or undefined if the vault has none. */
   async session(seq: number): Promise<InboundMegolmSession | undefined> {
     const live = this.live.get(seq);
-    if (live !== undefined) {
-      // Map order is insertion order: re-inserting keeps the most recently used last.
-      this.live.delete(seq);
-      this.live.set(seq, live);
-      return live;
-    }
+    if (live !== undefined) return live;
     const exported = await this.exported(seq);
-    if (exported === undefined) return undefined;
+    return exported === undefined ? undefined : this.importLive(seq, exported);
+  }
+
+  /** Imports the key of fact `seq` and keeps it live. */
+  private importLive(seq: number, exported: string): InboundMegolmSession {
     const session = InboundMegolmSession.import(this.olm, exported, 'exported');
     // The key imported once already, when it was examined: failing now is the engine's
     // failure (the input is rejected as `engine.ingest_failed`, naming olm's error).
     if (session instanceof OlmFailure) throw new Error(session.code);
-    this.live.set(seq, session);
-    if (this.live.size > MAX_LIVE) {
-      const [oldest, s] = this.live.entries().next().value as [number, InboundMegolmSession];
-      s.free();
-      this.live.delete(oldest);
-    }
-    return session;
+    return this.live.add(seq, session);
   }
 
   free(): void {
     this.ahead?.stop();
     this.ahead = null;
-    for (const s of this.live.values()) s.free();
-    this.live.clear();
+    this.live.free();
   }
 }
 
