@@ -7,7 +7,7 @@ import { openLedger, type Ledger } from '../../src/index.js';
 import { SimDevice, type DeviceKeys, type KeysQueryResponse, type MegolmRoomEvent, type SignedCurve25519Key } from '../../src/testkit/index.js';
 import { compactedBytes, folderBytes } from './log-bytes.js';
 import { RustSdk, rustDevice, rustEncrypt, rustKeysClaim, rustKeysQuery, rustShare, rustUpload } from './rust.js';
-import { fmt, scratch, seconds } from './util.js';
+import { countMegolmDecrypts, fmt, scratch, seconds } from './util.js';
 
 const ROOM = '!bench:example.org';
 const WARMUP_ROOM = '!warmup:example.org';
@@ -50,23 +50,6 @@ const VS_RAW_TARGET = 0.7;
 const LOG_BYTES_TARGET = 1.5;
 
 const body = (room: string, i: number) => `${room} message ${i}: shall we meet for lunch at noon, by the fountain on the square?`;
-
-/** Counts libolm Megolm decryptions (every InboundGroupSession shares one prototype). */
-function countMegolmDecrypts(olm: typeof Olm): { readonly calls: number; restore(): void } {
-  const proto = olm.InboundGroupSession.prototype as { decrypt: Olm.InboundGroupSession['decrypt'] };
-  const original = proto.decrypt;
-  const counter = {
-    calls: 0,
-    restore: () => {
-      proto.decrypt = original;
-    },
-  };
-  proto.decrypt = function (this: Olm.InboundGroupSession, message: string) {
-    counter.calls += 1;
-    return original.call(this, message);
-  };
-  return counter;
-}
 
 /** One encrypted event and the body it must decrypt to. */
 interface Sample {

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Olm } from '../../src/crypto/olm.js';
 import type { RoomEventEnvelope } from '../../src/index.js';
 
 /** A scratch folder for one benchmark, removed afterwards. */
@@ -89,4 +90,21 @@ export function keepHandWritten(previous: string, next: string): string {
   }
   flush(current);
   return out.join('\n');
+}
+
+/** Counts libolm Megolm decryptions (every InboundGroupSession shares one prototype). */
+export function countMegolmDecrypts(olm: typeof Olm): { readonly calls: number; restore(): void } {
+  const proto = olm.InboundGroupSession.prototype as { decrypt: Olm.InboundGroupSession['decrypt'] };
+  const original = proto.decrypt;
+  const counter = {
+    calls: 0,
+    restore: () => {
+      proto.decrypt = original;
+    },
+  };
+  proto.decrypt = function (this: Olm.InboundGroupSession, message: string) {
+    counter.calls += 1;
+    return original.call(this, message);
+  };
+  return counter;
 }

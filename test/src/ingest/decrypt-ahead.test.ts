@@ -5,22 +5,11 @@ import { InboundMegolmSession } from '../../../src/crypto/megolm-session.js';
 import { MegolmDecryptAhead } from '../../../src/crypto/megolm-worker.js';
 import { canonicalJson, openLedger, type Envelope, type Ledger } from '../../../src/index.js';
 import { SimDevice, exportSessionAt, type MegolmRoomEvent, type SimOutboundGroupSession } from '../../../src/testkit/index.js';
+import { countMegolmDecrypts } from '../../../tools/bench/util.js';
 import { ledgerRecipient } from '../../helpers/peers.js';
 import { tempDir } from '../../helpers/tmp.js';
 
 const ROOM = '!ahead:example.org';
-
-/** Counts Megolm decryptions on this thread (the worker has its own libolm). */
-function countDecrypts(olm: typeof Olm): { readonly calls: number; restore(): void } {
-  const proto = olm.InboundGroupSession.prototype as { decrypt: Olm.InboundGroupSession['decrypt'] };
-  const original = proto.decrypt;
-  const counter = { calls: 0, restore: () => void (proto.decrypt = original) };
-  proto.decrypt = function (this: Olm.InboundGroupSession, message: string) {
-    counter.calls += 1;
-    return original.call(this, message);
-  };
-  return counter;
-}
 
 const roomEvent = (event: MegolmRoomEvent): Envelope => ({ kind: 'room_event', room_id: ROOM, received_at: event.origin_server_ts + 100, event });
 
@@ -85,7 +74,8 @@ describe('Megolm decryption ahead on a worker thread', () => {
         for (const ledger of [withWorker, without]) {
           const to = await ledgerRecipient(ledger);
           await ledger.ingest({ kind: 'to_device', event: alice.encryptToDevice(to, 'm.room_key', late) });
-          const counter = countDecrypts(olm);
+          // Counted on this thread only: the worker has its own libolm.
+          const counter = countMegolmDecrypts(olm);
           try {
             const lines = await logged(ledger, await ledger.ingestMany(batch1));
             const keys = [
