@@ -8,7 +8,7 @@ import { strict as assert } from 'node:assert';
 import type { Decision } from '../../src/index.js';
 import { deviceTrust } from '../../projections/identities/selectors.js';
 import { RustSdk, createRustDevice, rustBootstrapCrossSigning, rustDeviceIdentity, rustKeysQueryResponse, rustKeysUpload } from './rust.js';
-import { ME, MEDEV, RUST, RUSTDEV, toSas, verificationPeers, type Peers } from './verification-peers.js';
+import { ME, MEDEV, RUST, RUSTDEV, requestToRust, toSas, verificationPeers, type Peers } from './verification-peers.js';
 
 async function verificationDecisions(peers: Peers): Promise<Decision[]> {
   return (await peers.ledger.decisions({})).filter((d) => d.slice === 'verification');
@@ -116,10 +116,7 @@ describe('interop: verification refused or cancelled, with the Rust SDK', functi
   it('no answer within 10 minutes (by the log\'s time) → verification.timeout, m.timeout', async () => {
     const peers = await verificationPeers();
     try {
-      const { id } = await peers.ledger.requestVerification(RUST, RUSTDEV);
-      await peers.ledgerTurn();
-      await peers.rustTurn();
-      const request = peers.machine.getVerificationRequest(new RustSdk.UserId(ME), id)!;
+      const { id, request } = await requestToRust(peers);
       const at = Date.now() + 11 * 60_000;
       await peers.ledger.receiveSync({ ...peers.server.sync(ME, MEDEV), received_at: at });
       assert.deepEqual(ended(peers, id), { phase: 'cancelled', code: 'verification.timeout', cancelCode: 'm.timeout' });
@@ -134,10 +131,7 @@ describe('interop: verification refused or cancelled, with the Rust SDK', functi
   it('no common method → verification.unknown_method, m.unknown_method', async () => {
     const peers = await verificationPeers();
     try {
-      const { id } = await peers.ledger.requestVerification(RUST, RUSTDEV);
-      await peers.ledgerTurn();
-      await peers.rustTurn();
-      const request = peers.machine.getVerificationRequest(new RustSdk.UserId(ME), id)!;
+      const { id, request } = await requestToRust(peers);
       const ready = request.acceptWithMethods([RustSdk.VerificationMethod.QrCodeShowV1]);
       await peers.sendRust(ready);
       await peers.ledgerTurn();

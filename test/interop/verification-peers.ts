@@ -99,12 +99,18 @@ export async function verificationPeers(rustDevices: readonly string[] = [RUSTDE
   };
 }
 
-/** We request, Rust accepts, we start, Rust accepts the start, keys cross: the SAS on both sides. */
-export async function toSas(peers: Peers): Promise<{ id: string; sas: RustSdk.Sas }> {
+/** We request verification of Rust's device; Rust has received the request. */
+export async function requestToRust(peers: Peers): Promise<{ id: string; request: RustSdk.VerificationRequest }> {
   const { id } = await peers.ledger.requestVerification(RUST, RUSTDEV);
   await peers.ledgerTurn();
   await peers.rustTurn();
-  await peers.sendRust(peers.machine.getVerificationRequest(new RustSdk.UserId(ME), id)!.accept());
+  return { id, request: peers.machine.getVerificationRequest(new RustSdk.UserId(ME), id)! };
+}
+
+/** We request, Rust accepts, we start, Rust accepts the start, keys cross: the SAS on both sides. */
+export async function toSas(peers: Peers): Promise<{ id: string; sas: RustSdk.Sas }> {
+  const { id, request } = await requestToRust(peers);
+  await peers.sendRust(request.accept());
   await peers.ledgerTurn();
   await peers.ledger.startSas(id);
   await peers.ledgerTurn();
