@@ -21,11 +21,10 @@ import type { MegolmPlaintext } from './megolm-session.js';
 
 /** Control words shared with the worker: result chunks posted (a counter it notifies on). */
 export const CTL_DONE = 0;
-/** (Word 1 is unused: a job the worker has not started, while it loads libolm or after, is claimed by the main thread.) */
 /** The lowest job ID the main thread still waits for: the worker skips older ones. */
-export const CTL_WANTED = 2;
+export const CTL_WANTED = 1;
 /** The job ID the main thread is blocked on: the worker posts what it has once past it. */
-export const CTL_WAITING = 3;
+export const CTL_WAITING = 2;
 
 /**
  * Each job is claimed once, by the worker or by the main thread, in a slot of its own
@@ -118,7 +117,7 @@ export class MegolmDecryptAhead {
    */
   static start(local: LocalDecrypt): MegolmDecryptAhead | null {
     try {
-      const control = new SharedArrayBuffer(4 * Int32Array.BYTES_PER_ELEMENT);
+      const control = new SharedArrayBuffer(3 * Int32Array.BYTES_PER_ELEMENT);
       const slots = new SharedArrayBuffer(SLOTS * Int32Array.BYTES_PER_ELEMENT);
       const { port1, port2 } = new MessageChannel();
       const worker = new Worker(new URL('./megolm-worker-thread.js', import.meta.url), {
@@ -154,7 +153,7 @@ export class MegolmDecryptAhead {
   post(jobs: readonly { seq: number; ciphertext: string }[], keyOf: (seq: number) => string | undefined, first = true): void {
     if (this.gone) return;
     if (first) this.dropUntaken();
-    if (this.sent.size > MAX_KEYS) this.forgetFrom(-1);
+    if (this.sent.size > MAX_KEYS) this.forgetAfter(-1);
     const request: AheadRequest = { keys: [], jobs: [] };
     if (this.forgetAbove !== undefined) request.forgetAbove = this.forgetAbove;
     this.forgetAbove = undefined;
@@ -228,7 +227,9 @@ export class MegolmDecryptAhead {
 
   /** Keys of facts after `seq` were taken back: the worker forgets them, and every untaken job goes. */
   forgetAfter(seq: number): void {
-    this.forgetFrom(seq);
+    for (const s of [...this.sent]) if (s > seq) this.sent.delete(s);
+    this.forgetAbove = this.forgetAbove === undefined ? seq : Math.min(this.forgetAbove, seq);
+    this.dropUntaken();
   }
 
   stop(): void {
@@ -261,12 +262,6 @@ export class MegolmDecryptAhead {
   /** Tells the worker that jobs below `id` are no longer waited for. */
   private want(id: number): void {
     if (Atomics.load(this.ctl, CTL_WANTED) < id) Atomics.store(this.ctl, CTL_WANTED, id);
-  }
-
-  private forgetFrom(seq: number): void {
-    for (const s of [...this.sent]) if (s > seq) this.sent.delete(s);
-    this.forgetAbove = this.forgetAbove === undefined ? seq : Math.min(this.forgetAbove, seq);
-    this.dropUntaken();
   }
 
   private dropUntaken(): void {
