@@ -79,7 +79,10 @@ export class Ledger implements LedgerApi {
     this.verifications$ = this.state$.pipe(map((s) => s['verification']), distinctUntilChanged(), map(() => verificationViews(this.writer.durableState)));
     this.requests = parts.account && parts.vault && parts.ingestor ? new RequestMaker(parts.account, parts.vault, parts.ingestor.sessions, parts.ingestor.groupSessions, parts.ingestor.roomKeys, parts.ingestor.crossSigningSeeds, parts.ingestor.secretInbox) : null;
     this.writer = BatchWriter.forLedger(parts, this.requests, {
-      written: (entries, decisions, state) => this.streams.written(entries, decisions, state),
+      written: (entries, decisions, state) => {
+        this.repeats?.written(entries, decisions);
+        this.streams.written(entries, decisions, state);
+      },
       broken: async () => {
         this.writer.rejectQueued(this.writer.failure);
         await this.close().catch(() => undefined);
@@ -470,6 +473,7 @@ export class Ledger implements LedgerApi {
         await this.parts.checkpoints.write(this.writer.durableState, this.writer.durableHead);
       }
     } finally {
+      this.repeats?.close();
       this.parts.ingestor?.free();
       this.requests?.free();
       this.parts.account?.free();

@@ -21,6 +21,7 @@ import { decodeEntryText, seqKey } from './log/entry-codec.js';
 import { UNCLEAN_PREFIX } from './log/keys.js';
 import type { BatchOp, Sub } from './log/store.js';
 import type { LedgerState } from './runtime/projector.js';
+import { UncleanFilter } from './unclean-filter.js';
 
 /** The logged input of an earlier call for the same event, the fact ingestion derived from it, and how it went. */
 export interface LoggedRoomEvent {
@@ -50,8 +51,13 @@ function uncleanKey(roomId: string, eventId: string): string {
  * start-up carry a million records. Root-level keys with the sublevel's prefix, as decisions.
  */
 export function uncleanEventPuts(entries: readonly LedgerEntry[], decisions: readonly Decision[]): BatchOp[] {
+  return uncleanEvents(entries, decisions).map((e) => ({ type: 'put', key: UNCLEAN_PREFIX + e.key, value: String(e.seq) }) as BatchOp);
+}
+
+/** The index keys (unprefixed) and fact seqs of a batch's room-event facts that did not decrypt cleanly. */
+function uncleanEvents(entries: readonly LedgerEntry[], decisions: readonly Decision[]): { key: string; seq: number }[] {
   let decided: Set<number> | undefined;
-  const ops: BatchOp[] = [];
+  const found: { key: string; seq: number }[] = [];
   for (const e of entries) {
     if (e.kind !== 'megolm_undecryptable' && e.kind !== 'megolm_decrypted') continue;
     if (e.kind === 'megolm_decrypted') {
@@ -59,9 +65,9 @@ export function uncleanEventPuts(entries: readonly LedgerEntry[], decisions: rea
       if (!decided.has(e.seq)) continue;
     }
     const p = e.payload as MegolmDecryptedPayload | MegolmUndecryptablePayload;
-    ops.push({ type: 'put', key: UNCLEAN_PREFIX + uncleanKey(p.room_id, p.event_id), value: String(e.seq) } as BatchOp);
+    found.push({ key: uncleanKey(p.room_id, p.event_id), seq: e.seq });
   }
-  return ops;
+  return found;
 }
 
 /**
@@ -115,13 +121,34 @@ export type RepeatedResult = Pick<IngestResult, 'seq' | 'decisions' | 'plaintext
  */
 export class RoomEventRepeats {
   private pending: { keys: string[]; resolve(entries: (LedgerEntry | undefined)[]): void; reject(err: unknown): void }[] = [];
+  /** Spares the index read for an event it certainly does not hold (nearly every event given for the first time). */
+  private readonly filter: UncleanFilter;
 
   constructor(
     private readonly log: Sub,
     private readonly uncleanIndex: Sub,
     private readonly ingestor: Ingestor,
     private readonly decisionsBetween: (fromSeq: number, toSeq: number) => Promise<Decision[]>,
-  ) {}
+    filterCapacity?: number,
+  ) {
+    this.filter = new UncleanFilter(uncleanIndex, filterCapacity);
+  }
+
+  /** A batch is on disk: the index keys it added go into the filter. */
+  written(entries: readonly LedgerEntry[], decisions: readonly Decision[]): void {
+    const added = uncleanEvents(entries, decisions);
+    if (added.length > 0) this.filter.added(added.map((e) => e.key));
+  }
+
+  /** Whether the filter answers yet (tests). */
+  get filterReady(): boolean {
+    return this.filter.ready;
+  }
+
+  /** The ledger is closing: a read of the index under way stops. */
+  close(): void {
+    this.filter.close();
+  }
 
   /** The answer of the earlier logging of this very event, or null when it must be logged. */
   async answer(state: LedgerState, roomId: string, event: unknown): Promise<RepeatedResult | null> {
@@ -140,11 +167,14 @@ export class RoomEventRepeats {
   private lookups: { key: string; resolve(seq: number | undefined): void; reject(err: unknown): void }[] = [];
 
   /** Index lookups asked for in one tick go to LevelDB as one `getMany`, as entry reads do. */
-  private readonly unclean: UncleanLookup = (roomId, eventId) =>
-    new Promise((resolve, reject) => {
+  private readonly unclean: UncleanLookup = (roomId, eventId) => {
+    const key = uncleanKey(roomId, eventId);
+    if (this.filter.absent(key)) return Promise.resolve(undefined);
+    return new Promise((resolve, reject) => {
       if (this.lookups.length === 0) setImmediate(() => this.flushLookups());
-      this.lookups.push({ key: uncleanKey(roomId, eventId), resolve, reject });
+      this.lookups.push({ key, resolve, reject });
     });
+  };
 
   private flushLookups(): void {
     const batch = this.lookups;
