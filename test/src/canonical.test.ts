@@ -68,6 +68,25 @@ describe('canonical JSON', () => {
     assert.ok(taken > 500, `the fast path took only ${taken} of 2000 values`);
   });
 
+  it('sorts wide objects as the strict encoder does: keys few (sorted in place) and many (the built-in sort), astral characters included', () => {
+    const key = fc.oneof(fc.string({ unit: 'binary', maxLength: 4 }), fc.constantFrom('a', 'b', 'aa', 'é', '\u{1F600}', '\uFFFF', '\uD83D', 'Z'));
+    const wide = fc.dictionary(key, fc.oneof(fc.integer(), fc.string()), { minKeys: 2, maxKeys: 48 });
+    let copied = 0;
+    fc.assert(
+      fc.property(wide, (value) => {
+        const strict = strictCanonicalJson(value);
+        assert.equal(canonicalJson(value), strict);
+        const fast = canonicalCopy(value, 4);
+        if (fast === null) return;
+        copied++;
+        assert.equal(fast.text, strict);
+        assert.deepStrictEqual(Object.keys(fast.value as object), Object.keys(value).sort());
+      }),
+      { numRuns: 1000 },
+    );
+    assert.ok(copied > 500, `the fast path took only ${copied} of 1000 objects`);
+  });
+
   it('canonicalCopy leaves what it cannot copy exactly to the general path', () => {
     assert.equal(canonicalCopy({ a: -0 }, 64)?.text, '{"a":0}');
     assert.ok(Object.is((canonicalCopy({ a: -0 }, 64)?.value as { a: number }).a, 0));
