@@ -2,7 +2,7 @@ import { isLeft } from 'fp-ts/lib/Either.js';
 import { decodeEnvelope, type Envelope, type SyncEnvelope } from '../../events/envelope.js';
 import type { RejectedInputPayload } from '../../events/entry.js';
 import { canonicalJson } from '../canonical.js';
-import { SEALED, takeOutSecrets } from '../secrets/walk.js';
+import { SEALED, countSecrets, takeOutSecrets } from '../secrets/walk.js';
 import { DEFAULT_MAX_INPUT_BYTES, inputText, truncate, type InputLimits } from './input-text.js';
 import { MAX_JSON_DEPTH, scanJson } from './json-bounds.js';
 import { redactRawPattern, redactSecrets } from '../redact.js';
@@ -183,6 +183,8 @@ function sealSecrets(envelope: Envelope, seal: SecretSealer): Envelope {
   // `m.reciprocate.v1` holds the QR code's shared secret.
   if (envelope.kind !== 'to_device' && envelope.kind !== 'room_event') return envelope;
   // The whole event is walked, so its `type` says where the schema puts its secrets.
+  // Counted first: nearly every event holds no secret, and then no copy is made.
+  if (countSecrets(envelope.event, SEALED) === 0) return envelope;
   const { value: cleaned, found } = takeOutSecrets(envelope.event, SEALED);
   if (found === 0) return envelope;
   const sealed = seal(canonicalJson(envelope.event.content), 'sealed_content');

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
 import { REDACTED, redactRawText, redactSecrets } from '../../../src/index.js';
 import { SECRET_LOCATIONS } from '../../../src/secrets/locations.js';
-import { SEALED, takeOutSecrets } from '../../../src/secrets/walk.js';
+import { SEALED, countSecrets, takeOutSecrets } from '../../../src/secrets/walk.js';
 import { readSpecYaml } from '../../events/reference.js';
 
 const MARKER = 'WALK-MARKER-0b7d';
@@ -93,6 +93,8 @@ describe('secrets: the walk', () => {
           const { value: out, found } = takeOutSecrets(value, SEALED);
           assert.ok(found >= 1);
           assert.ok(!JSON.stringify(out).includes(MARKER));
+          // Ingestion counts before it copies: the count must see every secret the copy takes out.
+          assert.equal(countSecrets(value, SEALED), found);
         },
       ),
       { numRuns: 300 },
@@ -101,6 +103,7 @@ describe('secrets: the walk', () => {
       fc.property(fc.jsonValue({ maxDepth: 6 }), (value) => {
         const { value: out, found } = takeOutSecrets(value, SEALED);
         if (found === 0) assert.equal(JSON.stringify(out), JSON.stringify(value));
+        assert.equal(countSecrets(value, SEALED), found);
       }),
       { numRuns: 300 },
     );
