@@ -7,11 +7,11 @@ import type { EntryOf, LedgerEntry } from '../../events/entry.js';
 import type { MegolmDecryptedPayload } from '../../events/facts.js';
 import { MEGOLM_V1 } from '../../events/megolm.js';
 import { subject } from '../decision.js';
-import { hmPeek, hmSet } from '../hashmap.js';
+import { hmPeek } from '../hashmap.js';
 import { deviceByCurveKey, deviceRecord } from '../identities/selectors.js';
 import type { ReduceContext } from '../slice.js';
 import { earlier, record } from './decide.js';
-import { sessionKey, type MegolmState } from './state.js';
+import { addSighting, sessionKey, sightingAt, type MegolmState } from './state.js';
 import { utdCauseOf } from './utd.js';
 
 /** An `m.room.encrypted` room event that is not Megolm: ingestion derives nothing from it. */
@@ -57,10 +57,9 @@ function judgeDecrypted(state: MegolmState, entry: LedgerEntry, p: MegolmDecrypt
     record(ctx, 'megolm.room_mismatch', about(), earlier(entry.seq, p.input_seq, session.keySeq), { ...where(), plaintext_room_id: p.plaintext_room_id });
     return false;
   }
-  const at = `${id} ${p.message_index}`;
-  const first = hmPeek(state.sightings, at);
+  const first = sightingAt(state.sightings, id, p.message_index);
   if (first === undefined) {
-    hmSet(state.sightings, at, { eventId: p.event_id, originServerTs: p.origin_server_ts, seq: entry.seq });
+    addSighting(state.sightings, id, p.message_index, { eventId: p.event_id, originServerTs: p.origin_server_ts, seq: entry.seq });
     return true;
   }
   // The same event decrypted again is normal processing, not a replay.

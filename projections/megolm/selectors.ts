@@ -7,7 +7,7 @@ import { deviceByCurveKey, deviceTrust } from '../identities/selectors.js';
 import type { DeviceRef } from '../identities/state.js';
 import type { DeviceTrust } from '../identities/trust.js';
 import {
-  roomSessionKey, sessionKey, type IndexSighting, type KeyRequestRecord, type MegolmState, type SessionRecord, type SessionRejection, type WithheldNotice,
+  roomSessionKey, sessionKey, sightingAt, type IndexSighting, type KeyRequestRecord, type MegolmState, type SessionRecord, type SessionRejection, type WithheldNotice,
   ANY_SENDER,
 } from './state.js';
 import { rejectionFor, sessionForEvent, utdCauseOf, type UtdCause } from './utd.js';
@@ -91,7 +91,7 @@ export function sessionRejection(root: Root, roomId: string, sessionId: string, 
 /** The first event decrypted at (session, message index). */
 export function indexSighting(root: Root, roomId: string, senderKey: string, sessionId: string, messageIndex: number): IndexSighting | undefined {
   const state = megolm(root);
-  return state === undefined ? undefined : hmPeek(state.sightings, `${sessionKey(roomId, senderKey, sessionId)} ${messageIndex}`);
+  return state === undefined ? undefined : sightingAt(state.sightings, sessionKey(roomId, senderKey, sessionId), messageIndex);
 }
 
 /** Requests the ledger sent whose key was accepted and whose cancellation is not sent yet. */

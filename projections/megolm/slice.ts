@@ -29,10 +29,12 @@ import { foldOlmWithheld, foldPlaintextToDevice } from './to-device.js';
  * went to; a forward from any other is refused; its cancellation is due once answered.
  * Version 7: sessions restored from a key backup (source `backup`) or imported from a key
  * export file (source `import`).
+ * Version 8: index sightings kept in chunks of 64 consecutive indices of a session (one
+ * path of the hashed map copied per fold instead of one per event).
  */
 export const megolmSlice: Slice<MegolmState> = {
   name: 'megolm',
-  version: 7,
+  version: 8,
   initial: initialMegolm,
   reduce(state, entry, ctx) {
     switch (entry.kind) {

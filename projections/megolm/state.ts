@@ -1,4 +1,4 @@
-import { emptyHashedMap, type HashedMap } from '../hashmap.js';
+import { emptyHashedMap, hmPeek, hmSet, type HashedMap } from '../hashmap.js';
 
 /** Where a session's key came from. */
 export type SessionSourceType = 'room_key' | 'forwarded' | 'backup' | 'import' | 'own';
@@ -102,6 +102,35 @@ export interface IndexSighting {
 }
 
 /**
+ * Message indices of one session kept together in `sightings`. Room events come mostly in
+ * index order, so the events of a fold land in one or two chunks: one path of the hashed
+ * map is copied for them, where one per event was (the largest cost of folding a room
+ * event). A chunk is copied whole when it changes: 64 slots is a few hundred bytes.
+ */
+export const SIGHTING_CHUNK = 64;
+
+/** The first event decrypted at (session, message index), if any. */
+export function sightingAt(sightings: HashedMap<(IndexSighting | null)[]>, session: string, messageIndex: number): IndexSighting | undefined {
+  const chunk = hmPeek(sightings, `${session} ${Math.floor(messageIndex / SIGHTING_CHUNK)}`);
+  return chunk?.[messageIndex % SIGHTING_CHUNK] ?? undefined;
+}
+
+/**
+ * Records the first event decrypted at (session, message index). The chunk is replaced by a
+ * copy (never changed in place), with null in the slots before `messageIndex` that it did
+ * not reach yet, so a chunk reads the same, as JSON, however its indices came in.
+ */
+export function addSighting(sightings: HashedMap<(IndexSighting | null)[]>, session: string, messageIndex: number, sighting: IndexSighting): void {
+  const key = `${session} ${Math.floor(messageIndex / SIGHTING_CHUNK)}`;
+  const slot = messageIndex % SIGHTING_CHUNK;
+  const chunk = hmPeek(sightings, key);
+  const next = chunk === undefined ? [] : chunk.slice();
+  while (next.length < slot) next.push(null);
+  next[slot] = sighting;
+  hmSet(sightings, key, next);
+}
+
+/**
  * A session whose `m.room_key` came over Olm from a Curve25519 key no `/keys/query` had
  * listed yet: judged when a listing of that key arrives (`awaitingDevice`).
  */
@@ -141,8 +170,13 @@ export interface MegolmState {
    * `sessionKey()`, until the `request_cancellation` to the other devices is sent.
    */
   cancellationsDue: HashedMap<string>;
-  /** Key: `${sessionKey()} ${messageIndex}` → first event decrypted there (kept outside the session record so it does not grow). */
-  sightings: HashedMap<IndexSighting>;
+  /**
+   * The first event decrypted at each message index (kept outside the session record so it
+   * does not grow), in chunks of {@link SIGHTING_CHUNK} consecutive indices of one session:
+   * key `${sessionKey()} ${chunk}` → the chunk, slot `index % SIGHTING_CHUNK` (null where
+   * nothing was decrypted yet). Read and add through {@link sightingAt} and {@link addSighting}.
+   */
+  sightings: HashedMap<(IndexSighting | null)[]>;
   /** Key: a sender's Curve25519 key no /keys/query has listed → the sessions it delivered, until one does. */
   awaitingDevice: HashedMap<AwaitedDevice[]>;
 }

@@ -4,7 +4,10 @@
  * with that code; an event that is fine takes no decision.
  */
 import { strict as assert } from 'node:assert';
+import { emptyHashedMap } from '../../../projections/hashmap.js';
 import { indexSighting, sessionProvenance } from '../../../projections/megolm/selectors.js';
+import { addSighting, sightingAt, type IndexSighting } from '../../../projections/megolm/state.js';
+import { canonicalJson } from '../../../src/canonical.js';
 import type { SimDevice, SimOutboundGroupSession, SimUser } from '../../../src/testkit/index.js';
 import { ALICE, codes, only, ROOM, World } from '../../helpers/slices.js';
 
@@ -64,6 +67,33 @@ describe('megolm: room events', () => {
     assert.ok(d.because.includes(firstSeq));
     only(w.roomEvent({ ...event, origin_server_ts: event.origin_server_ts + 1 }, out.initialSessionKey), 'megolm.replayed_index');
     assert.equal(indexSighting(w.state, ROOM, a1.curve25519, out.sessionId, 0)?.eventId, event.event_id, 'the first sighting stays');
+  });
+
+  it('keeps the first sighting of every index apart across chunks, in any order, and refuses a replay at each', () => {
+    const events = Array.from({ length: 131 }, () => send());
+    const order = [130, 64, 0, 63, 65, 1, 127, 128];
+    for (const i of order) assert.deepEqual(codes(w.roomEvent(events[i]!, out.initialSessionKey)), [], `index ${i}`);
+    for (let i = 0; i < events.length; i++) {
+      assert.equal(indexSighting(w.state, ROOM, a1.curve25519, out.sessionId, i)?.eventId, order.includes(i) ? events[i]!.event_id : undefined, `index ${i}`);
+    }
+    for (const i of order) only(w.roomEvent({ ...events[i]!, event_id: `$replayed${i}` }, out.initialSessionKey), 'megolm.replayed_index');
+    // An index never sighted before, between sighted ones of its chunk, is no replay.
+    assert.deepEqual(codes(w.roomEvent(events[2]!, out.initialSessionKey)), []);
+  });
+
+  it('reads the same sightings, as JSON, whatever order the indices came in', () => {
+    const session = `${ROOM} key session`;
+    const sighting = (i: number) => ({ eventId: `$e${i}`, originServerTs: i, seq: i });
+    const indices = [0, 1, 5, 63, 64, 70, 127, 128, 200, 1000];
+    const fold = (order: number[]) => {
+      const map = emptyHashedMap<(IndexSighting | null)[]>();
+      for (const i of order) addSighting(map, session, i, sighting(i));
+      return map;
+    };
+    const forward = fold(indices);
+    const backward = fold([...indices].reverse());
+    assert.equal(canonicalJson(backward), canonicalJson(forward));
+    for (let i = 0; i <= 1000; i++) assert.deepEqual(sightingAt(backward, session, i), indices.includes(i) ? sighting(i) : undefined, `index ${i}`);
   });
 
   it('refuses an event decrypted with a key the ledger has not accepted (megolm.session_not_accepted)', () => {
