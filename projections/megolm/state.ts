@@ -127,7 +127,9 @@ export function addSighting(sightings: HashedMap<(IndexSighting | null)[]>, sess
   const next = chunk === undefined ? [] : chunk.slice();
   while (next.length < slot) next.push(null);
   next[slot] = sighting;
-  hmSet(sightings, key, next);
+  // Frozen: immer then takes the new chunk as it is when the fold ends, instead of walking
+  // its slots for drafts (there are none: a chunk is only ever replaced).
+  hmSet(sightings, key, Object.freeze(next) as (IndexSighting | null)[]);
 }
 
 /**
