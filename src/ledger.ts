@@ -131,7 +131,8 @@ export class Ledger implements LedgerApi {
     this.assertWritable();
     const state = this.writer.durableState;
     this.repeats ??= new RoomEventRepeats(this.store.log, this.store.unclean, this.parts.ingestor!, (fromSeq, toSeq) => this.decisions({ fromSeq, toSeq }));
-    const repeat = await this.repeats.answer(state, roomId, event);
+    const asked = this.repeats.answer(state, roomId, event);
+    const repeat = asked === null ? null : await asked;
     if (repeat !== null) return describeRoomEvent(state, roomId, event, { result: repeat, ...how, repeated: true });
     const result = await this.ingestUnknown({ kind: 'room_event', room_id: roomId, event, ...(receivedAt !== undefined ? { received_at: receivedAt } : {}) });
     return describeRoomEvent(this.writer.durableState, roomId, event, { result, ...how, repeated: false });

@@ -35,8 +35,11 @@ export interface LoggedRoomEvent {
 /** Reads logged entries by seq (undefined for a seq not in the log). */
 type Reader = (seqs: readonly number[]) => Promise<readonly (LedgerEntry | undefined)[]>;
 
-/** Finds the last fact of a room event that did not decrypt cleanly, by room and event ID. */
-type UncleanLookup = (roomId: string, eventId: string) => Promise<number | undefined>;
+/**
+ * Finds the last fact of a room event that did not decrypt cleanly, by room and event ID;
+ * undefined, without a read, when the index certainly has none.
+ */
+type UncleanLookup = (roomId: string, eventId: string) => Promise<number | undefined> | undefined;
 
 /** The key of a room event in the store's `unclean` index. */
 function uncleanKey(roomId: string, eventId: string): string {
@@ -76,8 +79,10 @@ function uncleanEvents(entries: readonly LedgerEntry[], decisions: readonly Deci
  * sighting of its session and index (clean), or as the last fact of an event that did not
  * decrypt cleanly (refused, or undecryptable while no key for it has come since). Else null.
  * Costs a few map lookups when there is none, and one read of two entries when there is.
+ * Null without a promise when that is known at once (an event given for the first time,
+ * nearly always): the caller then goes on in the same turn.
  */
-export async function loggedRepeat(state: LedgerState, roomId: string, event: unknown, read: Reader, unclean: UncleanLookup): Promise<LoggedRoomEvent | null> {
+export function loggedRepeat(state: LedgerState, roomId: string, event: unknown, read: Reader, unclean: UncleanLookup): Promise<LoggedRoomEvent | null> | null {
   if (event === null || typeof event !== 'object') return null;
   const e = event as { type?: unknown; event_id?: unknown; origin_server_ts?: unknown; content?: unknown };
   const content = (e.content ?? null) as { algorithm?: unknown; sender_key?: unknown; session_id?: unknown; ciphertext?: unknown } | null;
@@ -88,7 +93,24 @@ export async function loggedRepeat(state: LedgerState, roomId: string, event: un
   const session = megolmSessionForEvent(state, roomId, senderKey, content.session_id);
   const sighting = session === undefined || index === null ? undefined : indexSighting(state, roomId, session.senderKey, content.session_id, index);
   const clean = sighting !== undefined && sighting.eventId === e.event_id && sighting.originServerTs === e.origin_server_ts;
-  const factSeq = clean ? sighting.seq : await unclean(roomId, e.event_id);
+  const found = clean ? sighting.seq : unclean(roomId, e.event_id);
+  if (found === undefined) return null;
+  return logged(state, roomId, event, content.session_id, senderKey, index, clean, found, read);
+}
+
+/** The rest of {@link loggedRepeat}, once the fact to look at may be there: reads it and its input. */
+async function logged(
+  state: LedgerState,
+  roomId: string,
+  event: unknown,
+  sessionId: string,
+  senderKey: string | undefined,
+  index: number | null,
+  clean: boolean,
+  found: number | Promise<number | undefined>,
+  read: Reader,
+): Promise<LoggedRoomEvent | null> {
+  const factSeq = await found;
   if (factSeq === undefined) return null;
   // Ingestion writes an input's facts right after it.
   const [input, fact] = await read([factSeq - 1, factSeq]);
@@ -98,7 +120,7 @@ export async function loggedRepeat(state: LedgerState, roomId: string, event: un
   if (envelope.room_id !== roomId || !sameJson(envelope.event, event)) return null;
   if (fact.kind === 'megolm_undecryptable') {
     // A key may have come since: then the event is decrypted, and logged, anew.
-    if (utdCause(state, roomId, senderKey, content.session_id, index).cause === 'decryptable') return null;
+    if (utdCause(state, roomId, senderKey, sessionId, index).cause === 'decryptable') return null;
     return { inputSeq: input.seq, factSeq: fact.seq, envelope, outcome: 'undecryptable' };
   }
   return { inputSeq: input.seq, factSeq: fact.seq, envelope, outcome: clean ? 'clean' : 'refused' };
@@ -150,10 +172,16 @@ export class RoomEventRepeats {
     this.filter.close();
   }
 
-  /** The answer of the earlier logging of this very event, or null when it must be logged. */
-  async answer(state: LedgerState, roomId: string, event: unknown): Promise<RepeatedResult | null> {
-    const logged = await loggedRepeat(state, roomId, event, this.read, this.unclean);
-    if (logged === null) return null;
+  /**
+   * The answer of the earlier logging of this very event, or null when it must be logged
+   * (at once, without a promise, when that is known without reading the store).
+   */
+  answer(state: LedgerState, roomId: string, event: unknown): Promise<RepeatedResult | null> | null {
+    const pending = loggedRepeat(state, roomId, event, this.read, this.unclean);
+    return pending === null ? null : pending.then((logged) => (logged === null ? null : this.answerFrom(state, logged)));
+  }
+
+  private async answerFrom(state: LedgerState, logged: LoggedRoomEvent): Promise<RepeatedResult | null> {
     // Megolm decryption is reproducible from the logged key: the plaintext was never logged.
     let plaintext: RoomEventPlaintext | undefined;
     if (logged.outcome !== 'undecryptable') {
@@ -169,7 +197,7 @@ export class RoomEventRepeats {
   /** Index lookups asked for in one tick go to LevelDB as one `getMany`, as entry reads do. */
   private readonly unclean: UncleanLookup = (roomId, eventId) => {
     const key = uncleanKey(roomId, eventId);
-    if (this.filter.absent(key)) return Promise.resolve(undefined);
+    if (this.filter.absent(key)) return undefined;
     return new Promise((resolve, reject) => {
       if (this.lookups.length === 0) setImmediate(() => this.flushLookups());
       this.lookups.push({ key, resolve, reject });
