@@ -295,19 +295,26 @@ export class Ingestor {
     } catch {
       return fail('bad_plaintext', 'the decrypted event is not a JSON object', result.messageIndex);
     }
-    const fact: MegolmDecryptedPayload = {
-      ...base,
+    // Every field written out (no spread of `base`, no spread of an empty object): this
+    // object is made for every room event that decrypts.
+    const fact: { -readonly [K in keyof MegolmDecryptedPayload]: MegolmDecryptedPayload[K] } = {
+      input_seq: base.input_seq,
+      room_id: base.room_id,
+      event_id: base.event_id,
+      sender: base.sender,
+      origin_server_ts: base.origin_server_ts,
+      session_id: base.session_id,
       sender_key: session.senderKey,
       message_index: result.messageIndex,
       key_seq: session.keySeq,
       plaintext_type: typeof plaintext.type === 'string' ? plaintext.type : null,
       plaintext_room_id: typeof plaintext.room_id === 'string' ? plaintext.room_id : null,
-      // A verification event's content is kept for the verification slice; bounded, and
-      // with what the spec calls secret (a reciprocate start's QR secret) taken out.
-      ...(isVerificationPlaintext(plaintext.type, plaintext.content) && JSON.stringify(plaintext.content).length <= MAX_VERIFICATION_PLAINTEXT
-        ? { verification: { type: plaintext.type as string, content: (takeOutSecrets({ type: plaintext.type, content: plaintext.content }, SEALED).value as { content: Record<string, unknown> }).content } }
-        : {}),
     };
+    // A verification event's content is kept for the verification slice; bounded, and
+    // with what the spec calls secret (a reciprocate start's QR secret) taken out.
+    if (isVerificationPlaintext(plaintext.type, plaintext.content) && JSON.stringify(plaintext.content).length <= MAX_VERIFICATION_PLAINTEXT) {
+      fact.verification = { type: plaintext.type as string, content: (takeOutSecrets({ type: plaintext.type, content: plaintext.content }, SEALED).value as { content: Record<string, unknown> }).content };
+    }
     return {
       facts: [{ kind: 'megolm_decrypted', payload: fact }],
       ops: [],
