@@ -127,15 +127,20 @@ export class Ledger implements LedgerApi {
   async decryptRoomEvent(eventOrEnvelope: object, options?: DecryptRoomEventOptions): Promise<DecryptedRoomEvent>;
   async decryptRoomEvent(first: string | object, second?: unknown, third?: DecryptRoomEventOptions): Promise<DecryptedRoomEvent> {
     const { roomId, event, receivedAt, options } = roomEventArguments(first, second, third);
-    const how = { trustRequirement: options.trustRequirement ?? this.options.trustRequirement ?? 'untrusted', forensic: options.forensic === true };
+    const trustRequirement = options.trustRequirement ?? this.options.trustRequirement ?? 'untrusted';
+    const forensic = options.forensic === true;
     this.assertWritable();
     const state = this.writer.durableState;
     this.repeats ??= new RoomEventRepeats(this.store.log, this.store.unclean, this.parts.ingestor!, (fromSeq, toSeq) => this.decisions({ fromSeq, toSeq }));
     const asked = this.repeats.answer(state, roomId, event);
     const repeat = asked === null ? null : await asked;
-    if (repeat !== null) return describeRoomEvent(state, roomId, event, { result: repeat, ...how, repeated: true });
-    const result = await this.ingestUnknown({ kind: 'room_event', room_id: roomId, event, ...(receivedAt !== undefined ? { received_at: receivedAt } : {}) });
-    return describeRoomEvent(this.writer.durableState, roomId, event, { result, ...how, repeated: false });
+    if (repeat !== null) return describeRoomEvent(state, roomId, event, { result: repeat, trustRequirement, forensic, repeated: true });
+    // (No spreads: this runs for every event a client renders.)
+    const envelope: { kind: 'room_event'; room_id: string; event: unknown; received_at?: number } = { kind: 'room_event', room_id: roomId, event };
+    if (receivedAt !== undefined) envelope.received_at = receivedAt;
+    const outcome = (await this.submit([envelope]))[0]!;
+    if (!outcome.ok) throw outcome.error;
+    return describeRoomEvent(this.writer.durableState, roomId, event, { result: outcome, trustRequirement, forensic, repeated: false });
   }
 
   // ---- the sync loop and outgoing requests (src/outbound/) ---------------------------

@@ -71,7 +71,7 @@ const WITHHOLDING: readonly [string, UtdCauseName][] = [
 export function roomEventArguments(first: string | object, second?: unknown, third?: DecryptRoomEventOptions): { roomId: string; event: unknown; receivedAt?: number; options: DecryptRoomEventOptions } {
   if (typeof first === 'string') {
     const options = third ?? {};
-    return { roomId: first, event: second, ...(options.receivedAt !== undefined ? { receivedAt: options.receivedAt } : {}), options };
+    return { roomId: first, event: second, receivedAt: options.receivedAt, options };
   }
   const given = first as { kind?: unknown; room_id?: unknown; event?: unknown; received_at?: unknown };
   const isEnvelope = given.kind === 'room_event' && typeof given.event === 'object';
@@ -79,7 +79,7 @@ export function roomEventArguments(first: string | object, second?: unknown, thi
   const roomId = typeof given.room_id === 'string' ? given.room_id : String((event as { room_id?: unknown })?.room_id ?? '');
   const options = (second ?? {}) as DecryptRoomEventOptions;
   const receivedAt = options.receivedAt ?? (isEnvelope && typeof given.received_at === 'number' ? given.received_at : undefined);
-  return { roomId, event, ...(receivedAt !== undefined ? { receivedAt } : {}), options };
+  return { roomId, event, receivedAt, options };
 }
 
 /** How a room event is answered: what ingestion returned for it (or for its first logging), and the caller's choices. */
