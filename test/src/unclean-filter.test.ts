@@ -81,6 +81,22 @@ describe('the unclean-index filter', () => {
     });
   });
 
+  it('stops reading the index when the store closes under it, without an error, and answers "maybe" meanwhile', async () => {
+    const dir = tempDir();
+    const store = await LedgerStore.open(dir.path, true);
+    try {
+      const keys = Array.from({ length: 20_000 }, (_, i) => `${ROOM} $many${i}`);
+      await store.unclean.batch(keys.map((key) => ({ type: 'put' as const, key, value: '1' })));
+      const filter = new UncleanFilter(store.unclean);
+      assert.equal(filter.absent(`${ROOM} $not-there`), false);
+      await store.close();
+      await filter.settled();
+      assert.equal(filter.absent(keys[0]!), false);
+    } finally {
+      dir.cleanup();
+    }
+  });
+
   describe('in decryptRoomEvent', () => {
     it('spares the index read for events given for the first time, and still answers repeats from the log after a reopen', async () => {
       const dir = tempDir();
