@@ -477,7 +477,10 @@ export class BatchWriter {
       b.ops.push(...derived.ops);
       b.keySeqs.push(...derived.keySeqs);
     }
-    return { first: entry.seq, last: b.head.seq, ...(derived?.plaintext ? { plaintext: derived.plaintext } : {}) };
+    // (No spread of an empty object: every input comes through here.)
+    const answer: Answer = { first: entry.seq, last: b.head.seq };
+    if (derived?.plaintext) answer.plaintext = derived.plaintext;
+    return answer;
   }
 
   private appendFact(b: BatchBuild, receivedAt: number, fact: { kind: string; payload: unknown }): void {

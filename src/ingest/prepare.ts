@@ -95,7 +95,10 @@ export function prepareInput(input: unknown, now: () => number, seal: SecretSeal
   const envelope = payload;
   const receivedAt = typeof envelope.received_at === 'number' ? envelope.received_at : now();
   const qrSecret = reciprocateSecret(decoded.right);
-  return { receivedAt, kind: envelope.kind, payloadText, payload, envelope, ...(qrSecret !== undefined ? { qrSecret } : {}) };
+  // (No spread of an empty object: every input comes through here.)
+  const prepared: PreparedEntry = { receivedAt, kind: envelope.kind, payloadText, payload, envelope };
+  if (qrSecret !== undefined) prepared.qrSecret = qrSecret;
+  return prepared;
 }
 
 /**
