@@ -189,7 +189,9 @@ export class RoomEventRepeats {
       if (plaintext === undefined) return null;
     }
     const decisions = logged.outcome === 'clean' ? [] : await this.decisionsBetween(logged.inputSeq, logged.factSeq);
-    return { seq: logged.inputSeq, decisions, ...(plaintext !== undefined ? { plaintext } : {}) };
+    const result: RepeatedResult = { seq: logged.inputSeq, decisions };
+    if (plaintext !== undefined) result.plaintext = plaintext;
+    return result;
   }
 
   private lookups: { key: string; resolve(seq: number | undefined): void; reject(err: unknown): void }[] = [];
