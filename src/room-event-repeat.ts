@@ -95,35 +95,24 @@ export function loggedRepeat(state: LedgerState, roomId: string, event: unknown,
   const clean = sighting !== undefined && sighting.eventId === e.event_id && sighting.originServerTs === e.origin_server_ts;
   const found = clean ? sighting.seq : unclean(roomId, e.event_id);
   if (found === undefined) return null;
-  return logged(state, roomId, event, content.session_id, senderKey, index, clean, found, read);
-}
-
-/** The rest of {@link loggedRepeat}, once the fact to look at may be there: reads it and its input. */
-async function logged(
-  state: LedgerState,
-  roomId: string,
-  event: unknown,
-  sessionId: string,
-  senderKey: string | undefined,
-  index: number | null,
-  clean: boolean,
-  found: number | Promise<number | undefined>,
-  read: Reader,
-): Promise<LoggedRoomEvent | null> {
-  const factSeq = await found;
-  if (factSeq === undefined) return null;
-  // Ingestion writes an input's facts right after it.
-  const [input, fact] = await read([factSeq - 1, factSeq]);
-  if (input?.kind !== 'room_event' || (fact?.kind !== 'megolm_decrypted' && fact?.kind !== 'megolm_undecryptable')) return null;
-  if ((fact.payload as MegolmDecryptedPayload | MegolmUndecryptablePayload).input_seq !== input.seq) return null;
-  const envelope = input.payload as RoomEventEnvelope;
-  if (envelope.room_id !== roomId || !sameJson(envelope.event, event)) return null;
-  if (fact.kind === 'megolm_undecryptable') {
-    // A key may have come since: then the event is decrypted, and logged, anew.
-    if (utdCause(state, roomId, senderKey, sessionId, index).cause === 'decryptable') return null;
-    return { inputSeq: input.seq, factSeq: fact.seq, envelope, outcome: 'undecryptable' };
-  }
-  return { inputSeq: input.seq, factSeq: fact.seq, envelope, outcome: clean ? 'clean' : 'refused' };
+  const sessionId = content.session_id;
+  // The rest, once the fact to look at may be there: it and its input are read.
+  return (async (): Promise<LoggedRoomEvent | null> => {
+    const factSeq = await found;
+    if (factSeq === undefined) return null;
+    // Ingestion writes an input's facts right after it.
+    const [input, fact] = await read([factSeq - 1, factSeq]);
+    if (input?.kind !== 'room_event' || (fact?.kind !== 'megolm_decrypted' && fact?.kind !== 'megolm_undecryptable')) return null;
+    if ((fact.payload as MegolmDecryptedPayload | MegolmUndecryptablePayload).input_seq !== input.seq) return null;
+    const envelope = input.payload as RoomEventEnvelope;
+    if (envelope.room_id !== roomId || !sameJson(envelope.event, event)) return null;
+    if (fact.kind === 'megolm_undecryptable') {
+      // A key may have come since: then the event is decrypted, and logged, anew.
+      if (utdCause(state, roomId, senderKey, sessionId, index).cause === 'decryptable') return null;
+      return { inputSeq: input.seq, factSeq: fact.seq, envelope, outcome: 'undecryptable' };
+    }
+    return { inputSeq: input.seq, factSeq: fact.seq, envelope, outcome: clean ? 'clean' : 'refused' };
+  })();
 }
 
 function sameJson(logged: unknown, given: unknown): boolean {
@@ -151,20 +140,14 @@ export class RoomEventRepeats {
     private readonly uncleanIndex: Sub,
     private readonly ingestor: Ingestor,
     private readonly decisionsBetween: (fromSeq: number, toSeq: number) => Promise<Decision[]>,
-    filterCapacity?: number,
   ) {
-    this.filter = new UncleanFilter(uncleanIndex, filterCapacity);
+    this.filter = new UncleanFilter(uncleanIndex);
   }
 
   /** A batch is on disk: the index keys it added go into the filter. */
   written(entries: readonly LedgerEntry[], decisions: readonly Decision[]): void {
     const added = uncleanEvents(entries, decisions);
     if (added.length > 0) this.filter.added(added.map((e) => e.key));
-  }
-
-  /** Whether the filter answers yet (tests). */
-  get filterReady(): boolean {
-    return this.filter.ready;
   }
 
   /** The ledger is closing: a read of the index under way stops. */

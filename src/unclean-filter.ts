@@ -20,7 +20,7 @@ import { BloomFilter } from 'bloomfilter';
 import type { Sub } from './log/store.js';
 
 /** Keys the first filter is sized for; each rebuild multiplies it by {@link GROWTH}. */
-export const FIRST_CAPACITY = 65_536;
+const FIRST_CAPACITY = 65_536;
 const GROWTH = 8;
 /** False "maybe" rate at capacity (about 9.6 bits per key). */
 const ERROR_RATE = 0.01;
