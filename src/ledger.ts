@@ -102,10 +102,15 @@ export class Ledger implements LedgerApi {
   }
 
   async ingestUnknown(input: unknown): Promise<IngestResult> {
+    const { ok: _ok, ...result } = await this.submitOne(input);
+    return result;
+  }
+
+  /** One input logged; its outcome, or its error thrown. */
+  private async submitOne(input: unknown): Promise<Extract<IngestOutcome, { ok: true }>> {
     const outcome = (await this.submit([input]))[0]!;
     if (!outcome.ok) throw outcome.error;
-    const { ok: _ok, ...result } = outcome;
-    return result;
+    return outcome;
   }
 
   async ingestManyUnknown(inputs: readonly unknown[]): Promise<IngestOutcome[]> {
@@ -138,8 +143,7 @@ export class Ledger implements LedgerApi {
     // (No spreads: this runs for every event a client renders.)
     const envelope: { kind: 'room_event'; room_id: string; event: unknown; received_at?: number } = { kind: 'room_event', room_id: roomId, event };
     if (receivedAt !== undefined) envelope.received_at = receivedAt;
-    const outcome = (await this.submit([envelope]))[0]!;
-    if (!outcome.ok) throw outcome.error;
+    const outcome = await this.submitOne(envelope);
     return describeRoomEvent(this.writer.durableState, roomId, event, { result: outcome, trustRequirement, forensic, repeated: false });
   }
 

@@ -109,10 +109,12 @@ export interface IndexSighting {
  */
 export const SIGHTING_CHUNK = 64;
 
+/** The key in `sightings` of the chunk that holds a session's message index. */
+const chunkKey = (session: string, messageIndex: number) => `${session} ${Math.floor(messageIndex / SIGHTING_CHUNK)}`;
+
 /** The first event decrypted at (session, message index), if any. */
 export function sightingAt(sightings: HashedMap<(IndexSighting | null)[]>, session: string, messageIndex: number): IndexSighting | undefined {
-  const chunk = hmPeek(sightings, `${session} ${Math.floor(messageIndex / SIGHTING_CHUNK)}`);
-  return chunk?.[messageIndex % SIGHTING_CHUNK] ?? undefined;
+  return hmPeek(sightings, chunkKey(session, messageIndex))?.[messageIndex % SIGHTING_CHUNK] ?? undefined;
 }
 
 /**
@@ -121,7 +123,7 @@ export function sightingAt(sightings: HashedMap<(IndexSighting | null)[]>, sessi
  * not reach yet, so a chunk reads the same, as JSON, however its indices came in.
  */
 export function addSighting(sightings: HashedMap<(IndexSighting | null)[]>, session: string, messageIndex: number, sighting: IndexSighting): void {
-  const key = `${session} ${Math.floor(messageIndex / SIGHTING_CHUNK)}`;
+  const key = chunkKey(session, messageIndex);
   const slot = messageIndex % SIGHTING_CHUNK;
   const chunk = hmPeek(sightings, key);
   const next = chunk === undefined ? [] : chunk.slice();
