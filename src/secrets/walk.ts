@@ -7,7 +7,7 @@
  * It runs on received JSON, so it is iterative: no input, however deep, can overflow the
  * stack here (the parse edge bounds depth as well; this walk does not rely on it).
  */
-import { JWK_PRIVATE_MEMBERS, KEY_MATERIAL_NAME, SECRETS_BY_EVENT_TYPE, SECRET_FIELD_NAMES, type SecretShape } from './locations.js';
+import { JWK_PRIVATE_MEMBERS, KEY_MATERIAL_NAME, SECRETS_BY_EVENT_TYPE, SECRET_FIELD_NAMES, SECRET_LOCATIONS, type SecretShape } from './locations.js';
 
 /** Where the log took a secret out (the original is sealed with the store key, or dropped). */
 export const SEALED = '[sealed]';
@@ -73,7 +73,43 @@ export function takeOutSecrets<T>(value: T, marker: string, options: { rawText?:
  * drop the copy was a tenth of what ingesting a room event allocated.
  */
 export function countSecrets(value: unknown, marker: string): number {
-  return walk(value, marker, {}, true).found;
+  return mayHoldSecret(value) ? walk(value, marker, {}, true).found : 0;
+}
+
+/**
+ * Every name under which the walk can find a secret: the last step of each location in
+ * the table (`session_key`, `secret`, `file`), a JWK's private members, and an
+ * EncryptedFile's `key`. Key material named as such is told by {@link KEY_MATERIAL_NAME}.
+ */
+const SECRET_SLOTS: ReadonlySet<string> = new Set([...SECRET_LOCATIONS.map((l) => l.path[l.path.length - 1]!), ...JWK_PRIVATE_MEMBERS, 'key']);
+
+/**
+ * False only when the walk cannot find a secret in `value`: no key anywhere in it is a
+ * name the walk takes a secret from. A pass over the keys that allocates nothing but its
+ * stack, where the walk's frames were a tenth of what ingesting a room event allocated;
+ * any such name at all (a `key`, a `d`) sends the value on to the walk.
+ */
+export function mayHoldSecret(value: unknown): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  const stack: object[] = [value];
+  for (let v = stack.pop(); v !== undefined; v = stack.pop()) {
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) {
+        const c: unknown = v[i];
+        if (c !== null && typeof c === 'object') stack.push(c);
+      }
+      continue;
+    }
+    const o = v as Record<string, unknown>;
+    // (for-in also lists inherited enumerable names: more names checked, never fewer.)
+    for (const k in o) {
+      // Names the pattern can match are 6 to 12 characters long.
+      if (SECRET_SLOTS.has(k) || (k.length >= 6 && k.length <= 12 && KEY_MATERIAL_NAME.test(k))) return true;
+      const c = o[k];
+      if (c !== null && typeof c === 'object') stack.push(c);
+    }
+  }
+  return false;
 }
 
 function walk<T>(value: T, marker: string, options: { rawText?: (raw: string) => string; keepPlaceholders?: boolean }, countOnly: boolean): TakenOut<T> {

@@ -1,8 +1,8 @@
 import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
 import { REDACTED, redactRawText, redactSecrets } from '../../../src/index.js';
-import { SECRET_LOCATIONS } from '../../../src/secrets/locations.js';
-import { SEALED, countSecrets, takeOutSecrets } from '../../../src/secrets/walk.js';
+import { JWK_PRIVATE_MEMBERS, SECRET_LOCATIONS } from '../../../src/secrets/locations.js';
+import { SEALED, countSecrets, mayHoldSecret, takeOutSecrets } from '../../../src/secrets/walk.js';
 import { readSpecYaml } from '../../events/reference.js';
 
 const MARKER = 'WALK-MARKER-0b7d';
@@ -107,5 +107,64 @@ describe('secrets: the walk', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('the count\'s first pass sends on every kind of secret the walk takes out, each alone in its value', () => {
+    const alone: unknown[] = [
+      ...SECRET_LOCATIONS.filter((l) => l.eventType !== null).map((l) => {
+        const content: Record<string, unknown> = {};
+        let at = content;
+        for (const seg of l.path.slice(0, -1)) at = (at[seg] = {}) as Record<string, unknown>;
+        at[l.path[l.path.length - 1]!] = 'x';
+        return { type: l.eventType, content };
+      }),
+      ...[...JWK_PRIVATE_MEMBERS].map((m) => ({ kty: 'oct', [m]: 'x' })),
+      { url: 'mxc://a/b', key: 'x', iv: 'y' },
+      [{ key: 'x', hashes: { sha256: 'h' } }],
+      ...['private_key', 'PrivateKey', 'recovery_key', 'RECOVERYKEY', 'passphrase', 'Pickle'].map((name) => ({ nested: { [name]: 'x' } })),
+    ];
+    for (const value of alone) {
+      assert.ok(takeOutSecrets(value, SEALED).found >= 1, JSON.stringify(value));
+      assert.ok(mayHoldSecret(value), JSON.stringify(value));
+      assert.ok(countSecrets(value, SEALED) >= 1, JSON.stringify(value));
+    }
+  });
+
+  it('property: the count\'s first pass says "no secret" only where the walk finds none (names the rules read, any case)', () => {
+    // Keys drawn mostly from names the rules read or look beside, so secrets are common.
+    const slots = [...new Set([...SECRET_LOCATIONS.flatMap((l) => l.path), ...JWK_PRIVATE_MEMBERS, 'key', 'private_key', 'RecoveryKey', 'passphrase', 'Pickle'])];
+    const beside = [...new Set(SECRET_LOCATIONS.map((l) => l.eventType ?? 'type')), 'kty', 'iv', 'hashes', 'type', 'content', 'url', 'body', 'keys'];
+    const key = fc.oneof({ arbitrary: fc.constantFrom(...slots), weight: 1 }, { arbitrary: fc.constantFrom(...beside), weight: 4 }, { arbitrary: fc.string({ maxLength: 4 }), weight: 1 });
+    const leaf = fc.oneof(fc.constant(null), fc.string({ maxLength: 6 }), fc.constantFrom(...beside), fc.integer(), fc.boolean());
+    const { tree } = fc.letrec((tie) => ({
+      tree: fc.oneof(
+        { depthSize: 'small', withCrossShrink: true },
+        { arbitrary: leaf, weight: 1 },
+        { arbitrary: fc.array(tie('tree'), { maxLength: 3 }), weight: 1 },
+        { arbitrary: fc.dictionary(key, tie('tree'), { minKeys: 1, maxKeys: 5 }), weight: 3 },
+      ),
+    }));
+    let withSecret = 0;
+    let without = 0;
+    fc.assert(
+      fc.property(tree, (value) => {
+        const found = takeOutSecrets(value, SEALED).found;
+        if (found > 0) withSecret++;
+        if (!mayHoldSecret(value)) without++;
+        if (found > 0) assert.ok(mayHoldSecret(value), JSON.stringify(value));
+        assert.equal(countSecrets(value, SEALED), found);
+      }),
+      { numRuns: 3000 },
+    );
+    assert.ok(withSecret > 300 && without > 300, `${withSecret} generated values held a secret, ${without} passed the first pass`);
+  });
+
+  it('the first pass lets an unencrypted message by without the walk, and sends on anything with a name the rules read', () => {
+    for (const file of ['m.room.message$m.key.verification.request.yaml', 'm.room.encrypted$megolm.yaml']) {
+      assert.equal(mayHoldSecret(readSpecYaml(`event-schemas/examples/${file}`)), false, file);
+    }
+    assert.equal(mayHoldSecret(readSpecYaml('event-schemas/examples/m.room_key.yaml')), true);
+    assert.equal(mayHoldSecret({ type: 'm.room.message', content: { body: 'hi', nested: [{ deep: { Passphrase: 'x' } }] } }), true);
+    assert.equal(mayHoldSecret({ a: [[{ d: 1 }]] }), true, 'a JWK member anywhere, whatever its value');
   });
 });
