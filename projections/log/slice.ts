@@ -19,6 +19,8 @@ export const logSlice: Slice<LogSummary> = {
   name: 'log',
   version: 1,
   initial: () => ({ entries: 0, byKind: {}, rejectedInputs: 0, lastSeq: -1, lastReceivedAt: 0 }),
+  // Counters only, and no other slice reads them: folded on a copy, not through a draft.
+  copy: (s) => ({ entries: s.entries, byKind: { ...s.byKind }, rejectedInputs: s.rejectedInputs, lastSeq: s.lastSeq, lastReceivedAt: s.lastReceivedAt }),
   reduce(draft, entry, ctx) {
     draft.entries++;
     const byKind = draft.byKind;

@@ -65,8 +65,10 @@ export class Projector {
         },
       }));
       // Each slice's draft, taken once: a slice's reducer mutates its draft and never
-      // replaces it, so the root holds the same draft for the whole call.
-      const drafts = this.slices.map((slice) => draft[slice.name]);
+      // replaces it, so the root holds the same draft for the whole call. A slice that
+      // folds on a copy of its own (`Slice.copy`) gets it from the state before the call,
+      // and the copy goes in when the call ends.
+      const drafts = this.slices.map((slice) => (slice.copy !== undefined ? slice.copy(state[slice.name]) : draft[slice.name]));
       for (entry of entries) {
         // The log holds only what ingestion decoded and sealed into the chain, so each entry
         // is the `Entry` of its kind; a kind this version does not know falls through every
@@ -90,6 +92,7 @@ export class Projector {
           }
         }
       }
+      for (let i = 0; i < this.slices.length; i++) if (this.slices[i]!.copy !== undefined) draft[this.slices[i]!.name] = drafts[i];
     }) as LedgerState;
   }
 }
