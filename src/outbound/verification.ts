@@ -142,6 +142,9 @@ export class VerificationAgent {
   next(state: LedgerState, inputSeq: number, receivedAt: number): VerificationFact[] | null {
     const v = state['verification'] as VerificationState | undefined;
     if (v === undefined) return null;
+    // Asked after every input that may move a flow (each room message among them): nothing
+    // owed and nothing held is the usual answer, found without a pass over either.
+    if (v.owing.length === 0 && this.qrSecrets.size === 0 && this.secrets.size === 0) return null;
     this.forgetFinished(v);
     for (const id of v.owing) {
       const flow = Object.prototype.hasOwnProperty.call(v.flows, id) ? v.flows[id]! : undefined;
