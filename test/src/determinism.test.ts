@@ -41,6 +41,20 @@ async function projector(): Promise<Projector> {
   return new Projector(defaultSlices, new OlmCryptoPort(await loadOlm()));
 }
 
+/** The entries a fresh ledger logs for `inputs`, and its state hash after them. */
+async function logged(inputs: readonly unknown[]): Promise<{ entries: LedgerEntry[]; liveHash: string }> {
+  const dir = tempDir();
+  try {
+    const ledger = await openLedger({ path: dir.path, userId: '@me:example.org', deviceId: 'ME', unencryptedVault: true, now: () => 1_700_000_000_000 });
+    await ledger.ingestManyUnknown(inputs);
+    const liveHash = ledger.stateHash();
+    await ledger.close();
+    return { entries: await collect(dir.path), liveHash };
+  } finally {
+    dir.cleanup();
+  }
+}
+
 async function collect(path: string): Promise<LedgerEntry[]> {
   const ledger = await openLedger({ path, readOnly: true });
   const out: LedgerEntry[] = [];
@@ -56,26 +70,17 @@ describe('determinism', function () {
     const p = await projector();
     await fc.assert(
       fc.asyncProperty(fc.array(inputWithRoomKeys, { minLength: 1, maxLength: 40 }), fc.nat(), async (inputs, cut) => {
-        const dir = tempDir();
-        try {
-          const ledger = await openLedger({ path: dir.path, userId: '@me:example.org', deviceId: 'ME', unencryptedVault: true, now: () => 1_700_000_000_000 });
-          await ledger.ingestManyUnknown(inputs);
-          const liveHash = ledger.stateHash();
-          await ledger.close();
-          const entries = await collect(dir.path);
-          const oneGo = p.fold(p.initial(), entries);
-          let stepwise: LedgerState = p.initial();
-          for (const e of entries) stepwise = p.fold(stepwise, [e]);
-          const k = cut % (entries.length + 1);
-          // A snapshot is the state through JSON: folding on from it must not care.
-          const snap = JSON.parse(JSON.stringify(p.fold(p.initial(), entries.slice(0, k)))) as LedgerState;
-          const tail = p.fold(snap, entries.slice(k));
-          assert.equal(stateHash(oneGo), liveHash);
-          assert.equal(stateHash(stepwise), liveHash);
-          assert.equal(stateHash(tail), liveHash);
-        } finally {
-          dir.cleanup();
-        }
+        const { entries, liveHash } = await logged(inputs);
+        const oneGo = p.fold(p.initial(), entries);
+        let stepwise: LedgerState = p.initial();
+        for (const e of entries) stepwise = p.fold(stepwise, [e]);
+        const k = cut % (entries.length + 1);
+        // A snapshot is the state through JSON: folding on from it must not care.
+        const snap = JSON.parse(JSON.stringify(p.fold(p.initial(), entries.slice(0, k)))) as LedgerState;
+        const tail = p.fold(snap, entries.slice(k));
+        assert.equal(stateHash(oneGo), liveHash);
+        assert.equal(stateHash(stepwise), liveHash);
+        assert.equal(stateHash(tail), liveHash);
       }),
       { numRuns: 25 },
     );
@@ -90,21 +95,13 @@ describe('determinism', function () {
     assert.ok(defaultSlices.some((s) => s.copy !== undefined), 'some slice folds on a copy');
     await fc.assert(
       fc.asyncProperty(fc.array(input, { minLength: 2, maxLength: 30 }), fc.nat(), async (inputs, cut) => {
-        const dir = tempDir();
-        try {
-          const ledger = await openLedger({ path: dir.path, userId: '@me:example.org', deviceId: 'ME', unencryptedVault: true, now: () => 1_700_000_000_000 });
-          await ledger.ingestManyUnknown(inputs);
-          await ledger.close();
-          const entries = await collect(dir.path);
-          const k = 1 + (cut % (entries.length - 1));
-          const before = p.fold(p.initial(), entries.slice(0, k));
-          const beforeHash = stateHash(before);
-          const after = p.fold(before, entries.slice(k));
-          assert.equal(stateHash(before), beforeHash, 'the state a fold started from is left as it was');
-          assert.equal(stateHash(after), stateHash(drafted.fold(drafted.fold(drafted.initial(), entries.slice(0, k)), entries.slice(k))));
-        } finally {
-          dir.cleanup();
-        }
+        const { entries } = await logged(inputs);
+        const k = 1 + (cut % (entries.length - 1));
+        const before = p.fold(p.initial(), entries.slice(0, k));
+        const beforeHash = stateHash(before);
+        const after = p.fold(before, entries.slice(k));
+        assert.equal(stateHash(before), beforeHash, 'the state a fold started from is left as it was');
+        assert.equal(stateHash(after), stateHash(drafted.fold(drafted.fold(drafted.initial(), entries.slice(0, k)), entries.slice(k))));
       }),
       { numRuns: 15 },
     );
