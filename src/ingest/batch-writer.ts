@@ -430,13 +430,8 @@ export class BatchWriter {
       if (prepared instanceof Error) throw prepared;
       const appended = prepared.toDevice === undefined ? this.appendInput(b, prepared) : null;
       if (appended === null || appended instanceof Promise) return this.ingestOneAsync(b, prepared, mark, appended);
-      // Requests first; then, unless a gossip answer is wanted (it waits), the verification steps.
       this.requestsAfter(b, prepared, appended);
-      const olmType = lastOlmType(b);
-      if (prepared.envelope && this.requests?.wantsGossip(prepared.envelope, olmType)) return this.gossipThenSteps(b, prepared, mark, appended, olmType);
-      this.verificationSteps(b, prepared, appended);
-      appended.last = b.head.seq;
-      return appended;
+      return this.afterRequests(b, prepared, mark, appended);
     } catch (err) {
       return this.failedInput(b, mark, prepared, err);
     }
@@ -455,16 +450,25 @@ export class BatchWriter {
         }
       }
       this.requestsAfter(b, p, ready);
-      return await this.gossipThenSteps(b, p, mark, ready, lastOlmType(b));
+      return await this.afterRequests(b, p, mark, ready);
     } catch (err) {
       return this.failedInput(b, mark, p, err);
     }
   }
 
-  /** The rest of {@link ingestOne} from its gossip step: key and secret requests, their answers, accepted secrets (src/outbound/gossip.ts). */
+  /** The end of {@link ingestOne} after its requests: a gossip answer if one is wanted (it waits), then the verification steps. */
+  private afterRequests(b: BatchBuild, p: PreparedEntry, mark: Mark, answer: Answer): Answer | Promise<Answer> {
+    const olmType = lastOlmType(b);
+    if (p.envelope && this.requests?.wantsGossip(p.envelope, olmType)) return this.gossipThenSteps(b, p, mark, answer, olmType);
+    this.verificationSteps(b, p, answer);
+    answer.last = b.head.seq;
+    return answer;
+  }
+
+  /** The rest of {@link ingestOne} when a gossip answer is wanted: key and secret requests, their answers, accepted secrets (src/outbound/gossip.ts). */
   private async gossipThenSteps(b: BatchBuild, p: PreparedEntry, mark: Mark, answer: Answer, olmType: string | null): Promise<Answer> {
     try {
-      const gossip = p.envelope && this.requests?.wantsGossip(p.envelope, olmType) ? await this.requests.gossipAfter(p.envelope, answer.first, b.stateNow, olmType) : null;
+      const gossip = p.envelope && this.requests ? await this.requests.gossipAfter(p.envelope, answer.first, b.stateNow, olmType) : null;
       if (gossip !== null) {
         for (const fact of gossip.facts) this.appendFact(b, p.receivedAt, fact);
         b.ops.push(...gossip.ops);
