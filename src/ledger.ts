@@ -97,11 +97,11 @@ export class Ledger implements LedgerApi {
   // functions: each input held four promises and their frames while its batch was built
   // and written, a quarter of what a batch kept alive (see the #12 notes in BENCHMARKS.md).
   ingest(envelope: Envelope): Promise<IngestResult> {
-    return this.submit([envelope], oneWithoutOk);
+    return this.ingestUnknown(envelope);
   }
 
   ingestMany(envelopes: readonly Envelope[]): Promise<IngestOutcome[]> {
-    return this.submit(envelopes, all);
+    return this.ingestManyUnknown(envelopes);
   }
 
   ingestUnknown(input: unknown): Promise<IngestResult> {

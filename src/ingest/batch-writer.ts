@@ -91,8 +91,8 @@ interface Built {
  */
 const INGESTION_NEUTRAL: ReadonlySet<string> = new Set(['room_event', 'megolm_decrypted', 'megolm_undecryptable', 'rejected_input', 'backup_version', 'encrypt_room_event']);
 
-/** What a built batch holds in place of what it let go. */
-const NO_OPS: BatchOp[] = [];
+/** What a built batch holds in place of what it let go (frozen: nothing may be added to them). */
+const NO_OPS = Object.freeze([]) as readonly BatchOp[] as BatchOp[];
 const NO_INPUTS: readonly unknown[] = Object.freeze([]);
 
 /** Batches in a row whose write failed before the store counts as broken (the ledger then closes itself). */

@@ -103,8 +103,7 @@ export function mayHoldSecret(value: unknown): boolean {
     const o = v as Record<string, unknown>;
     // (for-in also lists inherited enumerable names: more names checked, never fewer.)
     for (const k in o) {
-      // Names the pattern can match are 6 to 12 characters long.
-      if (SECRET_SLOTS.has(k) || (k.length >= 6 && k.length <= 12 && KEY_MATERIAL_NAME.test(k))) return true;
+      if (SECRET_SLOTS.has(k) || KEY_MATERIAL_NAME.test(k)) return true;
       const c = o[k];
       if (c !== null && typeof c === 'object') stack.push(c);
     }
